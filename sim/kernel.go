@@ -1,0 +1,413 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AccessKind says how a step touches its object; strategies that reduce
+// the search (POS, DPOR) use it to tell which steps commute.
+type AccessKind uint8
+
+const (
+	AccStart  AccessKind = iota // first step of a thread: touches nothing shared
+	AccYield                    // plain scheduling point
+	AccRead                     // load
+	AccWrite                    // store or read-modify-write
+	AccLock                     // lock acquire attempt
+	AccUnlock                   // lock release
+	AccWait                     // condition check before sleeping
+	AccWake                     // wake-up of sleepers
+	AccTimer                    // timer arm / delete
+	AccQueue                    // work queueing
+)
+
+var accessNames = [...]string{"start", "yield", "read", "write", "lock", "unlock", "wait", "wake", "timer", "queue"}
+
+func (a AccessKind) String() string {
+	if int(a) < len(accessNames) {
+		return accessNames[a]
+	}
+	return "access?"
+}
+
+// Access is what one step touches: an object id and how.
+type Access struct {
+	Obj  uint32
+	Kind AccessKind
+}
+
+// Conflicts reports whether two accesses may not commute: they touch the same
+// object and at least one is not a read. Object 0 is "unknown": it conflicts
+// with everything except start and yield.
+func (a Access) Conflicts(b Access) bool {
+	if a.Kind <= AccYield || b.Kind <= AccYield {
+		return false
+	}
+	if a.Obj == 0 || b.Obj == 0 {
+		return true
+	}
+	return a.Obj == b.Obj && !(a.Kind == AccRead && b.Kind == AccRead)
+}
+
+// Options configure one execution.
+type Options struct {
+	// Seed is the master seed; every component's sub-seed derives from it.
+	Seed uint64
+	// Strategy picks the next thread and draws values; nil means random walk.
+	Strategy Strategy
+	// MaxSteps bounds the steps of one execution (default 100000). Hitting
+	// it ends the run with OutcomeBound, which is reported, never silent.
+	MaxSteps int64
+	// Record keeps every event (for traces); without it only the running
+	// hash and the last events are kept.
+	Record bool
+	// StepHook, if set, runs after every step (per-step invariant checks).
+	// It may call Kernel.Report to end the run with a failure.
+	StepHook func(k *Kernel)
+}
+
+// DefaultMaxSteps is the step bound when Options.MaxSteps is zero.
+const DefaultMaxSteps = 100000
+
+// Kernel is one simulated execution: its threads, clock, timers, decision
+// log and event stream.
+type Kernel struct {
+	opts    Options
+	strat   Strategy
+	threads []*Thread // every thread ever spawned, by id
+	live    []*Thread // threads not yet done, by id
+	enabled []*Thread // scratch
+	cur     *Thread
+	step    int64
+	now     Time
+	nextObj uint32
+	timers  []*Timer
+	timerSeq uint64
+	log     Log
+	hash    uint64
+	events  []Event
+	ring    [ringSize]Event
+	nEvents int64
+	failure *Failure
+	outcome Outcome
+	running bool
+	lives   []*Life
+	expectFreed bool
+	nWorkers int
+	Private any // the model's world, for hooks that need it
+}
+
+const ringSize = 48
+
+// New prepares an execution. Spawn its threads, then call Run.
+func New(opts Options) *Kernel {
+	if opts.MaxSteps <= 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	if opts.Strategy == nil {
+		opts.Strategy = &RandomWalk{}
+	}
+	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset}
+	k.strat.Start(opts.Seed)
+	return k
+}
+
+// Spawn creates a thread that starts at fn. It can be called before Run (the
+// scenario's threads) or by a running thread (a worker, a callback). Creating
+// a thread is not itself a scheduling point.
+func (k *Kernel) Spawn(name string, fn func(*Thread)) *Thread {
+	t := k.newThread(name, fn)
+	k.threads = append(k.threads, t)
+	k.live = append(k.live, t)
+	k.emitSim(evSpawn, t, t.id)
+	return t
+}
+
+// Now is the virtual time.
+func (k *Kernel) Now() Time { return k.now }
+
+// Step is the number of steps taken so far.
+func (k *Kernel) Step() int64 { return k.step }
+
+// Current is the running thread, or nil outside a step.
+func (k *Kernel) Current() *Thread { return k.cur }
+
+// Threads lists every thread spawned so far, by id.
+func (k *Kernel) Threads() []*Thread { return k.threads }
+
+// Log is the decision log recorded so far.
+func (k *Kernel) Log() Log { return k.log }
+
+// Hash is the running hash of every step and event.
+func (k *Kernel) Hash() uint64 { return k.hash }
+
+// Seed is the master seed of the run.
+func (k *Kernel) Seed() uint64 { return k.opts.Seed }
+
+// Strategy is the strategy driving the run.
+func (k *Kernel) Strategy() Strategy { return k.strat }
+
+// ObjID assigns an object id to *id on first use and returns it. Ids are
+// assigned in execution order, so they are deterministic.
+func (k *Kernel) ObjID(id *uint32) uint32 {
+	if *id == 0 {
+		k.nextObj++
+		*id = k.nextObj
+	}
+	return *id
+}
+
+// Rand draws a value in [0, n) for component c through the strategy and
+// records it in the decision log. n of 0 or 1 is no choice and returns 0.
+func (k *Kernel) Rand(c Component, n uint64) uint64 {
+	if n <= 1 {
+		return 0
+	}
+	v := k.strat.Value(c, n)
+	if v >= n {
+		v = n - 1
+	}
+	k.log = append(k.log, Decision{Kind: DecValue, V: uint32(v), N: uint32(n)})
+	k.mix(0xa1, v)
+	return v
+}
+
+// Chance decides yes or no with probability p for component c (a fault
+// injection, say) and records the answer.
+func (k *Kernel) Chance(c Component, p Ratio) bool {
+	if p.Num == 0 || p.Den == 0 {
+		return false
+	}
+	yes := k.strat.Chance(c, p)
+	d := Decision{Kind: DecFault}
+	if yes {
+		d.V = 1
+	}
+	k.log = append(k.log, d)
+	k.mix(0xa2, uint64(d.V))
+	return yes
+}
+
+// Run executes until every thread has returned and no timer is pending, a
+// check fails, the threads deadlock, or the step bound is hit.
+func (k *Kernel) Run() Result {
+	k.running = true
+	defer func() { k.running = false }()
+	for k.failure == nil {
+		en := k.enabled[:0]
+		for _, t := range k.live {
+			if !t.blocked {
+				en = append(en, t)
+			}
+		}
+		k.enabled = en
+		if len(en) == 0 {
+			if k.advanceClock() {
+				continue
+			}
+			if len(k.live) > 0 {
+				k.deadlock()
+			}
+			break
+		}
+		if k.step >= k.opts.MaxSteps {
+			k.outcome = OutcomeBound
+			break
+		}
+		t := en[0]
+		if len(en) > 1 {
+			i := k.strat.Pick(k.step, en)
+			if i < 0 || i >= len(en) {
+				k.outcome = OutcomeDiverged
+				break
+			}
+			t = en[i]
+			k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
+		}
+		k.step++
+		k.mix(uint64(t.id)<<8|uint64(t.pending.Kind), uint64(t.pending.Obj))
+		k.cur = t
+		t.resume()
+		k.cur = nil
+		if t.done {
+			k.retire(t)
+		}
+		if k.opts.StepHook != nil && k.failure == nil {
+			k.opts.StepHook(k)
+		}
+	}
+	for _, t := range k.live {
+		t.kill()
+	}
+	k.live = k.live[:0]
+	if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil && k.outcome == OutcomePass {
+		k.outcome = OutcomeDiverged
+	}
+	if k.failure != nil {
+		k.outcome = OutcomeFail
+	} else if k.outcome == OutcomePass && k.expectFreed {
+		k.checkLeaks()
+	}
+	return k.result()
+}
+
+func (k *Kernel) retire(t *Thread) {
+	if len(t.held) > 0 && k.failure == nil && !t.killed {
+		k.failure = &Failure{Class: FailLockMisuse, Check: "lock-held-at-exit", Step: k.step, Thread: t.id, ThreadName: t.name,
+			Msg: fmt.Sprintf("thread %s returned holding %s", t.name, t.heldNames())}
+	}
+	k.emitSim(evExit, t, t.id)
+	for i, l := range k.live {
+		if l == t {
+			k.live = append(k.live[:i], k.live[i+1:]...)
+			break
+		}
+	}
+}
+
+func (k *Kernel) result() Result {
+	r := Result{Outcome: k.outcome, Failure: k.failure, Steps: k.step, Decisions: len(k.log), Hash: k.hash, Time: k.now, Events: k.nEvents}
+	if k.outcome == OutcomeDiverged {
+		msg := fmt.Sprintf("strategy %s could not continue at step %d", k.strat.Name(), k.step)
+		if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil {
+			msg = d.Err().Error()
+		}
+		r.Diverged = msg
+	}
+	return r
+}
+
+func (k *Kernel) deadlock() {
+	f := &Failure{Class: FailDeadlock, Check: "deadlock", Step: k.step, Thread: -1}
+	var b strings.Builder
+	b.WriteString("every thread is blocked and no timer is pending:")
+	for _, t := range k.live {
+		w := Waiter{Thread: t.id, Name: t.name, What: t.waitWhat, Since: t.waitSince}
+		f.Waiters = append(f.Waiters, w)
+		fmt.Fprintf(&b, " [%s waits on %s since step %d]", t.name, t.waitWhat, t.waitSince)
+	}
+	f.Msg = b.String()
+	k.failure = f
+}
+
+// Report ends the run with a failure found outside a thread (a per-step
+// check). Only the first failure of a run is kept.
+func (k *Kernel) Report(f *Failure) {
+	if k.failure != nil {
+		return
+	}
+	if f.Step == 0 {
+		f.Step = k.step
+	}
+	if k.cur != nil && f.ThreadName == "" {
+		f.Thread, f.ThreadName = k.cur.id, k.cur.name
+	} else if f.ThreadName == "" {
+		f.Thread = -1
+	}
+	k.failure = f
+}
+
+// Failure is the failure recorded so far, or nil.
+func (k *Kernel) Failure() *Failure { return k.failure }
+
+// failNow records f against t and unwinds t at once.
+func (k *Kernel) failNow(t *Thread, f *Failure) {
+	f.Step, f.Thread, f.ThreadName = k.step, t.id, t.name
+	if k.failure == nil {
+		k.failure = f
+	}
+	panic(killedT{})
+}
+
+// Bug is the model's BUG()/assertion: it records an invariant failure named
+// check (e.g. "I-6") and stops the run.
+func (t *Thread) Bug(check, format string, args ...any) {
+	t.k.failNow(t, &Failure{Class: FailInvariant, Check: check, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (k *Kernel) oops(t *Thread, r any, stack []byte) {
+	if k.failure != nil {
+		return
+	}
+	k.failure = &Failure{Class: FailOops, Check: "oops", Step: k.step, Thread: t.id, ThreadName: t.name,
+		Msg: fmt.Sprintf("Oops: %v", r), Stack: string(stack)}
+}
+
+// Outcome is how an execution ended.
+type Outcome uint8
+
+const (
+	OutcomePass     Outcome = iota // every thread returned, nothing pending, no check failed
+	OutcomeFail                    // a check failed (see Result.Failure)
+	OutcomeBound                   // the step bound was hit
+	OutcomeDiverged                // a replayed decision log did not fit the execution
+)
+
+var outcomeNames = [...]string{"pass", "fail", "step-bound", "diverged"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// FailClass classifies a failure.
+type FailClass uint8
+
+const (
+	FailInvariant FailClass = iota + 1
+	FailUseAfterFree
+	FailDeadlock
+	FailLockMisuse
+	FailLiveness
+	FailLinearizability
+	FailLeak
+	FailOops
+)
+
+var failNames = [...]string{"", "invariant", "use-after-free", "deadlock", "lock-misuse", "liveness", "linearizability", "leak", "oops"}
+
+func (c FailClass) String() string {
+	if int(c) < len(failNames) {
+		return failNames[c]
+	}
+	return "failure?"
+}
+
+// Failure describes the first check that failed in a run.
+type Failure struct {
+	Class      FailClass
+	Check      string // short name of the check: "I-6", "deadlock", "double-unlock"
+	Msg        string
+	Step       int64
+	Thread     int32 // -1 when no thread was running
+	ThreadName string
+	Objects    []string
+	Waiters    []Waiter // for deadlocks: who waits on what
+	Stack      string   // for oopses: the Go stack
+}
+
+func (f *Failure) String() string {
+	who := f.ThreadName
+	if who == "" {
+		who = "-"
+	}
+	return fmt.Sprintf("%s [%s] at step %d in %s: %s", f.Class, f.Check, f.Step, who, f.Msg)
+}
+
+// Waiter is one blocked thread in a deadlock report.
+type Waiter struct {
+	Thread int32
+	Name   string
+	What   string
+	Since  int64
+}
+
+// Result summarises an execution.
+type Result struct {
+	Outcome   Outcome
+	Failure   *Failure
+	Diverged  string
+	Steps     int64
+	Decisions int
+	Hash      uint64
+	Time      Time
+	Events    int64
+}

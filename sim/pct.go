@@ -1,0 +1,78 @@
+package sim
+
+import (
+	"slices"
+	"strconv"
+)
+
+// PCT is probabilistic concurrency testing with depth d (Burckhardt,
+// Kothari, Musuvathi, Nagarakatte, "A Randomized Scheduler with Probabilistic
+// Guarantees of Finding Bugs", ASPLOS 2010). Every thread gets a random
+// priority above d when it is first seen; d-1 change points are drawn
+// uniformly over the expected number of steps; the highest-priority enabled
+// thread runs, and at the i-th change point the running thread's priority
+// drops to i (below every initial priority). A bug of depth d is found with
+// probability at least 1/(n·k^(d-1)) per execution.
+type PCT struct {
+	Seeds
+	Depth int   // d >= 1
+	Steps int64 // k, the expected steps of an execution (default 200)
+
+	prio   []uint64 // by thread id; 0 = not yet assigned
+	change []int64
+	next   int
+}
+
+func (p *PCT) Name() string { return "pct:" + strconv.Itoa(p.depth()) }
+
+func (p *PCT) depth() int {
+	if p.Depth < 1 {
+		return 1
+	}
+	return p.Depth
+}
+
+func (p *PCT) Start(seed uint64) {
+	p.Seeds.Start(seed)
+	p.prio = p.prio[:0]
+	p.change = p.change[:0]
+	p.next = 0
+	k := p.Steps
+	if k <= 0 {
+		k = 200
+	}
+	for i := 1; i < p.depth(); i++ {
+		p.change = append(p.change, 1+int64(p.Sched().Uint64n(uint64(k))))
+	}
+	slices.Sort(p.change)
+}
+
+func (p *PCT) priority(id int32) uint64 {
+	for int(id) >= len(p.prio) {
+		p.prio = append(p.prio, 0)
+	}
+	if p.prio[id] == 0 {
+		p.prio[id] = uint64(p.depth()) + 1 + p.Sched().Uint64n(1<<48)
+	}
+	return p.prio[id]
+}
+
+func (p *PCT) best(enabled []*Thread) int {
+	bi, bp := 0, uint64(0)
+	for i, t := range enabled {
+		if pr := p.priority(t.id); pr > bp {
+			bi, bp = i, pr
+		}
+	}
+	return bi
+}
+
+func (p *PCT) Pick(step int64, enabled []*Thread) int {
+	i := p.best(enabled)
+	for p.next < len(p.change) && p.change[p.next] <= step {
+		p.next++
+		p.prio[enabled[i].id] = uint64(p.next)
+		i = p.best(enabled)
+	}
+	return i
+}

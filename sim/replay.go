@@ -1,0 +1,106 @@
+package sim
+
+import "fmt"
+
+// Replay follows a recorded decision log. In strict mode a decision that
+// does not fit (a thread that is not enabled, a value of another range, a
+// log that runs out) ends the run as diverged with a message naming the
+// step. In lenient mode (used by shrinking) a misfit falls back to the
+// simplest choice: the lowest enabled thread, value 0, no fault.
+type Replay struct {
+	Log    Log
+	Strict bool
+	pos    int
+	err    error
+}
+
+func (r *Replay) Name() string { return "replay" }
+
+func (r *Replay) Start(seed uint64) { r.pos, r.err = 0, nil }
+
+// Err is the first misfit in strict mode; at the end of a run it also
+// reports decisions the run did not use.
+func (r *Replay) Err() error {
+	if r.err == nil && r.Strict && r.pos < len(r.Log) {
+		return fmt.Errorf("decision log too long: the run used %d of %d decisions", r.pos, len(r.Log))
+	}
+	return r.err
+}
+
+// Used is how many decisions of the log were consumed.
+func (r *Replay) Used() int { return r.pos }
+
+func (r *Replay) take(kind DecisionKind) (Decision, bool) {
+	if r.pos >= len(r.Log) {
+		if r.Strict && r.err == nil {
+			r.err = fmt.Errorf("decision log too short: ran out after %d decisions", len(r.Log))
+		}
+		return Decision{}, false
+	}
+	d := r.Log[r.pos]
+	if d.Kind != kind {
+		if r.Strict {
+			if r.err == nil {
+				r.err = fmt.Errorf("decision %d: the log has a %s choice where the run asks for a %s choice", r.pos, kindName(d.Kind), kindName(kind))
+			}
+			return Decision{}, false
+		}
+		return Decision{}, false
+	}
+	r.pos++
+	return d, true
+}
+
+func kindName(k DecisionKind) string {
+	switch k {
+	case DecThread:
+		return "thread"
+	case DecValue:
+		return "value"
+	default:
+		return "fault"
+	}
+}
+
+func (r *Replay) Pick(step int64, enabled []*Thread) int {
+	if r.err != nil {
+		return -1
+	}
+	d, ok := r.take(DecThread)
+	if ok {
+		for i, t := range enabled {
+			if uint32(t.id) == d.V {
+				return i
+			}
+		}
+		if r.Strict {
+			r.err = fmt.Errorf("decision %d at step %d: thread %d is not enabled", r.pos-1, step, d.V)
+			return -1
+		}
+	}
+	if r.Strict {
+		return -1
+	}
+	return 0
+}
+
+func (r *Replay) Value(c Component, n uint64) uint64 {
+	d, ok := r.take(DecValue)
+	if !ok {
+		return 0
+	}
+	if d.N != 0 && uint64(d.N) != n {
+		if r.Strict && r.err == nil {
+			r.err = fmt.Errorf("decision %d: the log draws from [0,%d) where the run asks for [0,%d)", r.pos-1, d.N, n)
+		}
+		if uint64(d.V) >= n {
+			return 0
+		}
+	}
+	return uint64(d.V)
+}
+
+func (r *Replay) Chance(c Component, p Ratio) bool {
+	d, ok := r.take(DecFault)
+	return ok && d.V != 0
+}

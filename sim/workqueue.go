@@ -1,0 +1,158 @@
+package sim
+
+import "strconv"
+
+// Workqueues with the kernel's semantics: queueing a work item that is
+// pending does nothing and returns false; an item never runs twice at once;
+// queueing it while it runs makes it run once more afterwards. An unbound
+// workqueue runs different items in parallel, each on its own kworker
+// thread; an ordered one runs its items one at a time in queueing order.
+
+// Workqueue is struct workqueue_struct.
+type Workqueue struct {
+	Name    string
+	Ordered bool // alloc_ordered_workqueue(): one item at a time, FIFO
+
+	queue  []*Work // ordered: items waiting
+	worker *Thread // ordered: the worker thread, if running
+}
+
+// Work is struct work_struct.
+type Work struct {
+	Name string
+	Func func(t *Thread)
+
+	id      uint32
+	pending bool
+	running bool
+	wq      *Workqueue
+	timer   Timer // for delayed work
+	delayed bool
+}
+
+// ID is the object id used in accesses.
+func (w *Work) ID(k *Kernel) uint32 { return k.ObjID(&w.id) }
+
+// Pending reports work_pending() without a scheduling point.
+func (w *Work) Pending() bool { return w.pending }
+
+// Running reports whether a worker is executing the item.
+func (w *Work) Running() bool { return w.running }
+
+// QueueWork is queue_work(): it returns false if the item was already
+// pending.
+func QueueWork(t *Thread, wq *Workqueue, w *Work) bool {
+	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	if w.pending {
+		return false
+	}
+	w.pending = true
+	w.wq = wq
+	if !w.running {
+		wq.insert(t.k, w)
+	}
+	return true
+}
+
+// insert hands a pending item that no worker is running to a worker.
+func (wq *Workqueue) insert(k *Kernel, w *Work) {
+	if wq.Ordered {
+		wq.queue = append(wq.queue, w)
+		if wq.worker == nil {
+			wq.worker = k.Spawn(k.kworkerName(wq), wq.orderedWorker)
+		}
+		return
+	}
+	w.running = true // claimed by the worker spawned now
+	k.Spawn(k.kworkerName(wq), func(t *Thread) { runWork(t, w) })
+}
+
+func (k *Kernel) kworkerName(wq *Workqueue) string {
+	k.nWorkers++
+	return "kworker/u4:" + strconv.Itoa(k.nWorkers)
+}
+
+// runWork runs w until nobody has queued it again meanwhile.
+func runWork(t *Thread, w *Work) {
+	for {
+		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+		if !w.pending {
+			w.running = false
+			t.k.wake(w, -1)
+			return
+		}
+		w.pending = false
+		w.running = true
+		w.Func(t)
+		if t.spinDepth != 0 {
+			t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "lock-held-at-exit",
+				Msg: "work function " + w.Name + " returned holding " + t.heldNames()})
+		}
+	}
+}
+
+func (wq *Workqueue) orderedWorker(t *Thread) {
+	for len(wq.queue) > 0 {
+		w := wq.queue[0]
+		wq.queue = wq.queue[1:]
+		runWork(t, w)
+	}
+	wq.worker = nil
+}
+
+// QueueDelayedWork is queue_delayed_work(): the item becomes pending now and
+// is queued when delay has passed on the virtual clock. It returns false if
+// the item was already pending.
+func QueueDelayedWork(t *Thread, wq *Workqueue, w *Work, delay Time) bool {
+	if delay <= 0 {
+		return QueueWork(t, wq, w)
+	}
+	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	if w.pending {
+		return false
+	}
+	w.pending = true
+	w.wq = wq
+	w.delayed = true
+	if w.timer.Func == nil {
+		w.timer.Name = "delayed_work_timer_fn"
+		w.timer.Func = func(t *Thread) {
+			w.delayed = false
+			if w.pending && !w.running {
+				w.wq.insert(t.k, w)
+			}
+		}
+	}
+	t.k.armTimer(&w.timer, t.k.now+delay)
+	return true
+}
+
+// CancelDelayedWork is cancel_delayed_work(): it takes a pending item off its
+// timer (or off the queue before it starts) and reports whether it did.
+func CancelDelayedWork(t *Thread, w *Work) bool {
+	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	if !w.pending {
+		return false
+	}
+	if w.delayed {
+		t.k.disarmTimer(&w.timer)
+		w.delayed = false
+	}
+	w.pending = false
+	return true
+}
+
+// FlushWork is flush_work(): it sleeps until the item is neither pending nor
+// running, and reports whether it had to wait.
+func FlushWork(t *Thread, w *Work) bool {
+	t.mightSleep("flush_work(" + w.Name + ")")
+	waited := false
+	for {
+		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccWait})
+		if !w.pending && !w.running {
+			return waited
+		}
+		waited = true
+		t.block(w, -1, "flush_work("+w.Name+")")
+	}
+}
