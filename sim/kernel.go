@@ -73,29 +73,29 @@ const DefaultMaxSteps = 100000
 // Kernel is one simulated execution: its threads, clock, timers, decision
 // log and event stream.
 type Kernel struct {
-	opts    Options
-	strat   Strategy
-	threads []*Thread // every thread ever spawned, by id
-	live    []*Thread // threads not yet done, by id
-	enabled []*Thread // scratch
-	cur     *Thread
-	step    int64
-	now     Time
-	nextObj uint32
-	timers  []*Timer
-	timerSeq uint64
-	log     Log
-	hash    uint64
-	events  []Event
-	ring    [ringSize]Event
-	nEvents int64
-	failure *Failure
-	outcome Outcome
-	running bool
-	lives   []*Life
+	opts        Options
+	strat       Strategy
+	threads     []*Thread // every thread ever spawned, by id
+	live        []*Thread // threads not yet done, by id
+	enabled     []*Thread // scratch
+	cur         *Thread
+	step        int64
+	now         Time
+	nextObj     uint32
+	timers      []*Timer
+	timerSeq    uint64
+	log         Log
+	hash        uint64
+	events      []Event
+	ring        [ringSize]Event
+	nEvents     int64
+	failure     *Failure
+	outcome     Outcome
+	running     bool
+	lives       []*Life
 	expectFreed bool
-	nWorkers int
-	Private any // the model's world, for hooks that need it
+	nWorkers    int
+	Private     any // the model's world, for hooks that need it
 }
 
 const ringSize = 48
