@@ -157,3 +157,14 @@ func (x *Var[T]) Store(t *Thread, v T) {
 // Set writes the variable without a scheduling point: for a store made
 // while holding the lock that protects it, where the lock already orders it.
 func (x *Var[T]) Set(v T) { x.v = v }
+
+// CmpXchgLoad is cmpxchg() on a variable: if it holds old, store new; it
+// returns the value seen. T must be comparable.
+func (x *Var[T]) CmpXchgLoad(t *Thread, old, new T) T {
+	t.point(Access{Obj: t.k.ObjID(&x.id), Kind: AccWrite})
+	o := x.v
+	if any(o) == any(old) {
+		x.v = new
+	}
+	return o
+}

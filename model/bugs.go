@@ -1,0 +1,84 @@
+// Package model holds what the fscache and cachefiles models share: the
+// switches that put historical kernel bugs back.
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Bugs re-introduces historical bugs, each named after the bug and off by
+// default. Each switch is one small deviation in the code path where the
+// kernel's fix lives. They exist to show that the explorer finds real races,
+// and to teach.
+type Bugs struct {
+	// LRUDiscardNoRedispatch is the race fixed in v3 of the fscache rewrite
+	// ("fscache: Need to go round again after processing LRU_DISCARDING
+	// state", Dec 2021): after LRU_DISCARDING -> QUIESCENT the cookie state
+	// machine returns instead of going round again, so a relinquish that
+	// arrived meanwhile never happens and the cookie is freed while still
+	// hashed.
+	LRUDiscardNoRedispatch bool
+	// UseNoClearLRUDiscard is CVE-2022-48989 ("fscache: Fix oops due to race
+	// with cookie_lru and use_cookie", 6.1): use_cookie does not clear a
+	// pending DO_LRU_DISCARD, so a cookie in use is discarded and the I/O
+	// that follows dereferences a NULL cache_priv.
+	UseNoClearLRUDiscard bool
+}
+
+// BugInfo describes one switch.
+type BugInfo struct {
+	Name string // command-line name
+	Doc  string // one line
+	set  func(*Bugs)
+	get  func(Bugs) bool
+}
+
+// AllBugs lists the switches in a fixed order.
+var AllBugs = []BugInfo{
+	{
+		Name: "lru-discard-no-redispatch",
+		Doc:  "v3 of the fscache rewrite (2021): after an LRU discard the state machine stops, so a racing relinquish never happens (cookie freed while hashed)",
+		set:  func(b *Bugs) { b.LRUDiscardNoRedispatch = true },
+		get:  func(b Bugs) bool { return b.LRUDiscardNoRedispatch },
+	},
+	{
+		Name: "use-no-clear-lru-discard",
+		Doc:  "CVE-2022-48989 (fixed in 6.1): use_cookie does not cancel a pending LRU discard, so a cookie in use is discarded under its I/O",
+		set:  func(b *Bugs) { b.UseNoClearLRUDiscard = true },
+		get:  func(b Bugs) bool { return b.UseNoClearLRUDiscard },
+	},
+}
+
+// ParseBugs turns a comma-separated list of switch names into Bugs.
+func ParseBugs(s string) (Bugs, error) {
+	var b Bugs
+	if strings.TrimSpace(s) == "" {
+		return b, nil
+	}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, bi := range AllBugs {
+			if bi.Name == name {
+				bi.set(&b)
+				found = true
+			}
+		}
+		if !found {
+			return b, fmt.Errorf("unknown bug switch %q (see 'fscachesim bugs')", name)
+		}
+	}
+	return b, nil
+}
+
+// Names lists the switches that are on, comma-separated ("" for none).
+func (b Bugs) Names() string {
+	var on []string
+	for _, bi := range AllBugs {
+		if bi.get(b) {
+			on = append(on, bi.Name)
+		}
+	}
+	return strings.Join(on, ",")
+}

@@ -1,0 +1,309 @@
+package fscache
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// Volume is struct fscache_volume.
+type Volume struct {
+	f         *Fscache
+	life      sim.Life
+	ref       sim.Atomic
+	nCookies  sim.Atomic
+	nAccesses sim.Atomic
+	flags     sim.Flags
+	work      sim.Work
+
+	DebugID   uint32
+	Key       string // the volume key string
+	keyBuf    []byte // length-prefixed, zero-padded key (§3.2)
+	KeyHash   uint32
+	Cache     *Cache
+	CachePriv any    // backend volume; nil until the on-disk volume exists
+	Coherency []byte // volume coherency data
+}
+
+// Read-only views.
+func (v *Volume) Ref() int64       { return v.ref.Peek() }
+func (v *Volume) NCookies() int64  { return v.nCookies.Peek() }
+func (v *Volume) NAccesses() int64 { return v.nAccesses.Peek() }
+func (v *Volume) Flags() uint64    { return v.flags.Peek() }
+func (v *Volume) Life() *sim.Life  { return &v.life }
+
+// PinAccess is what a backend does when its on-disk volume is ready: take
+// the volume's access pin (cachefiles_acquire_volume's n_accesses++).
+func (v *Volume) PinAccess(t *sim.Thread) {
+	n := v.nAccesses.Inc(t)
+	v.traceAccess(t, 0, n, TraceAccessCachePin)
+}
+
+func (v *Volume) trace(t *sim.Thread, ref int64, why string) {
+	t.Emit(sim.Event{Type: EvVolume, Obj: v.DebugID, Args: [8]int64{ref}, Str: [2]string{why}})
+}
+
+func (v *Volume) traceAccess(t *sim.Thread, cookie uint32, n int64, why string) {
+	t.Emit(sim.Event{Type: EvAccessVolume, Obj: v.DebugID, Args: [8]int64{int64(cookie), v.ref.Peek(), n}, Str: [2]string{why}})
+}
+
+func volumeSame(a, b *Volume) bool {
+	return a.KeyHash == b.KeyHash && a.Cache == b.Cache && len(a.keyBuf) > 0 && len(b.keyBuf) > 0 &&
+		a.keyBuf[0] == b.keyBuf[0] && bytes.Equal(a.keyBuf, b.keyBuf)
+}
+
+// GetVolume is fscache_get_volume().
+func GetVolume(t *sim.Thread, v *Volume, why string) {
+	t.Use(&v.life)
+	r := v.ref.Inc(t)
+	if r <= 1 {
+		t.Bug("refcount", "refcount_t: addition on 0; use-after-free (volume V=%08x)", v.DebugID)
+	}
+	v.trace(t, r, why)
+}
+
+// TryGetVolume is fscache_try_get_volume(): a ref unless it is being freed.
+func TryGetVolume(t *sim.Thread, v *Volume, why string) bool {
+	if !v.ref.IncNotZero(t) {
+		return false
+	}
+	v.trace(t, v.ref.Peek(), why)
+	return true
+}
+
+// PutVolume is fscache_put_volume(): the last ref frees the volume.
+func PutVolume(t *sim.Thread, v *Volume, why string) {
+	t.Use(&v.life)
+	r := v.ref.Dec(t)
+	v.trace(t, r, why)
+	if r < 0 {
+		t.Bug("refcount", "refcount_t: underflow; use-after-free (volume V=%08x)", v.DebugID)
+	}
+	if r == 0 {
+		v.f.freeVolume(t, v)
+	}
+}
+
+// AcquireVolume is fscache_acquire_volume(): register a volume with key,
+// on the cache with tag cacheName ("" for any). A live twin gives ErrBusy; a
+// relinquished twin makes it wait until the twin is freed.
+func (f *Fscache) AcquireVolume(t *sim.Thread, key, cacheName string, coherency []byte) (*Volume, error) {
+	v, err := f.allocVolume(t, key, cacheName, coherency)
+	if err != nil {
+		f.Stats.VolumesNomem++
+		return nil, err
+	}
+	if !f.hashVolume(t, v) {
+		PutVolume(t, v, TraceVolumePutHashCollide)
+		return nil, ErrBusy
+	}
+	createVolume(t, v, false)
+	return v, nil
+}
+
+func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []byte) (*Volume, error) {
+	buf, hash, err := VolumeKey(key)
+	if err != nil {
+		return nil, ErrNoMem
+	}
+	cache := f.lookupCache(t, cacheName, false)
+	f.volumeDebugID++
+	v := &Volume{f: f, DebugID: f.volumeDebugID, Key: key, keyBuf: buf, KeyHash: hash, Cache: cache,
+		Coherency: append([]byte(nil), coherency...)}
+	v.life = sim.Life{Kind: "volume", ID: v.DebugID}
+	f.K.Track(&v.life)
+	v.ref.Init(1)
+	v.work = sim.Work{Name: "fscache_create_volume_work", Func: func(t *sim.Thread) { createVolumeWork(t, v) }}
+	v.trace(t, 1, TraceVolumeNewAcquire)
+	f.Stats.Volumes++
+	f.addremove.DownWrite(t)
+	cache.nVolumes.Inc(t)
+	f.volumes = append(f.volumes, v)
+	f.addremove.UpWrite(t)
+	return v, nil
+}
+
+// hashVolume is fscache_hash_volume().
+func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
+	b := f.volumeBucket(v.KeyHash)
+	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
+	for _, cursor := range b.chain {
+		if !volumeSame(v, cursor) {
+			continue
+		}
+		if !cursor.flags.Test(t, VolRelinquished) {
+			cursor.trace(t, cursor.ref.Peek(), TraceVolumeCollision)
+			sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
+			notice(t, v.DebugID, "FS-Cache: Duplicate volume")
+			return false
+		}
+		cursor.flags.Set(t, VolCollidedWith)
+		v.flags.Set(t, VolAcquirePending)
+		break
+	}
+	b.chain = append([]*Volume{v}, b.chain...)
+	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
+	if v.flags.Test(t, VolAcquirePending) {
+		f.waitOnVolumeCollision(t, v)
+	}
+	return true
+}
+
+// waitOnVolumeCollision is fscache_wait_on_volume_collision(): wait for the
+// relinquished twin to be freed, with a notice after 20 s.
+func (f *Fscache) waitOnVolumeCollision(t *sim.Thread, v *Volume) {
+	if !sim.WaitOnBitTimeout(t, &v.flags, VolAcquirePending, "volume ACQUIRE_PENDING", CollisionTimeout) {
+		notice(t, v.DebugID, fmt.Sprintf("FS-Cache: Potential volume collision new=%08x", v.DebugID))
+		f.Stats.VolumesCollision++
+		sim.WaitOnBit(t, &v.flags, VolAcquirePending, "volume ACQUIRE_PENDING")
+	}
+}
+
+// unhashVolume is fscache_unhash_volume(): remove v from the hash and, if a
+// newer twin waits on it, let that one go.
+func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
+	b := f.volumeBucket(v.KeyHash)
+	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
+	for i, x := range b.chain {
+		if x == v {
+			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
+			break
+		}
+	}
+	if v.flags.Test(t, VolCollidedWith) {
+		for _, cursor := range b.chain {
+			if volumeSame(v, cursor) {
+				cursor.trace(t, cursor.ref.Peek(), TraceVolumeSeeHashWake)
+				sim.ClearAndWakeUpBit(t, &cursor.flags, VolAcquirePending)
+				break
+			}
+		}
+	}
+	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
+}
+
+// createVolume is fscache_create_volume(): have the backend make the
+// on-disk volume, as work on the system workqueue; wait for it if asked.
+func createVolume(t *sim.Thread, v *Volume, wait bool) {
+	if !v.flags.TestAndSet(t, VolCreating) {
+		switch {
+		case v.CachePriv != nil:
+			sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
+			return
+		case !BeginCacheAccess(t, v.Cache, TraceAccessAcquireVolume):
+			sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
+			return
+		}
+		GetVolume(t, v, TraceVolumeGetCreateWork)
+		if !sim.QueueWork(t, &v.f.systemWQ, &v.work) {
+			PutVolume(t, v, TraceVolumePutCreateWork)
+		}
+	}
+	if wait {
+		v.trace(t, v.ref.Peek(), TraceVolumeWaitCreateWork)
+		sim.WaitOnBit(t, &v.flags, VolCreating, "volume CREATING")
+	}
+}
+
+// createVolumeWork is fscache_create_volume_work().
+func createVolumeWork(t *sim.Thread, v *Volume) {
+	v.trace(t, v.ref.Peek(), TraceVolumeSeeCreateWork)
+	if ops := v.Cache.Ops; ops != nil {
+		ops.AcquireVolume(t, v)
+	}
+	EndCacheAccess(t, v.Cache, TraceAccessAcquireVolumeEnd)
+	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
+	PutVolume(t, v, TraceVolumePutCreateWork)
+}
+
+// RelinquishVolume is fscache_relinquish_volume(): the netfs lets go; the
+// volume is freed when its last cookie is.
+func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate bool) {
+	if v == nil {
+		return
+	}
+	if v.flags.TestAndSet(t, VolRelinquished) {
+		warn(t, "WARN", "fscache: volume V=%08x relinquished twice", v.DebugID)
+	}
+	if invalidate {
+		v.flags.Set(t, VolInvalidate)
+	} else if coherency != nil {
+		v.Coherency = append(v.Coherency[:0], coherency...)
+	}
+	PutVolume(t, v, TraceVolumePutRelinquish)
+}
+
+// freeVolume is fscache_free_volume().
+func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
+	if v.CachePriv != nil {
+		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
+		if ops := v.Cache.Ops; ops != nil {
+			ops.FreeVolume(t, v)
+		}
+		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
+	}
+	f.addremove.DownWrite(t)
+	for i, x := range f.volumes {
+		if x == v {
+			f.volumes = append(f.volumes[:i:i], f.volumes[i+1:]...)
+			break
+		}
+	}
+	v.Cache.nVolumes.Dec(t)
+	f.addremove.UpWrite(t)
+	f.unhashVolume(t, v)
+	v.trace(t, 0, TraceVolumeFree)
+	f.Stats.Volumes--
+	t.Free(&v.life)
+	PutCache(t, v.Cache, TraceCachePutVolume)
+}
+
+// BeginVolumeAccess is fscache_begin_volume_access(): gated on the cache.
+func BeginVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) bool {
+	if !cacheIsLive(t, v.Cache) {
+		return false
+	}
+	BeginVolumeAccessUnchecked(t, v, c, why)
+	if !cacheIsLive(t, v.Cache) {
+		EndVolumeAccess(t, v, c, TraceAccessUnlive)
+		return false
+	}
+	return true
+}
+
+// BeginVolumeAccessUnchecked is __fscache_begin_volume_access().
+func BeginVolumeAccessUnchecked(t *sim.Thread, v *Volume, c *Cookie, why string) {
+	n := v.nAccesses.Inc(t)
+	v.traceAccess(t, cookieID(c), n, why)
+}
+
+// EndVolumeAccess is fscache_end_volume_access().
+func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
+	n := v.nAccesses.Dec(t)
+	v.traceAccess(t, cookieID(c), n, why)
+	if n < 0 {
+		t.Bug("I-14", "volume V=%08x n_accesses underflow", v.DebugID)
+	}
+	if n == 0 {
+		sim.WakeUpVar(t, &v.nAccesses)
+	}
+}
+
+// WithdrawVolume is fscache_withdraw_volume(): the backend drops its pin and
+// waits for lookups in flight.
+func WithdrawVolume(t *sim.Thread, v *Volume) {
+	n := v.nAccesses.Dec(t)
+	v.traceAccess(t, 0, n, TraceAccessCacheUnpin)
+	if n == 0 {
+		sim.WakeUpVar(t, &v.nAccesses)
+	}
+	sim.WaitVarEvent(t, &v.nAccesses, "volume n_accesses == 0", func() bool { return v.nAccesses.Peek() == 0 })
+}
+
+func cookieID(c *Cookie) uint32 {
+	if c == nil {
+		return 0
+	}
+	return c.DebugID
+}
