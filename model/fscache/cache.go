@@ -12,6 +12,7 @@ var (
 	ErrNoBufs = errors.New("ENOBUFS")
 	ErrBusy   = errors.New("EBUSY")
 	ErrNoMem  = errors.New("ENOMEM")
+	ErrStale  = errors.New("ESTALE")
 )
 
 // Cache is struct fscache_cache: the fscache side of a cache backend.

@@ -1,0 +1,46 @@
+# fscachesim. Needs only Go (and make, bash): no other tools are installed.
+# `make` lists the targets; `make test` is what CI runs (.ci/run).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+# Flags for every go test run of `make test`. -count=1: CI never trusts the
+# test cache. The whole run must stay under ~10 minutes on 2 cores.
+TESTFLAGS ?= -count=1 -timeout 15m
+# A short fuzz run will hook in here: once there are Fuzz targets, `make test`
+# runs each for FUZZTIME (go test -run '^$$' -fuzz '^FuzzX$$' -fuzztime
+# $(FUZZTIME) ./pkg). There are none yet.
+FUZZTIME ?= 10s
+LINT_TEST := $(GO) test -count=1 -run '^TestLint' ./internal/lint/
+
+.PHONY: help build test lint bench soak clean
+
+help: ## list the targets
+	@echo 'make targets:'
+	@awk -F':.*## ' '/^[a-z]+:.*## /{printf "  %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## compile every package, and bin/fscachesim once cmd/fscachesim exists
+	$(GO) build ./...
+	@if [ -d cmd/fscachesim ]; then $(GO) build -o bin/fscachesim ./cmd/fscachesim && echo 'built bin/fscachesim'; fi
+
+test: lint ## what CI runs: lint (gofmt, go vet, the lint test), then every test
+	$(GO) test $(TESTFLAGS) ./...
+
+lint: ## gofmt must print nothing, go vet, the determinism lint test (internal/lint)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(LINT_TEST)
+
+bench: ## run the benchmarks, output also in bench.out
+	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench.out
+
+# Soak tests are long explorations, not part of CI. A test named TestSoak*
+# calls t.Skip unless FSCACHESIM_SOAK is set: that is the only place a test
+# may skip, because these are the only tests CI does not run.
+soak: ## long runs: the TestSoak* tests (FSCACHESIM_SOAK=1), up to 2 hours
+	FSCACHESIM_SOAK=1 $(GO) test -run Soak -count=1 -timeout 2h ./...
+
+clean: ## remove bin/ and bench.out
+	rm -rf bin bench.out

@@ -1,0 +1,233 @@
+package fscache
+
+import "github.com/fscachesim/fscachesim/sim"
+
+// MemBackend is a small, correct in-memory cache backend for fscache's own
+// tests and scenarios: it keeps each object's data and coherency data in
+// memory, with cachefiles' object lifetimes (the object holds a cookie ref,
+// is counted on the cache, and is committed or deleted at withdrawal). Its
+// PrepareWrite dereferences the cookie's backend object the way
+// cachefiles_prepare_write does, so a discard under I/O oopses as in
+// CVE-2022-48989.
+type MemBackend struct {
+	F       *Fscache
+	Cache   *Cache
+	store   map[string]*memFile // committed objects by volume key + cookie key (lookups only)
+	objects []*memObject        // the cache's object list
+	nextID  uint32
+}
+
+type memObject struct {
+	life   sim.Life
+	id     uint32
+	ref    sim.Atomic
+	cookie *Cookie
+	file   *memFile
+}
+
+type memFile struct {
+	data       []byte
+	objectSize int64
+	aux        []byte
+	dirty      bool
+}
+
+type memVolume struct{ v *Volume }
+
+// NewMemBackend binds an in-memory cache with tag name (fscache_acquire_cache
+// + fscache_add_cache).
+func NewMemBackend(t *sim.Thread, f *Fscache, name string) (*MemBackend, error) {
+	c, err := f.AcquireCache(t, name)
+	if err != nil {
+		return nil, err
+	}
+	b := &MemBackend{F: f, Cache: c, store: map[string]*memFile{}}
+	AddCache(t, c, b, b)
+	return b, nil
+}
+
+func (b *MemBackend) Name() string { return "memcache" }
+
+func storeKey(c *Cookie) string { return c.Volume.Key + "/" + string(c.Key) }
+
+// Objects is the number of live backend objects.
+func (b *MemBackend) Objects() int { return len(b.objects) }
+
+func (b *MemBackend) AcquireVolume(t *sim.Thread, v *Volume) {
+	v.CachePriv = &memVolume{v: v}
+	v.PinAccess(t)
+}
+
+func (b *MemBackend) FreeVolume(t *sim.Thread, v *Volume) { v.CachePriv = nil }
+
+func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
+	GetCookie(t, c, TraceCookieGetAttachObject)
+	b.nextID++
+	o := &memObject{id: b.nextID, cookie: c}
+	o.life = sim.Life{Kind: "object", ID: o.id}
+	t.Kernel().Track(&o.life)
+	o.ref.Init(1)
+	CountObject(t, b.Cache)
+	c.CachePriv = o
+	f := b.store[storeKey(c)]
+	switch {
+	case f == nil:
+		CookieLookupNegative(t, c)
+		o.file = &memFile{objectSize: c.ObjectSize}
+		c.flags.Set(t, FlagNeedsUpdate)
+	case f.dirty || f.objectSize != c.ObjectSize || string(f.aux) != string(c.Aux):
+		CookieLookupNegative(t, c)
+		o.file = &memFile{objectSize: c.ObjectSize}
+		c.flags.Set(t, FlagNeedsUpdate)
+	default:
+		o.file = f
+		c.flags.Clear(t, FlagNoDataToRead)
+	}
+	b.objects = append(b.objects, o)
+	return true
+}
+
+func (b *MemBackend) putObject(t *sim.Thread, o *memObject) {
+	t.Use(&o.life)
+	if o.ref.Dec(t) == 0 {
+		c := o.cookie
+		t.Free(&o.life)
+		PutCookie(t, c, TraceCookiePutObject)
+		UncountObject(t, b.Cache)
+	}
+}
+
+func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
+	o, _ := c.CachePriv.(*memObject)
+	if o == nil {
+		return
+	}
+	for i, x := range b.objects {
+		if x == o {
+			b.objects = append(b.objects[:i:i], b.objects[i+1:]...)
+			break
+		}
+	}
+	if c.flags.Test(t, FlagRetired) {
+		delete(b.store, storeKey(c))
+	} else if o.file != nil {
+		o.file.aux = append([]byte(nil), c.Aux...)
+		o.file.objectSize = c.ObjectSize
+		c.flags.TestAndClear(t, FlagLocalWrite)
+		c.flags.TestAndClear(t, FlagNeedsUpdate)
+		o.file.dirty = false
+		b.store[storeKey(c)] = o.file
+	}
+	o.file = nil
+	c.CachePriv = nil
+	b.putObject(t, o)
+}
+
+func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize int64) {
+	c := cres.CachePriv
+	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil && int64(len(o.file.data)) > newSize {
+		o.file.data = o.file.data[:newSize]
+	}
+	c.ObjectSize = newSize
+}
+
+func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
+	if o, _ := c.CachePriv.(*memObject); o != nil {
+		o.file = &memFile{objectSize: c.ObjectSize}
+		c.flags.Set(t, FlagNeedsUpdate)
+	}
+	ResumeAfterInvalidation(t, c)
+	return true
+}
+
+func (b *MemBackend) BeginOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
+	cres.Ops = b
+	if o, _ := cres.CachePriv.CachePriv.(*memObject); o != nil && o.file != nil {
+		cres.CachePriv2 = o.file
+	}
+	return cres.CachePriv2 != nil || want == WantParams
+}
+
+func (b *MemBackend) PrepareToWrite(t *sim.Thread, c *Cookie) {
+	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil {
+		o.file.dirty = true
+	}
+}
+
+func (b *MemBackend) EndOperation(t *sim.Thread, cres *CacheResources) {
+	cres.CachePriv2 = nil
+	EndCookieAccess(t, cres.CachePriv, TraceAccessIOEnd)
+}
+
+func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf []byte, hole ReadHole) (int, error) {
+	if !WaitForOperation(t, cres, WantRead) {
+		return 0, ErrNoBufs
+	}
+	f, _ := cres.CachePriv2.(*memFile)
+	if f == nil {
+		return 0, ErrNoBufs
+	}
+	b.F.Stats.Read++
+	n := 0
+	if start < int64(len(f.data)) {
+		n = copy(buf, f.data[start:])
+	}
+	if cres.CachePriv.InvalCounter != cres.InvalCounter {
+		return 0, ErrStale
+	}
+	return n, nil
+}
+
+func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, data []byte) error {
+	if !WaitForOperation(t, cres, WantWrite) {
+		return ErrNoBufs
+	}
+	f, _ := cres.CachePriv2.(*memFile)
+	if f == nil {
+		return ErrNoBufs
+	}
+	b.F.Stats.Write++
+	if end := start + int64(len(data)); end > int64(len(f.data)) {
+		f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
+	}
+	copy(f.data[start:], data)
+	cres.CachePriv.flags.Set(t, FlagHaveData)
+	return nil
+}
+
+// PrepareWrite looks at the cookie's backend object as
+// cachefiles_prepare_write does (through cres->cache_priv); a cookie
+// discarded under the operation has none, and that is an oops.
+func (b *MemBackend) PrepareWrite(t *sim.Thread, cres *CacheResources, start, length *int64, iSize int64, noSpace bool) error {
+	t.Yield()
+	o, _ := cres.CachePriv.CachePriv.(*memObject)
+	_ = o.cookie // NULL dereference if the object was withdrawn under us
+	return nil
+}
+
+// Withdraw is the backend's cache withdrawal (cachefiles_withdraw_cache's
+// order, spec §8.4): stop new accesses, withdraw the volumes' pins, withdraw
+// every object, wait for them, release the volumes, relinquish the cache.
+func (b *MemBackend) Withdraw(t *sim.Thread) {
+	WithdrawCache(t, b.Cache)
+	for _, v := range b.F.volumes {
+		if v.Cache == b.Cache && v.CachePriv != nil && v.nAccesses.Peek() != 0 {
+			if TryGetVolume(t, v, TraceVolumeGetWithdraw) {
+				WithdrawVolume(t, v)
+				PutVolume(t, v, TraceVolumePutWithdraw)
+			}
+		}
+	}
+	for len(b.objects) > 0 {
+		o := b.objects[0]
+		b.objects = b.objects[1:]
+		WithdrawCookie(t, o.cookie)
+	}
+	WaitForObjects(t, b.Cache)
+	for _, v := range b.F.volumes {
+		if v.Cache == b.Cache {
+			v.CachePriv = nil
+		}
+	}
+	RelinquishCache(t, b.Cache)
+}

@@ -1,0 +1,129 @@
+// Package scenarios holds the named scenarios: each builds a small world
+// (an fscache instance with a bound cache, a volume, a few cookies) and the
+// operation scripts of its threads, named for the race it hunts.
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// Scenario is a named world and its threads.
+type Scenario struct {
+	Name string
+	Desc string
+	// Setup spawns the scenario's threads on k.
+	Setup func(k *sim.Kernel, bugs model.Bugs)
+}
+
+var registry = map[string]Scenario{}
+
+func register(s Scenario) { registry[s.Name] = s }
+
+// Get finds a scenario by name.
+func Get(name string) (Scenario, error) {
+	s, ok := registry[name]
+	if !ok {
+		return Scenario{}, fmt.Errorf("unknown scenario %q (see 'fscachesim list')", name)
+	}
+	return s, nil
+}
+
+// All lists the scenarios sorted by name.
+func All() []Scenario {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]Scenario, 0, len(names))
+	for _, n := range names {
+		out = append(out, registry[n])
+	}
+	return out
+}
+
+// Run executes one execution of s with the given options.
+func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel) {
+	k := sim.New(opts)
+	k.ExpectAllFreed()
+	s.Setup(k, bugs)
+	return k.Run(), k
+}
+
+// world is what every scenario starts from: fscache with one bound
+// in-memory cache and one volume, set up by the first thread.
+type world struct {
+	f     *fscache.Fscache
+	cache *fscache.MemBackend
+	vol   *fscache.Volume
+}
+
+func newWorld(t *sim.Thread, bugs model.Bugs) *world {
+	f := fscache.New(t.Kernel(), bugs)
+	b, err := fscache.NewMemBackend(t, f, "mycache")
+	if err != nil {
+		t.Bug("setup", "bind cache: %v", err)
+	}
+	v, err := f.AcquireVolume(t, "afs,example.com,1000001a", "mycache", nil)
+	if err != nil {
+		t.Bug("setup", "acquire volume: %v", err)
+	}
+	return &world{f: f, cache: b, vol: v}
+}
+
+// teardown relinquishes the volume and withdraws the cache, so that a
+// drained world has nothing left alive.
+func (w *world) teardown(t *sim.Thread) {
+	fscache.RelinquishVolume(t, w.vol, nil, false)
+	w.cache.Withdraw(t)
+}
+
+func init() {
+	register(Scenario{
+		Name: "lru-vs-relinquish",
+		Desc: "an unused cookie's LRU discard races with its relinquishment (the v3-of-the-rewrite race)",
+		Setup: func(k *sim.Kernel, bugs model.Bugs) {
+			k.Spawn("netfs", func(t *sim.Thread) {
+				w := newWorld(t, bugs)
+				c := fscache.AcquireCookie(t, w.vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				fscache.UseCookie(t, c, false)
+				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				fscache.UnuseCookie(t, c, nil, nil)
+				// Sleep until the LRU timeout, so the discard and the
+				// relinquish (evict) race.
+				t.Sleep(fscache.LRUCookieTimeout)
+				fscache.RelinquishCookie(t, c, false)
+				// Let the state machine finish before tearing down.
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+	register(Scenario{
+		Name: "lru-vs-use",
+		Desc: "a cookie's pending LRU discard races with a new use and its write to the cache (CVE-2022-48989)",
+		Setup: func(k *sim.Kernel, bugs model.Bugs) {
+			k.Spawn("netfs", func(t *sim.Thread) {
+				w := newWorld(t, bugs)
+				c := fscache.AcquireCookie(t, w.vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				fscache.UseCookie(t, c, false)
+				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				fscache.UnuseCookie(t, c, nil, nil)
+				t.Sleep(fscache.LRUCookieTimeout)
+				// Reopen the file and copy data to the cache while the LRU
+				// worker may have marked the cookie for discard.
+				fscache.UseCookie(t, c, false)
+				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				fscache.UnuseCookie(t, c, nil, nil)
+				fscache.RelinquishCookie(t, c, false)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+}
