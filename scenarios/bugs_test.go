@@ -7,38 +7,50 @@ import (
 	"github.com/fscachesim/fscachesim/sim"
 )
 
-// TestBugSwitchFound: with the v3-of-the-rewrite bug switched on, the
-// lru-vs-relinquish scenario fails within a stated number of seeds under
-// random and PCT; with it off, the same scenario passes 10,000 seeds.
+// TestBugSwitchFound: with a historical bug switched on, the scenario
+// written for it fails within a stated number of seeds under random and
+// PCT, with the failure the real bug showed; TestNoFalseAlarms runs the
+// same scenarios with every switch off.
 func TestBugSwitchFound(t *testing.T) {
-	s, err := Get("lru-vs-relinquish")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bugs := model.Bugs{LRUDiscardNoRedispatch: true}
-	cases := []struct {
-		name   string
-		strat  func() sim.Strategy
-		within int
+	strategies := []struct {
+		name  string
+		strat func() sim.Strategy
 	}{
-		{"random", func() sim.Strategy { return &sim.RandomWalk{} }, 200},
-		{"pct:2", func() sim.Strategy { return &sim.PCT{Depth: 2, Steps: 400} }, 400},
-		{"pct:3", func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 400} }, 400},
+		{"random", func() sim.Strategy { return &sim.RandomWalk{} }},
+		{"pct:2", func() sim.Strategy { return &sim.PCT{Depth: 2, Steps: 400} }},
+		{"pct:3", func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 400} }},
+	}
+	cases := []struct {
+		scenario string
+		bugs     model.Bugs
+		check    string // the failure's check
+		within   int
+	}{
+		// Freed while still hashed: fscache_free_cookie's WARN (I-2).
+		{"lru-vs-relinquish", model.Bugs{LRUDiscardNoRedispatch: true}, "I-2", 400},
+		// The NULL dereference in prepare_write of CVE-2022-48989.
+		{"lru-vs-use", model.Bugs{UseNoClearLRUDiscard: true}, "oops", 1500},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			for seed := 0; seed < tc.within; seed++ {
-				res, _ := Run(s, bugs, sim.Options{Seed: uint64(seed), Strategy: tc.strat()})
-				if res.Outcome == sim.OutcomeFail {
-					if res.Failure.Check != "I-2" {
-						t.Fatalf("seed %d: found %v, want the I-2 freed-while-hashed failure", seed, res.Failure)
-					}
-					t.Logf("found at seed %d: %v", seed, res.Failure)
-					return
+		for _, st := range strategies {
+			t.Run(tc.scenario+"/"+st.name, func(t *testing.T) {
+				s, err := Get(tc.scenario)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			t.Fatalf("bug not found within %d seeds", tc.within)
-		})
+				for seed := 0; seed < tc.within; seed++ {
+					res, _ := Run(s, tc.bugs, sim.Options{Seed: uint64(seed), Strategy: st.strat()})
+					if res.Outcome == sim.OutcomeFail {
+						if res.Failure.Check != tc.check {
+							t.Fatalf("seed %d: found %v, want a %s failure", seed, res.Failure, tc.check)
+						}
+						t.Logf("found at seed %d: %v", seed, res.Failure)
+						return
+					}
+				}
+				t.Fatalf("bug not found within %d seeds", tc.within)
+			})
+		}
 	}
 }
 

@@ -115,10 +115,12 @@ func init() {
 				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
 				fscache.UnuseCookie(t, c, nil, nil)
 				t.Sleep(fscache.LRUCookieTimeout)
-				// Reopen the file and copy data to the cache while the LRU
-				// worker may have marked the cookie for discard.
+				// Reopen the file and read it while the LRU worker may have
+				// marked the cookie for discard: the read request holds its
+				// cache resources while it downloads from the server, then
+				// copies the data to the cache (netfs_rreq_write_to_cache).
 				fscache.UseCookie(t, c, false)
-				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				netfsReadAndCopy(t, c, 4096)
 				fscache.UnuseCookie(t, c, nil, nil)
 				fscache.RelinquishCookie(t, c, false)
 				t.Sleep(fscache.LRUCookieTimeout)
@@ -126,4 +128,20 @@ func init() {
 			})
 		},
 	})
+}
+
+// netfsReadAndCopy is a netfs read request that misses the cache: begin a
+// read operation, download from the server (virtual time passes), then copy
+// what was downloaded into the cache through the same operation.
+func netfsReadAndCopy(t *sim.Thread, c *fscache.Cookie, size int64) {
+	var cres fscache.CacheResources
+	if err := fscache.BeginReadOperation(t, &cres, c); err != nil {
+		return
+	}
+	t.Sleep(sim.Millisecond) // the download from the server
+	start, length := int64(0), size
+	if err := cres.Ops.PrepareWrite(t, &cres, &start, &length, size, false); err == nil {
+		cres.Ops.Write(t, &cres, start, make([]byte, length))
+	}
+	fscache.EndOperation(t, &cres)
 }

@@ -120,6 +120,9 @@ func (k *Kernel) emit(t *Thread, e *Event) {
 	if k.opts.Record {
 		k.events = append(k.events, *e)
 	}
+	if k.opts.OnEvent != nil {
+		k.opts.OnEvent(k, e)
+	}
 }
 
 // Events is the recorded event stream (Options.Record).

@@ -65,6 +65,10 @@ type Options struct {
 	// StepHook, if set, runs after every step (per-step invariant checks).
 	// It may call Kernel.Report to end the run with a failure.
 	StepHook func(k *Kernel)
+	// OnEvent, if set, sees every event as it is emitted (a checker that
+	// follows state changes, a coverage counter). It must not change the
+	// model; it may call Kernel.Report.
+	OnEvent func(k *Kernel, e *Event)
 }
 
 // DefaultMaxSteps is the step bound when Options.MaxSteps is zero.
