@@ -16,8 +16,18 @@ import (
 type Scenario struct {
 	Name string
 	Desc string
-	// Setup spawns the scenario's threads on k.
-	Setup func(k *sim.Kernel, bugs model.Bugs)
+	// Setup spawns the scenario's threads on k; w.F is fscache, already
+	// set up, and the first thread usually binds a cache (newWorld).
+	Setup func(k *sim.Kernel, w *World)
+}
+
+// World is what a scenario's threads share and a checker watches.
+type World struct {
+	F     *fscache.Fscache
+	Bugs  model.Bugs
+	Mem   *fscache.MemBackend // the bound in-memory cache, once bound
+	Vol   *fscache.Volume     // the scenario's volume, once acquired
+	ready sim.Completion      // completed when the cache and volume are set up
 }
 
 var registry = map[string]Scenario{}
@@ -47,50 +57,58 @@ func All() []Scenario {
 	return out
 }
 
-// Run executes one execution of s with the given options.
-func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel) {
+// Prepare makes the kernel and the world of one execution of s without
+// running it, so that checkers can attach to both first.
+func Prepare(s Scenario, bugs model.Bugs, opts sim.Options) (*sim.Kernel, *World) {
 	k := sim.New(opts)
 	k.ExpectAllFreed()
-	s.Setup(k, bugs)
+	w := &World{F: fscache.New(k, bugs), Bugs: bugs}
+	w.ready.Name = "scenario setup"
+	k.Private = w
+	s.Setup(k, w)
+	return k, w
+}
+
+// Run executes one execution of s with the given options.
+func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel) {
+	k, _ := Prepare(s, bugs, opts)
 	return k.Run(), k
 }
 
-// world is what every scenario starts from: fscache with one bound
-// in-memory cache and one volume, set up by the first thread.
-type world struct {
-	f     *fscache.Fscache
-	cache *fscache.MemBackend
-	vol   *fscache.Volume
-}
-
-func newWorld(t *sim.Thread, bugs model.Bugs) *world {
-	f := fscache.New(t.Kernel(), bugs)
-	b, err := fscache.NewMemBackend(t, f, "mycache")
+// bind is what every scenario starts from: one bound in-memory cache and
+// one volume, set up by the first thread; other threads WaitReady.
+func (w *World) bind(t *sim.Thread) {
+	b, err := fscache.NewMemBackend(t, w.F, "mycache")
 	if err != nil {
 		t.Bug("setup", "bind cache: %v", err)
 	}
-	v, err := f.AcquireVolume(t, "afs,example.com,1000001a", "mycache", nil)
+	w.Mem = b
+	v, err := w.F.AcquireVolume(t, "afs,example.com,1000001a", "mycache", nil)
 	if err != nil {
 		t.Bug("setup", "acquire volume: %v", err)
 	}
-	return &world{f: f, cache: b, vol: v}
+	w.Vol = v
+	w.ready.CompleteAll(t)
 }
+
+// WaitReady waits until the first thread has bound the cache.
+func (w *World) WaitReady(t *sim.Thread) { w.ready.Wait(t) }
 
 // teardown relinquishes the volume and withdraws the cache, so that a
 // drained world has nothing left alive.
-func (w *world) teardown(t *sim.Thread) {
-	fscache.RelinquishVolume(t, w.vol, nil, false)
-	w.cache.Withdraw(t)
+func (w *World) teardown(t *sim.Thread) {
+	fscache.RelinquishVolume(t, w.Vol, nil, false)
+	w.Mem.Withdraw(t)
 }
 
 func init() {
 	register(Scenario{
 		Name: "lru-vs-relinquish",
 		Desc: "an unused cookie's LRU discard races with its relinquishment (the v3-of-the-rewrite race)",
-		Setup: func(k *sim.Kernel, bugs model.Bugs) {
+		Setup: func(k *sim.Kernel, w *World) {
 			k.Spawn("netfs", func(t *sim.Thread) {
-				w := newWorld(t, bugs)
-				c := fscache.AcquireCookie(t, w.vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				w.bind(t)
+				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
 				fscache.UseCookie(t, c, false)
 				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
 				fscache.UnuseCookie(t, c, nil, nil)
@@ -107,10 +125,10 @@ func init() {
 	register(Scenario{
 		Name: "lru-vs-use",
 		Desc: "a cookie's pending LRU discard races with a new use and its write to the cache (CVE-2022-48989)",
-		Setup: func(k *sim.Kernel, bugs model.Bugs) {
+		Setup: func(k *sim.Kernel, w *World) {
 			k.Spawn("netfs", func(t *sim.Thread) {
-				w := newWorld(t, bugs)
-				c := fscache.AcquireCookie(t, w.vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				w.bind(t)
+				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
 				fscache.UseCookie(t, c, false)
 				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
 				fscache.UnuseCookie(t, c, nil, nil)

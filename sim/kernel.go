@@ -312,6 +312,25 @@ func (k *Kernel) Report(f *Failure) {
 	k.failure = f
 }
 
+// AddStepHook adds fn to the hooks that run after every step (per-step
+// checkers attach here after New, once the world they watch exists).
+func (k *Kernel) AddStepHook(fn func(k *Kernel)) {
+	if prev := k.opts.StepHook; prev != nil {
+		k.opts.StepHook = func(k *Kernel) { prev(k); fn(k) }
+	} else {
+		k.opts.StepHook = fn
+	}
+}
+
+// AddEventHook adds fn to the hooks that see every emitted event.
+func (k *Kernel) AddEventHook(fn func(k *Kernel, e *Event)) {
+	if prev := k.opts.OnEvent; prev != nil {
+		k.opts.OnEvent = func(k *Kernel, e *Event) { prev(k, e); fn(k, e) }
+	} else {
+		k.opts.OnEvent = fn
+	}
+}
+
 // Failure is the failure recorded so far, or nil.
 func (k *Kernel) Failure() *Failure { return k.failure }
 
