@@ -229,17 +229,7 @@ func (k *Kernel) Run() Result {
 			t = en[i]
 			k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
 		}
-		k.step++
-		k.mix(uint64(t.id)<<8|uint64(t.pending.Kind), uint64(t.pending.Obj))
-		k.cur = t
-		t.resume()
-		k.cur = nil
-		if t.done {
-			k.retire(t)
-		}
-		if k.opts.StepHook != nil && k.failure == nil {
-			k.opts.StepHook(k)
-		}
+		k.runStep(t)
 	}
 	for _, t := range k.live {
 		t.kill()
@@ -254,6 +244,21 @@ func (k *Kernel) Run() Result {
 		k.checkLeaks()
 	}
 	return k.result()
+}
+
+// runStep runs one step of t.
+func (k *Kernel) runStep(t *Thread) {
+	k.step++
+	k.mix(uint64(t.id)<<8|uint64(t.pending.Kind), uint64(t.pending.Obj))
+	k.cur = t
+	t.resume()
+	k.cur = nil
+	if t.done {
+		k.retire(t)
+	}
+	if k.opts.StepHook != nil && k.failure == nil {
+		k.opts.StepHook(k)
+	}
 }
 
 func (k *Kernel) retire(t *Thread) {

@@ -186,7 +186,8 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	c.ref.Init(1)
 	c.lock.Name = "cookie->lock"
 	c.work = sim.Work{Name: "fscache_cookie_worker", Func: c.worker}
-	c.setState(t, CookieQuiescent, "T1")
+	c.state.Set(CookieQuiescent)
+	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{-1, int64(CookieQuiescent)}, Str: [2]string{"T1"}})
 	f.cookiesLock.DownWrite(t)
 	f.cookies = append(f.cookies, c)
 	f.cookiesLock.UpWrite(t)

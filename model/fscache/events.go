@@ -191,11 +191,15 @@ var (
 		b = append(append(b, ' '), e.Str[0]...)
 		return dec(append(b, " r="...), e.Args[0])
 	})
-	// fscache_cookie_state (simulator only): c=%08x %c->%c Tn — Args: from, to; Str[0]: transition.
+	// fscache_cookie_state (simulator only): c=%08x FROM->TO Tn — Args: from (-1 for a new cookie), to; Str[0]: transition.
 	EvCookieState = sim.RegisterEventType("fscache_cookie_state", func(b []byte, e *sim.Event) []byte {
 		b = hex8(append(b, "c="...), e.Obj)
 		b = append(b, ' ')
-		b = append(b, CookieState(e.Args[0]).String()...)
+		if e.Args[0] < 0 {
+			b = append(b, "NEW"...)
+		} else {
+			b = append(b, CookieState(e.Args[0]).String()...)
+		}
 		b = append(b, "->"...)
 		b = append(b, CookieState(e.Args[1]).String()...)
 		return append(append(b, ' '), e.Str[0]...)

@@ -10,6 +10,11 @@ import "github.com/fscachesim/fscachesim/sim"
 // cachefiles_prepare_write does, so a discard under I/O oopses as in
 // CVE-2022-48989.
 type MemBackend struct {
+	// Faults a test can switch on.
+	FailAcquireVolume bool // acquire_volume leaves the volume without cache_priv (T3)
+	FailLookup        int  // 1: lookup calls caching_failed and fails (T6); 2: lookup just fails (T6', quirk Q-1)
+	FailInvalidate    bool // invalidate_cookie returns false (T8')
+
 	F       *Fscache
 	Cache   *Cache
 	store   map[string]*memFile // committed objects by volume key + cookie key (lookups only)
@@ -54,6 +59,9 @@ func storeKey(c *Cookie) string { return c.Volume.Key + "/" + string(c.Key) }
 func (b *MemBackend) Objects() int { return len(b.objects) }
 
 func (b *MemBackend) AcquireVolume(t *sim.Thread, v *Volume) {
+	if b.FailAcquireVolume {
+		return
+	}
 	v.CachePriv = &memVolume{v: v}
 	v.PinAccess(t)
 }
@@ -61,6 +69,13 @@ func (b *MemBackend) AcquireVolume(t *sim.Thread, v *Volume) {
 func (b *MemBackend) FreeVolume(t *sim.Thread, v *Volume) { v.CachePriv = nil }
 
 func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
+	switch b.FailLookup {
+	case 1:
+		CachingFailed(t, c)
+		return false
+	case 2:
+		return false
+	}
 	GetCookie(t, c, TraceCookieGetAttachObject)
 	b.nextID++
 	o := &memObject{id: b.nextID, cookie: c}
@@ -132,6 +147,9 @@ func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize i
 }
 
 func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
+	if b.FailInvalidate {
+		return false
+	}
 	if o, _ := c.CachePriv.(*memObject); o != nil {
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
