@@ -29,16 +29,17 @@ import (
 // then READ THE DIFF and commit only what you understand.
 //
 // Commands:
-//   bind [fail-volume] [fail-lookup=caching|plain] [fail-invalidate]
-//   acquire-volume [key=K]            relinquish-volume
-//   acquire-cookie NAME [key=K] [size=N] [aux=A] [thread=T]
-//   use NAME [modify] [thread=T]      unuse NAME [thread=T]
-//   relinquish NAME [retire]          invalidate NAME [dio]
-//   update NAME                       resize NAME size=N
-//   write NAME                        read NAME
-//   withdraw-cache                    backend [fail-...] [ok]
-//   run                               tick
-//   state                             stats
+//
+//	bind [fail-volume] [fail-lookup=caching|plain] [fail-invalidate]
+//	acquire-volume [key=K]            relinquish-volume
+//	acquire-cookie NAME [key=K] [size=N] [aux=A] [thread=T]
+//	use NAME [modify] [thread=T]      unuse NAME [thread=T]
+//	relinquish NAME [retire]          invalidate NAME [dio]
+//	update NAME                       resize NAME size=N
+//	write NAME                        read NAME
+//	withdraw-cache                    backend [fail-...] [ok]
+//	run                               tick
+//	state                             stats
 type driver struct {
 	k       *sim.Kernel
 	f       *fscache.Fscache
