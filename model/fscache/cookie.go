@@ -510,6 +510,9 @@ againLocked:
 			goto againLocked
 		}
 		if c.flags.Test(t, FlagDoWithdraw) {
+			if c.nActive.Peek() > 0 {
+				mark(t, c, "withdrawn while in use")
+			}
 			c.setState(t, CookieWithdrawing, "T12")
 			wake = true
 			goto againLocked

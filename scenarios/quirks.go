@@ -1,0 +1,163 @@
+package scenarios
+
+import (
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// Scenarios for the open quirks of spec §14. Each is written so that the
+// suspected bad outcome is reachable if the model (read from the kernel
+// source) allows it; docs/quirks.md records what the explorer finds.
+
+// bindWith binds the in-memory cache with faults set before the volume is
+// made, then acquires the volume.
+func (w *World) bindWith(t *sim.Thread, faults func(b *fscache.MemBackend)) {
+	b, err := fscache.NewMemBackend(t, w.F, "mycache")
+	if err != nil {
+		t.Bug("setup", "bind cache: %v", err)
+	}
+	faults(b)
+	w.Mem = b
+	v, err := w.F.AcquireVolume(t, "afs,example.com,1000001a", "mycache", nil)
+	if err != nil {
+		t.Bug("setup", "acquire volume: %v", err)
+	}
+	w.Vol = v
+	w.ready.CompleteAll(t)
+}
+
+func init() {
+	register(Scenario{
+		Name:  "quirk-q1-stale-withdraw",
+		Quirk: "Q-1",
+		Desc:  "Q-1: a lookup that fails without caching_failed leaves DO_WITHDRAW set; the next successful lookup is withdrawn at once although the cookie is in use",
+		Setup: func(k *sim.Kernel, w *World) {
+			k.Spawn("netfs", func(t *sim.Thread) {
+				w.bindWith(t, func(b *fscache.MemBackend) { b.FailLookup = 2 })
+				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				fscache.UseCookie(t, c, false)
+				t.Sleep(sim.Millisecond)
+				fscache.UnuseCookie(t, c, nil, nil)
+				w.Mem.FailLookup = 0 // the backend recovers (e.g. memory pressure passed)
+				// open(), then read() a little later.
+				fscache.UseCookie(t, c, false)
+				t.Sleep(sim.Millisecond)
+				if err := netfsReadAndCopy(t, c, 4096); err != nil && w.Mem.Cache.State() == fscache.CacheActive {
+					t.Bug("Q-1", "cookie c=%08x is in use and its lookup succeeded, but it was withdrawn at once (state %v): caching is silently off for this open (%v)",
+						c.DebugID, c.State(), err)
+				}
+				fscache.UnuseCookie(t, c, nil, nil)
+				fscache.RelinquishCookie(t, c, false)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+	register(Scenario{
+		Name:  "quirk-q2-inval-access-held",
+		Quirk: "Q-2",
+		Desc:  "Q-2: an invalidation during LOOKING_UP whose lookup ends QUIESCENT (no on-disk volume) keeps its access; relinquish then never reaches DROPPED",
+		Setup: func(k *sim.Kernel, w *World) {
+			var c *fscache.Cookie
+			g := &gate{n: 1}
+			k.Spawn("open", func(t *sim.Thread) {
+				// The backend cannot make the volume directory (mkdir fails:
+				// ENOSPC, EIO), so every lookup ends in QUIESCENT (T3).
+				w.bindWith(t, func(b *fscache.MemBackend) { b.FailAcquireVolume = true })
+				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				fscache.UseCookie(t, c, false)
+				w.ready.CompleteAll(t)
+				t.Sleep(sim.Millisecond)
+				fscache.UnuseCookie(t, c, nil, nil)
+				g.finish(t)
+			})
+			k.Spawn("revalidate", func(t *sim.Thread) {
+				w.WaitReady(t)
+				// The server's change attribute moved: NFS invalidates
+				// without a use of its own.
+				fscache.Invalidate(t, c, []byte("v2"), 4096, 0)
+			})
+			k.Spawn("evict", func(t *sim.Thread) {
+				w.WaitReady(t)
+				g.wait(t)
+				fscache.RelinquishCookie(t, c, false)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+	register(Scenario{
+		Name:  "quirk-q2b-rearmed-gate",
+		Quirk: "Q-2b",
+		Desc:  "Q-2b: relinquish before the state machine starts the lookup, with an I/O access outstanding past the last unuse: the re-armed NO_ACCESS_WAKE may stall the relinquish",
+		Setup: func(k *sim.Kernel, w *World) {
+			var c *fscache.Cookie
+			g := &gate{n: 1}
+			k.Spawn("open", func(t *sim.Thread) {
+				w.bind(t)
+				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				w.ready.CompleteAll(t)
+				fscache.UseCookie(t, c, false)
+				// An asynchronous read whose copy to the cache outlives the
+				// open file (the API says it must not: netfs waits for
+				// PG_fscache before evict).
+				t.Kernel().Spawn("async-read", func(t *sim.Thread) {
+					netfsReadAndCopy(t, c, 4096)
+				})
+				fscache.UnuseCookie(t, c, nil, nil)
+				g.finish(t)
+			})
+			k.Spawn("evict", func(t *sim.Thread) {
+				w.WaitReady(t)
+				g.wait(t)
+				fscache.RelinquishCookie(t, c, false)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+	register(Scenario{
+		Name:  "quirk-q5-discard-under-io",
+		Quirk: "Q-5",
+		Desc:  "Q-5: an LRU discard marked while a copy to the cache is still in flight is carried out when an invalidation runs the state machine, under that I/O",
+		Setup: func(k *sim.Kernel, w *World) {
+			var c *fscache.Cookie
+			g := &gate{n: 2}
+			k.Spawn("open", func(t *sim.Thread) {
+				w.bind(t)
+				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				w.ready.CompleteAll(t)
+				fscache.UseCookie(t, c, false)
+				netfsReadAndCopy(t, c, 4096)
+				// The file is read again and closed; the copy of the second
+				// read to the cache is asynchronous and is still running
+				// when the LRU timeout passes (a slow cache disk).
+				t.Kernel().Spawn("copy-to-cache", func(t *sim.Thread) {
+					var cres fscache.CacheResources
+					if err := fscache.BeginReadOperation(t, &cres, c); err == nil {
+						t.Sleep(fscache.LRUCookieTimeout + sim.Millisecond)
+						start, length := int64(0), int64(4096)
+						if cres.Ops.PrepareWrite(t, &cres, &start, &length, 4096, false) == nil {
+							cres.Ops.Write(t, &cres, start, make([]byte, length))
+						}
+						fscache.EndOperation(t, &cres)
+					}
+					g.finish(t)
+				})
+				fscache.UnuseCookie(t, c, nil, nil)
+				t.Sleep(fscache.LRUCookieTimeout)
+				// The server changed the file: NFS invalidates.
+				jitter(t)
+				fscache.Invalidate(t, c, []byte("v2"), 4096, 0)
+				g.finish(t)
+			})
+			k.Spawn("evict", func(t *sim.Thread) {
+				w.WaitReady(t)
+				g.wait(t)
+				fscache.RelinquishCookie(t, c, false)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+}
