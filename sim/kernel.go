@@ -74,6 +74,10 @@ type Options struct {
 // DefaultMaxSteps is the step bound when Options.MaxSteps is zero.
 const DefaultMaxSteps = 100000
 
+// MaxRand is the largest range Kernel.Rand accepts: the decision log keeps
+// a value and its range in 32 bits each.
+const MaxRand = 1<<32 - 1
+
 // Kernel is one simulated execution: its threads, clock, timers, decision
 // log and event stream.
 type Kernel struct {
@@ -164,9 +168,13 @@ func (k *Kernel) ObjID(id *uint32) uint32 {
 
 // Rand draws a value in [0, n) for component c through the strategy and
 // records it in the decision log. n of 0 or 1 is no choice and returns 0.
+// The log keeps 32 bits: n above MaxRand panics (an oops in a thread).
 func (k *Kernel) Rand(c Component, n uint64) uint64 {
 	if n <= 1 {
 		return 0
+	}
+	if n > MaxRand {
+		panic(fmt.Sprintf("sim: Rand range %d is above MaxRand", n))
 	}
 	v := k.strat.Value(c, n)
 	if v >= n {
@@ -235,12 +243,16 @@ func (k *Kernel) Run() Result {
 		t.kill()
 	}
 	k.live = k.live[:0]
-	if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil && k.outcome == OutcomePass {
+	// A replay that diverged is not the recorded run, whatever happened
+	// after the divergence (a failure, the step bound): say so first.
+	if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil {
 		k.outcome = OutcomeDiverged
 	}
-	if k.failure != nil {
+	switch {
+	case k.outcome == OutcomeDiverged:
+	case k.failure != nil:
 		k.outcome = OutcomeFail
-	} else if k.outcome == OutcomePass && k.expectFreed {
+	case k.outcome == OutcomePass && k.expectFreed:
 		k.checkLeaks()
 	}
 	return k.result()
@@ -366,10 +378,13 @@ func (k *Kernel) oops(t *Thread, r any, stack []byte) {
 type Outcome uint8
 
 const (
-	OutcomePass     Outcome = iota // every thread returned, nothing pending, no check failed
-	OutcomeFail                    // a check failed (see Result.Failure)
-	OutcomeBound                   // the step bound was hit
-	OutcomeDiverged                // a replayed decision log did not fit the execution
+	OutcomePass  Outcome = iota // every thread returned, nothing pending, no check failed
+	OutcomeFail                 // a check failed (see Result.Failure)
+	OutcomeBound                // the step bound was hit
+	// OutcomeDiverged: a replayed decision log did not fit the execution.
+	// It wins over a failure or the step bound that followed the
+	// divergence; Result.Failure still holds such a failure.
+	OutcomeDiverged
 )
 
 var outcomeNames = [...]string{"pass", "fail", "step-bound", "diverged"}

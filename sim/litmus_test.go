@@ -76,6 +76,89 @@ var litmusTests = []litmus{
 		want:   []string{"f=0 d=0", "f=0 d=1", "f=1 d=1"},
 		serial: []string{"f=0 d=0", "f=1 d=1"},
 	},
+	{
+		// Lock-ordered handshake: the producer publishes under the lock and
+		// then completes; the consumer waits for the completion and reads
+		// under the lock. It can only see the data.
+		name: "lock-handshake-completion",
+		run: func(k *sim.Kernel) func() string {
+			var x sim.Var[int]
+			m := &sim.Mutex{Name: "m"}
+			c := &sim.Completion{Name: "ready"}
+			var seen int
+			k.Spawn("producer", func(t *sim.Thread) {
+				m.Lock(t)
+				x.Store(t, 1)
+				m.Unlock(t)
+				c.Complete(t)
+			})
+			k.Spawn("consumer", func(t *sim.Thread) {
+				c.Wait(t)
+				m.Lock(t)
+				seen = x.Load(t)
+				m.Unlock(t)
+			})
+			return func() string { return fmt.Sprint(seen) }
+		},
+		want:   []string{"1"},
+		serial: []string{"1"},
+	},
+	{
+		// The same consumer without the completion may run first.
+		name: "lock-no-handshake",
+		run: func(k *sim.Kernel) func() string {
+			var x sim.Var[int]
+			m := &sim.Mutex{Name: "m"}
+			var seen int
+			k.Spawn("producer", func(t *sim.Thread) {
+				m.Lock(t)
+				x.Store(t, 1)
+				m.Unlock(t)
+			})
+			k.Spawn("consumer", func(t *sim.Thread) {
+				m.Lock(t)
+				seen = x.Load(t)
+				m.Unlock(t)
+			})
+			return func() string { return fmt.Sprint(seen) }
+		},
+		want:   []string{"0", "1"},
+		serial: []string{"0", "1"},
+	},
+	{
+		// atomic_inc is indivisible: two racing increments always give 2,
+		// and each thread sees a distinct return value.
+		name: "atomic-inc-race",
+		run: func(k *sim.Kernel) func() string {
+			var x sim.Atomic
+			var got [2]int64
+			for i := 0; i < 2; i++ {
+				k.Spawn(fmt.Sprintf("inc-%d", i), func(t *sim.Thread) { got[i] = x.Inc(t) })
+			}
+			return func() string { return fmt.Sprintf("x=%d returns=%d", x.Peek(), got[0]+got[1]) }
+		},
+		want:   []string{"x=2 returns=3"},
+		serial: []string{"x=2 returns=3"},
+	},
+	{
+		// Two threads race to claim with cmpxchg: exactly one wins, and
+		// either may.
+		name: "cmpxchg-claim",
+		run: func(k *sim.Kernel) func() string {
+			var owner sim.Atomic
+			wins := 0
+			for i := 1; i <= 2; i++ {
+				k.Spawn(fmt.Sprintf("claim-%d", i), func(t *sim.Thread) {
+					if owner.CmpXchg(t, 0, int64(i)) == 0 {
+						wins++
+					}
+				})
+			}
+			return func() string { return fmt.Sprintf("owner=%d wins=%d", owner.Peek(), wins) }
+		},
+		want:   []string{"owner=1 wins=1", "owner=2 wins=1"},
+		serial: []string{"owner=1 wins=1", "owner=2 wins=1"},
+	},
 }
 
 func outcomes(t *testing.T, l litmus, strat func() sim.Strategy, seeds int) []string {

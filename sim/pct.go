@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 )
@@ -10,17 +11,27 @@ import (
 // Guarantees of Finding Bugs", ASPLOS 2010). Every thread gets a random
 // priority above d when it is first seen; d-1 change points are drawn
 // uniformly over the expected number of steps; the highest-priority enabled
-// thread runs, and at the i-th change point the running thread's priority
-// drops to i (below every initial priority). A bug of depth d is found with
-// probability at least 1/(n·k^(d-1)) per execution.
+// thread runs, and at change point k_i (the i-th drawn, not the i-th in
+// time) the running thread's priority drops to i (below every initial
+// priority). Keeping the pairing of k_i with i random matters: priorities by
+// order in time would always leave a thread demoted later above one demoted
+// earlier, so no run could switch back to the earlier one. A bug of depth d
+// is found with probability at least 1/(n·k^(d-1)) per execution.
 type PCT struct {
 	Seeds
 	Depth int   // d >= 1
 	Steps int64 // k, the expected steps of an execution (default 200)
 
 	prio   []uint64 // by thread id; 0 = not yet assigned
-	change []int64
+	change []pctChange
 	next   int
+}
+
+// pctChange is a priority change point: at step, the running thread's
+// priority becomes prio.
+type pctChange struct {
+	step int64
+	prio uint64
 }
 
 func (p *PCT) Name() string { return "pct:" + strconv.Itoa(p.depth()) }
@@ -42,9 +53,9 @@ func (p *PCT) Start(seed uint64) {
 		k = 200
 	}
 	for i := 1; i < p.depth(); i++ {
-		p.change = append(p.change, 1+int64(p.Sched().Uint64n(uint64(k))))
+		p.change = append(p.change, pctChange{step: 1 + int64(p.Sched().Uint64n(uint64(k))), prio: uint64(i)})
 	}
-	slices.Sort(p.change)
+	slices.SortStableFunc(p.change, func(a, b pctChange) int { return cmp.Compare(a.step, b.step) })
 }
 
 func (p *PCT) priority(id int32) uint64 {
@@ -69,9 +80,9 @@ func (p *PCT) best(enabled []*Thread) int {
 
 func (p *PCT) Pick(step int64, enabled []*Thread) int {
 	i := p.best(enabled)
-	for p.next < len(p.change) && p.change[p.next] <= step {
+	for p.next < len(p.change) && p.change[p.next].step <= step {
+		p.prio[enabled[i].id] = p.change[p.next].prio
 		p.next++
-		p.prio[enabled[i].id] = uint64(p.next)
 		i = p.best(enabled)
 	}
 	return i

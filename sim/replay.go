@@ -22,7 +22,7 @@ func (r *Replay) Start(seed uint64) { r.pos, r.err = 0, nil }
 // reports decisions the run did not use.
 func (r *Replay) Err() error {
 	if r.err == nil && r.Strict && r.pos < len(r.Log) {
-		return fmt.Errorf("decision log too long: the run used %d of %d decisions", r.pos, len(r.Log))
+		return fmt.Errorf("decision %d: not used, the log is too long (the run used %d of %d decisions)", r.pos, r.pos, len(r.Log))
 	}
 	return r.err
 }
@@ -33,7 +33,7 @@ func (r *Replay) Used() int { return r.pos }
 func (r *Replay) take(kind DecisionKind) (Decision, bool) {
 	if r.pos >= len(r.Log) {
 		if r.Strict && r.err == nil {
-			r.err = fmt.Errorf("decision log too short: ran out after %d decisions", len(r.Log))
+			r.err = fmt.Errorf("decision %d: missing, the log is too short (it has %d decisions)", r.pos, len(r.Log))
 		}
 		return Decision{}, false
 	}

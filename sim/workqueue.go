@@ -1,6 +1,9 @@
 package sim
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Workqueues with the kernel's semantics: queueing a work item that is
 // pending does nothing and returns false; an item never runs twice at once;
@@ -13,7 +16,8 @@ type Workqueue struct {
 	Name    string
 	Ordered bool // alloc_ordered_workqueue(): one item at a time, FIFO
 
-	queue  []*Work // ordered: items waiting
+	id     uint32
+	queue  []*Work // ordered: items waiting, each pending and not delayed
 	worker *Thread // ordered: the worker thread, if running
 }
 
@@ -47,20 +51,27 @@ func QueueWork(t *Thread, wq *Workqueue, w *Work) bool {
 		return false
 	}
 	w.pending = true
-	w.wq = wq
 	if !w.running {
-		wq.insert(t.k, w)
+		w.wq = wq
 	}
+	w.enqueue(t.k)
 	return true
 }
 
-// insert hands a pending item that no worker is running to a worker.
-func (wq *Workqueue) insert(k *Kernel, w *Work) {
+// enqueue hands a pending, no longer delayed item to its workqueue. An item
+// running on an unbound workqueue stays with the worker running it, which
+// runs it again when its function returns (an item never runs twice at
+// once); on an ordered workqueue it goes to the back of the queue.
+func (w *Work) enqueue(k *Kernel) {
+	wq := w.wq
 	if wq.Ordered {
 		wq.queue = append(wq.queue, w)
 		if wq.worker == nil {
 			wq.worker = k.Spawn(k.kworkerName(wq), wq.orderedWorker)
 		}
+		return
+	}
+	if w.running {
 		return
 	}
 	w.running = true // claimed by the worker spawned now
@@ -72,32 +83,49 @@ func (k *Kernel) kworkerName(wq *Workqueue) string {
 	return "kworker/u4:" + strconv.Itoa(k.nWorkers)
 }
 
-// runWork runs w until nobody has queued it again meanwhile.
+// runWork runs w on an unbound workqueue until nobody has queued it again
+// meanwhile (a delayed requeue waits for its timer).
 func runWork(t *Thread, w *Work) {
 	for {
 		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
-		if !w.pending {
+		if !w.pending || w.delayed {
 			w.running = false
 			t.k.wake(w, -1)
 			return
 		}
 		w.pending = false
-		w.running = true
 		w.Func(t)
-		if t.spinDepth != 0 {
-			t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "lock-held-at-exit",
-				Msg: "work function " + w.Name + " returned holding " + t.heldNames()})
-		}
+		checkWorkReturn(t, w)
 	}
 }
 
+// checkWorkReturn is the workqueue's check that a work function released
+// every lock it took.
+func checkWorkReturn(t *Thread, w *Work) {
+	if len(t.held) != 0 {
+		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "lock-held-at-exit",
+			Msg: "work function " + w.Name + " returned holding " + t.heldNames()})
+	}
+}
+
+// orderedWorker runs the items of an ordered workqueue one at a time, in
+// the order they were queued, until the queue is empty.
 func (wq *Workqueue) orderedWorker(t *Thread) {
-	for len(wq.queue) > 0 {
+	for {
+		t.point(Access{Obj: t.k.ObjID(&wq.id), Kind: AccQueue})
+		if len(wq.queue) == 0 {
+			wq.worker = nil
+			return
+		}
 		w := wq.queue[0]
 		wq.queue = wq.queue[1:]
-		runWork(t, w)
+		w.pending = false
+		w.running = true
+		w.Func(t)
+		checkWorkReturn(t, w)
+		w.running = false
+		t.k.wake(w, -1)
 	}
-	wq.worker = nil
 }
 
 // QueueDelayedWork is queue_delayed_work(): the item becomes pending now and
@@ -112,14 +140,16 @@ func QueueDelayedWork(t *Thread, wq *Workqueue, w *Work, delay Time) bool {
 		return false
 	}
 	w.pending = true
-	w.wq = wq
+	if !w.running {
+		w.wq = wq
+	}
 	w.delayed = true
 	if w.timer.Func == nil {
 		w.timer.Name = "delayed_work_timer_fn"
 		w.timer.Func = func(t *Thread) {
 			w.delayed = false
-			if w.pending && !w.running {
-				w.wq.insert(t.k, w)
+			if w.pending {
+				w.enqueue(t.k)
 			}
 		}
 	}
@@ -137,8 +167,13 @@ func CancelDelayedWork(t *Thread, w *Work) bool {
 	if w.delayed {
 		t.k.disarmTimer(&w.timer)
 		w.delayed = false
+	} else if w.wq.Ordered {
+		if i := slices.Index(w.wq.queue, w); i >= 0 {
+			w.wq.queue = slices.Delete(w.wq.queue, i, i+1)
+		}
 	}
 	w.pending = false
+	t.k.wake(w, -1) // a flusher may now find it idle
 	return true
 }
 
