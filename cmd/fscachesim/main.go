@@ -104,7 +104,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fscachesim %s: %v\n", cmd, err)
 		return exitUsage
 	}
-	list := scenarios.All()
+	list := scenarios.Default()
 	if *scenario != "" {
 		s, err := scenarios.Get(*scenario)
 		if err != nil {
