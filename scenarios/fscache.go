@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/netfs"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -248,6 +249,70 @@ func init() {
 				w.WaitReady(t)
 				g.wait(t)
 				t.Sleep(fscache.LRUCookieTimeout)
+				w.teardown(t)
+			})
+		},
+	})
+}
+
+func init() {
+	register(Scenario{
+		Name: "netfs-read-write",
+		Desc: "a netfs client reads and writes two files through the cache while another client changes one on the server (AFS- or NFS-style, a seeded choice)",
+		Setup: func(k *sim.Kernel, w *World) {
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			srv.Create(2, []byte("file two, version one........."))
+			var m *netfs.Mount
+			var ip1, ip2 *netfs.Inode
+			g := &gate{n: 3}
+			k.Spawn("mount", func(t *sim.Thread) {
+				w.bind(t)
+				fl := netfs.FlavourAFS
+				if k.Rand(sim.CompWorkload, 2) == 1 {
+					fl = netfs.FlavourNFS
+				}
+				var err error
+				if m, err = netfs.MountFS(t, w.F, srv, fl, "server,export", "mycache"); err != nil {
+					t.Bug("setup", "mount: %v", err)
+				}
+				ip1, ip2 = m.Iget(t, 1), m.Iget(t, 2)
+				w.ready.CompleteAll(t)
+				// reader of file 1 then file 2
+				for _, ip := range []*netfs.Inode{ip1, ip2, ip1} {
+					ip.Open(t, false)
+					ip.Read(t, 0, 16)
+					ip.Close(t)
+				}
+				g.finish(t)
+			})
+			k.Spawn("writer", func(t *sim.Thread) {
+				w.WaitReady(t)
+				ip1.Open(t, true)
+				ip1.Write(t, 0, []byte("FILE ONE"), k.Rand(sim.CompWorkload, 4) == 0)
+				ip1.Read(t, 0, 16)
+				ip1.Close(t)
+				g.finish(t)
+			})
+			k.Spawn("other-client", func(t *sim.Thread) {
+				w.WaitReady(t)
+				jitter(t)
+				srv.Write(t, 2, 5, []byte("TWO"))
+				g.finish(t)
+			})
+			k.Spawn("umount", func(t *sim.Thread) {
+				w.WaitReady(t)
+				g.wait(t)
+				// Read both again after everything settled, then evict.
+				for _, ip := range []*netfs.Inode{ip1, ip2} {
+					ip.Open(t, false)
+					ip.Read(t, 0, 16)
+					ip.Close(t)
+				}
+				ip1.Evict(t, false)
+				ip2.Evict(t, k.Rand(sim.CompWorkload, 2) == 1)
+				t.Sleep(fscache.LRUCookieTimeout)
+				m.Unmount(t)
 				w.teardown(t)
 			})
 		},

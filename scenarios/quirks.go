@@ -23,7 +23,6 @@ func (w *World) bindWith(t *sim.Thread, faults func(b *fscache.MemBackend)) {
 		t.Bug("setup", "acquire volume: %v", err)
 	}
 	w.Vol = v
-	w.ready.CompleteAll(t)
 }
 
 func init() {

@@ -93,7 +93,9 @@ func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel
 }
 
 // bind is what every scenario starts from: one bound in-memory cache and
-// one volume, set up by the first thread; other threads WaitReady.
+// one volume, set up by the first thread. Other threads WaitReady; the
+// first thread signals ready (w.ready.CompleteAll) once everything they
+// share (cookies, inodes) is set up too.
 func (w *World) bind(t *sim.Thread) {
 	b, err := fscache.NewMemBackend(t, w.F, "mycache")
 	if err != nil {
@@ -105,7 +107,6 @@ func (w *World) bind(t *sim.Thread) {
 		t.Bug("setup", "acquire volume: %v", err)
 	}
 	w.Vol = v
-	w.ready.CompleteAll(t)
 }
 
 // WaitReady waits until the first thread has bound the cache.

@@ -13,6 +13,7 @@ var (
 	ErrBusy   = errors.New("EBUSY")
 	ErrNoMem  = errors.New("ENOMEM")
 	ErrStale  = errors.New("ESTALE")
+	ErrNoData = errors.New("ENODATA")
 )
 
 // Cache is struct fscache_cache: the fscache side of a cache backend.

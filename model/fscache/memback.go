@@ -14,6 +14,7 @@ type MemBackend struct {
 	FailAcquireVolume bool // acquire_volume leaves the volume without cache_priv (T3)
 	FailLookup        int  // 1: lookup calls caching_failed and fails (T6); 2: lookup just fails (T6', quirk Q-1)
 	FailInvalidate    bool // invalidate_cookie returns false (T8')
+	IgnoreCoherency   bool // planted bug: lookup accepts an object whose coherency data does not match
 
 	F       *Fscache
 	Cache   *Cache
@@ -90,7 +91,7 @@ func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
-	case f.dirty || f.objectSize != c.ObjectSize || string(f.aux) != string(c.Aux):
+	case !b.IgnoreCoherency && (f.dirty || f.objectSize != c.ObjectSize || string(f.aux) != string(c.Aux)):
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
@@ -186,6 +187,9 @@ func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf 
 		return 0, ErrNoBufs
 	}
 	b.F.Stats.Read++
+	if hole == ReadHoleFail && start+int64(len(buf)) > int64(len(f.data)) {
+		return 0, ErrNoData // a hole: the caller downloads instead
+	}
 	n := 0
 	if start < int64(len(f.data)) {
 		n = copy(buf, f.data[start:])

@@ -1,0 +1,196 @@
+package netfs
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// Flavour selects the caching behaviour of a filesystem.
+type Flavour uint8
+
+const (
+	// FlavourAFS copies local writes into the cache and updates the
+	// coherency data; it invalidates only when someone else changed the file.
+	FlavourAFS Flavour = iota
+	// FlavourNFS invalidates the cache whenever the change attribute moves,
+	// including after its own writes, and on direct I/O writes.
+	FlavourNFS
+)
+
+func (f Flavour) String() string {
+	if f == FlavourNFS {
+		return "nfs"
+	}
+	return "afs"
+}
+
+// Mount is a client mount: one fscache volume.
+type Mount struct {
+	F       *fscache.Fscache
+	Server  *Server
+	Flavour Flavour
+	Vol     *fscache.Volume
+	// Reads counts reads served from the cache, downloaded, and failed.
+	Hits, Misses int
+}
+
+// MountFS acquires the mount's volume (nfs_fscache_get_super_cookie /
+// afs_activate_volume).
+func MountFS(t *sim.Thread, f *fscache.Fscache, srv *Server, fl Flavour, key, cacheName string) (*Mount, error) {
+	v, err := f.AcquireVolume(t, fl.String()+","+key, cacheName, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Mount{F: f, Server: srv, Flavour: fl, Vol: v}, nil
+}
+
+// Unmount relinquishes the volume; every inode must be evicted first.
+func (m *Mount) Unmount(t *sim.Thread) { fscache.RelinquishVolume(t, m.Vol, nil, false) }
+
+// Inode is a netfs inode with its cookie.
+type Inode struct {
+	M      *Mount
+	Ino    uint64
+	Cookie *fscache.Cookie
+	Size   int64
+	Change uint64 // the change attribute the client believes (coherency data)
+	WB     fscache.Inode
+}
+
+func aux(change uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], change)
+	return b[:]
+}
+
+// Iget looks the file up on the server and acquires its cookie, keyed by
+// the inode number, with the change attribute as coherency data.
+func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
+	size, change := m.Server.GetAttr(t, ino)
+	key := []byte("ino-" + strconv.FormatUint(ino, 10))
+	c := fscache.AcquireCookie(t, m.Vol, 0, key, aux(change), size)
+	return &Inode{M: m, Ino: ino, Cookie: c, Size: size, Change: change}
+}
+
+// revalidate compares the server's change attribute with the client's and
+// invalidates the cache if it moved (nfs_revalidate_inode / afs_validate).
+func (ip *Inode) revalidate(t *sim.Thread) {
+	size, change := ip.M.Server.GetAttr(t, ip.Ino)
+	if change == ip.Change {
+		return
+	}
+	ip.Change, ip.Size = change, size
+	fscache.Invalidate(t, ip.Cookie, aux(change), size, 0)
+}
+
+// Open is ->open: use the cookie (modifying if opened for write), then
+// revalidate against the server.
+func (ip *Inode) Open(t *sim.Thread, write bool) {
+	fscache.UseCookie(t, ip.Cookie, write)
+	ip.revalidate(t)
+}
+
+// Close is ->release: unuse the cookie with the current coherency data.
+func (ip *Inode) Close(t *sim.Thread) {
+	size := ip.Size
+	fscache.UnuseCookie(t, ip.Cookie, aux(ip.Change), &size)
+}
+
+// Read reads [off, off+n) through the cache: a hit is served from the cache
+// and checked against the server's contents at the client's change
+// attribute; a miss downloads from the server and copies to the cache.
+func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
+	change := ip.Change
+	var cres fscache.CacheResources
+	err := fscache.BeginReadOperation(t, &cres, ip.Cookie)
+	if err == nil && !ip.Cookie.Has(fscache.FlagNoDataToRead) {
+		buf := make([]byte, n)
+		got, rerr := cres.Ops.Read(t, &cres, off, buf, fscache.ReadHoleFail)
+		if rerr == nil && int64(got) == n {
+			fscache.EndOperation(t, &cres)
+			ip.M.Hits++
+			t.Emit(sim.Event{Type: fscache.EvMark, Obj: ip.Cookie.DebugID, Str: [2]string{"netfs read served from the cache"}})
+			// A read concurrent with this client's own writes may see any
+			// version from the one it started with to the current one;
+			// anything else (older, another file's, a torn mix) is wrong.
+			ok := false
+			for v := change; v <= ip.Change && !ok; v++ {
+				ok = ip.M.Server.Matches(ip.Ino, v, off, buf)
+			}
+			if !ok {
+				t.Bug("netfs-coherency", "read of ino %d [%d,+%d) from the cache (cookie c=%08x) matches none of the server's versions %d..%d: stale, foreign or torn data",
+					ip.Ino, off, n, ip.Cookie.DebugID, change, ip.Change)
+			}
+			return buf
+		}
+	}
+	// Miss: download, then copy to the cache through the same operation.
+	data, srvChange := ip.M.Server.Read(t, ip.Ino, off, n)
+	ip.M.Misses++
+	copied := false
+	if err == nil {
+		if srvChange == change {
+			start, length := off, n
+			if cres.Ops.PrepareWrite(t, &cres, &start, &length, ip.Size, false) == nil &&
+				cres.Ops.Write(t, &cres, start, data) == nil {
+				copied = true
+			}
+		}
+		fscache.EndOperation(t, &cres)
+	}
+	if copied {
+		// Memory pressure reclaims the page that was copied to the
+		// cache: from now on reads must consult the cache.
+		fscache.NotePageRelease(t, ip.Cookie)
+	}
+	return data
+}
+
+// Write writes through to the server. AFS copies the new data into the
+// cache (with write-back pinning) and updates the coherency data; NFS
+// invalidates. direct marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
+func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
+	change := ip.M.Server.Write(t, ip.Ino, off, data)
+	prev := ip.Change
+	ip.Change = change
+	if end := off + int64(len(data)); end > ip.Size {
+		ip.Size = end
+	}
+	switch {
+	case direct:
+		fscache.Invalidate(t, ip.Cookie, aux(change), ip.Size, fscache.InvalDIOWrite)
+	case ip.M.Flavour == FlavourNFS || change != prev+1:
+		// NFS, or someone else changed the file meanwhile: the cache's
+		// contents are not what this write started from.
+		fscache.Invalidate(t, ip.Cookie, aux(change), ip.Size, 0)
+	default:
+		// AFS: the page cache now holds the new data; write-back copies it
+		// to the cache under the new coherency data.
+		fscache.DirtyFolio(t, &ip.WB, ip.Cookie, false)
+		fscache.UpdateCookie(t, ip.Cookie, aux(change), &ip.Size)
+		snap, _ := ip.M.Server.At(ip.Ino, change)
+		fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), ip.Size, true)
+		fscache.UnpinWriteback(t, &ip.WB, ip.Cookie)
+	}
+}
+
+// Truncate truncates on the server and resizes the cache object.
+func (ip *Inode) Truncate(t *sim.Thread, size int64) {
+	change := ip.M.Server.Truncate(t, ip.Ino, size)
+	ip.Change, ip.Size = change, size
+	fscache.Invalidate(t, ip.Cookie, aux(change), size, 0)
+	fscache.ResizeCookie(t, ip.Cookie, size)
+}
+
+// Evict is ->evict_inode: drop a write-back pin still held, then
+// relinquish the cookie; unlink retires the cache object.
+func (ip *Inode) Evict(t *sim.Thread, unlink bool) {
+	fscache.ClearInodeWriteback(t, &ip.WB, ip.Cookie, aux(ip.Change), ip.Size)
+	fscache.RelinquishCookie(t, ip.Cookie, unlink)
+}
+
+func (ip *Inode) String() string { return fmt.Sprintf("ino %d", ip.Ino) }
