@@ -50,3 +50,13 @@ func (k *Kernel) Live() []*Thread { return k.live }
 
 // Blocked reports whether the thread is asleep, and on what.
 func (t *Thread) Blocked() (bool, string) { return t.blocked, t.waitWhat }
+
+// Close tears down a kernel that was driven by script (or built and never
+// run): every thread that has not returned is unwound, so its coroutine
+// goroutine exits. Run does this itself at the end of a run.
+func (k *Kernel) Close() {
+	for _, t := range k.live {
+		t.kill()
+	}
+	k.live = k.live[:0]
+}

@@ -243,6 +243,7 @@ func sortedKeys(m map[string]*fscache.Cookie) []string {
 func TestGolden(t *testing.T) {
 	datadriven.Walk(t, "testdata/golden", func(t *testing.T, path string) {
 		d := newDriver()
+		defer d.k.Close()
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string { return d.do(td) })
 	})
 }
