@@ -20,10 +20,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"explore", "--bugs", "nosuch"}, exitUsage, "unknown bug switch"},
 		{[]string{"explore", "--strategy", "pct:9"}, exitUsage, "bad strategy"},
 		{[]string{"explore", "--executions", "50"}, exitPass, "0 failed"},
-		{[]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "random"}, exitFailure, "replay: go run ./cmd/fscachesim run"},
+		{[]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "random", "--out", "TMP"}, exitFailure, "replay: go run ./cmd/fscachesim replay TMP/"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			tmp := t.TempDir()
+			for i, a := range tc.args {
+				tc.args[i] = strings.ReplaceAll(a, "TMP", tmp)
+			}
+			tc.out = strings.ReplaceAll(tc.out, "TMP", tmp)
 			var out, errb bytes.Buffer
 			code := run(tc.args, &out, &errb)
 			if code != tc.code {
@@ -39,7 +44,7 @@ func TestExitCodes(t *testing.T) {
 // TestReplayCommand: the printed replay command reproduces the failure.
 func TestReplayCommand(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "pct:2"}, &out, &errb); code != exitFailure {
+	if code := run([]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "pct:2", "--out", t.TempDir()}, &out, &errb); code != exitFailure {
 		t.Fatalf("explore exit %d:\n%s", code, out.String())
 	}
 	i := strings.Index(out.String(), "replay: go run ./cmd/fscachesim ")
@@ -51,8 +56,25 @@ func TestReplayCommand(t *testing.T) {
 	if code := run(strings.Fields(line), &out2, &errb); code != exitFailure {
 		t.Fatalf("replay %q exit %d:\n%s", line, code, out2.String())
 	}
-	first := strings.SplitN(out.String(), "\n", 3)[1]
-	if !strings.Contains(out2.String(), first) {
-		t.Fatalf("replay did not reproduce %q:\n%s", first, out2.String())
+	if n := strings.Count(out.String(), "replay: "); n != 1 {
+		t.Fatalf("%d replay commands, want exactly one:\n%s", n, out.String())
 	}
+	failure := failureLine(t, out.String())
+	if !strings.Contains(out2.String(), "FAIL "+failure) || !strings.Contains(out2.String(), "identical: ") {
+		t.Fatalf("replay did not reproduce %q identically:\n%s", failure, out2.String())
+	}
+}
+
+// failureLine is the line after "FAIL ..." in a failure report: the
+// failure itself.
+func failureLine(t *testing.T, out string) string {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "FAIL ") && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1])
+		}
+	}
+	t.Fatalf("no FAIL block:\n%s", out)
+	return ""
 }

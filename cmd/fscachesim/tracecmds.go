@@ -1,0 +1,277 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/traces"
+)
+
+const replayHelp = `Usage: fscachesim replay [flags] PATH
+
+Re-run the trace at PATH with a strict replay of its decision log and
+compare the run with the trace, event by event. It reports "identical", or
+the first event that differs (the code changed since the trace was written).
+
+Exit status: 0 the run passes and matches the trace; 1 the replayed run
+fails a check (the failure is printed), or it does not match the trace (the
+difference is explained); 2 PATH is missing or not a valid trace.
+
+Examples:
+  fscachesim replay fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+  fscachesim replay --events 40 fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+
+Flags:
+`
+
+const shrinkHelp = `Usage: fscachesim shrink [flags] PATH
+
+Minimise the failing trace at PATH while the same check still fails: first
+fewer preemptions, then fewer decisions (delta debugging over the decision
+log), then simpler random values. Every candidate is a re-run; the number of
+re-runs is bounded (--attempts), never the time, so the result is the same
+on every machine. Writes the smaller trace and prints how much smaller it is.
+
+Exit status: 0 shrunk (the result may be the trace itself if nothing could
+go); 1 the trace no longer fails when re-run; 2 PATH is missing, not a valid
+trace, or a trace that passes.
+
+Examples:
+  fscachesim shrink fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+  fscachesim shrink --attempts 2000 --out /tmp/small.trace.jsonl fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+
+Flags:
+`
+
+const renderHelp = `Usage: fscachesim render [flags] PATH
+
+Print the trace at PATH as text, or draw it as a self-contained HTML page
+(one swimlane per thread, the failure marked, the cookie state diagram with
+the transitions the run took).
+
+Text formats: ftrace prints each event as the kernel's ftrace does
+("comm-pid [cpu] ..... secs.usecs: event: fields"), pid = thread id,
+CPU = pid % 2, with "  # step N" at the end of the line; steps prints
+"step time thread event: fields".
+
+Examples:
+  fscachesim render fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+  fscachesim render --format steps fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+  fscachesim render --html /tmp/lru.html fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+
+Flags:
+`
+
+// traceFlags makes the flag set of a command that takes one trace path.
+func traceFlags(cmd, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseTraceArgs parses flags (which may come before or after the path)
+// and returns the one path; code is the exit code when ok is false.
+func parseTraceArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (path string, code int, ok bool) {
+	var paths []string
+	for {
+		if code, ok := parseFlags(fs, args, stderr); !ok {
+			return "", code, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(paths) {
+	case 0:
+		fmt.Fprintf(stderr, "fscachesim %s: missing trace path (see 'fscachesim %s -h')\n", fs.Name(), fs.Name())
+		return "", exitUsage, false
+	case 1:
+		return paths[0], 0, true
+	}
+	fmt.Fprintf(stderr, "fscachesim %s: one trace path, got %d: %q\n", fs.Name(), len(paths), paths)
+	return "", exitUsage, false
+}
+
+// parseFlags parses args into fs. On -h it prints the command's help and
+// returns exit 0; on a bad flag it prints one line and returns exit 2.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return exitPass, false
+	}
+	fmt.Fprintf(stderr, "fscachesim %s: %s (see 'fscachesim %s -h')\n", fs.Name(), oneLine(err.Error()), fs.Name())
+	return exitUsage, false
+}
+
+// readTrace reads and validates a trace, knowing the built-in scenarios.
+func readTrace(path string) (*traces.Trace, error) {
+	return traces.ReadFile(path, traces.ReadOptions{KnownScenario: func(name string) bool {
+		_, err := scenarios.Get(name)
+		return err == nil
+	}})
+}
+
+func badInput(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "fscachesim %s: %s\n", cmd, oneLine(err.Error()))
+	return exitUsage
+}
+
+func replayCmd(args []string, stdout, stderr io.Writer) int {
+	fs := traceFlags("replay", replayHelp, stderr)
+	nEvents := fs.Int("events", 12, "how many of the last events to print when the replayed run fails, e.g. --events 40")
+	path, code, ok := parseTraceArgs(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	t, err := readTrace(path)
+	if err != nil {
+		return badInput(stderr, "replay", err)
+	}
+	fmt.Fprintf(stdout, "replay %s\n", traces.Summary(t))
+	if t.Header.Tool != Version {
+		fmt.Fprintf(stdout, "  (written by fscachesim %s; this is %s)\n", t.Header.Tool, Version)
+	}
+	rep, err := traces.Replay(t, runner)
+	if err != nil {
+		return badInput(stderr, "replay", err)
+	}
+	fmt.Fprintf(stdout, "%s\n", rep.Explain())
+	v := rep.Got.Verdict
+	switch {
+	case v.Verdict == traces.VerdictPass && rep.Identical:
+		fmt.Fprintf(stdout, "PASS %s\n", traces.VerdictLine(v))
+		return exitPass
+	case v.Verdict == traces.VerdictPass:
+		fmt.Fprintf(stdout, "the replayed run passes, but the trace recorded: %s\n", traces.VerdictLine(t.Verdict))
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "FAIL %s\n", traces.VerdictLine(v))
+	if f := rep.Result.Failure; f != nil {
+		for _, w := range f.Waiters {
+			fmt.Fprintf(stdout, "    %s waits on %s since step %d\n", w.Name, w.What, w.Since)
+		}
+		if f.Stack != "" {
+			fmt.Fprintf(stdout, "  stack:\n%s\n", indent(f.Stack, "    "))
+		}
+	}
+	evs := rep.Got.Events
+	if *nEvents >= 0 && len(evs) > *nEvents {
+		evs = evs[len(evs)-*nEvents:]
+	}
+	fmt.Fprintf(stdout, "  last events:\n")
+	for i := range evs {
+		fmt.Fprintf(stdout, "    %s\n", traces.CompactLine(&evs[i]))
+	}
+	return exitFailure
+}
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pre)
+}
+
+func shrinkCmd(args []string, stdout, stderr io.Writer) int {
+	fs := traceFlags("shrink", shrinkHelp, stderr)
+	out := fs.String("out", "", "where to write the shrunk trace, e.g. --out /tmp/small.trace.jsonl (default: PATH with .trace.jsonl replaced by .shrunk.trace.jsonl)")
+	attempts := fs.Int("attempts", traces.DefaultShrinkAttempts, "most re-runs to make, e.g. --attempts 2000")
+	path, code, ok := parseTraceArgs(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	if *attempts < 1 {
+		fmt.Fprintf(stderr, "fscachesim shrink: --attempts must be at least 1\n")
+		return exitUsage
+	}
+	t, err := readTrace(path)
+	if err != nil {
+		return badInput(stderr, "shrink", err)
+	}
+	if !t.Failed() {
+		return badInput(stderr, "shrink", fmt.Errorf("%s: %w (verdict %s)", path, traces.ErrNotFailing, t.Verdict.Verdict))
+	}
+	dst := *out
+	if dst == "" {
+		dst = strings.TrimSuffix(strings.TrimSuffix(path, ".jsonl"), ".trace") + ".shrunk.trace.jsonl"
+	}
+	fmt.Fprintf(stdout, "shrink %s\n  %s\n", traces.Summary(t), traces.VerdictLine(t.Verdict))
+	small, st, err := traces.Shrink(t, runner, traces.ShrinkOptions{MaxAttempts: *attempts})
+	if err != nil {
+		fmt.Fprintf(stderr, "fscachesim shrink: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	if err := writeTrace(dst, small); err != nil {
+		fmt.Fprintf(stderr, "fscachesim shrink: cannot write the trace: %s\n", oneLine(err.Error()))
+		return exitInternal
+	}
+	fmt.Fprintf(stdout, "shrunk: %s\n", st)
+	fmt.Fprintf(stdout, "  %s\n", traces.VerdictLine(small.Verdict))
+	fmt.Fprintf(stdout, "  schedule: %s\n", clip(small.Log.String(), 160))
+	fmt.Fprintf(stdout, "  trace: %s\n", dst)
+	fmt.Fprintf(stdout, "  replay: %s replay %s\n", selfCommand(), dst)
+	return exitPass
+}
+
+func renderCmd(args []string, stdout, stderr io.Writer) int {
+	fs := traceFlags("render", renderHelp, stderr)
+	format := fs.String("format", "ftrace", "text format: ftrace or steps, e.g. --format steps")
+	htmlOut := fs.String("html", "", "write a self-contained HTML page there instead of printing text, e.g. --html /tmp/lru.html")
+	path, code, ok := parseTraceArgs(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	tf, err := traces.ParseTextFormat(*format)
+	if err != nil {
+		return badInput(stderr, "render", err)
+	}
+	t, err := readTrace(path)
+	if err != nil {
+		return badInput(stderr, "render", err)
+	}
+	if *htmlOut != "" {
+		err := traces.WriteFileAtomic(*htmlOut, func(w io.Writer) error { return traces.RenderHTML(w, t, traces.HTMLOptions{}) })
+		if err != nil {
+			fmt.Fprintf(stderr, "fscachesim render: cannot write %s: %s\n", *htmlOut, oneLine(err.Error()))
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *htmlOut)
+		return exitPass
+	}
+	if err := traces.RenderText(stdout, t, tf); err != nil {
+		fmt.Fprintf(stderr, "fscachesim render: %s\n", oneLine(err.Error()))
+		return exitInternal
+	}
+	return exitPass
+}
+
+// removeTempFilesOnInterrupt makes Ctrl-C (and SIGTERM) remove the
+// temporary file of a trace being written before the tool exits, so an
+// interrupted write leaves no file behind: the trace itself only appears by
+// an atomic rename after a complete write.
+func removeTempFilesOnInterrupt() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-c
+		traces.RemoveTempFiles()
+		fmt.Fprintf(os.Stderr, "fscachesim: %v: stopped\n", sig)
+		os.Exit(130)
+	}()
+}
