@@ -1,0 +1,707 @@
+package checker
+
+import (
+	"slices"
+
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// Per-step and per-event invariants: spec §12, I-1..I-25, and the
+// transition table of §5.4. Each check is stated where it holds in the
+// kernel too: where the kernel itself opens a window between two steps of
+// one thread (a counter bumped before a flag is set, both under a lock),
+// the check is made only while that lock is free, or deferred to the event
+// that closes the window. Each such place says so.
+//
+// The cachefiles invariants I-26..I-32 are not here: they will come as an
+// Extension (Options.Extensions) written against model/cachefiles.
+
+var (
+	evSpawn, _ = sim.EventTypeByName("sim_spawn")
+	evExit, _  = sim.EventTypeByName("sim_exit")
+)
+
+// lruTimerName is the LRU timer's callback thread (its Timer.Name).
+const lruTimerName = "fscache_cookie_lru_timed_out"
+
+// smRows are the rows of the transition table made only from the cookie's
+// state machine (its worker, or a backend callback the worker made), per
+// "Entry contexts" of spec §5.4: check "sm-context". Together with I-20
+// (one state machine run per cookie at a time, from the worker's own
+// trace points) this says every such change is serialised by the work
+// item.
+var smRows = map[string]bool{
+	"T3": true, "T4": true, "T5": true, "T5'": true, "T6": true, "T6'": true, "T8": true, "T8'": true,
+	"T9": true, "T10": true, "T11": true, "T12": true, "T13": true, "T14": true, "T15": true,
+}
+
+func isCachingState(s fscache.CookieState) bool {
+	return s == fscache.CookieLookingUp || s == fscache.CookieCreating || s == fscache.CookieActive || s == fscache.CookieInvalidating
+}
+
+// stateName names a state as the fscache_cookie_state event prints it
+// (NEW for -1, a cookie being created).
+func stateName(s int) string {
+	if s < 0 {
+		return "NEW"
+	}
+	return fscache.CookieState(s).String()
+}
+
+func has(fl uint64, bit int) bool { return fl&(1<<bit) != 0 }
+
+// ---------------------------------------------------------------------------
+// Events.
+
+func (c *Checker) onEvent(k *sim.Kernel, e *sim.Event) {
+	if c.failed {
+		return
+	}
+	c.evThread = e.Thread
+	switch e.Type {
+	case fscache.EvCookie, fscache.EvActive, fscache.EvAccess, fscache.EvAcquire, fscache.EvRelinquish,
+		fscache.EvInvalidate, fscache.EvResize, fscache.EvCookieState, fscache.EvMark:
+		// Counted in the state the cookie was in before the event.
+		c.cov.notePair(c.track(e.Obj), e)
+	}
+	switch e.Type {
+	case fscache.EvCookieState:
+		c.cookieStateEvent(e)
+	case fscache.EvCookie:
+		c.cookieRefEvent(e)
+	case fscache.EvAccess:
+		c.cookieAccessEvent(e)
+	case fscache.EvRelinquish:
+		tr := c.track(e.Obj)
+		tr.relinquished = true
+		c.live.heat(monL2, uint64(e.Obj), cookieObj(e.Obj), "relinquished cookie not yet DROPPED", k.Step())
+	case fscache.EvCacheState:
+		c.cacheStateEvent(e)
+	case fscache.EvMark:
+		c.cov.Marks[e.Str[0]]++
+	case evSpawn:
+		if e.Str[0] == lruTimerName {
+			c.lruTimerCB++
+		}
+	case evExit:
+		if e.Str[0] == lruTimerName {
+			c.lruTimerCB--
+		}
+	}
+	for _, x := range c.opts.Extensions {
+		if c.failed {
+			return
+		}
+		c.reportFailure(x.Event(k, e))
+	}
+}
+
+// cookieStateEvent checks one fscache_cookie_state event against the
+// transition table: the row exists and allows from -> to, the change chains
+// on from the last one seen for this cookie, state-machine-only rows come
+// from the cookie's running state machine, and the row's observable guards
+// and side effects hold.
+func (c *Checker) cookieStateEvent(e *sim.Event) {
+	id := e.Str[0]
+	tr := c.track(e.Obj)
+	from, to := int(e.Args[0]), fscache.CookieState(e.Args[1])
+	if from < -1 || from >= int(fscache.NumCookieStates) || to >= fscache.NumCookieStates {
+		c.reportCookie("transition", e.Obj, "c=%08x: state change %d->%d (%s) from or to a state that does not exist", e.Obj, from, to, id)
+		return
+	}
+	row, ok := fscache.TransitionByID(id)
+	if !ok {
+		c.reportCookie("transition", e.Obj, "c=%08x: state change %s->%v names row %q, which is not in the transition table", e.Obj, stateName(from), to, id)
+		return
+	}
+	// The first change of a cookie is its creation (T1, from "new", -1);
+	// every later one starts where the previous one left it.
+	switch {
+	case !tr.seen && from != -1:
+		c.reportCookie("transition", e.Obj, "c=%08x: first state change is %s (%s->%v), not the creation of the cookie (T1 from NEW)", e.Obj, id, stateName(from), to)
+		return
+	case tr.seen && from == -1:
+		c.reportCookie("transition", e.Obj, "c=%08x: %s creates the cookie again (NEW->%v); it was created before and is %v", e.Obj, id, to, tr.state)
+		return
+	case tr.seen && from != int(tr.state):
+		c.reportCookie("transition", e.Obj, "c=%08x: state change %s->%v (%s) but the last state change left it %v", e.Obj, stateName(from), to, id, tr.state)
+		return
+	}
+	if !row.Allows(from, to) {
+		c.reportCookie("transition", e.Obj, "c=%08x: %s does not allow %s->%v (row: %v -> %v, %s)", e.Obj, id, stateName(from), to, row.From, row.To, row.Trigger)
+		return
+	}
+	if smRows[id] && (tr.smDepth == 0 || tr.smThread != e.Thread) {
+		c.reportCookie("sm-context", e.Obj, "c=%08x: %s (%s->%v) made outside the cookie's state machine (%s)", e.Obj, id, stateName(from), to, c.k.ThreadName(e.Thread))
+		return
+	}
+	if ck := tr.c; ck != nil {
+		c.transitionGuards(tr, ck, id, to)
+	}
+	if tr.i18Suspect {
+		if to != fscache.CookieFailed {
+			c.reportCookie("I-18", e.Obj, "c=%08x: IS_CACHING was cleared at step %d while %v, and the next change is %s to %v, not to FAILED", e.Obj, tr.i18Step, tr.state, id, to)
+			return
+		}
+		tr.i18Suspect = false
+	}
+	tr.pinPending = 0
+	tr.seen = true
+	tr.state = to
+	if to == fscache.CookieDropped {
+		tr.dropped, tr.droppedVia = true, id
+		c.live.cool(monL2, uint64(e.Obj), c.k.Step())
+	}
+	c.cov.Rows[id]++
+}
+
+// transitionGuards checks, at a state change, what the row's guard and side
+// effects make observable at that moment.
+func (c *Checker) transitionGuards(tr *cookieTrack, ck *fscache.Cookie, id string, to fscache.CookieState) {
+	fl := ck.FlagBits()
+	need := func(bit int, what string) bool {
+		if !has(fl, bit) {
+			c.reportCookie("transition", ck.DebugID, "c=%08x: %s (to %v) without %s: %s", ck.DebugID, id, to, fscache.CookieFlagName(bit), what)
+			return false
+		}
+		return true
+	}
+	switch id {
+	case "T10":
+		if !need(fscache.FlagDoLRUDiscard, "the SM discards only on request") {
+			return
+		}
+	case "T11", "T13":
+		if !need(fscache.FlagDoRelinquish, "only a relinquish request leads to RELINQUISHING") {
+			return
+		}
+	case "T12":
+		if !need(fscache.FlagDoWithdraw, "only a withdraw request leads to WITHDRAWING") {
+			return
+		}
+	case "T16":
+		if has(fl, fscache.FlagHasBeenCached) {
+			c.reportCookie("transition", ck.DebugID, "c=%08x: T16 (never-cached relinquish) on a cookie with HAS_BEEN_CACHED", ck.DebugID)
+			return
+		}
+	}
+	// I-16: the SM enters RELINQUISHING/WITHDRAWING only having seen
+	// n_accesses == 0 under cookie->lock. A gated begin may bump the count
+	// after the SM's read (it then backs out on the cache or the state), so
+	// the check is that the count was 0 at some step end since the SM took
+	// the lock it still holds.
+	if to == fscache.CookieRelinquishing || to == fscache.CookieWithdrawing {
+		if ck.NAccesses() != 0 && (tr.lockSince < 0 || tr.zeroSeen < tr.lockSince) {
+			c.reportCookie("I-16", ck.DebugID, "c=%08x: %s to %v with n_accesses %d, and n_accesses was not 0 at any step since the state machine took cookie->lock (step %d)",
+				ck.DebugID, id, to, ck.NAccesses(), tr.lockSince)
+			return
+		}
+	}
+	switch to {
+	case fscache.CookieDropped:
+		if !has(fl, fscache.FlagRelinquished) {
+			c.reportCookie("I-15", ck.DebugID, "c=%08x: DROPPED (%s) without RELINQUISHED", ck.DebugID, id)
+			return
+		}
+		// I-17: on the SM path the unhash precedes the state store.
+		if id == "T15" && (has(fl, fscache.FlagIsHashed) || ck.OnHashChain()) {
+			c.reportCookie("I-17", ck.DebugID, "c=%08x: DROPPED by the state machine while still hashed", ck.DebugID)
+			return
+		}
+	}
+	// I-19: after T14/T15 the backend object is gone.
+	if (id == "T14" || id == "T15") && ck.CachePriv != nil {
+		c.reportCookie("I-19", ck.DebugID, "c=%08x: %s to %v with the backend object still attached (cache_priv set)", ck.DebugID, id, to)
+	}
+}
+
+// cookieRefEvent follows the fscache_cookie tracepoint: state machine runs
+// (I-20), the end of relinquish (I-17 for the never-cached path), and
+// collision waiters (L-3).
+func (c *Checker) cookieRefEvent(e *sim.Event) {
+	tr := c.track(e.Obj)
+	switch e.Str[0] {
+	case fscache.TraceCookieSeeWork:
+		if tr.smDepth > 0 {
+			c.reportCookie("I-20", e.Obj, "c=%08x: state machine started in %s while it runs in %s",
+				e.Obj, c.k.ThreadName(e.Thread), c.k.ThreadName(tr.smThread))
+			return
+		}
+		tr.smDepth++
+		tr.smThread = e.Thread
+	case fscache.TraceCookiePutWork:
+		if tr.smDepth > 0 {
+			tr.smDepth--
+		}
+		tr.smThread = -1
+	case fscache.TraceCookiePutRelinquish:
+		tr.relinqDone = true
+		if ck := tr.c; ck != nil && tr.droppedVia == "T16" && (ck.Has(fscache.FlagIsHashed) || ck.OnHashChain()) {
+			c.reportCookie("I-17", e.Obj, "c=%08x: relinquish of a never-cached cookie finished with the cookie DROPPED but still hashed", e.Obj)
+		}
+	case fscache.TraceCookieGetHashCollision:
+		c.live.heat(monL3, uint64(e.Obj)<<32|uint64(uint32(e.Thread)), cookieObj(e.Obj), "acquire waiting for its relinquished twin to be DROPPED ("+c.k.ThreadName(e.Thread)+")", c.k.Step())
+	case fscache.TraceCookiePutHashCollision:
+		c.live.cool(monL3, uint64(e.Obj)<<32|uint64(uint32(e.Thread)), c.k.Step())
+	}
+}
+
+// cookieAccessEvent follows the access-gate pin and unpin (I-22).
+func (c *Checker) cookieAccessEvent(e *sim.Event) {
+	tr := c.track(e.Obj)
+	switch e.Str[0] {
+	case fscache.TraceAccessCachePin:
+		if tr.smDepth == 0 || tr.smThread != e.Thread || tr.state != fscache.CookieLookingUp {
+			c.reportCookie("I-22", e.Obj, "c=%08x: access gate pinned (NO_ACCESS_WAKE) by %s in state %v, not by the state machine starting a lookup",
+				e.Obj, c.k.ThreadName(e.Thread), tr.state)
+			return
+		}
+		tr.pinPending++
+	case fscache.TraceAccessCacheUnpin:
+		if tr.unpinOwed > 0 {
+			tr.unpinOwed--
+		}
+	}
+}
+
+// validCacheEdge is spec §8.1's cache state edges (I-25).
+func validCacheEdge(from, to fscache.CacheState) bool {
+	switch {
+	case to == fscache.CacheWithdrawn:
+		return true
+	case from == fscache.CacheNotPresent && to == fscache.CachePreparing,
+		from == fscache.CachePreparing && to == fscache.CacheActive,
+		from == fscache.CachePreparing && to == fscache.CacheNotPresent,
+		from == fscache.CacheActive && to == fscache.CacheGotIOError,
+		from == fscache.CacheWithdrawn && to == fscache.CacheNotPresent:
+		return true
+	}
+	return false
+}
+
+func (c *Checker) cacheStateEvent(e *sim.Event) {
+	tr := c.cacheTrack(e.Obj)
+	from, to := fscache.CacheState(e.Args[0]), fscache.CacheState(e.Args[1])
+	if !tr.seen && from != fscache.CacheNotPresent {
+		c.reportCache("I-25", e.Obj, "C=%08x: first state change %v->%v: a new cache record is NOT_PRESENT", e.Obj, from, to)
+		return
+	}
+	if tr.seen && from != tr.state {
+		c.reportCache("I-25", e.Obj, "C=%08x: state change %v->%v but the last change left it %v", e.Obj, from, to, tr.state)
+		return
+	}
+	if !validCacheEdge(from, to) {
+		c.reportCache("I-25", e.Obj, "C=%08x: cache state %v->%v is not an edge of spec §8.1", e.Obj, from, to)
+		return
+	}
+	tr.seen, tr.state = true, to
+	switch to {
+	case fscache.CacheWithdrawn:
+		c.live.heat(monL4, uint64(e.Obj), cacheObj(e.Obj), "cache withdrawal not yet drained", c.k.Step())
+	case fscache.CacheNotPresent:
+		c.live.cool(monL4, uint64(e.Obj), c.k.Step())
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Steps.
+
+func (c *Checker) onStep(k *sim.Kernel) {
+	if c.failed {
+		return
+	}
+	c.step = k.Step()
+	c.discoverCookies()
+	c.checkCookies()
+	if !c.failed {
+		c.checkLRU()
+	}
+	if !c.failed {
+		c.checkVolumes()
+	}
+	if !c.failed {
+		c.checkCaches()
+	}
+	if !c.failed {
+		c.checkLiveness()
+	}
+	for _, x := range c.opts.Extensions {
+		if c.failed {
+			break
+		}
+		c.reportFailure(x.Step(k))
+	}
+	c.logLen = len(k.Log())
+	c.evThread = -1
+}
+
+// discoverCookies attaches the cookies that appeared in Fscache.Cookies
+// since the last step. The list only grows at its tail, so scanning back
+// from the tail to the first known cookie finds them all.
+func (c *Checker) discoverCookies() {
+	list := c.f.Cookies()
+	i := len(list)
+	for i > 0 {
+		tr := c.track(list[i-1].DebugID)
+		if tr.c != nil {
+			break
+		}
+		i--
+	}
+	for _, ck := range list[i:] {
+		tr := c.track(ck.DebugID)
+		tr.c = ck
+		tr.lastInval = ck.InvalCounter
+		c.alive = append(c.alive, tr)
+	}
+}
+
+// checkCookies runs the per-cookie invariants over every known cookie not
+// yet freed, and the free-time checks on those freed since the last step.
+func (c *Checker) checkCookies() {
+	c.volCounts = c.volCounts[:0]
+	n := 0
+	for _, tr := range c.alive {
+		if c.failed {
+			return
+		}
+		if tr.c.Life().Freed() {
+			tr.freed = true
+			c.checkFreed(tr)
+			continue
+		}
+		c.alive[n] = tr
+		n++
+		c.checkCookie(tr)
+	}
+	clear(c.alive[n:])
+	c.alive = c.alive[:n]
+}
+
+func (c *Checker) chainContains(ck *fscache.Cookie) bool {
+	return slices.Contains(c.f.CookieHashChain(ck.KeyHash), ck)
+}
+
+func (c *Checker) checkCookie(tr *cookieTrack) {
+	ck := tr.c
+	id := ck.DebugID
+	st, fl := ck.State(), ck.FlagBits()
+	ref, nAct, nAcc := ck.Ref(), ck.NActive(), ck.NAccesses()
+	held := ck.LockHeld()
+	onChain := c.chainContains(ck)
+	hashed := has(fl, fscache.FlagIsHashed)
+	if onChain {
+		tr.everHashed = true
+	}
+
+	// I-16 bookkeeping: when cookie->lock was taken, when n_accesses was 0.
+	if held && !tr.lockPrev {
+		tr.lockSince = c.step
+	}
+	tr.lockPrev = held
+	if nAcc == 0 {
+		tr.zeroSeen = c.step
+	}
+
+	if st >= fscache.NumCookieStates {
+		c.reportCookie("transition", id, "c=%08x: state %d does not exist", id, st)
+		return
+	}
+	// I-4: both sides change under the bucket lock.
+	if hashed != onChain && !c.f.CookieBucketLocked(ck.KeyHash) {
+		c.reportCookie("I-4", id, "c=%08x: IS_HASHED %v but on its hash chain %v (bucket unlocked): %s", id, hashed, onChain, describeCookie(ck))
+		return
+	}
+	// I-5, I-7.
+	if nAct < 0 {
+		c.reportCookie("I-5", id, "c=%08x: n_active %d < 0 (unbalanced unuse)", id, nAct)
+		return
+	}
+	if nAcc < 0 {
+		c.reportCookie("I-7", id, "c=%08x: n_accesses %d < 0", id, nAcc)
+		return
+	}
+	// I-1: the refs the visible holders own. The netfs holds one until
+	// relinquish (RELINQUISHED is set before its put), the LRU list one,
+	// a pending work item one, the backend object one (cache_priv is set
+	// after the object's get and cleared before its put). Collision waiters
+	// and running state machines hold refs the views do not show, so this
+	// is a lower bound.
+	holders := int64(0)
+	if !has(fl, fscache.FlagRelinquished) {
+		holders++
+	}
+	if ck.OnLRU() {
+		holders++
+	}
+	if ck.WorkPending() {
+		holders++
+	}
+	if ck.CachePriv != nil {
+		holders++
+	}
+	if ref < holders {
+		c.reportCookie("I-1", id, "c=%08x: ref %d but %d holders can be seen: %s", id, ref, holders, describeCookie(ck))
+		return
+	}
+	// I-2: the hash table holds no ref, so a hashed cookie reaching 0 is
+	// about to be freed while hashed (the v3-of-the-rewrite race).
+	if ref <= 0 && (hashed || onChain) {
+		c.reportCookie("I-2", id, "c=%08x: refcount reached 0 while the cookie is still hashed (it will be freed hashed; relinquished %v, dropped %v): %s",
+			id, tr.relinquished, tr.dropped, describeCookie(ck))
+		return
+	}
+	// I-6.
+	if has(fl, fscache.FlagRelinquished) && nAct != 0 {
+		c.reportCookie("I-6", id, "c=%08x: relinquished with n_active %d", id, nAct)
+		return
+	}
+	// I-8: only a cookie that has been caching goes on the LRU. (The
+	// statement "IS_CACHING was set when it was added" is not checkable
+	// from a view: fscache_caching_failed clears IS_CACHING without the
+	// cookie lock, so it may be clear again by the time it is listed.
+	// HAS_BEEN_CACHED is set together with IS_CACHING and never cleared.)
+	if ck.OnLRU() && !has(fl, fscache.FlagHasBeenCached) {
+		c.reportCookie("I-8", id, "c=%08x: on the LRU but never cached: %s", id, describeCookie(ck))
+		return
+	}
+	// I-9: use_cookie raises n_active before it clears DO_LRU_DISCARD,
+	// both under cookie->lock, so it holds whenever the lock is free.
+	if !held && has(fl, fscache.FlagDoLRUDiscard) && (st == fscache.CookieActive || st == fscache.CookieInvalidating) && nAct != 0 {
+		c.reportCookie("I-9", id, "c=%08x: DO_LRU_DISCARD pending in %v while in use (n_active %d): the state machine will discard an object in use", id, st, nAct)
+		return
+	}
+	// I-15.
+	if st == fscache.CookieDropped && !has(fl, fscache.FlagRelinquished) {
+		c.reportCookie("I-15", id, "c=%08x: DROPPED without RELINQUISHED", id)
+		return
+	}
+	// I-17 (eventual): DROPPED and hashed only inside a never-cached
+	// relinquish, which stores DROPPED before it unhashes.
+	if st == fscache.CookieDropped && (hashed || onChain) && !(tr.droppedVia == "T16" && !tr.relinqDone) {
+		c.reportCookie("I-17", id, "c=%08x: DROPPED (%s) and still hashed after the path that dropped it finished", id, tr.droppedVia)
+		return
+	}
+	// I-18.
+	if isCachingState(st) {
+		// fscache_begin_lookup stores LOOKING_UP before it sets the flags,
+		// under cookie->lock.
+		if !held && !has(fl, fscache.FlagHasBeenCached) {
+			c.reportCookie("I-18", id, "c=%08x: %v without HAS_BEEN_CACHED", id, st)
+			return
+		}
+		// fscache_caching_failed clears IS_CACHING without the lock and
+		// then stores FAILED: the next change must be to FAILED.
+		if !has(fl, fscache.FlagIsCaching) && !held && !tr.i18Suspect {
+			tr.i18Suspect, tr.i18Step = true, c.step
+		}
+	}
+	if st == fscache.CookieFailed && has(fl, fscache.FlagIsCaching) {
+		c.reportCookie("I-18", id, "c=%08x: FAILED with IS_CACHING set", id)
+		return
+	}
+	// I-19: the backend attaches its object before the negative-lookup
+	// transition and detaches it only in the state machine's closing
+	// states.
+	if (st == fscache.CookieCreating || st == fscache.CookieActive || st == fscache.CookieInvalidating) && ck.CachePriv == nil {
+		c.reportCookie("I-19", id, "c=%08x: %v without a backend object (cache_priv NULL)", id, st)
+		return
+	}
+	// I-21.
+	if ck.InvalCounter < tr.lastInval {
+		c.reportCookie("I-21", id, "c=%08x: inval_counter went back from %d to %d", id, tr.lastInval, ck.InvalCounter)
+		return
+	}
+	tr.lastInval = ck.InvalCounter
+	// I-22: NO_ACCESS_WAKE is set only by fscache_init_access_gate (traced
+	// just before) and cleared only by __fscache_withdraw_cookie (traced
+	// just after, if it cleared it).
+	naw := has(fl, fscache.FlagNoAccessWake)
+	if naw && !tr.nawPrev {
+		if tr.pinPending == 0 {
+			c.reportCookie("I-22", id, "c=%08x: NO_ACCESS_WAKE set outside fscache_init_access_gate (state %v)", id, st)
+			return
+		}
+		tr.pinPending--
+	}
+	if !naw && tr.nawPrev {
+		tr.unpinOwed++
+	}
+	tr.nawPrev = naw
+	// I-23: unuse clears DISABLED after n_active reaches 0, under the lock.
+	if !held && has(fl, fscache.FlagDisabled) && nAct < 1 {
+		c.reportCookie("I-23", id, "c=%08x: DISABLED while not in use (n_active %d)", id, nAct)
+		return
+	}
+
+	if v := ck.Volume; v != nil {
+		vc := c.volCount(v)
+		if tr.everHashed {
+			vc.holders++
+			if !has(fl, fscache.FlagRelinquished) {
+				vc.acquired++
+			} else if !tr.relinqDone {
+				vc.inflight++
+			}
+		}
+		if ck.CachePriv != nil {
+			vc.cachePriv++
+		}
+	}
+}
+
+// checkFreed runs once, at the first step end at which the cookie is freed
+// (I-1, I-2, and relinquished ⇒ DROPPED before the free).
+func (c *Checker) checkFreed(tr *cookieTrack) {
+	ck := tr.c
+	if ck.Has(fscache.FlagIsHashed) || ck.OnHashChain() || c.chainContains(ck) {
+		c.reportCookie("I-2", ck.DebugID, "c=%08x: freed while hashed: %s", ck.DebugID, describeCookie(ck))
+		return
+	}
+	if ck.OnLRU() || slices.Contains(c.f.LRU(), ck) {
+		c.reportCookie("I-2", ck.DebugID, "c=%08x: freed while on the LRU", ck.DebugID)
+		return
+	}
+	if tr.everHashed && ck.Ref() != 0 {
+		c.reportCookie("I-1", ck.DebugID, "c=%08x: freed with ref %d", ck.DebugID, ck.Ref())
+		return
+	}
+	if tr.relinquished && !tr.dropped {
+		c.reportCookie("relinquish-dropped", ck.DebugID, "c=%08x: relinquished and freed without reaching DROPPED (left %v)", ck.DebugID, ck.State())
+	}
+}
+
+// checkLRU checks the list against the cookies' view of it: each member
+// is a live cookie, listed once, and knows it is listed (I-8: the list
+// holds one ref per member, counted by I-1).
+func (c *Checker) checkLRU() {
+	for _, ck := range c.f.LRU() {
+		tr := c.track(ck.DebugID)
+		switch {
+		case ck.Life().Freed():
+			c.reportCookie("I-2", ck.DebugID, "c=%08x: freed cookie on the LRU", ck.DebugID)
+			return
+		case tr.lruStamp == c.step:
+			c.reportCookie("I-8", ck.DebugID, "c=%08x: on the LRU twice", ck.DebugID)
+			return
+		case !ck.OnLRU():
+			c.reportCookie("I-8", ck.DebugID, "c=%08x: on the LRU list but its commit_link says not", ck.DebugID)
+			return
+		}
+		tr.lruStamp = c.step
+	}
+	for _, tr := range c.alive {
+		if tr.c.OnLRU() && tr.lruStamp != c.step {
+			c.reportCookie("I-8", tr.id, "c=%08x: commit_link says listed but it is not on the LRU list", tr.id)
+			return
+		}
+	}
+}
+
+func (c *Checker) checkVolumes() {
+	for _, v := range c.f.Volumes() {
+		vc := c.volCount(v)
+		// I-10: n_cookies counts the acquired, unrelinquished cookies;
+		// a relinquish in progress may not have dropped it yet.
+		if n := v.NCookies(); n < vc.acquired || n > vc.acquired+vc.inflight {
+			c.reportVolume("I-10", v.DebugID, "V=%08x: n_cookies %d, but %d cookies are acquired and not relinquished (%d relinquishes in progress)", v.DebugID, n, vc.acquired, vc.inflight)
+			return
+		}
+		// I-11.
+		if v.Ref() < vc.holders {
+			c.reportVolume("I-11", v.DebugID, "V=%08x: ref %d but %d unfreed cookies hold a ref on it", v.DebugID, v.Ref(), vc.holders)
+			return
+		}
+		// I-14 (volume): the backend sets cache_priv just before it takes
+		// the pin, inside the creation work (CREATING set); withdrawal
+		// drops the pin once the cache is WITHDRAWN.
+		if v.CachePriv != nil && v.Flags()&(1<<fscache.VolCreating) == 0 && cacheLive(v.Cache) && v.NAccesses() < 1 {
+			c.reportVolume("I-14", v.DebugID, "V=%08x: on-disk volume ready and cache %v, but n_accesses %d (the backend's pin is gone)", v.DebugID, v.Cache.State(), v.NAccesses())
+			return
+		}
+		// L-3 for volumes: a pending acquirer waits for the relinquished
+		// twin to be freed.
+		if v.Flags()&(1<<fscache.VolAcquirePending) != 0 {
+			c.live.heat(monL3, 1<<63|uint64(v.DebugID), volumeObj(v.DebugID), "volume acquire waiting for its relinquished twin to be freed", c.step)
+		} else {
+			c.live.cool(monL3, 1<<63|uint64(v.DebugID), c.step)
+		}
+		if c.checkVolumeChain(v) {
+			return
+		}
+	}
+}
+
+func cacheLive(ca *fscache.Cache) bool {
+	s := ca.State()
+	return s == fscache.CacheActive || s == fscache.CacheGotIOError
+}
+
+func volRelinquished(v *fscache.Volume) bool { return v.Flags()&(1<<fscache.VolRelinquished) != 0 }
+
+func volSame(a, b *fscache.Volume) bool {
+	return a.KeyHash == b.KeyHash && a.Cache == b.Cache && a.Key == b.Key
+}
+
+// checkVolumeChain is I-24 for v's bucket; it reports whether it failed.
+func (c *Checker) checkVolumeChain(v *fscache.Volume) bool {
+	chain := c.f.VolumeHashChain(v.KeyHash)
+	if !slices.Contains(chain, v) {
+		return false
+	}
+	var relinquishedTwin bool
+	for _, w := range chain {
+		if w == v || !volSame(v, w) {
+			continue
+		}
+		if !volRelinquished(v) && !volRelinquished(w) {
+			c.report(sim.FailInvariant, "I-24", []string{volumeObj(v.DebugID), volumeObj(w.DebugID)}, "V=%08x and V=%08x: two live volumes with key %q on cache C=%08x", v.DebugID, w.DebugID, v.Key, v.Cache.DebugID)
+			return true
+		}
+		if volRelinquished(w) && w.Flags()&(1<<fscache.VolCollidedWith) != 0 {
+			relinquishedTwin = true
+		}
+	}
+	if v.Flags()&(1<<fscache.VolAcquirePending) != 0 && !relinquishedTwin && !c.f.VolumeBucketLocked(v.KeyHash) {
+		c.reportVolume("I-24", v.DebugID, "V=%08x: ACQUIRE_PENDING with no relinquished, collided-with twin in its bucket: nobody will wake it", v.DebugID)
+		return true
+	}
+	return false
+}
+
+func (c *Checker) checkCaches() {
+	vols := c.f.Volumes()
+	for _, ca := range c.f.Caches() {
+		if !containsCache(c.seenCaches, ca) {
+			c.seenCaches = append(c.seenCaches, ca)
+		}
+		attached := int64(0)
+		objects := int64(0)
+		for _, v := range vols {
+			if v.Cache == ca {
+				attached++
+				objects += c.volCount(v).cachePriv
+			}
+		}
+		// I-12.
+		if ca.Ref() < attached {
+			c.reportCache("I-12", ca.DebugID, "C=%08x: ref %d but %d volumes are attached", ca.DebugID, ca.Ref(), attached)
+			return
+		}
+		if ca.NVolumes() < attached {
+			c.reportCache("I-12", ca.DebugID, "C=%08x: n_volumes %d but %d volumes are listed on it", ca.DebugID, ca.NVolumes(), attached)
+			return
+		}
+		// I-13: every cookie with a backend object counts one object.
+		if ca.ObjectCount() < objects {
+			c.reportCache("I-13", ca.DebugID, "C=%08x: object_count %d but %d cookies have a backend object", ca.DebugID, ca.ObjectCount(), objects)
+			return
+		}
+		// I-14 (cache).
+		if cacheLive(ca) && ca.NAccesses() < 1 {
+			c.reportCache("I-14", ca.DebugID, "C=%08x: %v but n_accesses %d (the backend's pin is gone)", ca.DebugID, ca.State(), ca.NAccesses())
+			return
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package checker_test
+
+import (
+	"testing"
+
+	"github.com/fscachesim/fscachesim/checker"
+	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+var strategies = []struct {
+	name  string
+	strat func(seed int) sim.Strategy
+}{
+	{"random", func(int) sim.Strategy { return &sim.RandomWalk{} }},
+	{"pct", func(seed int) sim.Strategy { return &sim.PCT{Depth: 1 + seed%3, Steps: 400} }},
+}
+
+// runChecked runs one execution of s with a checker attached.
+func runChecked(s scenarios.Scenario, bugs model.Bugs, seed int, strat sim.Strategy) (checker.Verdict, *checker.Checker) {
+	k, w := scenarios.Prepare(s, bugs, sim.Options{Seed: uint64(seed), Strategy: strat})
+	ck := checker.New(w.F, checker.Options{})
+	ck.Attach(k)
+	return ck.Verdict(k, k.Run()), ck
+}
+
+// TestScenariosNoFalseAlarms: with no bug switch on, every default
+// scenario passes 2,000 seeds under each strategy with the checker
+// attached, and no object stays hot anywhere near the liveness bound.
+// (TestSoakNoFalseAlarms runs 10,000.)
+func TestScenariosNoFalseAlarms(t *testing.T) {
+	for _, s := range scenarios.Default() {
+		for _, st := range strategies {
+			t.Run(s.Name+"/"+st.name, func(t *testing.T) {
+				t.Parallel()
+				var maxHot int64
+				for seed := 0; seed < 2000; seed++ {
+					v, ck := runChecked(s, model.Bugs{}, seed, st.strat(seed))
+					if !v.Pass {
+						t.Fatalf("seed %d: %v", seed, v)
+					}
+					maxHot = max(maxHot, ck.MaxHot())
+				}
+				if maxHot*10 > checker.DefaultLivenessBound {
+					t.Errorf("an object stayed hot %d steps: within 10x of the liveness bound %d", maxHot, checker.DefaultLivenessBound)
+				}
+			})
+		}
+	}
+}
+
+// TestBugSwitchesFlagged: each historical bug switched back on is flagged
+// by the checker within a stated number of seeds, by the check that
+// matches the bug, and, for CVE-2022-48989, before the oops it leads to.
+func TestBugSwitchesFlagged(t *testing.T) {
+	cases := []struct {
+		scenario string
+		bugs     model.Bugs
+		check    string // the first check to fire
+		within   int
+		// oops: in some seed the run without the checker oopses where the
+		// checker stopped it earlier.
+		oops bool
+	}{
+		// The last ref of a relinquished cookie is put while it is still
+		// hashed: I-2 fires at that put, a step before fscache_free_cookie
+		// would WARN.
+		{"lru-vs-relinquish", model.Bugs{LRUDiscardNoRedispatch: true}, "I-2", 400, false},
+		// use_cookie leaves DO_LRU_DISCARD set while the cookie is in use:
+		// I-9, before the prepare_write oops.
+		{"lru-vs-use", model.Bugs{UseNoClearLRUDiscard: true}, "I-9", 400, true},
+	}
+	for _, tc := range cases {
+		for _, st := range strategies {
+			t.Run(tc.scenario+"/"+st.name, func(t *testing.T) {
+				t.Parallel()
+				s, err := scenarios.Get(tc.scenario)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found, beforeOops := -1, false
+				for seed := 0; seed < tc.within && (found < 0 || (tc.oops && !beforeOops)); seed++ {
+					v, _ := runChecked(s, tc.bugs, seed, st.strat(seed))
+					if v.Pass {
+						continue
+					}
+					if v.Failure.Class != sim.FailInvariant || v.Failure.Check != tc.check || len(v.Failure.Objects) == 0 || v.Failure.ThreadName == "" {
+						t.Fatalf("seed %d: %v, want invariant %s naming its thread and cookie", seed, v, tc.check)
+					}
+					if found < 0 {
+						found = seed
+						t.Logf("flagged at seed %d: %v", seed, v.Failure)
+					}
+					if tc.oops && !beforeOops {
+						res, _ := scenarios.Run(s, tc.bugs, sim.Options{Seed: uint64(seed), Strategy: st.strat(seed)})
+						beforeOops = res.Failure != nil && res.Failure.Class == sim.FailOops
+					}
+				}
+				if found < 0 {
+					t.Fatalf("not flagged within %d seeds", tc.within)
+				}
+				if tc.oops && !beforeOops {
+					t.Fatalf("%s never fired in a run that oopses without the checker", tc.check)
+				}
+			})
+		}
+	}
+}
