@@ -83,9 +83,10 @@ const MaxRand = 1<<32 - 1
 type Kernel struct {
 	opts        Options
 	strat       Strategy
-	threads     []*Thread // every thread ever spawned, by id
-	live        []*Thread // threads not yet done, by id
-	enabled     []*Thread // scratch
+	obs         StepObserver // strat, if it wants to see every step; nil otherwise
+	threads     []*Thread    // every thread ever spawned, by id
+	live        []*Thread    // threads not yet done, by id
+	enabled     []*Thread    // scratch
 	cur         *Thread
 	step        int64
 	now         Time
@@ -117,6 +118,7 @@ func New(opts Options) *Kernel {
 		opts.Strategy = &RandomWalk{}
 	}
 	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset}
+	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)
 	return k
 }
@@ -261,7 +263,8 @@ func (k *Kernel) Run() Result {
 // runStep runs one step of t.
 func (k *Kernel) runStep(t *Thread) {
 	k.step++
-	k.mix(uint64(t.id)<<8|uint64(t.pending.Kind), uint64(t.pending.Obj))
+	a := t.pending
+	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
 	k.cur = t
 	t.resume()
 	k.cur = nil
@@ -270,6 +273,9 @@ func (k *Kernel) runStep(t *Thread) {
 	}
 	if k.opts.StepHook != nil && k.failure == nil {
 		k.opts.StepHook(k)
+	}
+	if k.obs != nil {
+		k.obs.Executed(t, a, k.step)
 	}
 }
 

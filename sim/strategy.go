@@ -3,7 +3,8 @@ package sim
 // Strategy decides every choice of an execution: which enabled thread runs
 // next, and every value the model, workload or fault injector draws.
 // Strategies live one per file: random.go (random walk), pct.go (PCT),
-// replay.go (a recorded decision log).
+// pos.go (POS), dpor.go (bounded exhaustive search with partial-order
+// reduction), replay.go (a recorded decision log).
 type Strategy interface {
 	// Name identifies the strategy and its parameters ("random", "pct:3").
 	Name() string
@@ -17,4 +18,22 @@ type Strategy interface {
 	Value(c Component, n uint64) uint64
 	// Chance returns yes with probability p for component c.
 	Chance(c Component, p Ratio) bool
+}
+
+// StepObserver is an optional interface of a Strategy that needs to see
+// every step, not only the choices: the kernel asks Pick only when two or
+// more threads are enabled, so a strategy that follows what ran (POS
+// re-drawing priorities, DPOR computing happens-before) implements it. The
+// kernel calls it only when the strategy implements it; a strategy that
+// wraps another must forward it.
+type StepObserver interface {
+	// Executed is called after t ran one step whose access was a (the
+	// access t was pending on when the step began); step is the step's
+	// number, from 1. Threads spawned during the step (and by the step
+	// hooks that ran after it) exist by now.
+	Executed(t *Thread, a Access, step int64)
+	// Advanced is called after the clock advanced because no thread could
+	// run: timed sleepers woke and due timers fired, each callback a new
+	// thread. No step ran in between.
+	Advanced(k *Kernel)
 }

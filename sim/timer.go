@@ -113,6 +113,9 @@ func (k *Kernel) advanceClock() bool {
 		k.disarmTimer(due)
 		k.fire(due)
 	}
+	if k.obs != nil {
+		k.obs.Advanced(k)
+	}
 	return true
 }
 
