@@ -24,6 +24,12 @@ type Options struct {
 	// parts of the model this package does not know (cachefiles'
 	// invariants I-26..I-32 will be one). They run after fscache's own.
 	Extensions []Extension
+	// History, if set, is the netfs's recorded history: at the end of a
+	// run that passed every other check, Verdict checks it for
+	// linearizability against the per-cookie register (see linear.go).
+	History *Recorder
+	// Linear configures that check.
+	Linear LinearOptions
 }
 
 // Extension is a set of checks over another part of the model. Every
@@ -262,6 +268,12 @@ type Verdict struct {
 	Outcome sim.Outcome  // the run's outcome (OutcomeFail if the end-of-run checks failed)
 	Failure *sim.Failure // nil when Pass, and for a step-bound or diverged run with nothing hot
 	Result  sim.Result
+	// Linear is the linearizability check's verdict, when a history was
+	// recorded and every other check passed. Its Result is Ok, Illegal
+	// (then Failure is its failure) or Unknown: the search ran out of its
+	// budget, which is neither a pass nor a failure; the run still passes
+	// and Linear says so.
+	Linear *LinearVerdict
 }
 
 func (v Verdict) String() string {
@@ -282,6 +294,17 @@ func (c *Checker) Verdict(k *sim.Kernel, res sim.Result) Verdict {
 	if end := c.EndOfRun(k, res); end != nil {
 		v.Failure = end
 		v.Outcome = sim.OutcomeFail
+	}
+	if h := c.opts.History; h != nil && v.Outcome == sim.OutcomePass && v.Failure == nil {
+		lv, err := h.Check(c.opts.Linear)
+		if err != nil && lv.Failure != nil {
+			lv.Failure.Msg += " (" + err.Error() + ")"
+		}
+		v.Linear = &lv
+		if lv.Failure != nil {
+			v.Failure = lv.Failure
+			v.Outcome = sim.OutcomeFail
+		}
 	}
 	v.Pass = v.Outcome == sim.OutcomePass && v.Failure == nil
 	return v

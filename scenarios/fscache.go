@@ -276,6 +276,7 @@ func init() {
 				if m, err = netfs.MountFS(t, w.F, srv, fl, "server,export", "mycache"); err != nil {
 					t.Bug("setup", "mount: %v", err)
 				}
+				w.Record(m)
 				ip1, ip2 = m.Iget(t, 1), m.Iget(t, 2)
 				w.ready.CompleteAll(t)
 				// reader of file 1 then file 2

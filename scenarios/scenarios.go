@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/netfs"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -32,6 +34,16 @@ type World struct {
 	Mem   *fscache.MemBackend // the bound in-memory cache, once bound
 	Vol   *fscache.Volume     // the scenario's volume, once acquired
 	ready sim.Completion      // completed when the cache and volume are set up
+
+	// Checks are further checks a scenario's Setup adds for the parts of
+	// the world fscache's checker does not know (cachefiles' I-26..I-32).
+	Checks []checker.Extension
+	// Checker judges the execution when it was prepared with PrepareChecked.
+	Checker *checker.Checker
+	// History records the netfs-visible operations for the
+	// linearizability check (PrepareChecked sets it); scenarios that mount
+	// a netfs hand it to the mount (netfs.Mount.Rec).
+	History *checker.Recorder
 }
 
 var registry = map[string]Scenario{}
@@ -86,10 +98,51 @@ func Prepare(s Scenario, bugs model.Bugs, opts sim.Options) (*sim.Kernel, *World
 	return k, w
 }
 
-// Run executes one execution of s with the given options.
+// Run executes one execution of s with the given options, bare: no checker
+// is attached, so only what the simulated kernel itself catches (oopses,
+// WARNs, use-after-free, deadlocks, leaks of tracked objects) fails it.
 func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel) {
 	k, _ := Prepare(s, bugs, opts)
 	return k.Run(), k
+}
+
+// PrepareChecked is Prepare with a checker attached (w.Checker), with every
+// check on: the per-step invariants, the liveness monitors and the
+// scenario's own Checks. Finish judges the run.
+func PrepareChecked(s Scenario, bugs model.Bugs, opts sim.Options) (*sim.Kernel, *World) {
+	k, w := Prepare(s, bugs, opts)
+	w.History = checker.NewRecorder(k)
+	w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History})
+	w.Checker.Attach(k)
+	return k, w
+}
+
+// Finish folds the checker's end-of-run verdict into res: a run that passed
+// the simulated kernel's own checks may still leak, leave an object hot, or
+// break an end-of-run invariant. Without a checker it returns res.
+func (w *World) Finish(k *sim.Kernel, res sim.Result) sim.Result {
+	if w.Checker == nil {
+		return res
+	}
+	v := w.Checker.Verdict(k, res)
+	res.Outcome, res.Failure = v.Outcome, v.Failure
+	return res
+}
+
+// Record hands the world's history recorder, if any, to a netfs mount, so
+// the linearizability check sees its operations.
+func (w *World) Record(m *netfs.Mount) {
+	if w.History != nil {
+		m.Rec = w.History
+	}
+}
+
+// Execute runs one execution of s with every check on and returns its
+// judged result: what the command line, the explorer, replay and shrink
+// run.
+func Execute(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel, *World) {
+	k, w := PrepareChecked(s, bugs, opts)
+	return w.Finish(k, k.Run()), k, w
 }
 
 // bind is what every scenario starts from: one bound in-memory cache and

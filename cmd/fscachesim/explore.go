@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/fscachesim/fscachesim/sim"
@@ -21,23 +26,31 @@ const defaultTraceDir = "fscachesim-traces"
 
 const exploreHelp = `Usage: fscachesim explore [flags]
 
-Explore interleavings: run each scenario under many seeds and strategies.
-The first failing execution of a scenario is written as a trace, and the
-report ends with the one command that replays it.
+Explore interleavings: run the scenarios under many seeds and a portfolio of
+strategies (random walk, PCT of depth 1 to 4, POS) on every core, with every
+check on (the per-step invariants of spec §12, liveness monitors, end-of-run
+leak checks). Execution i runs seed SEED+i; which scenario and strategy it
+runs follows from i alone, so the result is the same on any machine and for
+any number of workers. A failure is written as a trace, and its report ends
+with the one command that replays it.
+
+With no flags it explores every race scenario (not the quirk probes) for
+2,000 executions each.
 
 Examples:
   fscachesim explore
   fscachesim explore --scenario lru-vs-relinquish --bugs lru-discard-no-redispatch
-  fscachesim explore --scenario lru-vs-use --executions 10000 --seed 500 --strategy pct:2
-  fscachesim explore --max-steps 5000 --out /tmp/traces
+  fscachesim explore --scenario lru-vs-use,use-unuse-storm --budget 30s --keep-going
+  fscachesim explore --executions 100000 --shard 0/4 --json > shard0.json
+  fscachesim merge shard0.json shard1.json shard2.json shard3.json
 
 Flags:
 `
 
 const runHelp = `Usage: fscachesim run --scenario NAME [flags]
 
-Run one execution of a scenario and write its trace, pass or fail. The seed
-is printed before the run starts.
+Run one execution of a scenario, with every check on, and write its trace,
+pass or fail. The seed is printed before the run starts.
 
 Examples:
   fscachesim run --scenario lru-vs-relinquish
@@ -47,29 +60,42 @@ Examples:
 Flags:
 `
 
+// defaultExecutionsPerScenario is explore's execution bound, per scenario,
+// when neither --executions nor --budget is given.
+const defaultExecutionsPerScenario = 2000
+
 // explore is both 'explore' (many executions) and 'run' (one).
 func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	isRun := cmd == "run"
-	var executions *int
-	var out, tracePath *string
-	scenarioDoc := "scenario to explore, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
-	seedDoc := "first master seed: execution i uses seed+i, e.g. --seed 500"
-	strategyDoc := "random, pct:D (D = depth 1..4), or portfolio (random and pct:1..3 in rotation), e.g. --strategy pct:2"
+	var (
+		executions                  *int64
+		out, tracePath, budget, shd *string
+		workers                     *int
+		keepGoing, asJSON           *bool
+	)
+	scenarioDoc := "scenarios to explore, comma-separated, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
+	seedDoc := "base seed: execution i runs master seed SEED+i, e.g. --seed 500"
+	strategyDoc := "portfolio (random, pct:1..4 and pos in rotation), or one of random, pct:D (D = depth 1..4), pos; e.g. --strategy pct:2"
 	strategyDefault := "portfolio"
 	if isRun {
 		scenarioDoc = "the scenario to run (required), e.g. --scenario lru-vs-relinquish; see 'fscachesim list'"
 		seedDoc = "master seed, e.g. --seed 2"
-		strategyDoc = "random or pct:D (D = depth 1..4), e.g. --strategy pct:2"
+		strategyDoc = "random, pct:D (D = depth 1..4) or pos, e.g. --strategy pct:2"
 		strategyDefault = "random"
 	}
 	scenario := fs.String("scenario", "", scenarioDoc)
 	if isRun {
 		tracePath = fs.String("trace", "", "where to write the trace, e.g. --trace /tmp/x.trace.jsonl (default: "+defaultTraceDir+"/SCENARIO-seedSEED-STRATEGY.trace.jsonl)")
 	} else {
-		executions = fs.Int("executions", 2000, "executions per scenario, e.g. --executions 10000")
-		out = fs.String("out", defaultTraceDir, "directory for the trace of a failing execution (created when needed), e.g. --out /tmp/traces")
+		executions = fs.Int64("executions", 0, fmt.Sprintf("executions in all (execution indices 0..N-1), e.g. --executions 100000 (default: %d per scenario, or unbounded with --budget)", defaultExecutionsPerScenario))
+		budget = fs.String("budget", "", "wall-time budget, e.g. --budget 30s or --budget 5m; the executions run are still a prefix of the index space, so the result of that prefix is reproducible")
+		workers = fs.Int("workers", 0, "executions run at once (default: every core, GOMAXPROCS); the result does not depend on it, e.g. --workers 2")
+		keepGoing = fs.Bool("keep-going", false, "collect every distinct failure (by check, scenario and message) instead of stopping at the first, e.g. --keep-going --budget 5m")
+		shd = fs.String("shard", "", "run shard I of N of the index space (indices i with i mod N == I), e.g. --shard 0/4 on the first of 4 CI jobs; combine the --json outputs with 'fscachesim merge'")
+		asJSON = fs.Bool("json", false, "print the summary as JSON on stdout (for CI and 'fscachesim merge'); the text report goes to stderr, e.g. --json > summary.json")
+		out = fs.String("out", defaultTraceDir, "directory for the traces of failing executions (created when needed), e.g. --out /tmp/traces")
 	}
 	seed := fs.Uint64("seed", 1, seedDoc)
 	strategy := fs.String("strategy", strategyDefault, strategyDoc)
@@ -82,6 +108,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(fs.Output(), exploreHelp)
 		}
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error, 3 internal error.\n")
 	}
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -106,51 +133,150 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	list := scenarios.Default()
 	if *scenario != "" {
-		s, err := scenarios.Get(*scenario)
-		if err != nil {
-			return fail("%v", err)
+		list = nil
+		for _, name := range strings.Split(*scenario, ",") {
+			s, err := scenarios.Get(strings.TrimSpace(name))
+			if err != nil {
+				return fail("%v", err)
+			}
+			list = append(list, s)
 		}
-		list = []scenarios.Scenario{s}
 	} else if isRun {
 		return fail("--scenario is required: name the scenario to run (see 'fscachesim list')")
 	}
 	if isRun {
+		if len(list) > 1 {
+			return fail("run takes one scenario, not %q", *scenario)
+		}
 		if len(strats) > 1 {
-			return fail("run takes one strategy: random or pct:D")
+			return fail("run takes one strategy: random, pct:D or pos")
 		}
 		return runOne(list[0], strats[0], *seed, b, *maxSteps, *tracePath, stdout, stderr)
 	}
-	if *executions < 1 {
+	cfg := explorer.Config{Scenarios: list, Bugs: b, Seed: *seed, MaxSteps: *maxSteps, Workers: *workers, KeepGoing: *keepGoing}
+	for _, n := range strats {
+		cfg.Portfolio = append(cfg.Portfolio, explorer.StrategySpec{Name: n, New: func() sim.Strategy { st, _ := newStrategy(n); return st }})
+	}
+	if *executions < 0 {
 		return fail("--executions must be at least 1")
 	}
-	total, failed := 0, 0
-	for _, s := range list {
-		fmt.Fprintf(stdout, "explore %s: seeds %d..%d, strategy %s\n", s.Name, *seed, *seed+uint64(*executions)-1, strings.Join(strats, ","))
-		for i := 0; i < *executions; i++ {
-			sname := strats[i%len(strats)]
-			st, _ := newStrategy(sname)
-			sd := *seed + uint64(i)
-			h := traces.NewHeader(Version, s.Name, sd, sname, b.Names(), *maxSteps)
-			res, k, err := runHeader(h, st, false)
-			if err != nil {
-				fmt.Fprintf(stderr, "fscachesim %s: %v\n", cmd, err)
-				return exitInternal
-			}
-			total++
-			if res.Outcome == sim.OutcomePass {
-				continue
-			}
-			failed++
-			path := filepath.Join(*out, traceName(s.Name, sd, sname))
-			reportFailure(stdout, stderr, h, res, k, path)
-			break
+	cfg.Executions = *executions
+	if *budget != "" {
+		d, err := time.ParseDuration(*budget)
+		if err != nil || d <= 0 {
+			return fail("bad --budget %q: want a duration such as 30s or 5m", *budget)
+		}
+		cfg.Budget = d
+	}
+	if cfg.Executions == 0 && cfg.Budget == 0 {
+		cfg.Executions = int64(defaultExecutionsPerScenario * len(list))
+	}
+	if *workers < 0 {
+		return fail("--workers must be at least 1")
+	}
+	if *shd != "" {
+		sh, err := parseShard(*shd)
+		if err != nil {
+			return fail("%v", err)
+		}
+		cfg.Shard = sh
+	}
+	traceDir := *out
+	cfg.ReplayCommand = func(f *explorer.FailureReport) string {
+		return selfCommand() + " replay " + filepath.Join(traceDir, traceName(f.Scenario, f.Seed, f.Strategy))
+	}
+	if err := cfg.Validate(); err != nil {
+		return fail("%v", err)
+	}
+	report := stdout
+	if *asJSON {
+		report = stderr
+	}
+	fmt.Fprintf(report, "explore %d scenario(s) [%s], strategies %s, bugs %s, seeds from %d\n",
+		len(list), scenarioNames(list), strings.Join(strats, ","), orNone(b.Names()), *seed)
+	if isTerminal(stderr) {
+		cfg.Progress = func(p explorer.Progress) { fmt.Fprintf(stderr, "\r\033[K%s", p.Line()) }
+	}
+	// Ctrl-C stops the tool at once (removeTempFilesOnInterrupt): a trace
+	// being written is removed, never left half-written.
+	sum := explorer.Run(context.Background(), cfg)
+	if cfg.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	code := exitPass
+	for i := range sum.Failures {
+		f := &sum.Failures[i]
+		if c := reportExplored(report, stderr, f, traceDir); c > code {
+			code = c
 		}
 	}
-	fmt.Fprintf(stdout, "explored %d executions of %d scenario(s), %d failed\n", total, len(list), failed)
-	if failed > 0 {
-		return exitFailure
+	fmt.Fprintln(report, sum.Line())
+	if sum.Coverage != nil {
+		fmt.Fprintln(report, sum.Coverage.Line())
 	}
-	return exitPass
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			fmt.Fprintf(stderr, "fscachesim explore: cannot write the JSON summary: %v\n", err)
+			return exitInternal
+		}
+	}
+	return code
+}
+
+// reportExplored reports one failure an exploration found: it replays the
+// failure's decision log, writes its trace under dir, and prints the
+// report ending with the replay command. It returns the exit code.
+func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir string) int {
+	h := traces.NewHeader(Version, f.Scenario, f.Seed, f.Strategy, f.Bugs, f.MaxSteps)
+	res, k, err := runHeader(h, &sim.Replay{Log: f.Log, Strict: true}, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "fscachesim explore: %v\n", err)
+		return exitInternal
+	}
+	if got := fmt.Sprintf("%016x", res.Hash); got != f.Hash {
+		fmt.Fprintf(stderr, "fscachesim explore: non-determinism: replaying %s seed %d %s gave hash %s, the exploration saw %s\n", f.Scenario, f.Seed, f.Strategy, got, f.Hash)
+		return exitInternal
+	}
+	if f.Count > 1 {
+		fmt.Fprintf(stdout, "%d executions failed this way; the first:\n", f.Count)
+	}
+	reportFailure(stdout, stderr, h, res, k, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy)))
+	return exitFailure
+}
+
+// parseShard parses "I/N".
+func parseShard(s string) (explorer.Shard, error) {
+	var sh explorer.Shard
+	i, n, ok := strings.Cut(s, "/")
+	var err1, err2 error
+	if ok {
+		sh.I, err1 = strconv.ParseInt(i, 10, 64)
+		sh.N, err2 = strconv.ParseInt(n, 10, 64)
+	}
+	if !ok || err1 != nil || err2 != nil || sh.N < 1 || sh.I < 0 || sh.I >= sh.N {
+		return sh, fmt.Errorf("bad --shard %q: want I/N with 0 <= I < N, e.g. --shard 0/4", s)
+	}
+	return sh, nil
+}
+
+func scenarioNames(list []scenarios.Scenario) string {
+	n := make([]string, len(list))
+	for i, s := range list {
+		n[i] = s.Name
+	}
+	return strings.Join(n, ",")
+}
+
+// isTerminal reports whether w is a terminal (progress goes there only then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // runOne is 'run': one execution, recorded, its trace written.
@@ -265,8 +391,8 @@ func runHeader(h traces.Header, strat sim.Strategy, record bool) (sim.Result, *s
 		slices.Sort(names)
 		return sim.Result{}, nil, fmt.Errorf("unknown run option %q (this fscachesim knows none)", names[0])
 	}
-	k, _ := scenarios.Prepare(s, b, sim.Options{Seed: h.Seed, Strategy: strat, MaxSteps: h.MaxSteps, Record: record})
-	return k.Run(), k, nil
+	res, k, _ := scenarios.Execute(s, b, sim.Options{Seed: h.Seed, Strategy: strat, MaxSteps: h.MaxSteps, Record: record})
+	return res, k, nil
 }
 
 // runner is runHeader as the Runner replay and shrink use.

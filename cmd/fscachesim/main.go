@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/fscachesim/fscachesim/sim"
@@ -32,6 +33,7 @@ Usage:
                                    scenarios, short budget); a failure is written as a trace
   fscachesim run [flags]           run one execution (a scenario, a seed, a strategy) and
                                    write its trace
+  fscachesim merge [flags] FILE... merge the --json summaries of the shards of an exploration
   fscachesim replay [flags] PATH   re-run a trace and check it still does the same
   fscachesim shrink [flags] PATH   minimise a failing trace's schedule
   fscachesim render [flags] PATH   print a trace as ftrace text, or draw it as an HTML page
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitPass
 	case "explore", "run":
 		return explore(args[0], args[1:], stdout, stderr)
+	case "merge":
+		return mergeCmd(args[1:], stdout, stderr)
 	case "replay":
 		return replayCmd(args[1:], stdout, stderr)
 	case "shrink":
@@ -90,7 +94,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func parseStrategy(s string) ([]string, error) {
 	if s == "portfolio" {
-		return []string{"random", "pct:1", "pct:2", "pct:3"}, nil
+		var names []string
+		for _, p := range explorer.DefaultPortfolio() {
+			names = append(names, p.Name)
+		}
+		return append(names, "pos"), nil
 	}
 	if _, err := newStrategy(s); err != nil {
 		return nil, err
@@ -102,12 +110,14 @@ func newStrategy(s string) (sim.Strategy, error) {
 	switch {
 	case s == "random":
 		return &sim.RandomWalk{}, nil
+	case s == "pos":
+		return &sim.POS{}, nil
 	case strings.HasPrefix(s, "pct:"):
 		var d int
 		if _, err := fmt.Sscanf(s, "pct:%d", &d); err != nil || d < 1 || d > 4 || fmt.Sprintf("pct:%d", d) != s {
 			return nil, fmt.Errorf("bad strategy %q: want pct:1 .. pct:4", s)
 		}
-		return &sim.PCT{Depth: d, Steps: 400}, nil
+		return &sim.PCT{Depth: d, Steps: explorer.PCTSteps}, nil
 	}
-	return nil, fmt.Errorf("unknown strategy %q: want random, pct:D or portfolio", s)
+	return nil, fmt.Errorf("unknown strategy %q: want random, pct:D, pos or portfolio", s)
 }

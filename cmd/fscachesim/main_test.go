@@ -2,8 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fscachesim/fscachesim/explorer"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -19,7 +27,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"explore", "--scenario", "nosuch"}, exitUsage, "unknown scenario"},
 		{[]string{"explore", "--bugs", "nosuch"}, exitUsage, "unknown bug switch"},
 		{[]string{"explore", "--strategy", "pct:9"}, exitUsage, "bad strategy"},
-		{[]string{"explore", "--executions", "50"}, exitPass, "0 failed"},
+		{[]string{"explore", "--executions", "50"}, exitPass, ": no failure"},
+		{[]string{"explore", "--budget", "soon"}, exitUsage, "bad --budget"},
+		{[]string{"explore", "--shard", "3/3"}, exitUsage, "bad --shard"},
+		{[]string{"explore", "--workers", "-1"}, exitUsage, "--workers"},
+		{[]string{"explore", "--strategy", "pos", "--executions", "30", "--scenario", "lru-vs-use"}, exitPass, "with pos: no failure"},
+		{[]string{"merge"}, exitUsage, "merge: name the summaries"},
+		{[]string{"merge", "TMP/nosuch.json"}, exitUsage, "nosuch.json"},
 		{[]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "random", "--out", "TMP"}, exitFailure, "replay: go run ./cmd/fscachesim replay TMP/"},
 	}
 	for _, tc := range cases {
@@ -77,4 +91,51 @@ func failureLine(t *testing.T, out string) string {
 	}
 	t.Fatalf("no FAIL block:\n%s", out)
 	return ""
+}
+
+// TestShardAndMerge: two shards of an exploration, merged, report the same
+// totals as the unsharded run, and the JSON summary parses.
+func TestShardAndMerge(t *testing.T) {
+	tmp := t.TempDir()
+	common := []string{"explore", "--scenario", "lru-vs-use,use-unuse-storm", "--executions", "240", "--json", "--out", tmp}
+	summary := func(extra ...string) explorer.Summary {
+		var out, errb bytes.Buffer
+		if code := run(append(append([]string{}, common...), extra...), &out, &errb); code != exitPass {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		var s explorer.Summary
+		if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+			t.Fatalf("--json output does not parse: %v\n%s", err, out.String())
+		}
+		return s
+	}
+	whole := summary()
+	var paths []string
+	for i := range 2 {
+		s := summary("--shard", fmt.Sprintf("%d/2", i))
+		data, _ := json.Marshal(s)
+		p := filepath.Join(tmp, fmt.Sprintf("s%d.json", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"merge", "--json"}, paths...), &out, &errb); code != exitPass {
+		t.Fatalf("merge: exit %d: %s", code, errb.String())
+	}
+	var merged explorer.Summary
+	if err := json.Unmarshal(out.Bytes(), &merged); err != nil {
+		t.Fatal(err)
+	}
+	whole.Perf, merged.Perf = explorer.Perf{}, explorer.Perf{}
+	if d := cmp.Diff(whole, merged); d != "" {
+		t.Fatalf("merged shards differ from the whole run (-whole +merged):\n%s", d)
+	}
+	if whole.Executions != 240 || whole.Coverage == nil || len(whole.Coverage.Rows) == 0 {
+		t.Fatalf("want 240 executions with coverage: %s", whole.Line())
+	}
+	if code := run([]string{"merge", paths[0]}, &out, &errb); code != exitUsage {
+		t.Fatalf("merging one of two shards: exit %d, want %d", code, exitUsage)
+	}
 }

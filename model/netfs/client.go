@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/history"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -36,6 +37,10 @@ type Mount struct {
 	Vol     *fscache.Volume
 	// Reads counts reads served from the cache, downloaded, and failed.
 	Hits, Misses int
+	// Rec, if set, records every cache-visible operation (reads served or
+	// missed, copies to the cache, invalidations, coherency updates,
+	// resizes, acquires and relinquishes) for the linearizability checker.
+	Rec history.Recorder
 }
 
 // MountFS acquires the mount's volume (nfs_fscache_get_super_cookie /
@@ -59,6 +64,52 @@ type Inode struct {
 	Size   int64
 	Change uint64 // the change attribute the client believes (coherency data)
 	WB     fscache.Inode
+	// folio stands for the page-cache folio lock with PG_fscache: a read
+	// holds the folio from the download to the end of its copy to the
+	// cache, and a buffered write waits for it (netfs_write_begin locks
+	// the folio and waits for PG_fscache) before changing the data and
+	// writing it back. Without it a copy of data fetched before a local
+	// write could land in the cache after that write's copy.
+	folio sim.Mutex
+	key   string // volume key/cookie key: the history partition
+}
+
+// call records the start of op on this inode's cookie (-1 if not recording).
+func (ip *Inode) call(t *sim.Thread, op history.Op) int {
+	if ip.M.Rec == nil {
+		return -1
+	}
+	op.Key = ip.key
+	return ip.M.Rec.Call(int(t.ID()), op)
+}
+
+func (ip *Inode) commit(id int) {
+	if id >= 0 {
+		ip.M.Rec.Commit(id)
+	}
+}
+
+func (ip *Inode) ret(id int, res history.OpResult) {
+	if id >= 0 {
+		ip.M.Rec.Return(id, res)
+	}
+}
+
+// now records op as taking effect at once.
+func (ip *Inode) now(t *sim.Thread, op history.Op) {
+	id := ip.call(t, op)
+	ip.commit(id)
+	ip.ret(id, history.OpResult{})
+}
+
+func errString(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case err == fscache.ErrNoBufs:
+		return history.ErrNoBufs
+	}
+	return err.Error()
 }
 
 func aux(change uint64) []byte {
@@ -72,8 +123,13 @@ func aux(change uint64) []byte {
 func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 	size, change := m.Server.GetAttr(t, ino)
 	key := []byte("ino-" + strconv.FormatUint(ino, 10))
-	c := fscache.AcquireCookie(t, m.Vol, 0, key, aux(change), size)
-	return &Inode{M: m, Ino: ino, Cookie: c, Size: size, Change: change}
+	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key)}
+	ip.folio.Name = fmt.Sprintf("folio lock ino %d", ino)
+	id := ip.call(t, history.Op{Kind: history.OpAcquire, Aux: string(aux(change))})
+	ip.Cookie = fscache.AcquireCookie(t, m.Vol, 0, key, aux(change), size)
+	ip.commit(id)
+	ip.ret(id, history.OpResult{})
+	return ip
 }
 
 // revalidate compares the server's change attribute with the client's and
@@ -84,7 +140,13 @@ func (ip *Inode) revalidate(t *sim.Thread) {
 		return
 	}
 	ip.Change, ip.Size = change, size
-	fscache.Invalidate(t, ip.Cookie, aux(change), size, 0)
+	ip.invalidate(t, change, size, 0)
+}
+
+// invalidate is fscache_invalidate, recorded.
+func (ip *Inode) invalidate(t *sim.Thread, change uint64, size int64, flags uint) {
+	ip.now(t, history.Op{Kind: history.OpInvalidate, Aux: string(aux(change)), Size: size})
+	fscache.Invalidate(t, ip.Cookie, aux(change), size, flags)
 }
 
 // Open is ->open: use the cookie (modifying if opened for write), then
@@ -104,13 +166,18 @@ func (ip *Inode) Close(t *sim.Thread) {
 // and checked against the server's contents at the client's change
 // attribute; a miss downloads from the server and copies to the cache.
 func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
+	ip.folio.Lock(t)
+	defer ip.folio.Unlock(t)
 	change := ip.Change
 	var cres fscache.CacheResources
+	rid := ip.call(t, history.Op{Kind: history.OpRead, Off: off, Len: n})
 	err := fscache.BeginReadOperation(t, &cres, ip.Cookie)
 	if err == nil && !ip.Cookie.Has(fscache.FlagNoDataToRead) {
 		buf := make([]byte, n)
 		got, rerr := cres.Ops.Read(t, &cres, off, buf, fscache.ReadHoleFail)
 		if rerr == nil && int64(got) == n {
+			ip.commit(rid)
+			ip.ret(rid, history.OpResult{Data: string(buf)})
 			fscache.EndOperation(t, &cres)
 			ip.M.Hits++
 			t.Emit(sim.Event{Type: fscache.EvMark, Obj: ip.Cookie.DebugID, Str: [2]string{"netfs read served from the cache"}})
@@ -129,16 +196,24 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 		}
 	}
 	// Miss: download, then copy to the cache through the same operation.
+	ip.commit(rid)
+	ip.ret(rid, history.OpResult{Miss: true})
 	data, srvChange := ip.M.Server.Read(t, ip.Ino, off, n)
 	ip.M.Misses++
 	copied := false
 	if err == nil {
 		if srvChange == change {
 			start, length := off, n
-			if cres.Ops.PrepareWrite(t, &cres, &start, &length, ip.Size, false) == nil &&
-				cres.Ops.Write(t, &cres, start, data) == nil {
-				copied = true
+			wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(srvChange))})
+			werr := cres.Ops.PrepareWrite(t, &cres, &start, &length, ip.Size, false)
+			if werr == nil {
+				werr = cres.Ops.Write(t, &cres, start, data)
+				copied = werr == nil
+			} else {
+				werr = fscache.ErrNoBufs // prepare_write refused: nothing written
 			}
+			ip.commit(wid)
+			ip.ret(wid, history.OpResult{Err: errString(werr)})
 		}
 		fscache.EndOperation(t, &cres)
 	}
@@ -154,6 +229,10 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 // cache (with write-back pinning) and updates the coherency data; NFS
 // invalidates. direct marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
+	if !direct {
+		ip.folio.Lock(t)
+		defer ip.folio.Unlock(t)
+	}
 	change := ip.M.Server.Write(t, ip.Ino, off, data)
 	prev := ip.Change
 	ip.Change = change
@@ -162,18 +241,22 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 	}
 	switch {
 	case direct:
-		fscache.Invalidate(t, ip.Cookie, aux(change), ip.Size, fscache.InvalDIOWrite)
+		ip.invalidate(t, change, ip.Size, fscache.InvalDIOWrite)
 	case ip.M.Flavour == FlavourNFS || change != prev+1:
 		// NFS, or someone else changed the file meanwhile: the cache's
 		// contents are not what this write started from.
-		fscache.Invalidate(t, ip.Cookie, aux(change), ip.Size, 0)
+		ip.invalidate(t, change, ip.Size, 0)
 	default:
 		// AFS: the page cache now holds the new data; write-back copies it
 		// to the cache under the new coherency data.
 		fscache.DirtyFolio(t, &ip.WB, ip.Cookie, false)
+		ip.now(t, history.Op{Kind: history.OpUpdate, Aux: string(aux(change))})
 		fscache.UpdateCookie(t, ip.Cookie, aux(change), &ip.Size)
 		snap, _ := ip.M.Server.At(ip.Ino, change)
-		fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), ip.Size, true)
+		wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: 0, Data: string(snap), Aux: string(aux(change))})
+		werr := fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), ip.Size, true)
+		ip.commit(wid)
+		ip.ret(wid, history.OpResult{Err: errString(werr)})
 		fscache.UnpinWriteback(t, &ip.WB, ip.Cookie)
 	}
 }
@@ -182,7 +265,8 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 	change := ip.M.Server.Truncate(t, ip.Ino, size)
 	ip.Change, ip.Size = change, size
-	fscache.Invalidate(t, ip.Cookie, aux(change), size, 0)
+	ip.invalidate(t, change, size, 0)
+	ip.now(t, history.Op{Kind: history.OpResize, Size: size})
 	fscache.ResizeCookie(t, ip.Cookie, size)
 }
 
@@ -190,7 +274,10 @@ func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 // relinquish the cookie; unlink retires the cache object.
 func (ip *Inode) Evict(t *sim.Thread, unlink bool) {
 	fscache.ClearInodeWriteback(t, &ip.WB, ip.Cookie, aux(ip.Change), ip.Size)
+	id := ip.call(t, history.Op{Kind: history.OpRelinquish, Retire: unlink})
 	fscache.RelinquishCookie(t, ip.Cookie, unlink)
+	ip.commit(id)
+	ip.ret(id, history.OpResult{})
 }
 
 func (ip *Inode) String() string { return fmt.Sprintf("ino %d", ip.Ino) }
