@@ -50,6 +50,16 @@ var registry = map[string]Scenario{}
 
 func register(s Scenario) { registry[s.Name] = s }
 
+// Register adds a scenario of your own to the registry, so that the command
+// line, the explorer and trace replay find it by name. It panics on a name
+// already taken or a scenario without a Setup: both are programming errors.
+func Register(s Scenario) {
+	if _, ok := registry[s.Name]; ok || s.Name == "" || s.Setup == nil {
+		panic(fmt.Sprintf("scenarios: cannot register %q: empty name, no Setup, or the name is taken", s.Name))
+	}
+	register(s)
+}
+
 // Get finds a scenario by name.
 func Get(name string) (Scenario, error) {
 	s, ok := registry[name]

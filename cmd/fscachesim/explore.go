@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
@@ -331,6 +332,14 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 	}
 	replayCmd := func(p string) string { return selfCommand() + " replay " + p }
 	t, err := recordTrace(h, log, res)
+	if err == nil && res.Failure != nil && res.Failure.Class == sim.FailLinearizability {
+		if html, verr := writeVisualization(k, path); verr != nil {
+			fmt.Fprintf(stderr, "fscachesim: cannot write porcupine's visualisation: %s\n", oneLine(verr.Error()))
+		} else {
+			t.Verdict.Visualization = filepath.Base(html)
+			fmt.Fprintf(stdout, "  linearizability: porcupine's visualisation of the history: %s\n", html)
+		}
+	}
 	if err == nil {
 		err = writeTrace(path, t)
 	}
@@ -345,6 +354,32 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 	}
 	fmt.Fprintf(stdout, "  trace: %s\n", path)
 	fmt.Fprintf(stdout, "  replay: %s\n", replayCmd(path))
+}
+
+// writeVisualization writes porcupine's HTML visualisation of the history
+// of the run k (which failed its linearizability check) beside the trace
+// at tracePath, atomically, and returns its path.
+func writeVisualization(k *sim.Kernel, tracePath string) (string, error) {
+	w, ok := k.Private.(*scenarios.World)
+	if !ok || w.History == nil {
+		return "", fmt.Errorf("the run recorded no history")
+	}
+	html := strings.TrimSuffix(tracePath, ".trace.jsonl") + ".porcupine.html"
+	if dir := filepath.Dir(html); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+	}
+	tmp := html + ".tmp"
+	if _, err := w.History.Check(checker.LinearOptions{VisualizePath: tmp}); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, html); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return html, nil
 }
 
 // recordTrace re-runs the execution of log with a strict replay, recording

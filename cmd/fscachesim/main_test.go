@@ -11,7 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/explorer"
+	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sim"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -137,5 +140,53 @@ func TestShardAndMerge(t *testing.T) {
 	}
 	if code := run([]string{"merge", paths[0]}, &out, &errb); code != exitUsage {
 		t.Fatalf("merging one of two shards: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestLinearizabilityFailureVisualised: a run whose recorded history is not
+// linearizable fails with class linearizability, and the report writes
+// porcupine's visualisation beside the trace and links it from the trace.
+func TestLinearizabilityFailureVisualised(t *testing.T) {
+	scenarios.Register(scenarios.Scenario{
+		Name: "test-illegal-history",
+		Desc: "test only: a client reads back data nobody wrote",
+		Setup: func(k *sim.Kernel, w *scenarios.World) {
+			k.Spawn("client", func(th *sim.Thread) {
+				if w.History == nil {
+					return
+				}
+				key := "test,vol/ino-1"
+				id := w.History.Call(int(th.ID()), checker.Op{Kind: checker.OpAcquire, Key: key, Aux: "v1"})
+				w.History.Return(id, checker.OpResult{})
+				id = w.History.Call(int(th.ID()), checker.Op{Kind: checker.OpWrite, Key: key, Data: "hello", Aux: "v1"})
+				th.Yield()
+				w.History.Return(id, checker.OpResult{})
+				id = w.History.Call(int(th.ID()), checker.Op{Kind: checker.OpRead, Key: key, Len: 5})
+				th.Yield()
+				w.History.Return(id, checker.OpResult{Data: "jello"})
+			})
+		},
+	})
+	tmp := t.TempDir()
+	trace := filepath.Join(tmp, "x.trace.jsonl")
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--scenario", "test-illegal-history", "--trace", trace}, &out, &errb)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailure, out.String(), errb.String())
+	}
+	html := filepath.Join(tmp, "x.porcupine.html")
+	if !strings.Contains(out.String(), "not linearizable") {
+		t.Fatalf("no linearizability failure reported:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), html) {
+		t.Fatalf("report does not name the visualisation %s:\n%s", html, out.String())
+	}
+	data, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(data, []byte("<html")) {
+		t.Fatalf("visualisation: %v (%d bytes)", err, len(data))
+	}
+	tr, err := os.ReadFile(trace)
+	if err != nil || !bytes.Contains(tr, []byte(`"visualization":"x.porcupine.html"`)) {
+		t.Fatalf("the trace does not link the visualisation: %v\n%s", err, tr)
 	}
 }
