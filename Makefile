@@ -9,13 +9,15 @@ GO ?= go
 # Flags for every go test run of `make test`. -count=1: CI never trusts the
 # test cache. The whole run must stay under ~10 minutes on 2 cores.
 TESTFLAGS ?= -count=1 -timeout 15m
-# A short fuzz run will hook in here: once there are Fuzz targets, `make test`
-# runs each for FUZZTIME (go test -run '^$$' -fuzz '^FuzzX$$' -fuzztime
-# $(FUZZTIME) ./pkg). There are none yet.
+# Every fuzz target, as package:Target. `make test` runs each for FUZZTIME
+# (the plain test run already replays their seed corpora); `make soak` for
+# SOAK_FUZZTIME.
+FUZZ_TARGETS := ./traces:FuzzReadTrace
 FUZZTIME ?= 10s
+SOAK_FUZZTIME ?= 10m
 LINT_TEST := $(GO) test -count=1 -run '^TestLint' ./internal/lint/
 
-.PHONY: help build test lint bench soak clean
+.PHONY: help build test lint fuzz bench soak clean
 
 help: ## list the targets
 	@echo 'make targets:'
@@ -25,8 +27,16 @@ build: ## compile every package, and bin/fscachesim once cmd/fscachesim exists
 	$(GO) build ./...
 	@if [ -d cmd/fscachesim ]; then $(GO) build -o bin/fscachesim ./cmd/fscachesim && echo 'built bin/fscachesim'; fi
 
-test: lint ## what CI runs: lint (gofmt, go vet, the lint test), then every test
+test: lint ## what CI runs: lint (gofmt, go vet, the lint test), every test, a short run of each fuzz target
 	$(GO) test $(TESTFLAGS) ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "$(GO) test -run '^$$' -fuzz '^'$$name'$$' -fuzztime $(FUZZTIME) $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 lint: ## gofmt must print nothing, go vet, the determinism lint test (internal/lint)
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
@@ -41,6 +51,7 @@ bench: ## run the benchmarks, output also in bench.out
 # may skip, because these are the only tests CI does not run.
 soak: ## long runs: the TestSoak* tests (FSCACHESIM_SOAK=1), up to 2 hours
 	FSCACHESIM_SOAK=1 $(GO) test -run Soak -count=1 -timeout 2h ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(SOAK_FUZZTIME)
 
 clean: ## remove bin/ and bench.out
 	rm -rf bin bench.out
