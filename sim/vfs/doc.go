@@ -2,7 +2,8 @@
 // semantics cachefiles relies on (fscache-spec §10) — lookup, mkdir,
 // O_TMPFILE and link, unlink, rmdir, rename (into a graveyard), xattrs,
 // SEEK_DATA/SEEK_HOLE, truncate, fallocate punch-hole and zero-range,
-// statfs, the S_KERNEL_FILE in-use mark and i_blocks accounting — plus the
+// statfs, the S_KERNEL_FILE in-use mark, i_blocks accounting and inode
+// timestamps on the virtual clock (atime under relatime; times.go) — plus the
 // two things a real disk gives a simulator only by accident: a crash model
 // and fault injection, both driven by recorded decisions.
 //

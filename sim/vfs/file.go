@@ -81,6 +81,9 @@ func (fs *FS) Read(f *File, off int64, n int) ([]byte, error) {
 	if off < 0 || n < 0 {
 		return nil, EINVAL
 	}
+	if n > 0 {
+		fs.accessed(node)
+	}
 	if off >= node.size {
 		return []byte{}, nil
 	}

@@ -64,6 +64,9 @@ type Options struct {
 	// model wires it to Kernel.Chance(sim.CompDisk, p), so every fault is
 	// a recorded decision and a replay reproduces it. Nil: no faults.
 	Decide func(class string, p sim.Ratio) bool
+	// Now reads the virtual clock for the inode timestamps (the model
+	// wires it to Kernel.Now). Nil: every timestamp is 0.
+	Now func() sim.Time
 	// Wait is the scheduling point of every operation that can block in
 	// the kernel, called with the operation's class and its extra latency
 	// (0, or the slow-I/O delay). The model wires it to the current
@@ -129,6 +132,7 @@ func (fs *FS) BlockSize() int64 { return fs.opts.BlockSize }
 // commit applies a validated op to the live tree and appends it to the
 // pending log, making the oldest pending op durable if the log is full.
 func (fs *FS) commit(o op) {
+	o.time = fs.now()
 	fs.live.apply(&o)
 	if len(fs.log) >= fs.opts.MaxPending {
 		fs.flush(len(fs.log) - fs.opts.MaxPending + 1)
@@ -464,6 +468,7 @@ func (fs *FS) Readdir(dir Ino) ([]Dirent, error) {
 		ino := d.entries[name]
 		out = append(out, Dirent{Name: name, Ino: ino, Dir: fs.live.inodes[ino].isDir()})
 	}
+	fs.accessed(d)
 	return out, nil
 }
 
@@ -475,6 +480,9 @@ type Stat struct {
 	Size   int64
 	Blocks int64 // allocation in 512-byte units (st_blocks, i_blocks)
 	InUse  bool  // S_KERNEL_FILE
+	// Timestamps on the virtual clock (st_atime, st_mtime, st_ctime);
+	// see times.go for when each moves.
+	Atime, Mtime, Ctime sim.Time
 }
 
 // IsDir reports whether the inode is a directory.
@@ -493,7 +501,8 @@ func (fs *FS) Stat(ino Ino) (Stat, error) {
 		size = fs.opts.BlockSize
 	}
 	return Stat{Ino: ino, Mode: n.mode, Nlink: n.nlink, Size: size,
-		Blocks: n.nblocks() * fs.opts.BlockSize / 512, InUse: fs.inUse[ino]}, nil
+		Blocks: n.nblocks() * fs.opts.BlockSize / 512, InUse: fs.inUse[ino],
+		Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime}, nil
 }
 
 // Statfs is what statfs(2) reports.

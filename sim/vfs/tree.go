@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/fscachesim/fscachesim/sim"
 )
 
 // A tree is one image of the filesystem: the live one the kernel sees and
@@ -29,6 +31,10 @@ type inode struct {
 	blocks   map[int64][]byte // regular files: allocated blocks by index; a nil slice is allocated but unwritten
 	xattrs   map[string][]byte
 	linkable bool // an O_TMPFILE inode not yet linked (I_LINKABLE)
+
+	// Timestamps on the virtual clock (see times.go). mtime and ctime
+	// are set by the logged ops; atime by reads of the live tree only.
+	atime, mtime, ctime sim.Time
 }
 
 func (n *inode) isDir() bool { return n.mode&ModeType == ModeDir }
@@ -123,6 +129,7 @@ type op struct {
 	mode   uint32
 	off, n int64
 	data   []byte
+	time   sim.Time // the virtual time of the call: the op's mtime/ctime
 }
 
 func (o *op) String() string {
@@ -158,10 +165,13 @@ func (o *op) touches(ino Ino) bool {
 func (t *tree) apply(o *op) {
 	switch o.kind {
 	case opCreate, opTmpfile:
-		n := &inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm, blocks: map[int64][]byte{}, xattrs: map[string][]byte{}}
+		n := &inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm, blocks: map[int64][]byte{}, xattrs: map[string][]byte{},
+			atime: o.time, mtime: o.time, ctime: o.time}
 		if o.kind == opCreate {
 			n.nlink = 1
-			t.dir(o.dir).entries[o.name] = o.ino
+			d := t.dir(o.dir)
+			d.entries[o.name] = o.ino
+			d.modified(o.time)
 		} else {
 			n.linkable = true
 		}
@@ -169,20 +179,27 @@ func (t *tree) apply(o *op) {
 	case opMkdir:
 		d := t.dir(o.dir)
 		t.inodes[o.ino] = &inode{ino: o.ino, mode: ModeDir | o.mode&ModePerm, nlink: 2, parent: o.dir,
-			entries: map[string]Ino{}, xattrs: map[string][]byte{}}
+			entries: map[string]Ino{}, xattrs: map[string][]byte{},
+			atime: o.time, mtime: o.time, ctime: o.time}
 		d.entries[o.name] = o.ino
 		d.nlink++
+		d.modified(o.time)
 		t.usedBlocks++
 	case opLink:
 		n := t.inode(o.ino)
-		t.dir(o.dir).entries[o.name] = o.ino
+		d := t.dir(o.dir)
+		d.entries[o.name] = o.ino
 		n.nlink++
 		n.linkable = false
+		n.ctime = o.time
+		d.modified(o.time)
 	case opUnlink:
 		d, n := t.dir(o.dir), t.inode(o.ino)
 		t.mustEntry(d, o.name, o.ino)
 		delete(d.entries, o.name)
 		n.nlink--
+		n.ctime = o.time
+		d.modified(o.time)
 		if o.free {
 			t.free(n)
 		}
@@ -191,6 +208,7 @@ func (t *tree) apply(o *op) {
 		t.mustEntry(d, o.name, o.ino)
 		delete(d.entries, o.name)
 		d.nlink--
+		d.modified(o.time)
 		n.nlink = 0
 		t.free(n)
 	case opRename:
@@ -200,6 +218,7 @@ func (t *tree) apply(o *op) {
 		if o.victim != 0 {
 			v := t.inode(o.victim)
 			t.mustEntry(d2, o.name2, o.victim)
+			v.ctime = o.time
 			if v.isDir() {
 				v.nlink = 0
 				d2.nlink--
@@ -211,21 +230,34 @@ func (t *tree) apply(o *op) {
 			}
 		}
 		d2.entries[o.name2] = o.ino
+		n.ctime = o.time
+		d.modified(o.time)
+		d2.modified(o.time)
 		if n.isDir() && o.dir != o.dir2 {
 			d.nlink--
 			d2.nlink++
 			n.parent = o.dir2
 		}
 	case opWrite:
-		t.write(t.inode(o.ino), o.off, o.data)
+		n := t.inode(o.ino)
+		t.write(n, o.off, o.data)
+		n.modified(o.time)
 	case opTruncate:
-		t.truncate(t.inode(o.ino), o.off)
+		n := t.inode(o.ino)
+		t.truncate(n, o.off)
+		n.modified(o.time)
 	case opFallocate:
-		t.fallocate(t.inode(o.ino), FallocMode(o.mode), o.off, o.n)
+		n := t.inode(o.ino)
+		t.fallocate(n, FallocMode(o.mode), o.off, o.n)
+		n.modified(o.time)
 	case opSetxattr:
-		t.inode(o.ino).xattrs[o.name] = o.data
+		n := t.inode(o.ino)
+		n.xattrs[o.name] = o.data
+		n.ctime = o.time
 	case opRemovexattr:
-		delete(t.inode(o.ino).xattrs, o.name)
+		n := t.inode(o.ino)
+		delete(n.xattrs, o.name)
+		n.ctime = o.time
 	case opRelease:
 		n := t.inode(o.ino)
 		if n.nlink != 0 {
