@@ -9,7 +9,8 @@ import "strconv"
 type Errno int
 
 // The error numbers this package returns, and the few more the cachefiles
-// model reports (ENOBUFS, ENOMEM, EINTR, EROFS, EOPNOTSUPP), with their Linux
+// model reports (ENOBUFS, ENOMEM, EINTR, EROFS, EOPNOTSUPP, EACCES, and
+// EMSGSIZE from the control device's read), with their Linux
 // numbers so that a trace reads like the kernel's and the differential test
 // can compare them with the host's.
 const (
@@ -21,6 +22,7 @@ const (
 	E2BIG        Errno = 7
 	EBADF        Errno = 9
 	ENOMEM       Errno = 12
+	EACCES       Errno = 13
 	EBUSY        Errno = 16
 	EEXIST       Errno = 17
 	EXDEV        Errno = 18
@@ -34,6 +36,7 @@ const (
 	ENAMETOOLONG Errno = 36
 	ENOTEMPTY    Errno = 39
 	ENODATA      Errno = 61
+	EMSGSIZE     Errno = 90
 	EOPNOTSUPP   Errno = 95
 	ENOBUFS      Errno = 105
 	ESTALE       Errno = 116
@@ -41,11 +44,11 @@ const (
 
 var errnoNames = map[Errno]string{
 	EPERM: "EPERM", ENOENT: "ENOENT", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO",
-	E2BIG: "E2BIG", EBADF: "EBADF", ENOMEM: "ENOMEM", EBUSY: "EBUSY",
+	E2BIG: "E2BIG", EBADF: "EBADF", ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY",
 	EEXIST: "EEXIST", EXDEV: "EXDEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR",
 	EINVAL: "EINVAL", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
 	ERANGE: "ERANGE", ENAMETOOLONG: "ENAMETOOLONG", ENOTEMPTY: "ENOTEMPTY",
-	ENODATA: "ENODATA", EOPNOTSUPP: "EOPNOTSUPP", ENOBUFS: "ENOBUFS",
+	ENODATA: "ENODATA", EMSGSIZE: "EMSGSIZE", EOPNOTSUPP: "EOPNOTSUPP", ENOBUFS: "ENOBUFS",
 	ESTALE: "ESTALE",
 }
 
