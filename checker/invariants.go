@@ -377,6 +377,32 @@ func (c *Checker) checkCookies() {
 	}
 	clear(c.alive[n:])
 	c.alive = c.alive[:n]
+	if !c.failed {
+		c.checkOneLivePerKey()
+	}
+}
+
+// checkOneLivePerKey is I-3: for a given volume and key, at most one hashed
+// cookie lacks RELINQUISHED. Hashing scans and inserts under the bucket
+// lock, so the check holds while that lock is free.
+func (c *Checker) checkOneLivePerKey() {
+	for i, a := range c.alive {
+		fa := a.c.FlagBits()
+		if !has(fa, fscache.FlagIsHashed) || has(fa, fscache.FlagRelinquished) || c.f.CookieBucketLocked(a.c.KeyHash) {
+			continue
+		}
+		for _, b := range c.alive[i+1:] {
+			fb := b.c.FlagBits()
+			if !has(fb, fscache.FlagIsHashed) || has(fb, fscache.FlagRelinquished) {
+				continue
+			}
+			if a.c.Volume == b.c.Volume && fscache.CookieKeySame(a.c.Key, a.c.KeyHash, b.c.Key, b.c.KeyHash) {
+				c.report(sim.FailInvariant, "I-3", []string{cookieObj(a.id), cookieObj(b.id)},
+					"c=%08x and c=%08x: two live hashed cookies for one key %q in one volume: %s; %s", a.id, b.id, a.c.Key, describeCookie(a.c), describeCookie(b.c))
+				return
+			}
+		}
+	}
 }
 
 func (c *Checker) chainContains(ck *fscache.Cookie) bool {

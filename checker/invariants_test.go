@@ -135,3 +135,37 @@ func TestPlantedInvariants(t *testing.T) {
 		})
 	}
 }
+
+// TestOneLiveCookiePerKey plants I-3: a second cookie for one key is
+// hashed behind a relinquished twin (as fscache_hash_cookie does, to wait
+// for it), then the twin's RELINQUISHED flag is cleared behind fscache's
+// back: two live hashed cookies for one key. The same run without the
+// tampering passes the moment both are hashed.
+func TestOneLiveCookiePerKey(t *testing.T) {
+	for _, tamper := range []bool{false, true} {
+		w := newWorld(checker.Options{}, false)
+		w.k.Spawn("netfs", func(th *sim.Thread) {
+			w.bind(th)
+			a := w.acquire(th, "inode-1")
+			a.Flags().Set(th, fscache.FlagRelinquished) // as if relinquish had begun
+			th.Kernel().Spawn("netfs2", func(th2 *sim.Thread) { w.acquire(th2, "inode-1") })
+			for len(w.f.CookieHashChain(a.KeyHash)) < 2 {
+				th.Yield()
+			}
+			if tamper {
+				a.Flags().Clear(th, fscache.FlagRelinquished)
+			}
+			th.Yield()
+			th.Yield()
+			th.Kernel().Report(&sim.Failure{Class: sim.FailInvariant, Check: "done", Msg: "stop here"})
+		})
+		v := w.run()
+		want := "invariant/done"
+		if tamper {
+			want = "invariant/I-3"
+		}
+		if got := check(v); got != want || tamper && !strings.Contains(v.Failure.Msg, "two live hashed cookies") {
+			t.Fatalf("tamper %v: got %s (%v), want %s", tamper, got, v, want)
+		}
+	}
+}
