@@ -13,8 +13,10 @@ import (
 // world replays and shrinks from its decision log like any other run.
 //
 // It is swarm testing (Groce et al., ISSTA 2012): each seed enables a random
-// subset of operation kinds, so that some executions hammer a few kinds
-// hard instead of every execution diluting every kind.
+// subset of operation kinds and of fault classes, so that some executions
+// hammer a few kinds hard instead of every execution diluting every kind.
+// An enabled fault class is switched on and off as the scripts go: before
+// each operation, one time in four, the thread flips it.
 //
 // Scripts respect the netfs API: each thread balances its own uses and
 // unuses, does I/O only while it has the cookie in use, and only the closing
@@ -38,6 +40,34 @@ const (
 var opKindNames = [numOpKinds]string{"read", "write", "invalidate", "invalidate-dio", "update", "resize", "sleep-lru", "withdraw-cache"}
 
 func (o OpKind) String() string { return opKindNames[o] }
+
+// FaultClass is a class of backend failure a random world may inject.
+type FaultClass uint8
+
+const (
+	// FaultLookup: the backend's lookup fails and calls caching_failed (T6).
+	FaultLookup FaultClass = iota
+	// FaultInvalidate: the backend's invalidate_cookie fails (T8').
+	FaultInvalidate
+	numFaultClasses
+)
+
+var faultClassNames = [numFaultClasses]string{"lookup", "invalidate"}
+
+func (f FaultClass) String() string { return faultClassNames[f] }
+
+// setFault switches fault class f on or off in the in-memory backend.
+func (w *World) setFault(f FaultClass, on bool) {
+	switch f {
+	case FaultLookup:
+		w.Mem.FailLookup = 0
+		if on {
+			w.Mem.FailLookup = 1
+		}
+	case FaultInvalidate:
+		w.Mem.FailInvalidate = on
+	}
+}
 
 // RandomLimits bound the generator.
 type RandomLimits struct {
@@ -70,6 +100,12 @@ func RandomSetup(k *sim.Kernel, w *World, lim RandomLimits) {
 	if len(enabled) == 0 {
 		enabled = append(enabled, OpRead)
 	}
+	var faults []FaultClass
+	for f := FaultClass(0); f < numFaultClasses; f++ {
+		if r(2) == 1 {
+			faults = append(faults, f)
+		}
+	}
 	cookies := make([]*fscache.Cookie, nCookies)
 	g := &gate{n: nThreads}
 	withdrawn := false
@@ -86,6 +122,11 @@ func RandomSetup(k *sim.Kernel, w *World, lim RandomLimits) {
 			}
 			nOps := 1 + r(lim.MaxOps)
 			for n := 0; n < nOps; n++ {
+				for _, f := range faults {
+					if r(4) == 0 {
+						w.setFault(f, r(2) == 1)
+					}
+				}
 				c := cookies[r(len(cookies))]
 				op := enabled[r(len(enabled))]
 				if op == OpWithdrawCache {

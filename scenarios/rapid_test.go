@@ -5,6 +5,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/sim"
 )
@@ -21,7 +22,8 @@ func strategyGen() *rapid.Generator[sim.Strategy] {
 }
 
 // TestRandomWorldsProperty: random worlds (any size within the limits, any
-// strategy, any seed) pass every check with no bug switch on, and a strict
+// strategy, any seed) pass every check (Execute: the checker's too) with no
+// bug switch on, and a strict
 // replay of a run's decision log reproduces it exactly.
 func TestRandomWorldsProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
@@ -32,11 +34,11 @@ func TestRandomWorldsProperty(t *testing.T) {
 		}
 		s := Scenario{Name: "random", Setup: func(k *sim.Kernel, w *World) { RandomSetup(k, w, lim) }}
 		seed := rapid.Uint64().Draw(rt, "seed")
-		res, k := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: strategyGen().Draw(rt, "strategy")})
+		res, k, _ := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: strategyGen().Draw(rt, "strategy")})
 		if res.Outcome != sim.OutcomePass {
 			rt.Fatalf("%v: %v", res.Outcome, res.Failure)
 		}
-		rep, _ := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.Replay{Log: k.Log(), Strict: true}})
+		rep, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.Replay{Log: k.Log(), Strict: true}})
 		if rep.Outcome != sim.OutcomePass || rep.Hash != res.Hash {
 			rt.Fatalf("replay: %v %s hash %x, want pass with hash %x", rep.Outcome, rep.Diverged, rep.Hash, res.Hash)
 		}
@@ -56,5 +58,28 @@ func TestDeterminism(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRandomFaultsReachFailureRows: the random worlds' fault classes drive
+// the cookie state machine down its failure rows: a failed lookup (T6) and
+// a failed invalidation (T8').
+func TestRandomFaultsReachFailureRows(t *testing.T) {
+	s, err := Get("random")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cov := checker.NewCoverage()
+	for seed := uint64(0); seed < 3000; seed++ {
+		res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: seed})
+		if res.Outcome != sim.OutcomePass {
+			t.Fatalf("seed %d: %v", seed, res.Failure)
+		}
+		cov.Merge(w.Checker.Coverage())
+	}
+	for _, row := range []string{"T6", "T8'"} {
+		if cov.Rows[row] == 0 {
+			t.Errorf("row %s never taken in 3000 random worlds", row)
+		}
 	}
 }
