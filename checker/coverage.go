@@ -53,7 +53,9 @@ type StateEvent struct {
 
 // NewCoverage is an empty coverage record.
 func NewCoverage() *Coverage {
-	return &Coverage{Rows: map[string]int64{}, Marks: map[string]int64{}, pairs: map[pairKey]int64{}}
+	// Sized for one run of a named scenario, so that counting does not
+	// grow the maps as it goes.
+	return &Coverage{Rows: make(map[string]int64, 16), Marks: map[string]int64{}, pairs: make(map[pairKey]int64, 128)}
 }
 
 // Merge adds o's counts to cv.

@@ -24,8 +24,9 @@ func newCoverageSummary() *CoverageSummary {
 	return &CoverageSummary{Rows: map[string]int64{}, Pairs: map[string]int64{}, Marks: map[string]int64{}}
 }
 
-// add counts one execution's checker coverage.
-func (c *CoverageSummary) add(cv *checker.Coverage) {
+// fromChecker is the summary of cv.
+func fromChecker(cv *checker.Coverage) *CoverageSummary {
+	c := newCoverageSummary()
 	for k, n := range cv.Rows {
 		c.Rows[k] += n
 	}
@@ -35,6 +36,7 @@ func (c *CoverageSummary) add(cv *checker.Coverage) {
 	for k, n := range cv.Marks {
 		c.Marks[k] += n
 	}
+	return c
 }
 
 // merge adds o's counts to c.
@@ -50,13 +52,10 @@ func (c *CoverageSummary) merge(o *CoverageSummary) {
 	}
 }
 
-func (c *CoverageSummary) clone() *CoverageSummary {
-	if c == nil {
-		return nil
-	}
-	o := newCoverageSummary()
-	o.merge(c)
-	return o
+// coverageMeasure is the headline figure of cv, for progress lines.
+func coverageMeasure(cv *checker.Coverage) *Coverage {
+	n := int64(len(fscache.Transitions))
+	return &Coverage{What: "transitions", Covered: n - int64(len(cv.Missing())), Total: n}
 }
 
 // Missing lists the transition rows never taken, in table order.

@@ -92,7 +92,7 @@ type run struct {
 	bySig    map[string]int
 	ran      int64
 	steps    int64
-	cov      *CoverageSummary // of the merged executions
+	cov      *checker.Coverage // of the merged executions
 }
 
 // result is what a worker hands back for execution k.
@@ -104,7 +104,7 @@ type result struct {
 }
 
 func newRun(cfg *Config) *run {
-	r := &run{cfg: cfg, limit: math.MaxInt64, pending: map[int64]result{}, bySig: map[string]int{}, failures: []FailureReport{}, cov: newCoverageSummary()}
+	r := &run{cfg: cfg, limit: math.MaxInt64, pending: map[int64]result{}, bySig: map[string]int{}, failures: []FailureReport{}, cov: checker.NewCoverage()}
 	if cfg.Executions > 0 {
 		r.limit = cfg.Shard.below(cfg.Executions)
 	}
@@ -187,7 +187,7 @@ func (r *run) complete(res result) {
 func (r *run) merge(res result) {
 	r.done++
 	if res.cov != nil {
-		r.cov.add(res.cov)
+		r.cov.Merge(res.cov)
 	}
 	x := r.cfg.At(r.cfg.Shard.index(res.k))
 	si, pi := r.scenIndex(x), r.stratIndex(x)
@@ -273,7 +273,7 @@ func (r *run) report(x Execution, out sim.Result, log sim.Log) *FailureReport {
 func (r *run) progress(elapsed time.Duration) Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := Progress{Elapsed: elapsed, Executions: r.ran, Failed: r.failed, Distinct: len(r.failures), Strategies: slices.Clone(r.strat), Coverage: r.cov.Measure()}
+	p := Progress{Elapsed: elapsed, Executions: r.ran, Failed: r.failed, Distinct: len(r.failures), Strategies: slices.Clone(r.strat), Coverage: coverageMeasure(r.cov)}
 	if s := elapsed.Seconds(); s > 0 {
 		p.ExecPerSec = float64(r.ran) / s
 	}
@@ -289,7 +289,7 @@ func (r *run) summary(elapsed time.Duration) Summary {
 	s := Summary{
 		Seed: c.Seed, Bugs: c.Bugs.Names(), MaxSteps: c.MaxSteps, KeepGoing: c.KeepGoing, Shard: c.Shard,
 		Executions: r.done, Failed: r.failed,
-		Scenarios: slices.Clone(r.scen), Strategies: slices.Clone(r.strat), Failures: slices.Clone(r.failures), Coverage: r.cov.clone(),
+		Scenarios: slices.Clone(r.scen), Strategies: slices.Clone(r.strat), Failures: slices.Clone(r.failures), Coverage: fromChecker(r.cov),
 		Perf: Perf{Workers: c.Workers, Seconds: elapsed.Seconds(), Ran: r.ran, Steps: r.steps},
 	}
 	if r.done > 0 {

@@ -8,16 +8,14 @@ import (
 )
 
 // BenchmarkScenario measures executions per second of each named scenario
-// under the random strategy (one core: run with -cpu 1).
+// under the random strategy with every check on (Execute), as explore runs
+// them (one core: run with -cpu 1).
 func BenchmarkScenario(b *testing.B) {
-	for _, s := range All() {
-		if s.Quirk != "" {
-			continue
-		}
+	for _, s := range Default() {
 		b.Run(s.Name, func(b *testing.B) {
 			steps := int64(0)
 			for i := 0; i < b.N; i++ {
-				res, _ := Run(s, model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sim.RandomWalk{}})
+				res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sim.RandomWalk{}})
 				if res.Outcome != sim.OutcomePass {
 					b.Fatalf("seed %d: %v %v", i, res.Outcome, res.Failure)
 				}
