@@ -83,7 +83,7 @@ func TestSoakTimeToFailure(t *testing.T) {
 		bugs     model.Bugs
 	}{{"lru-vs-relinquish", relinquishBug}, {"lru-vs-use", useBug}}
 	strategies := [][]StrategySpec{
-		{DefaultPortfolio()[0]}, {PCTSpec(1)}, {PCTSpec(2)}, {PCTSpec(3)}, DefaultPortfolio(),
+		{DefaultPortfolio()[0]}, {PCTSpec(1)}, {PCTSpec(2)}, {PCTSpec(3)}, {POSSpec()}, DefaultPortfolio(),
 	}
 	var rows []string
 	for _, bc := range bugs {

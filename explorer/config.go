@@ -42,14 +42,19 @@ type StrategySpec struct {
 	New  func() sim.Strategy
 }
 
-// DefaultPortfolio is random walk and PCT of depths 1 to 4, in that
-// rotation. Other strategies (POS) are appended by the caller.
+// DefaultPortfolio is random walk, PCT of depths 1 to 4 and POS, in that
+// rotation.
 func DefaultPortfolio() []StrategySpec {
 	p := []StrategySpec{{Name: "random", New: func() sim.Strategy { return &sim.RandomWalk{} }}}
 	for d := 1; d <= 4; d++ {
 		p = append(p, PCTSpec(d))
 	}
-	return p
+	return append(p, POSSpec())
+}
+
+// POSSpec is partial order sampling.
+func POSSpec() StrategySpec {
+	return StrategySpec{Name: "pos", New: func() sim.Strategy { return &sim.POS{} }}
 }
 
 // PCTSpec is PCT of depth d with the command line's step estimate.

@@ -98,7 +98,7 @@ func parseStrategy(s string) ([]string, error) {
 		for _, p := range explorer.DefaultPortfolio() {
 			names = append(names, p.Name)
 		}
-		return append(names, "pos"), nil
+		return names, nil
 	}
 	if _, err := newStrategy(s); err != nil {
 		return nil, err
