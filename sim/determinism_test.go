@@ -116,6 +116,7 @@ var strategies = []struct {
 }{
 	{"random", func() sim.Strategy { return &sim.RandomWalk{} }},
 	{"pct3", func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 100} }},
+	{"pos", func() sim.Strategy { return &sim.POS{} }},
 }
 
 // fingerprint is everything a run must reproduce, in one line.

@@ -101,6 +101,7 @@ type Kernel struct {
 	failure     *Failure
 	outcome     Outcome
 	running     bool
+	stopped     bool // the observer ended the run (StepObserver.Executed)
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int
@@ -208,7 +209,7 @@ func (k *Kernel) Chance(c Component, p Ratio) bool {
 func (k *Kernel) Run() Result {
 	k.running = true
 	defer func() { k.running = false }()
-	for k.failure == nil {
+	for k.failure == nil && !k.stopped {
 		en := k.enabled[:0]
 		for _, t := range k.live {
 			if !t.blocked {
@@ -245,6 +246,9 @@ func (k *Kernel) Run() Result {
 		t.kill()
 	}
 	k.live = k.live[:0]
+	if k.stopped {
+		k.outcome = OutcomeDiverged
+	}
 	// A replay that diverged is not the recorded run, whatever happened
 	// after the divergence (a failure, the step bound): say so first.
 	if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil {
@@ -274,8 +278,8 @@ func (k *Kernel) runStep(t *Thread) {
 	if k.opts.StepHook != nil && k.failure == nil {
 		k.opts.StepHook(k)
 	}
-	if k.obs != nil {
-		k.obs.Executed(t, a, k.step)
+	if k.obs != nil && !k.obs.Executed(t, a, k.step) {
+		k.stopped = true
 	}
 }
 
@@ -387,7 +391,9 @@ const (
 	OutcomePass  Outcome = iota // every thread returned, nothing pending, no check failed
 	OutcomeFail                 // a check failed (see Result.Failure)
 	OutcomeBound                // the step bound was hit
-	// OutcomeDiverged: a replayed decision log did not fit the execution.
+	// OutcomeDiverged: a replayed decision log did not fit the execution,
+	// or the strategy ended the run (an exhaustive search's branch that
+	// another execution covers: Result.Diverged says which).
 	// It wins over a failure or the step bound that followed the
 	// divergence; Result.Failure still holds such a failure.
 	OutcomeDiverged

@@ -187,8 +187,9 @@ func TestLitmus(t *testing.T) {
 		"pct1":   func() sim.Strategy { return &sim.PCT{Depth: 1, Steps: 10} },
 		"pct2":   func() sim.Strategy { return &sim.PCT{Depth: 2, Steps: 10} },
 		"pct3":   func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 10} },
+		"pos":    func() sim.Strategy { return &sim.POS{} },
 	}
-	names := []string{"random", "pct1", "pct2", "pct3"}
+	names := []string{"random", "pct1", "pct2", "pct3", "pos"}
 	for _, l := range litmusTests {
 		for _, sn := range names {
 			t.Run(l.name+"/"+sn, func(t *testing.T) {

@@ -63,9 +63,10 @@ func (p *POS) Pick(step int64, enabled []*Thread) int {
 
 // Executed re-draws the priority of t's next step and of every pending step
 // that conflicts with the step t ran.
-func (p *POS) Executed(t *Thread, a Access, step int64) {
+func (p *POS) Executed(t *Thread, a Access, step int64) bool {
 	p.lastPick = nil
 	p.ran(t, a)
+	return true
 }
 
 // Advanced changes no priority: the threads it wakes keep their pending

@@ -30,8 +30,11 @@ type StepObserver interface {
 	// Executed is called after t ran one step whose access was a (the
 	// access t was pending on when the step began); step is the step's
 	// number, from 1. Threads spawned during the step (and by the step
-	// hooks that ran after it) exist by now.
-	Executed(t *Thread, a Access, step int64)
+	// hooks that ran after it) exist by now. It returns false to end the
+	// run at once: a search that knows the rest of the execution is
+	// covered by another (a sleep-set-blocked branch) stops it. The run
+	// then ends as OutcomeDiverged with the strategy's Err().
+	Executed(t *Thread, a Access, step int64) bool
 	// Advanced is called after the clock advanced because no thread could
 	// run: timed sleepers woke and due timers fired, each callback a new
 	// thread. No step ran in between.
