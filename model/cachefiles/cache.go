@@ -1,0 +1,481 @@
+package cachefiles
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// Cache flag bits (CACHEFILES_* in cachefiles_cache.flags).
+const (
+	CacheReady        = 0 // CACHEFILES_READY: bound and registered
+	CacheDead         = 1 // CACHEFILES_DEAD: an I/O error (or release) killed it
+	CacheCulling      = 2 // CACHEFILES_CULLING: the daemon should cull
+	CacheStateChanged = 3 // CACHEFILES_STATE_CHANGED: the daemon has news
+)
+
+// DIOBlockSize is CACHEFILES_DIO_BLOCK_SIZE: data files are sized and
+// written in whole units of it.
+const DIOBlockSize = 4096
+
+// PageSize is PAGE_SIZE, the unit of prepare_write's rounding and of its
+// space check ([Q-16]: pages, not filesystem blocks).
+const PageSize = 4096
+
+// Cache is struct cachefiles_cache: one bound cache on the virtual disk fs.
+// It is the control device's CacheOps (Bind, Unbind, Cull, Inuse, Status),
+// fscache's Backend (volumes, objects) and the netfs's NetfsCacheOps (I/O).
+type Cache struct {
+	fs *vfs.FS
+	F  *fscache.Fscache
+	k  *sim.Kernel
+
+	cache  *fscache.Cache // the fscache cache record (cache->cache)
+	cfg    Config
+	limits Limits
+	notify func(t *sim.Thread)
+
+	root      vfs.Ino // the bound root directory
+	store     vfs.Ino // cache/
+	graveyard vfs.Ino // graveyard/
+
+	objectListLock sim.SpinLock // object_list_lock: volumes and objects
+	volumes        []*Volume    // cache->volumes
+	objects        []*Object    // cache->object_list
+
+	flags        sim.Flags
+	gravecounter sim.Atomic
+	fReleased    sim.Atomic // files released since the daemon last read
+	bReleased    sim.Atomic // i_blocks (512-byte units) released since then
+	bWriting     sim.Atomic // blocks of writes in flight
+
+	bsize  int64
+	bshift uint
+
+	dirLocks map[vfs.Ino]*sim.Mutex // inode_lock of the directories it locks (lookups only)
+
+	objectDebugID uint32
+	allObjects    []*Object // every object allocated and not yet freed (views)
+
+	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)
+	// makes every injection point fail with EIO, bit 0 (1) makes the
+	// write-type points fail with ENOSPC (error_inject.c).
+	ErrorInjection uint32
+	// InjectRate is the simulator's addition: each injection point fails
+	// with this probability, a recorded decision (sim.CompFaults), with
+	// EIO (read and remove points) or, for write points, EIO or ENOSPC.
+	InjectRate sim.Ratio
+
+	severed bool        // the disk crashed under this cache: no more disk I/O
+	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
+	// suppress elides the routine events of the batched fan-out
+	// directories after the first (errors and warnings still show).
+	suppress bool
+}
+
+// NewCache makes an unbound cache on the virtual disk fs for the fscache
+// instance f (cachefiles_daemon_open's allocation of the cache record).
+func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
+	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig(), dirLocks: map[vfs.Ino]*sim.Mutex{}}
+	c.objectListLock.Name = "cachefiles object_list_lock"
+	return c
+}
+
+// NewFS makes a virtual disk wired to kernel k: every fault is a recorded
+// decision (sim.CompDisk) and every operation a scheduling point of the
+// thread that makes it (a sleep for a slow one). Calls made outside any
+// thread (world setup) do not yield.
+func NewFS(k *sim.Kernel, opts vfs.Options) *vfs.FS {
+	opts.Decide = func(class string, p sim.Ratio) bool { return k.Chance(sim.CompDisk, p) }
+	opts.Wait = func(class string, delay sim.Time) {
+		if t := k.Current(); t != nil {
+			t.Sleep(delay)
+		}
+	}
+	return vfs.New(opts)
+}
+
+// FS is the cache's disk.
+func (c *Cache) FS() *vfs.FS { return c.fs }
+
+// Name is the backend's name (cachefiles_cache_ops.name).
+func (c *Cache) Name() string { return "cachefiles" }
+
+// dirLock is the inode lock of directory ino.
+func (c *Cache) dirLock(ino vfs.Ino) *sim.Mutex {
+	m := c.dirLocks[ino]
+	if m == nil {
+		m = &sim.Mutex{Name: fmt.Sprintf("i_rwsem B=%x", uint64(ino))}
+		c.dirLocks[ino] = m
+	}
+	return m
+}
+
+// stateChanged is cachefiles_state_changed(): tell the daemon to look.
+func (c *Cache) stateChanged(t *sim.Thread) {
+	c.flags.Set(t, CacheStateChanged)
+	if c.notify != nil {
+		c.notify(t)
+	}
+}
+
+// ioError is cachefiles_io_error(): log, stop the cache (GOT_IOERROR) and
+// mark it DEAD so that the daemon's further commands fail with EIO.
+func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
+	c.emitWarn(t, "CacheFiles: I/O Error: "+fmt.Sprintf(format, args...))
+	if c.cache != nil {
+		fscache.IOError(t, c.cache)
+	}
+	c.flags.Set(t, CacheDead)
+}
+
+// ioErrorObj is cachefiles_io_error_obj().
+func (c *Cache) ioErrorObj(t *sim.Thread, o *Object, format string, args ...any) {
+	c.ioError(t, fmt.Sprintf("o=%08x: ", o.DebugID)+format, args...)
+}
+
+// resolve walks an absolute path on the cache filesystem from its root.
+func (c *Cache) resolve(t *sim.Thread, path string) (vfs.Ino, error) {
+	ino := c.fs.Root()
+	for _, comp := range strings.Split(path, "/") {
+		if comp == "" || comp == "." {
+			continue
+		}
+		next, err := c.fs.Lookup(ino, comp)
+		if err != nil {
+			return 0, err
+		}
+		ino = next
+	}
+	return ino, nil
+}
+
+// Bind is cachefiles_daemon_bind's call of cachefiles_add_cache (spec
+// §10.5.1): claim the tag, look up the root, compute the limits from
+// statfs, make cache/ and graveyard/, register with fscache, set READY and
+// check the space.
+func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) error {
+	if c.flags.Test(t, CacheReady) {
+		return vfs.EBUSY
+	}
+	if cfg.Tag == "" {
+		cfg.Tag = DefaultTag
+	}
+	c.cfg, c.notify = cfg, notify
+	cache, err := c.F.AcquireCache(t, cfg.Tag)
+	if err != nil {
+		return vfs.EBUSY
+	}
+	fail := func(err error) error {
+		if c.store != 0 {
+			c.putDirectory(t, c.store)
+			c.store = 0
+		}
+		if c.graveyard != 0 {
+			c.putDirectory(t, c.graveyard)
+			c.graveyard = 0
+		}
+		fscache.RelinquishCache(t, cache)
+		return err
+	}
+	root, err := c.resolve(t, cfg.RootDir)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := c.fs.Stat(root)
+	if err != nil {
+		return fail(err)
+	}
+	if !st.IsDir() {
+		return fail(vfs.ENOTDIR)
+	}
+	c.root = root
+	sf, err := c.fs.Statfs()
+	if err != nil {
+		return fail(err)
+	}
+	switch {
+	case sf.Bsize <= 0:
+		return fail(vfs.ERANGE)
+	case sf.Bsize > PageSize:
+		return fail(vfs.EOPNOTSUPP)
+	}
+	c.bsize = sf.Bsize
+	c.bshift = 0
+	for 1<<c.bshift < c.bsize {
+		c.bshift++
+	}
+	files, blocks := uint64(sf.Files)/100, uint64(sf.Blocks)/100
+	c.limits = Limits{
+		Fstop: files * uint64(cfg.Fstop), Fcull: files * uint64(cfg.Fcull), Frun: files * uint64(cfg.Frun),
+		Bstop: blocks * uint64(cfg.Bstop), Bcull: blocks * uint64(cfg.Bcull), Brun: blocks * uint64(cfg.Brun),
+	}
+	if c.store, _, err = c.getDirectory(t, c.root, "cache"); err != nil {
+		c.store = 0
+		return fail(err)
+	}
+	if c.graveyard, _, err = c.getDirectory(t, c.root, "graveyard"); err != nil {
+		c.graveyard = 0
+		return fail(err)
+	}
+	c.cache = cache
+	fscache.AddCache(t, cache, c, c)
+	c.flags.Set(t, CacheReady)
+	c.emitWarn(t, "CacheFiles: File cache on "+cfg.Tag+" registered")
+	c.hasSpace(t, 0, 0, spaceCheck)
+	return nil
+}
+
+// Unbind is cachefiles_daemon_unbind(): withdraw a bound cache (spec §8.4)
+// and let go of graveyard/ and cache/.
+func (c *Cache) Unbind(t *sim.Thread) {
+	if c.flags.Test(t, CacheReady) {
+		c.withdrawCache(t)
+	}
+	if c.graveyard != 0 {
+		c.putDirectory(t, c.graveyard)
+		c.graveyard = 0
+	}
+	if c.store != 0 {
+		c.putDirectory(t, c.store)
+		c.store = 0
+	}
+}
+
+// withdrawCache is cachefiles_withdraw_cache(), in the current order.
+func (c *Cache) withdrawCache(t *sim.Thread) {
+	fc := c.cache
+	c.emitWarn(t, "CacheFiles: File cache on "+fc.Name+" unregistering")
+	fscache.WithdrawCache(t, fc)
+	c.withdrawFscacheVolumes(t)
+	c.withdrawObjects(t)
+	fscache.WaitForObjects(t, fc)
+	c.withdrawVolumes(t)
+	c.syncCache(t)
+	c.flags.Clear(t, CacheReady)
+	c.cache = nil
+	fscache.RelinquishCache(t, fc)
+}
+
+// withdrawFscacheVolumes is cachefiles_withdraw_fscache_volumes(): drop the
+// access pin of every volume that still has one and wait for its lookups.
+func (c *Cache) withdrawFscacheVolumes(t *sim.Thread) {
+retry:
+	c.objectListLock.Lock(t)
+	for _, v := range c.volumes {
+		vc := v.vcookie
+		if vc.NAccesses() == 0 {
+			continue
+		}
+		if fscache.TryGetVolume(t, vc, fscache.TraceVolumeGetWithdraw) {
+			c.objectListLock.Unlock(t)
+			fscache.WithdrawVolume(t, vc)
+			fscache.PutVolume(t, vc, fscache.TraceVolumePutWithdraw)
+			goto retry
+		}
+	}
+	c.objectListLock.Unlock(t)
+}
+
+// withdrawObjects is cachefiles_withdraw_objects(): ask fscache to withdraw
+// the cookie of every live object.
+func (c *Cache) withdrawObjects(t *sim.Thread) {
+	c.objectListLock.Lock(t)
+	count := 0
+	for len(c.objects) > 0 {
+		o := c.objects[0]
+		o.see(t, TraceObjSeeWithdrawal)
+		c.objects = c.objects[1:]
+		o.onList = false
+		fscache.WithdrawCookie(t, o.cookie)
+		count++
+		if count%64 == 0 {
+			c.objectListLock.Unlock(t)
+			t.Yield()
+			c.objectListLock.Lock(t)
+		}
+	}
+	c.objectListLock.Unlock(t)
+}
+
+// withdrawVolumes is cachefiles_withdraw_volumes(): release every volume
+// still listed, writing its xattr first.
+func (c *Cache) withdrawVolumes(t *sim.Thread) {
+	for {
+		var v *Volume
+		c.objectListLock.Lock(t)
+		if len(c.volumes) > 0 {
+			v = c.volumes[0]
+			if !fscache.TryGetVolume(t, v.vcookie, fscache.TraceVolumeGetWithdraw) {
+				// Being freed: cachefiles_free_volume will unlist it.
+				c.objectListLock.Unlock(t)
+				t.Yield()
+				continue
+			}
+			c.volumes = c.volumes[1:]
+			v.onList = false
+		}
+		c.objectListLock.Unlock(t)
+		if v == nil {
+			return
+		}
+		vc := v.vcookie
+		c.withdrawVolume(t, v)
+		fscache.PutVolume(t, vc, fscache.TraceVolumePutWithdraw)
+	}
+}
+
+// syncCache is cachefiles_sync_cache(): sync the backing filesystem.
+func (c *Cache) syncCache(t *sim.Thread) {
+	if err := c.syncfs(t); err != nil {
+		c.traceVFSError(t, nil, c.root, err, ErrSyncfs)
+		if err == vfs.EIO {
+			c.ioError(t, "Attempt to sync backing fs superblock returned error %d", vfs.Code(err))
+		}
+	}
+}
+
+// Space-check reasons (enum cachefiles_has_space_for).
+type spaceFor uint8
+
+const (
+	spaceCheck spaceFor = iota
+	spaceForWrite
+	spaceForCreate
+)
+
+// hasSpace is cachefiles_has_space(): is there room for fnr more files and
+// bnr more blocks? Below a stop threshold it refuses with ENOBUFS; below a
+// cull threshold it switches culling on; at or above both run thresholds it
+// switches culling off (spec §10.2).
+func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
+	sf, err := c.statfs(t)
+	if err != nil {
+		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
+		if err == vfs.EIO {
+			c.ioError(t, "statfs failed")
+		}
+		return err
+	}
+	var bw int64
+	if c.quiet() {
+		bw = c.bWriting.Peek()
+	} else {
+		bw = c.bWriting.Load(t)
+	}
+	ffree := sat(uint64(sf.Ffree), fnr)
+	bavail := sat(sat(uint64(sf.Bavail), uint64(bw)), bnr)
+	l := &c.limits
+	culling := c.flags.Has(CacheCulling)
+	if !c.quiet() {
+		culling = c.flags.Test(t, CacheCulling)
+	}
+	switch {
+	case ffree < l.Fstop || bavail < l.Bstop:
+		switch why {
+		case spaceForWrite:
+			c.F.Stats.NoWriteSpace++
+		case spaceForCreate:
+			c.F.Stats.NoCreateSpace++
+		}
+		c.beginCull(t)
+		return vfs.ENOBUFS
+	case ffree < l.Fcull || bavail < l.Bcull:
+		c.beginCull(t)
+	case culling && ffree >= l.Frun && bavail >= l.Brun:
+		if c.flags.TestAndClear(t, CacheCulling) {
+			c.emitState(t, "cease culling")
+			c.stateChanged(t)
+		}
+	}
+	return nil
+}
+
+func (c *Cache) beginCull(t *sim.Thread) {
+	if c.quiet() && c.flags.Has(CacheCulling) {
+		return
+	}
+	if !c.flags.TestAndSet(t, CacheCulling) {
+		c.emitState(t, "begin culling")
+		c.stateChanged(t)
+	}
+}
+
+// sat is a - b floored at 0.
+func sat(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return 0
+}
+
+// Status is cachefiles_daemon_read's non-on-demand half: refresh the space
+// state, then fetch and zero the released counters.
+func (c *Cache) Status(t *sim.Thread) (Status, error) {
+	if c.flags.Test(t, CacheDead) {
+		return Status{}, vfs.EIO
+	}
+	if !c.flags.Test(t, CacheReady) {
+		return Status{}, nil
+	}
+	c.hasSpace(t, 0, 0, spaceCheck)
+	s := Status{Limits: c.limits}
+	s.FReleased = uint64(c.fReleased.FetchAdd(t, -c.fReleased.Peek()))
+	s.BReleased = uint64(c.bReleased.FetchAdd(t, -c.bReleased.Peek()))
+	c.flags.Clear(t, CacheStateChanged)
+	s.Culling = c.flags.Test(t, CacheCulling)
+	return s, nil
+}
+
+// Cull is cachefiles_daemon_cull's call of cachefiles_cull (spec §10.6):
+// bury the entry name of directory dir unless it is in use.
+func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
+	d, err := c.cwd(t, dir)
+	if err != nil {
+		return err
+	}
+	return c.cull(t, d, name)
+}
+
+// Inuse is cachefiles_daemon_inuse's call of cachefiles_check_in_use.
+func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
+	d, err := c.cwd(t, dir)
+	if err != nil {
+		return err
+	}
+	return c.checkInUse(t, d, name)
+}
+
+// cwd resolves the daemon's working directory: EIO if the cache is not
+// bound or dead, ENOTDIR if it is not a directory.
+func (c *Cache) cwd(t *sim.Thread, dir string) (vfs.Ino, error) {
+	if !c.flags.Test(t, CacheReady) || c.flags.Test(t, CacheDead) {
+		return 0, vfs.EIO
+	}
+	if strings.Contains(dir, "\x00") {
+		return 0, vfs.EINVAL
+	}
+	d, err := c.resolve(t, dir)
+	if err != nil {
+		return 0, vfs.ENOTDIR
+	}
+	if st, err := c.fs.Stat(d); err != nil || !st.IsDir() {
+		return 0, vfs.ENOTDIR
+	}
+	return d, nil
+}
+
+// Crash cuts the power under a bound cache: the disk keeps the first keep
+// of its pending operations (vfs.FS.Crash) and this cache, like the rest
+// of the kernel that ran it, never touches the disk again. Its in-memory
+// state is then torn down as usual (so the simulation can check that
+// nothing leaks), each disk operation failing with EIO; a new Cache on the
+// same disk is the next boot.
+func (c *Cache) Crash(t *sim.Thread, keep int) {
+	c.fs.Crash(keep)
+	c.severed = true
+	c.emitState(t, fmt.Sprintf("disk crashed, kept %d pending ops", keep))
+}

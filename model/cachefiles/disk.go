@@ -1,0 +1,325 @@
+package cachefiles
+
+import (
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// The calls cachefiles makes on its backing filesystem go through here: a
+// crashed (severed) cache fails them with EIO without touching the disk,
+// and each kind of call passes the matching injection point of
+// error_inject.c first.
+
+// injectKind is the kind of an error injection point.
+type injectKind uint8
+
+const (
+	injectRead   injectKind = iota // cachefiles_inject_read_error
+	injectWrite                    // cachefiles_inject_write_error
+	injectRemove                   // cachefiles_inject_remove_error
+)
+
+// Error injection bits of /proc/sys/cachefiles/error_injection.
+const (
+	InjectENOSPC = 1 // write-type points fail with ENOSPC
+	InjectEIO    = 2 // every point fails with EIO
+)
+
+// inject is cachefiles_inject_{read,write,remove}_error(): the sysctl bits
+// decide first, then the simulator's seeded rate (a recorded decision, so
+// a replay injects the same errors).
+func (c *Cache) inject(t *sim.Thread, kind injectKind) error {
+	if c.ErrorInjection&InjectEIO != 0 {
+		return vfs.EIO
+	}
+	if kind == injectWrite && c.ErrorInjection&InjectENOSPC != 0 {
+		return vfs.ENOSPC
+	}
+	if c.InjectRate.Num != 0 && c.k.Chance(sim.CompFaults, c.InjectRate) {
+		if kind == injectWrite && c.k.Rand(sim.CompFaults, 2) == 1 {
+			return vfs.ENOSPC
+		}
+		return vfs.EIO
+	}
+	return nil
+}
+
+// diskWiring is the state NewCacheFS's hooks share with the caches on that
+// disk: while quiet is positive, operations without extra latency are not
+// scheduling points (the volume's fan-out directories are made and
+// released under the volume directory's lock as one step).
+type diskWiring struct{ quiet int }
+
+// NewCacheFS makes a virtual disk wired to f's kernel, like NewFS, and an
+// unbound cache on it whose volume set-up batches the 256 fan-out
+// directories into one scheduling step (see Volume). Reboot makes the next
+// boot's cache on the same disk.
+func NewCacheFS(f *fscache.Fscache, opts vfs.Options) *Cache {
+	k := f.K
+	w := &diskWiring{}
+	opts.Decide = func(class string, p sim.Ratio) bool { return k.Chance(sim.CompDisk, p) }
+	opts.Wait = func(class string, delay sim.Time) {
+		if t := k.Current(); t != nil && (w.quiet == 0 || delay > 0) {
+			t.Sleep(delay)
+		}
+	}
+	c := NewCache(vfs.New(opts), f)
+	c.wiring = w
+	return c
+}
+
+// Reboot makes an unbound cache for fscache instance f on the disk this
+// cache used (after Crash, the next boot).
+func (c *Cache) Reboot(f *fscache.Fscache) *Cache {
+	n := NewCache(c.fs, f)
+	n.wiring = c.wiring
+	n.ErrorInjection, n.InjectRate = c.ErrorInjection, c.InjectRate
+	return n
+}
+
+func (c *Cache) quietBegin() {
+	if c.wiring != nil {
+		c.wiring.quiet++
+	}
+}
+
+func (c *Cache) quietEnd() {
+	if c.wiring != nil {
+		c.wiring.quiet--
+	}
+}
+
+// quiet reports whether the cache is in a batched section.
+func (c *Cache) quiet() bool { return c.wiring != nil && c.wiring.quiet > 0 }
+
+// severedErr is the error a crashed cache's disk calls get.
+func (c *Cache) severedErr(t *sim.Thread) error {
+	t.Yield()
+	return vfs.EIO
+}
+
+func (c *Cache) lookup(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+	if c.severed {
+		return 0, c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return 0, err
+	}
+	return c.fs.Lookup(dir, name)
+}
+
+// lookupNoInject is a lookup the kernel makes without an injection point
+// (lookup_one_len in the cull path, and the dentry checks of burial).
+func (c *Cache) lookupNoInject(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+	if c.severed {
+		return 0, c.severedErr(t)
+	}
+	return c.fs.Lookup(dir, name)
+}
+
+func (c *Cache) mkdir(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+	if c.severed {
+		return 0, c.severedErr(t)
+	}
+	if err := c.inject(t, injectWrite); err != nil {
+		return 0, err
+	}
+	return c.fs.Mkdir(dir, name, 0o700)
+}
+
+func (c *Cache) tmpfile(t *sim.Thread, dir vfs.Ino) (*vfs.File, error) {
+	if c.severed {
+		return nil, c.severedErr(t)
+	}
+	if err := c.inject(t, injectWrite); err != nil {
+		return nil, err
+	}
+	return c.fs.Tmpfile(dir, 0o600)
+}
+
+func (c *Cache) open(t *sim.Thread, ino vfs.Ino) (*vfs.File, error) {
+	if c.severed {
+		return nil, c.severedErr(t)
+	}
+	return c.fs.Open(ino)
+}
+
+func (c *Cache) link(t *sim.Thread, ino, dir vfs.Ino, name string) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return err
+	}
+	return c.fs.Link(ino, dir, name)
+}
+
+func (c *Cache) unlinkRaw(t *sim.Thread, dir vfs.Ino, name string) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectRemove); err != nil {
+		return err
+	}
+	return c.fs.Unlink(dir, name)
+}
+
+func (c *Cache) rename(t *sim.Thread, odir vfs.Ino, oname string, ndir vfs.Ino, nname string) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return err
+	}
+	return c.fs.Rename(odir, oname, ndir, nname)
+}
+
+func (c *Cache) getxattr(t *sim.Thread, ino vfs.Ino, size int) ([]byte, error) {
+	if c.severed {
+		return nil, c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return nil, err
+	}
+	return c.fs.Getxattr(ino, XattrName, size)
+}
+
+func (c *Cache) setxattr(t *sim.Thread, ino vfs.Ino, value []byte) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectWrite); err != nil {
+		return err
+	}
+	return c.fs.Setxattr(ino, XattrName, value, 0)
+}
+
+func (c *Cache) removexattr(t *sim.Thread, ino vfs.Ino) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectRemove); err != nil {
+		return err
+	}
+	return c.fs.Removexattr(ino, XattrName)
+}
+
+// truncate sets a file's size: a write-type point when it grows, a
+// remove-type one when it shrinks.
+func (c *Cache) truncate(t *sim.Thread, ino vfs.Ino, size int64, kind injectKind) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, kind); err != nil {
+		return err
+	}
+	return c.fs.Truncate(ino, size)
+}
+
+func (c *Cache) fallocate(t *sim.Thread, f *cfile, mode vfs.FallocMode, off, length int64, kind injectKind) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, kind); err != nil {
+		return err
+	}
+	return c.fs.Fallocate(f.f, mode, off, length)
+}
+
+func (c *Cache) seek(t *sim.Thread, f *cfile, off int64, data bool) (int64, error) {
+	if c.severed {
+		return 0, c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return 0, err
+	}
+	if data {
+		return c.fs.SeekData(f.f, off)
+	}
+	return c.fs.SeekHole(f.f, off)
+}
+
+func (c *Cache) read(t *sim.Thread, f *cfile, off int64, n int) ([]byte, error) {
+	if c.severed {
+		return nil, c.severedErr(t)
+	}
+	if err := c.inject(t, injectRead); err != nil {
+		return nil, err
+	}
+	return c.fs.Read(f.f, off, n)
+}
+
+func (c *Cache) write(t *sim.Thread, f *cfile, off int64, data []byte) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	if err := c.inject(t, injectWrite); err != nil {
+		return err
+	}
+	_, err := c.fs.Write(f.f, off, data)
+	return err
+}
+
+func (c *Cache) statfs(t *sim.Thread) (vfs.Statfs, error) {
+	if c.severed {
+		return vfs.Statfs{}, c.severedErr(t)
+	}
+	return c.fs.Statfs()
+}
+
+func (c *Cache) syncfs(t *sim.Thread) error {
+	if c.severed {
+		return c.severedErr(t)
+	}
+	return c.fs.Syncfs()
+}
+
+func (c *Cache) setInUse(t *sim.Thread, ino vfs.Ino) error {
+	if c.severed {
+		return nil
+	}
+	return c.fs.SetInUse(ino)
+}
+
+func (c *Cache) clearInUse(t *sim.Thread, ino vfs.Ino) {
+	if !c.severed {
+		c.fs.ClearInUse(ino)
+	}
+}
+
+// stat reads an inode's attributes (no scheduling point).
+func (c *Cache) stat(ino vfs.Ino) (vfs.Stat, error) {
+	if c.severed {
+		return vfs.Stat{}, vfs.EIO
+	}
+	return c.fs.Stat(ino)
+}
+
+// cfile is a struct file with its reference count: the object holds one,
+// each operation that captured it (cres->cache_priv2) and each kiocb
+// another; the last fput closes it.
+type cfile struct {
+	f   *vfs.File
+	ino vfs.Ino
+	ref sim.Atomic
+}
+
+func newCfile(f *vfs.File) *cfile {
+	cf := &cfile{f: f, ino: f.Ino()}
+	cf.ref.Init(1)
+	return cf
+}
+
+// getFile is get_file().
+func getFile(t *sim.Thread, f *cfile) *cfile {
+	f.ref.Inc(t)
+	return f
+}
+
+// fput drops a file reference; the last one closes the file.
+func (c *Cache) fput(t *sim.Thread, f *cfile) {
+	if f.ref.Dec(t) == 0 {
+		c.fs.Close(f.f)
+	}
+}

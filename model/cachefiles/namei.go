@@ -1,0 +1,419 @@
+package cachefiles
+
+import (
+	"fmt"
+
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// Path walking and the namespace operations of fs/cachefiles/namei.c.
+
+// markInodeInUse is cachefiles_mark_inode_in_use(): set S_KERNEL_FILE
+// under the inode lock; false if someone (another object, a cull) already
+// has it.
+func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
+	if err := c.setInUse(t, ino); err != nil {
+		c.emit(t, EvMarkFailed, oid(o), int64(ino))
+		return false
+	}
+	c.emit(t, EvMarkActive, oid(o), int64(ino))
+	return true
+}
+
+// doUnmarkInodeInUse is cachefiles_do_unmark_inode_in_use().
+func (c *Cache) doUnmarkInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) {
+	c.clearInUse(t, ino)
+	c.emit(t, EvMarkInactive, oid(o), int64(ino))
+}
+
+// unmarkInodeInUse is cachefiles_unmark_inode_in_use(): unmark an
+// object's file and, unless it is a tmpfile, account its space as released
+// for the daemon.
+func (c *Cache) unmarkInodeInUse(t *sim.Thread, o *Object, f *cfile) {
+	c.doUnmarkInodeInUse(t, o, f.ino)
+	if !o.flags.Test(t, ObjUsingTmpfile) {
+		if st, err := c.stat(f.ino); err == nil {
+			c.bReleased.Add(t, st.Blocks)
+		}
+		c.fReleased.Inc(t)
+		c.stateChanged(t)
+	}
+}
+
+// getDirectory is cachefiles_get_directory(): look name up in dir (making
+// it if missing, space permitting), mark it in use and check that it is a
+// directory. It returns the directory and whether it was made.
+func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, bool, error) {
+	lock := c.dirLock(dir)
+	quiet := c.quiet()
+	if !quiet {
+		lock.Lock(t)
+	}
+	unlock := func() {
+		if !quiet {
+			lock.Unlock(t)
+		}
+	}
+	isNew := false
+	ino, err := c.lookup(t, dir, name)
+	if err == nil || err == vfs.ENOENT {
+		c.traceLookup(t, nil, dir, ino, nil)
+	} else {
+		c.traceLookup(t, nil, dir, ino, err)
+	}
+	switch {
+	case err == vfs.ENOENT:
+		if err := c.hasSpace(t, 1, 0, spaceForCreate); err != nil {
+			unlock()
+			return 0, false, err
+		}
+		if ino, err = c.mkdir(t, dir, name); err != nil {
+			c.traceVFSError(t, nil, dir, err, ErrMkdir)
+			unlock()
+			c.emitWarn(t, fmt.Sprintf("CacheFiles: mkdir %s failed with error %d", name, vfs.Code(err)))
+			return 0, false, err
+		}
+		c.emit(t, EvMkdir, 0, int64(dir), int64(ino))
+		isNew = true
+	case err != nil:
+		c.traceVFSError(t, nil, dir, err, ErrLookup)
+		unlock()
+		c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
+		return 0, false, err
+	}
+	unlock()
+	if !c.markInodeInUse(t, nil, ino) {
+		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", name, uint64(ino)))
+		return 0, false, vfs.EBUSY
+	}
+	if st, err := c.stat(ino); err != nil || !st.IsDir() {
+		c.emitWarn(t, "CacheFiles: "+name+" is not a directory")
+		c.putDirectory(t, ino)
+		return 0, false, vfs.EIO
+	}
+	return ino, isNew, nil
+}
+
+// putDirectory is cachefiles_put_directory().
+func (c *Cache) putDirectory(t *sim.Thread, ino vfs.Ino) {
+	if ino != 0 {
+		c.doUnmarkInodeInUse(t, nil, ino)
+	}
+}
+
+// unlink is cachefiles_unlink(): remove name (inode ino) from the locked
+// directory dir.
+func (c *Cache) unlink(t *sim.Thread, o *Object, dir vfs.Ino, name string, ino vfs.Ino, why Why) error {
+	c.emit(t, EvUnlink, killID(o), int64(ino), int64(why))
+	err := c.unlinkRaw(t, dir, name)
+	if err == vfs.EIO {
+		c.ioError(t, "Unlink failed")
+	}
+	if err != nil {
+		c.traceVFSError(t, o, dir, err, ErrUnlink)
+	}
+	return err
+}
+
+// stillChild reports whether name in dir is still inode ino (the dentry
+// checks rep->d_parent == dir of cachefiles_bury_object).
+func (c *Cache) stillChild(t *sim.Thread, dir vfs.Ino, name string, ino vfs.Ino) bool {
+	cur, err := c.lookupNoInject(t, dir, name)
+	return err == nil && cur == ino
+}
+
+// graveyardBound bounds the attempts to find a free graveyard name.
+const graveyardBound = 16
+
+// buryObject is cachefiles_bury_object(): called with dir locked, it
+// unlinks a file, or moves a directory into the graveyard; it unlocks dir.
+func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, ino vfs.Ino, why Why) error {
+	dl := c.dirLock(dir)
+	if !c.stillChild(t, dir, name, ino) {
+		dl.Unlock(t)
+		return vfs.ESTALE
+	}
+	st, err := c.stat(ino)
+	if err != nil || !st.IsDir() {
+		err := c.unlink(t, o, dir, name, ino, why)
+		dl.Unlock(t)
+		return err
+	}
+	dl.Unlock(t)
+	for try := 0; try < graveyardBound; try++ {
+		n := c.gravecounter.Inc(t)
+		grave := fmt.Sprintf("%08x%08x", uint32(c.k.Now()/sim.Second), uint32(n))
+		unlock := c.lockRename(t, c.graveyard, dir)
+		if !c.stillChild(t, dir, name, ino) {
+			unlock()
+			return nil // probably culled meanwhile
+		}
+		if _, err := c.lookupNoInject(t, c.graveyard, grave); err == nil {
+			unlock()
+			continue
+		} else if err != vfs.ENOENT {
+			unlock()
+			c.ioError(t, "Lookup error %d", vfs.Code(err))
+			return vfs.EIO
+		}
+		c.emit(t, EvRename, killID(o), int64(ino), int64(why))
+		if err := c.rename(t, dir, name, c.graveyard, grave); err != nil {
+			c.traceVFSError(t, o, dir, err, ErrRename)
+			if err != vfs.ENOMEM {
+				c.ioError(t, "Rename failed with error %d", vfs.Code(err))
+			}
+		}
+		c.doUnmarkInodeInUse(t, o, ino)
+		unlock()
+		return nil
+	}
+	c.emitWarn(t, "CacheFiles: no free graveyard name")
+	return vfs.EIO
+}
+
+// lockRename is lock_rename(): both directories' locks, in a fixed order.
+func (c *Cache) lockRename(t *sim.Thread, a, b vfs.Ino) func() {
+	if a == b {
+		l := c.dirLock(a)
+		l.Lock(t)
+		return func() { l.Unlock(t) }
+	}
+	if a > b {
+		a, b = b, a
+	}
+	la, lb := c.dirLock(a), c.dirLock(b)
+	la.Lock(t)
+	lb.Lock(t)
+	return func() { lb.Unlock(t); la.Unlock(t) }
+}
+
+// deleteObject is cachefiles_delete_object(): unlink a retired object's
+// file from its fan-out directory.
+func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
+	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	dl := c.dirLock(fan)
+	dl.Lock(t)
+	var err error
+	if cur, lerr := c.lookupNoInject(t, fan, o.dName); lerr != nil || cur != o.file.ino {
+		// The name is gone or is another file: vfs_unlink of a dentry
+		// that no longer names the inode.
+		err = vfs.ENOENT
+		c.traceVFSError(t, o, fan, err, ErrUnlink)
+	} else {
+		err = c.unlink(t, o, fan, o.dName, o.file.ino, why)
+	}
+	dl.Unlock(t)
+	return err
+}
+
+// lookUpObject is cachefiles_look_up_object(): find the object's file in
+// its fan-out directory and open it, or create a tmpfile.
+func (c *Cache) lookUpObject(t *sim.Thread, o *Object) bool {
+	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	ino, err := c.lookup(t, fan, o.dName)
+	c.traceLookup(t, o, fan, ino, err)
+	switch {
+	case err == vfs.ENOENT:
+		goto newFile
+	case err != nil:
+		if err == vfs.EIO {
+			c.ioErrorObj(t, o, "Lookup failed")
+		}
+		return false
+	}
+	if st, err := c.stat(ino); err != nil || st.Mode&vfs.ModeType != vfs.ModeRegular {
+		c.emitWarn(t, "CacheFiles: "+o.dName+" is not a file")
+		c.dirLock(fan).Lock(t)
+		if err := c.buryObject(t, o, fan, o.dName, ino, WhyIsWeird); err != nil {
+			return false
+		}
+		goto newFile
+	}
+	return c.openFile(t, o, ino)
+newFile:
+	fscache.CookieLookupNegative(t, o.cookie)
+	return c.createFile(t, o)
+}
+
+// openFile is cachefiles_open_file(): claim an existing file, open it and
+// check its coherency data; a stale file is replaced by a tmpfile (the
+// stale one goes at commit).
+func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
+	if !c.markInodeInUse(t, o, ino) {
+		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", o.dName, uint64(ino)))
+		return false
+	}
+	vf, err := c.open(t, ino)
+	if err != nil {
+		c.traceVFSError(t, o, ino, err, ErrOpen)
+		c.doUnmarkInodeInUse(t, o, ino)
+		return false
+	}
+	f := newCfile(vf)
+	if err := c.checkAuxdata(t, o, f); err != nil {
+		fscache.CookieLookupNegative(t, o.cookie)
+		c.unmarkInodeInUse(t, o, f)
+		c.fput(t, f)
+		if err == vfs.ESTALE {
+			return c.createFile(t, o)
+		}
+		return false
+	}
+	o.cookie.Flags().Clear(t, fscache.FlagNoDataToRead)
+	o.file = f
+	return true
+}
+
+// createFile is cachefiles_create_file(): space permitting, make the
+// object's file as a tmpfile, to be linked in at commit.
+func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
+	if err := c.hasSpace(t, 1, 0, spaceForCreate); err != nil {
+		return false
+	}
+	f, err := c.createTmpfile(t, o)
+	if err != nil {
+		return false
+	}
+	o.cookie.Flags().Set(t, fscache.FlagNeedsUpdate)
+	o.flags.Set(t, ObjUsingTmpfile)
+	o.file = f
+	return true
+}
+
+// createTmpfile is cachefiles_create_tmpfile(): an unnamed file in the
+// object's fan-out directory, marked in use and sized to the object rounded
+// up to the DIO block size.
+func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
+	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	vf, err := c.tmpfile(t, fan)
+	if err != nil {
+		c.traceVFSError(t, o, fan, err, ErrTmpfile)
+		if err == vfs.EIO {
+			c.ioErrorObj(t, o, "Failed to create tmpfile")
+		}
+		return nil, err
+	}
+	f := newCfile(vf)
+	c.emit(t, EvTmpfile, oid(o), int64(f.ino))
+	if !c.markInodeInUse(t, o, f.ino) {
+		t.Bug("WARN", "cachefiles: new tmpfile B=%x already in use", uint64(f.ino))
+	}
+	if ni := roundUp(o.cookie.ObjectSize, DIOBlockSize); ni > 0 {
+		c.traceTrunc(t, o, f.ino, 0, ni, TruncExpandTmpfile)
+		if err := c.truncate(t, f.ino, ni, injectWrite); err != nil {
+			c.traceVFSError(t, o, f.ino, err, ErrTrunc)
+			c.doUnmarkInodeInUse(t, o, f.ino)
+			c.fput(t, f)
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// commitTmpfile is cachefiles_commit_tmpfile(): link the object's tmpfile
+// into its fan-out directory, replacing a stale file of the same name.
+func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
+	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	dl := c.dirLock(fan)
+	dl.Lock(t)
+	defer dl.Unlock(t)
+	ino, err := c.lookup(t, fan, o.dName)
+	switch {
+	case err == nil && ino == o.file.ino:
+		return true
+	case err == nil:
+		if err := c.unlink(t, o, fan, o.dName, ino, WhyIsStale); err != nil {
+			return false
+		}
+		if _, err = c.lookup(t, fan, o.dName); err != nil && err != vfs.ENOENT {
+			c.traceVFSError(t, o, fan, err, ErrLookup)
+			return false
+		}
+	case err != vfs.ENOENT:
+		c.traceVFSError(t, o, fan, err, ErrLookup)
+		return false
+	}
+	if err := c.link(t, o.file.ino, fan, o.dName); err != nil {
+		c.traceVFSError(t, o, fan, err, ErrLink)
+		return false
+	}
+	c.emit(t, EvLink, oid(o), int64(o.file.ino))
+	o.lock.Lock(t)
+	o.flags.Clear(t, ObjUsingTmpfile)
+	o.lock.Unlock(t)
+	return true
+}
+
+// lookupForCull is cachefiles_lookup_for_cull(): look name up in dir for
+// the daemon; on success dir stays locked.
+func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+	dl := c.dirLock(dir)
+	dl.Lock(t)
+	ino, err := c.lookupNoInject(t, dir, name)
+	switch {
+	case err == vfs.ENOENT:
+		dl.Unlock(t) // a negative dentry
+		return 0, vfs.ENOENT
+	case err == vfs.ESTALE:
+		dl.Unlock(t) // the directory died: lookup_one_len says ENOENT
+		return 0, vfs.ESTALE
+	case err == vfs.EIO:
+		dl.Unlock(t)
+		c.ioError(t, "Lookup failed")
+		return 0, vfs.EIO
+	case err == vfs.ENOMEM:
+		dl.Unlock(t)
+		return 0, err
+	case err != nil:
+		dl.Unlock(t)
+		c.emitWarn(t, fmt.Sprintf("CacheFiles: Internal error: %d", vfs.Code(err)))
+		return 0, vfs.EIO
+	}
+	if c.fs.InUse(ino) {
+		dl.Unlock(t)
+		return 0, vfs.EBUSY
+	}
+	return ino, nil
+}
+
+// cull is cachefiles_cull(): bury an entry the daemon chose, unless it is
+// in use. An entry that becomes in use after the lookup is an "Internal
+// error" (EIO) [Q-19].
+func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
+	victim, err := c.lookupForCull(t, dir, name)
+	if err != nil {
+		return err
+	}
+	if err = c.setInUse(t, victim); err != nil {
+		err = vfs.EBUSY
+		c.dirLock(dir).Unlock(t)
+	} else {
+		err = c.buryObject(t, nil, dir, name, victim, WhyWasCulled)
+	}
+	switch {
+	case err == nil:
+		c.F.Stats.Culled++
+		return nil
+	case err == vfs.ENOENT:
+		return vfs.ESTALE
+	case err == vfs.ENOMEM:
+		return err
+	}
+	c.emitWarn(t, fmt.Sprintf("CacheFiles: Internal error: %d", vfs.Code(err)))
+	return vfs.EIO
+}
+
+// checkInUse is cachefiles_check_in_use().
+func (c *Cache) checkInUse(t *sim.Thread, dir vfs.Ino, name string) error {
+	if _, err := c.lookupForCull(t, dir, name); err != nil {
+		return err
+	}
+	c.dirLock(dir).Unlock(t)
+	return nil
+}
+
+func roundUp(x, a int64) int64 { return (x + a - 1) / a * a }
+
+func roundDown(x, a int64) int64 { return x / a * a }
