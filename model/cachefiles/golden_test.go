@@ -51,7 +51,7 @@ type driver struct {
 	cf      *cachefiles.Cache
 	vol     *fscache.Volume
 	cookies map[string]*fscache.Cookie
-	filler  vfs.Ino
+	fillers []vfs.Ino
 	seen    int
 	quiet   bool
 }
@@ -89,7 +89,7 @@ func arg(td *datadriven.TestData, key, def string) string {
 func argInt(td *datadriven.TestData, key string, def int64) int64 {
 	v, err := strconv.ParseInt(arg(td, key, strconv.FormatInt(def, 10)), 0, 64)
 	if err != nil {
-		td.Fatalf(nil, "%s: bad %s: %v", td.Cmd, key, err)
+		panic(fmt.Sprintf("%s: bad %s: %v", td.Cmd, key, err))
 	}
 	return v
 }
@@ -97,7 +97,7 @@ func argInt(td *datadriven.TestData, key string, def int64) int64 {
 func (d *driver) cookie(td *datadriven.TestData) *fscache.Cookie {
 	c, ok := d.cookies[td.CmdArgs[0].Key]
 	if !ok {
-		td.Fatalf(nil, "%s: no cookie %q", td.Cmd, td.CmdArgs[0].Key)
+		panic(fmt.Sprintf("%s: no cookie %q", td.Cmd, td.CmdArgs[0].Key))
 	}
 	return c
 }
@@ -256,19 +256,22 @@ func (d *driver) do(td *datadriven.TestData) string {
 		})
 		return out + res
 	case "fill":
-		f, err := d.fs.Create(d.fs.Root(), "filler", 0o600)
+		f, err := d.fs.Create(d.fs.Root(), fmt.Sprintf("filler-%d", len(d.fillers)), 0o600)
 		if err != nil {
-			td.Fatalf(nil, "fill: %v", err)
+			panic(fmt.Sprintf("fill: %v", err))
 		}
 		if _, err := d.fs.Write(f, 0, make([]byte, argInt(td, "blocks", 1)*d.fs.BlockSize())); err != nil {
 			return fmt.Sprintf("fill: %v\n", err)
 		}
 		d.fs.Close(f)
-		d.filler = f.Ino()
+		d.fillers = append(d.fillers, f.Ino())
 		sf, _ := d.fs.Statfs()
 		return fmt.Sprintf("statfs: %+v\n", sf)
 	case "unfill":
-		d.fs.Unlink(d.fs.Root(), "filler")
+		for i := range d.fillers {
+			d.fs.Unlink(d.fs.Root(), fmt.Sprintf("filler-%d", i))
+		}
+		d.fillers = nil
 		sf, _ := d.fs.Statfs()
 		return fmt.Sprintf("statfs: %+v\n", sf)
 	case "inject":
@@ -305,8 +308,7 @@ func (d *driver) do(td *datadriven.TestData) string {
 		d.events()
 		return ""
 	}
-	td.Fatalf(nil, "unknown command %q", td.Cmd)
-	return ""
+	panic(fmt.Sprintf("unknown command %q", td.Cmd))
 }
 
 // summarize prints a buffer as runs of bytes ("4096*w").
