@@ -9,9 +9,11 @@ import (
 
 	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/model/cachefiles"
 	"github.com/fscachesim/fscachesim/model/fscache"
 	"github.com/fscachesim/fscachesim/model/netfs"
 	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
 // Scenario is a named world and its threads.
@@ -33,6 +35,8 @@ type World struct {
 	Bugs  model.Bugs
 	Mem   *fscache.MemBackend // the bound in-memory cache, once bound
 	Vol   *fscache.Volume     // the scenario's volume, once acquired
+	CF    *cachefiles.Cache   // the cachefiles cache, for scenarios over the virtual disk
+	FS    *vfs.FS             // CF's disk
 	ready sim.Completion      // completed when the cache and volume are set up
 
 	// Checks are further checks a scenario's Setup adds for the parts of
