@@ -10,6 +10,19 @@ import (
 
 var cfScenarios = []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"}
 
+// TestCachefilesNotDefault: the cachefiles scenarios are listed, and kept
+// out of Default() (they are slower than its budget).
+func TestCachefilesNotDefault(t *testing.T) {
+	if len(scenarios.Cachefiles()) != len(cfScenarios) {
+		t.Fatalf("%d cachefiles scenarios, want %d", len(scenarios.Cachefiles()), len(cfScenarios))
+	}
+	for _, s := range scenarios.Default() {
+		if _, ok := scenarios.CachefilesScenario(s.Name); ok {
+			t.Errorf("%s is in Default()", s.Name)
+		}
+	}
+}
+
 // TestCachefilesScenarios runs each cachefiles scenario over many seeds
 // under random walk and PCT with every check on (fscache's and the
 // cachefiles extension's): none may fail, and each must exercise what it
@@ -29,9 +42,9 @@ func TestCachefilesScenarios(t *testing.T) {
 		} {
 			t.Run(name+"/"+st.name, func(t *testing.T) {
 				t.Parallel()
-				s, err := scenarios.Get(name)
-				if err != nil {
-					t.Fatal(err)
+				s, ok := scenarios.CachefilesScenario(name)
+				if !ok {
+					t.Fatalf("no scenario %q", name)
 				}
 				marks := map[string]int{}
 				for seed := 0; seed < seeds; seed++ {
