@@ -29,10 +29,11 @@ type Daemon struct {
 	newCache func() cachefiles.CacheOps
 	opts     Options
 
-	file  *cachefiles.File
-	stop  sim.Var[bool]
-	bound sim.Completion
-	err   error // why the daemon stopped early; nil for a clean stop
+	file   *cachefiles.File
+	stop   sim.Var[bool]
+	bound  sim.Completion
+	exited sim.Completion
+	err    error // why the daemon stopped early; nil for a clean stop
 
 	cacheIno, graveIno vfs.Ino
 	cacheDir, graveDir string
@@ -67,6 +68,7 @@ func New(conf *Conf, fs *vfs.FS, dev *cachefiles.Device, newCache func() cachefi
 	}
 	d := &Daemon{conf: conf, fs: fs, dev: dev, newCache: newCache, opts: opts}
 	d.bound.Name = "cachefilesd bind"
+	d.exited.Name = "cachefilesd exit"
 	return d
 }
 
@@ -85,6 +87,9 @@ func (d *Daemon) WaitBound(t *sim.Thread) error {
 	return d.err
 }
 
+// WaitExit sleeps until the daemon has released the device and ended.
+func (d *Daemon) WaitExit(t *sim.Thread) { d.exited.Wait(t) }
+
 // Stop asks the daemon to stop (SIGTERM): it wakes it if it sleeps in
 // poll; the daemon then releases the device, which withdraws the cache.
 func (d *Daemon) Stop(t *sim.Thread) {
@@ -101,6 +106,7 @@ func (d *Daemon) Run(t *sim.Thread) {
 		d.file.Release(t)
 	}
 	d.bound.CompleteAll(t)
+	d.exited.CompleteAll(t)
 }
 
 func (d *Daemon) run(t *sim.Thread) error {
