@@ -21,6 +21,7 @@ type Thread struct {
 	yield func(struct{}) bool
 
 	pending Access // what the thread's next step touches
+	born    int64  // the kernel's step count when it was spawned (0: before the first step)
 	started bool
 	done    bool
 	killed  bool
@@ -64,7 +65,7 @@ func (t *Thread) Kernel() *Kernel { return t.k }
 func (t *Thread) Done() bool { return t.done }
 
 func (k *Kernel) newThread(name string, fn func(*Thread)) *Thread {
-	t := &Thread{k: k, id: int32(len(k.threads)), name: name, fn: fn, waitBit: -1}
+	t := &Thread{k: k, id: int32(len(k.threads)), name: name, fn: fn, waitBit: -1, born: k.step}
 	t.pending = Access{Kind: AccStart}
 	t.next, t.stop = iter.Pull(func(yield func(struct{}) bool) {
 		t.yield = yield
