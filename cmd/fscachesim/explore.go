@@ -45,6 +45,16 @@ Examples:
   fscachesim explore --executions 100000 --shard 0/4 --json > shard0.json
   fscachesim merge shard0.json shard1.json shard2.json shard3.json
 
+With --exhaustive it runs a bounded exhaustive search of one scenario
+instead: every interleaving within a preemption bound (CHESS-style: a
+preemption is switching away from a thread that could go on), with
+partial-order reduction (source-set DPOR) so that interleavings that only
+reorder independent steps run once. It reports how many executions it
+explored and pruned, and says "complete" when nothing within the bound is
+left.
+  fscachesim explore --exhaustive --scenario lru-vs-relinquish --bound 2
+  fscachesim explore --exhaustive --scenario lru-vs-relinquish --bound 0 --bugs lru-discard-no-redispatch
+
 Flags:
 `
 
@@ -73,8 +83,9 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	var (
 		executions                  *int64
 		out, tracePath, budget, shd *string
-		workers                     *int
+		workers, bound              *int
 		keepGoing, asJSON           *bool
+		exhaustive, noPOR           *bool
 	)
 	scenarioDoc := "scenarios to explore, comma-separated, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
 	seedDoc := "base seed: execution i runs master seed SEED+i, e.g. --seed 500"
@@ -97,6 +108,9 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		shd = fs.String("shard", "", "run shard I of N of the index space (indices i with i mod N == I), e.g. --shard 0/4 on the first of 4 CI jobs; combine the --json outputs with 'fscachesim merge'")
 		asJSON = fs.Bool("json", false, "print the summary as JSON on stdout (for CI and 'fscachesim merge'); the text report goes to stderr, e.g. --json > summary.json")
 		out = fs.String("out", defaultTraceDir, "directory for the traces of failing executions (created when needed), e.g. --out /tmp/traces")
+		exhaustive = fs.Bool("exhaustive", false, "bounded exhaustive search of one scenario instead of sampling, e.g. --exhaustive --scenario lru-vs-relinquish --bound 2 (--executions caps it)")
+		bound = fs.Int("bound", 2, "with --exhaustive: the preemption bound, -1 for none, e.g. --bound 1")
+		noPOR = fs.Bool("no-por", false, "with --exhaustive: no partial-order reduction (every interleaving within the bound; for comparison), e.g. --exhaustive --no-por --bound 1")
 	}
 	seed := fs.Uint64("seed", 1, seedDoc)
 	strategy := fs.String("strategy", strategyDefault, strategyDoc)
@@ -153,6 +167,22 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			return fail("run takes one strategy: random, pct:D or pos")
 		}
 		return runOne(list[0], strats[0], *seed, b, *maxSteps, *tracePath, stdout, stderr)
+	}
+	if *exhaustive {
+		if *scenario == "" || len(list) != 1 {
+			return fail("--exhaustive searches one scenario: name it with --scenario")
+		}
+		if *budget != "" || *shd != "" || *workers != 0 || *strategy != strategyDefault {
+			return fail("--exhaustive runs one search on one core: --budget, --shard, --workers and --strategy do not apply")
+		}
+		if *bound < -1 {
+			return fail("--bound must be -1 (none) or at least 0")
+		}
+		if *executions < 0 {
+			return fail("--executions must be at least 1")
+		}
+		return exploreExhaustive(explorer.ExhaustiveConfig{Scenario: list[0], Bugs: b, Bound: *bound, POR: !*noPOR,
+			MaxExecutions: *executions, MaxSteps: *maxSteps, KeepGoing: *keepGoing}, *out, *asJSON, stdout, stderr)
 	}
 	cfg := explorer.Config{Scenarios: list, Bugs: b, Seed: *seed, MaxSteps: *maxSteps, Workers: *workers, KeepGoing: *keepGoing}
 	for _, n := range strats {
@@ -216,6 +246,39 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(report, sum.Coverage.Line())
 	}
 	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			fmt.Fprintf(stderr, "fscachesim explore: cannot write the JSON summary: %v\n", err)
+			return exitInternal
+		}
+	}
+	return code
+}
+
+// exploreExhaustive is 'explore --exhaustive'.
+func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, stdout, stderr io.Writer) int {
+	report := stdout
+	if asJSON {
+		report = stderr
+	}
+	if isTerminal(stderr) {
+		c.Progress = func(p explorer.ExhaustiveStats) {
+			fmt.Fprintf(stderr, "\r\033[K%6.1fs %d executions (%d explored, %d choices pruned), at least %d left, %d failed",
+				p.Elapsed.Seconds(), p.Search.Executions, p.Search.Explored, p.Search.Pruned, p.Search.Pending, p.Failed)
+		}
+	}
+	sum := explorer.Exhaustive(context.Background(), c)
+	if c.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	code := exitPass
+	if f := sum.Failure; f != nil {
+		f.Replay = selfCommand() + " replay " + filepath.Join(dir, traceName(f.Scenario, 0, f.Strategy))
+		code = reportExplored(report, stderr, f, dir)
+	}
+	fmt.Fprintln(report, sum.Line())
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(sum); err != nil {
