@@ -74,8 +74,8 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 		ino := vfs.Ino(e.Args[0])
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
-				if o.File() == ino {
-					return fail("I-27", []string{objName(o)}, "cull buries B=%x, the open file of object o=%08x", uint64(ino), o.DebugID)
+				if o.File() == ino && o.MarkedInUse() == ino {
+					return fail("I-27", []string{objName(o)}, "cull buries B=%x, the open file of object o=%08x, still marked in use by it", uint64(ino), o.DebugID)
 				}
 			}
 			for _, v := range c.Volumes() {

@@ -73,12 +73,11 @@ func cfRead(t *sim.Thread, c *fscache.Cookie, fill byte) bool {
 	return true
 }
 
-// cachefilesScenarios are the scenarios over cachefiles. They pass 2,000
-// seeds under random walk and PCT with every check on, but run at only
-// 400..1,200 executions/s (the 256 fan-out directories and the disk's
-// bookkeeping cost more than the races they explore), so they are not
-// registered: Default() would take them in. CachefilesScenario finds one
-// by name.
+// cachefilesScenarios are the scenarios over cachefiles. They are
+// registered like the others (list, run, replay and the default
+// exploration find them), and listed here too. They run at only
+// 400..1,200 executions/s: the 256 fan-out directories and the disk's
+// bookkeeping cost more than the races they explore.
 var cachefilesScenarios []Scenario
 
 // Cachefiles lists the scenarios over the cachefiles backend.
@@ -94,7 +93,10 @@ func CachefilesScenario(name string) (Scenario, bool) {
 	return Scenario{}, false
 }
 
-func registerCachefiles(s Scenario) { cachefilesScenarios = append(cachefilesScenarios, s) }
+func registerCachefiles(s Scenario) {
+	register(s)
+	cachefilesScenarios = append(cachefilesScenarios, s)
+}
 
 func init() {
 	registerCachefiles(Scenario{

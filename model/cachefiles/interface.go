@@ -25,7 +25,8 @@ type Object struct {
 	lock    sim.SpinLock // object->lock: file swaps and the tmpfile flag
 	content Content
 	flags   sim.Flags
-	onList  bool // on cache->object_list
+	onList  bool    // on cache->object_list
+	marked  vfs.Ino // the inode this object last marked in use, 0 once unmarked
 }
 
 // allocObject is cachefiles_alloc_object(): ref 1, a cookie ref, counted

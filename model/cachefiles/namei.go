@@ -19,6 +19,9 @@ func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 		return false
 	}
 	c.emit(t, EvMarkActive, oid(o), int64(ino))
+	if o != nil {
+		o.marked = ino
+	}
 	return true
 }
 
@@ -26,6 +29,9 @@ func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 func (c *Cache) doUnmarkInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) {
 	c.clearInUse(t, ino)
 	c.emit(t, EvMarkInactive, oid(o), int64(ino))
+	if o != nil && o.marked == ino {
+		o.marked = 0
+	}
 }
 
 // unmarkInodeInUse is cachefiles_unmark_inode_in_use(): unmark an

@@ -98,3 +98,8 @@ func (o *Object) Listed() bool { return o.onList }
 
 // LockHeld reports whether object->lock is held.
 func (o *Object) LockHeld() bool { return o.lock.Held() }
+
+// MarkedInUse is the inode the object holds marked in use (S_KERNEL_FILE),
+// or 0: between cachefiles_unmark_inode_in_use and the fput that follows,
+// the object still has its file open but no longer protects it from cull.
+func (o *Object) MarkedInUse() vfs.Ino { return o.marked }
