@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "list":
 		for _, s := range scenarios.All() {
-			fmt.Fprintf(stdout, "%-24s %s\n", s.Name, s.Desc)
+			fmt.Fprintf(stdout, "%-26s %s\n", s.Name, s.Desc)
 		}
 		return exitPass
 	case "bugs":
