@@ -298,61 +298,9 @@ func init() {
 		Desc: "a netfs client reads and writes two files through fscache over cachefiles while another client changes one on the server (AFS- or NFS-style)",
 		Setup: func(k *sim.Kernel, w *World) {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
-			srv := netfs.NewServer()
-			srv.Create(1, []byte("file one, version one........."))
-			srv.Create(2, []byte("file two, version one........."))
-			var m *netfs.Mount
-			var ip1, ip2 *netfs.Inode
-			g := &gate{n: 3}
-			k.Spawn("mount", func(t *sim.Thread) {
-				w.cfBind(t)
-				fl := netfs.FlavourAFS
-				if k.Rand(sim.CompWorkload, 2) == 1 {
-					fl = netfs.FlavourNFS
-				}
-				var err error
-				if m, err = netfs.MountFS(t, w.F, srv, fl, "server,export", cfTag); err != nil {
-					t.Bug("setup", "mount: %v", err)
-				}
-				ip1, ip2 = m.Iget(t, 1), m.Iget(t, 2)
-				w.ready.CompleteAll(t)
-				for _, ip := range []*netfs.Inode{ip1, ip2, ip1} {
-					ip.Open(t, false)
-					ip.Read(t, 0, 16)
-					ip.Close(t)
-				}
-				g.finish(t)
-			})
-			k.Spawn("writer", func(t *sim.Thread) {
-				w.WaitReady(t)
-				ip1.Open(t, true)
-				ip1.Write(t, 0, []byte("FILE ONE"), k.Rand(sim.CompWorkload, 4) == 0)
-				ip1.Read(t, 0, 16)
-				ip1.Close(t)
-				g.finish(t)
-			})
-			k.Spawn("other-client", func(t *sim.Thread) {
-				w.WaitReady(t)
-				jitter(t)
-				srv.Write(t, 2, 5, []byte("TWO"))
-				g.finish(t)
-			})
-			k.Spawn("umount", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				// Let the LRU commit, then read both again from the disk.
-				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
-				for _, ip := range []*netfs.Inode{ip1, ip2} {
-					ip.Open(t, false)
-					ip.Read(t, 0, 16)
-					ip.Close(t)
-				}
-				ip1.Evict(t, false)
-				ip2.Evict(t, k.Rand(sim.CompWorkload, 2) == 1)
-				t.Sleep(fscache.LRUCookieTimeout)
-				m.Unmount(t)
-				w.cfTeardown(t)
-			})
+			// Let the LRU commit the objects before the last reads, so
+			// they come from the disk.
+			netfsReadWrite(k, w, netfsBackend{bind: w.cfBind, cache: cfTag, teardown: w.cfTeardown, settle: fscache.LRUCookieTimeout + sim.Second})
 		},
 	})
 }

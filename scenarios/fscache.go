@@ -260,62 +260,83 @@ func init() {
 		Name: "netfs-read-write",
 		Desc: "a netfs client reads and writes two files through the cache while another client changes one on the server (AFS- or NFS-style, a seeded choice)",
 		Setup: func(k *sim.Kernel, w *World) {
-			srv := netfs.NewServer()
-			srv.Create(1, []byte("file one, version one........."))
-			srv.Create(2, []byte("file two, version one........."))
-			var m *netfs.Mount
-			var ip1, ip2 *netfs.Inode
-			g := &gate{n: 3}
-			k.Spawn("mount", func(t *sim.Thread) {
-				w.bind(t)
-				fl := netfs.FlavourAFS
-				if k.Rand(sim.CompWorkload, 2) == 1 {
-					fl = netfs.FlavourNFS
-				}
-				var err error
-				if m, err = netfs.MountFS(t, w.F, srv, fl, "server,export", "mycache"); err != nil {
-					t.Bug("setup", "mount: %v", err)
-				}
-				w.Record(m)
-				ip1, ip2 = m.Iget(t, 1), m.Iget(t, 2)
-				w.ready.CompleteAll(t)
-				// reader of file 1 then file 2
-				for _, ip := range []*netfs.Inode{ip1, ip2, ip1} {
-					ip.Open(t, false)
-					ip.Read(t, 0, 16)
-					ip.Close(t)
-				}
-				g.finish(t)
-			})
-			k.Spawn("writer", func(t *sim.Thread) {
-				w.WaitReady(t)
-				ip1.Open(t, true)
-				ip1.Write(t, 0, []byte("FILE ONE"), k.Rand(sim.CompWorkload, 4) == 0)
-				ip1.Read(t, 0, 16)
-				ip1.Close(t)
-				g.finish(t)
-			})
-			k.Spawn("other-client", func(t *sim.Thread) {
-				w.WaitReady(t)
-				jitter(t)
-				srv.Write(t, 2, 5, []byte("TWO"))
-				g.finish(t)
-			})
-			k.Spawn("umount", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				// Read both again after everything settled, then evict.
-				for _, ip := range []*netfs.Inode{ip1, ip2} {
-					ip.Open(t, false)
-					ip.Read(t, 0, 16)
-					ip.Close(t)
-				}
-				ip1.Evict(t, false)
-				ip2.Evict(t, k.Rand(sim.CompWorkload, 2) == 1)
-				t.Sleep(fscache.LRUCookieTimeout)
-				m.Unmount(t)
-				w.teardown(t)
-			})
+			netfsReadWrite(k, w, netfsBackend{bind: w.bind, cache: "mycache", teardown: w.teardown})
 		},
+	})
+}
+
+// netfsBackend is the cache a netfs scenario mounts over: how to bind it,
+// its tag, how to tear it down, and how long to let the LRU settle before
+// the last reads (a cachefiles object is committed to disk by then).
+type netfsBackend struct {
+	bind, teardown func(t *sim.Thread)
+	cache          string
+	settle         sim.Time
+}
+
+// netfsReadWrite is the netfs-read-write script over backend b: a reader
+// of both files, a writer of file 1 (sometimes O_DIRECT), another client
+// changing file 2 on the server, and an unmount that reads both again and
+// evicts them (file 2 sometimes unlinked). The mount records its
+// cache-visible operations for the linearizability check.
+func netfsReadWrite(k *sim.Kernel, w *World, b netfsBackend) {
+	srv := netfs.NewServer()
+	srv.Create(1, []byte("file one, version one........."))
+	srv.Create(2, []byte("file two, version one........."))
+	var m *netfs.Mount
+	var ip1, ip2 *netfs.Inode
+	g := &gate{n: 3}
+	k.Spawn("mount", func(t *sim.Thread) {
+		b.bind(t)
+		fl := netfs.FlavourAFS
+		if k.Rand(sim.CompWorkload, 2) == 1 {
+			fl = netfs.FlavourNFS
+		}
+		var err error
+		if m, err = netfs.MountFS(t, w.F, srv, fl, "server,export", b.cache); err != nil {
+			t.Bug("setup", "mount: %v", err)
+		}
+		w.Record(m)
+		ip1, ip2 = m.Iget(t, 1), m.Iget(t, 2)
+		w.ready.CompleteAll(t)
+		// reader of file 1 then file 2
+		for _, ip := range []*netfs.Inode{ip1, ip2, ip1} {
+			ip.Open(t, false)
+			ip.Read(t, 0, 16)
+			ip.Close(t)
+		}
+		g.finish(t)
+	})
+	k.Spawn("writer", func(t *sim.Thread) {
+		w.WaitReady(t)
+		ip1.Open(t, true)
+		ip1.Write(t, 0, []byte("FILE ONE"), k.Rand(sim.CompWorkload, 4) == 0)
+		ip1.Read(t, 0, 16)
+		ip1.Close(t)
+		g.finish(t)
+	})
+	k.Spawn("other-client", func(t *sim.Thread) {
+		w.WaitReady(t)
+		jitter(t)
+		srv.Write(t, 2, 5, []byte("TWO"))
+		g.finish(t)
+	})
+	k.Spawn("umount", func(t *sim.Thread) {
+		w.WaitReady(t)
+		g.wait(t)
+		if b.settle > 0 {
+			t.Sleep(b.settle)
+		}
+		// Read both again after everything settled, then evict.
+		for _, ip := range []*netfs.Inode{ip1, ip2} {
+			ip.Open(t, false)
+			ip.Read(t, 0, 16)
+			ip.Close(t)
+		}
+		ip1.Evict(t, false)
+		ip2.Evict(t, k.Rand(sim.CompWorkload, 2) == 1)
+		t.Sleep(fscache.LRUCookieTimeout)
+		m.Unmount(t)
+		b.teardown(t)
 	})
 }
