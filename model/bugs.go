@@ -1,5 +1,3 @@
-// Package model holds what the fscache and cachefiles models share: the
-// switches that put historical kernel bugs back.
 package model
 
 import (

@@ -1,6 +1,3 @@
-// Package scenarios holds the named scenarios: each builds a small world
-// (an fscache instance with a bound cache, a volume, a few cookies) and the
-// operation scripts of its threads, named for the race it hunts.
 package scenarios
 
 import (

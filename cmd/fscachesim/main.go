@@ -1,5 +1,3 @@
-// Command fscachesim explores interleavings of the Linux fscache model and
-// reports the races it finds, each with one command line that replays it.
 package main
 
 import (
