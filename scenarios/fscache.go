@@ -64,13 +64,7 @@ func init() {
 					g.finish(t)
 				})
 			}
-			k.Spawn("evict", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				fscache.RelinquishCookie(t, c, false)
-				t.Sleep(fscache.LRUCookieTimeout)
-				w.teardown(t)
-			})
+			w.spawnEvict(k, g, &c)
 		},
 	})
 	register(Scenario{
@@ -96,13 +90,7 @@ func init() {
 				fscache.UnuseCookie(t, c, nil, nil)
 				g.finish(t)
 			})
-			k.Spawn("evict", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				fscache.RelinquishCookie(t, c, false)
-				t.Sleep(fscache.LRUCookieTimeout)
-				w.teardown(t)
-			})
+			w.spawnEvict(k, g, &c)
 		},
 	})
 	register(Scenario{

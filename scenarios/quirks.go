@@ -76,13 +76,7 @@ func init() {
 				// without a use of its own.
 				fscache.Invalidate(t, c, []byte("v2"), 4096, 0)
 			})
-			k.Spawn("evict", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				fscache.RelinquishCookie(t, c, false)
-				t.Sleep(fscache.LRUCookieTimeout)
-				w.teardown(t)
-			})
+			w.spawnEvict(k, g, &c)
 		},
 	})
 	register(Scenario{
@@ -106,13 +100,7 @@ func init() {
 				fscache.UnuseCookie(t, c, nil, nil)
 				g.finish(t)
 			})
-			k.Spawn("evict", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				fscache.RelinquishCookie(t, c, false)
-				t.Sleep(fscache.LRUCookieTimeout)
-				w.teardown(t)
-			})
+			w.spawnEvict(k, g, &c)
 		},
 	})
 	register(Scenario{
@@ -150,13 +138,7 @@ func init() {
 				fscache.Invalidate(t, c, []byte("v2"), 4096, 0)
 				g.finish(t)
 			})
-			k.Spawn("evict", func(t *sim.Thread) {
-				w.WaitReady(t)
-				g.wait(t)
-				fscache.RelinquishCookie(t, c, false)
-				t.Sleep(fscache.LRUCookieTimeout)
-				w.teardown(t)
-			})
+			w.spawnEvict(k, g, &c)
 		},
 	})
 }

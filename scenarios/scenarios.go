@@ -176,6 +176,20 @@ func (w *World) bind(t *sim.Thread) {
 // WaitReady waits until the first thread has bound the cache.
 func (w *World) WaitReady(t *sim.Thread) { w.ready.Wait(t) }
 
+// spawnEvict spawns the thread most scenarios end with: once the world is
+// ready and every thread of the gate has finished, it relinquishes *c (the
+// cookie a scenario thread acquired), sleeps out the LRU timeout so the
+// state machine finishes, and tears the world down.
+func (w *World) spawnEvict(k *sim.Kernel, g *gate, c **fscache.Cookie) {
+	k.Spawn("evict", func(t *sim.Thread) {
+		w.WaitReady(t)
+		g.wait(t)
+		fscache.RelinquishCookie(t, *c, false)
+		t.Sleep(fscache.LRUCookieTimeout)
+		w.teardown(t)
+	})
+}
+
 // teardown relinquishes the volume and withdraws the cache, so that a
 // drained world has nothing left alive.
 func (w *World) teardown(t *sim.Thread) {
