@@ -53,9 +53,12 @@ func (c *CoverageSummary) merge(o *CoverageSummary) {
 }
 
 // coverageMeasure is the headline figure of cv, for progress lines.
-func coverageMeasure(cv *checker.Coverage) *Coverage {
+func coverageMeasure(cv *checker.Coverage) *Coverage { return rowsMeasure(len(cv.Missing())) }
+
+// rowsMeasure is the transition rows covered when missing of them are not.
+func rowsMeasure(missing int) *Coverage {
 	n := int64(len(fscache.Transitions))
-	return &Coverage{What: "transitions", Covered: n - int64(len(cv.Missing())), Total: n}
+	return &Coverage{What: "transitions", Covered: n - int64(missing), Total: n}
 }
 
 // Missing lists the transition rows never taken, in table order.
@@ -70,10 +73,7 @@ func (c *CoverageSummary) Missing() []string {
 }
 
 // Measure is the headline figure: transition rows taken of the table.
-func (c *CoverageSummary) Measure() *Coverage {
-	n := int64(len(fscache.Transitions))
-	return &Coverage{What: "transitions", Covered: n - int64(len(c.Missing())), Total: n}
-}
+func (c *CoverageSummary) Measure() *Coverage { return rowsMeasure(len(c.Missing())) }
 
 // Line is the coverage in one line: rows taken (and which not), pairs and
 // marks reached.
