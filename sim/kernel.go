@@ -105,7 +105,8 @@ type Kernel struct {
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int
-	Private     any // the model's world, for hooks that need it
+	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
+	Private     any       // the model's world, for hooks that need it
 }
 
 const ringSize = 48
@@ -204,48 +205,9 @@ func (k *Kernel) Chance(c Component, p Ratio) bool {
 	return yes
 }
 
-// Run executes until every thread has returned and no timer is pending, a
-// check fails, the threads deadlock, or the step bound is hit.
-func (k *Kernel) Run() Result {
-	k.running = true
-	defer func() { k.running = false }()
-	for k.failure == nil && !k.stopped {
-		en := k.enabled[:0]
-		for _, t := range k.live {
-			if !t.blocked {
-				en = append(en, t)
-			}
-		}
-		k.enabled = en
-		if len(en) == 0 {
-			if k.advanceClock() {
-				continue
-			}
-			if len(k.live) > 0 {
-				k.deadlock()
-			}
-			break
-		}
-		if k.step >= k.opts.MaxSteps {
-			k.outcome = OutcomeBound
-			break
-		}
-		t := en[0]
-		if len(en) > 1 {
-			i := k.strat.Pick(k.step, en)
-			if i < 0 || i >= len(en) {
-				k.outcome = OutcomeDiverged
-				break
-			}
-			t = en[i]
-			k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
-		}
-		k.runStep(t)
-	}
-	for _, t := range k.live {
-		t.kill()
-	}
-	k.live = k.live[:0]
+// judge sets the outcome of a run that has ended and every thread of which
+// is gone, and returns its result.
+func (k *Kernel) judge() Result {
 	if k.stopped {
 		k.outcome = OutcomeDiverged
 	}
@@ -262,25 +224,6 @@ func (k *Kernel) Run() Result {
 		k.checkLeaks()
 	}
 	return k.result()
-}
-
-// runStep runs one step of t.
-func (k *Kernel) runStep(t *Thread) {
-	k.step++
-	a := t.pending
-	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
-	k.cur = t
-	t.resume()
-	k.cur = nil
-	if t.done {
-		k.retire(t)
-	}
-	if k.opts.StepHook != nil && k.failure == nil {
-		k.opts.StepHook(k)
-	}
-	if k.obs != nil && !k.obs.Executed(t, a, k.step) {
-		k.stopped = true
-	}
 }
 
 func (k *Kernel) retire(t *Thread) {

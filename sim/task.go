@@ -1,0 +1,105 @@
+package sim
+
+import "fmt"
+
+// The simulated thread as the rest of sim and the model see it. How a
+// thread runs is the build mode's: thread.go makes it a coroutine (the
+// default), thread_gort.go a free-running goroutine (build tag
+// fscachesim_gort). Each defines threadRun, newThread, resume, kill,
+// point, block and unblock.
+
+// Thread is a simulated kernel thread (a task, a kworker, a timer callback).
+type Thread struct {
+	k    *Kernel
+	id   int32
+	name string
+	fn   func(*Thread)
+	run  threadRun // the build mode's part
+
+	pending Access // what the thread's next step touches
+	born    int64  // the kernel's step count when it was spawned (0: before the first step)
+	started bool
+	done    bool
+	killed  bool
+
+	// Blocking state. A blocked thread is not enabled.
+	blocked   bool
+	waitObj   any   // what it sleeps on (a lock, a variable, a flags word)
+	waitBit   int32 // bit number for wait_on_bit, -1 otherwise
+	waitWhat  string
+	waitSince int64
+	wakeAt    Time // deadline of a timed wait or sleep, 0 for none
+	timedOut  bool
+
+	spinDepth int32 // spinlocks held: sleeping now is a bug
+	atomicCtx bool  // timer callbacks run in softirq context and may not sleep
+	held      []lockRef
+}
+
+type lockRef struct {
+	obj  any
+	name string
+}
+
+// killedT is thrown to unwind a thread whose execution is being torn down.
+type killedT struct{}
+
+// ID is the thread's number in its run (0, 1, 2 ... in spawn order).
+func (t *Thread) ID() int32 { return t.id }
+
+// Name is the thread's comm, as ftrace would print it.
+func (t *Thread) Name() string { return t.name }
+
+// Pending is the access the thread's next step will make. Strategies use it
+// to tell which steps commute.
+func (t *Thread) Pending() Access { return t.pending }
+
+// Kernel is the run the thread belongs to.
+func (t *Thread) Kernel() *Kernel { return t.k }
+
+// Done reports whether the thread has returned.
+func (t *Thread) Done() bool { return t.done }
+
+// Yield is a plain scheduling point that touches nothing (cond_resched()).
+func (t *Thread) Yield() { t.point(Access{Kind: AccYield}) }
+
+// Point is a scheduling point before an access to the object id (a state
+// load or store the model wants interleaved). Use the typed helpers (Var,
+// Atomic, Flags) where they fit.
+func (t *Thread) Point(obj uint32, kind AccessKind) { t.point(Access{Obj: obj, Kind: kind}) }
+
+// mightSleep is the kernel's might_sleep(): sleeping while holding a
+// spinlock or in softirq context is a bug.
+func (t *Thread) mightSleep(what string) {
+	if t.spinDepth > 0 {
+		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "sleep-in-atomic",
+			Msg: fmt.Sprintf("BUG: sleeping function called from invalid context: %s while holding %s", what, t.heldNames())})
+	}
+	if t.atomicCtx {
+		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "sleep-in-atomic",
+			Msg: fmt.Sprintf("BUG: sleeping function called from invalid context: %s in softirq (timer callback)", what)})
+	}
+}
+
+func (t *Thread) heldNames() string {
+	s := ""
+	for i, h := range t.held {
+		if i > 0 {
+			s += ", "
+		}
+		s += h.name
+	}
+	return s
+}
+
+func (t *Thread) pushHeld(obj any, name string) { t.held = append(t.held, lockRef{obj, name}) }
+
+func (t *Thread) popHeld(obj any) bool {
+	for i := len(t.held) - 1; i >= 0; i-- {
+		if t.held[i].obj == obj {
+			t.held = append(t.held[:i], t.held[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
