@@ -32,8 +32,8 @@
 // # Durability
 //
 // Every mutating call changes the live tree and appends one op to an
-// ordered pending log; Fsync and Syncfs replay a prefix of it onto the
-// durable tree. Crash(keep) keeps the first keep pending ops and drops the
+// ordered pending log; Fsync and Syncfs make a prefix of it durable (the
+// durable tree replays the durable ops lazily, when a crash needs it). Crash(keep) keeps the first keep pending ops and drops the
 // rest, so every post-crash state is one the filesystem passed through (see
 // sync.go for why a prefix). Options.MaxPending bounds the log: past it the
 // oldest op becomes durable, as a periodic journal commit would make it.

@@ -17,7 +17,7 @@ type File struct {
 func (f *File) Ino() Ino { return f.ino }
 
 func (fs *FS) newFile(ino Ino) *File {
-	fs.opens[ino]++
+	fs.addOpen(ino, 1)
 	return &File{fs: fs, ino: ino, gen: fs.gen}
 }
 
@@ -26,7 +26,7 @@ func (fs *FS) file(f *File) (*inode, error) {
 	if f == nil || f.fs != fs || f.closed || f.gen != fs.gen {
 		return nil, EBADF
 	}
-	return fs.live.inodes[f.ino], nil
+	return fs.live.get(f.ino), nil
 }
 
 // Open opens a regular file read-write (dentry_open with O_RDWR). Errors:
@@ -55,14 +55,13 @@ func (fs *FS) Close(f *File) error {
 		return err
 	}
 	f.closed = true
-	fs.opens[f.ino]--
-	if fs.opens[f.ino] > 0 {
+	fs.addOpen(f.ino, -1)
+	if fs.openCount(f.ino) > 0 {
 		return nil
 	}
-	delete(fs.opens, f.ino)
 	if n.nlink == 0 {
 		fs.commit(op{kind: opRelease, ino: f.ino})
-		delete(fs.inUse, f.ino)
+		fs.unmark(f.ino)
 	}
 	return nil
 }
@@ -139,7 +138,7 @@ func (fs *FS) Write(f *File, off int64, data []byte) (int, error) {
 // size), EFBIG, ESTALE.
 func (fs *FS) Truncate(ino Ino, size int64) error {
 	class := ClassWrite
-	if n := fs.live.inodes[ino]; n != nil && size < n.size {
+	if n := fs.live.get(ino); n != nil && size < n.size {
 		class = ClassRemove
 	}
 	if err := fs.begin(class); err != nil {

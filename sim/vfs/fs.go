@@ -80,13 +80,50 @@ type FS struct {
 	opts    Options
 	faults  Faults
 	live    *tree
-	durable *tree
-	log     []op
+	durable *tree // the durable image, but for the ops of log[:done]
+	log     []op  // log[:done]: durable ops not yet applied to durable (sync.go); log[done:]: pending
+	done    int
 	flushed int // ops made durable since New or the last crash
 	nextIno Ino
-	gen     uint64       // bumped by Crash: files opened before it are dead
-	opens   map[Ino]int  // open file references (volatile)
-	inUse   map[Ino]bool // S_KERNEL_FILE marks (volatile)
+	gen     uint64 // bumped by Crash: files opened before it are dead
+	opens   []int  // open file references by inode number (volatile)
+	inUse   []bool // S_KERNEL_FILE marks by inode number (volatile)
+}
+
+// openCount is the number of open file references of ino.
+func (fs *FS) openCount(ino Ino) int {
+	if ino < Ino(len(fs.opens)) {
+		return fs.opens[ino]
+	}
+	return 0
+}
+
+// addOpen adds d to the open file references of ino.
+func (fs *FS) addOpen(ino Ino, d int) {
+	for Ino(len(fs.opens)) <= ino {
+		fs.opens = append(fs.opens, 0)
+	}
+	fs.opens[ino] += d
+}
+
+// marked reports the in-use mark of ino.
+func (fs *FS) marked(ino Ino) bool {
+	return ino < Ino(len(fs.inUse)) && fs.inUse[ino]
+}
+
+// mark sets the in-use mark of ino.
+func (fs *FS) mark(ino Ino) {
+	for Ino(len(fs.inUse)) <= ino {
+		fs.inUse = append(fs.inUse, false)
+	}
+	fs.inUse[ino] = true
+}
+
+// unmark clears the in-use mark of ino.
+func (fs *FS) unmark(ino Ino) {
+	if ino < Ino(len(fs.inUse)) {
+		fs.inUse[ino] = false
+	}
 }
 
 // New makes an empty filesystem: a root directory and nothing else, durable.
@@ -115,8 +152,7 @@ func New(opts Options) *FS {
 	if opts.Blocks < 1 || opts.Inodes < 1 {
 		panic("vfs: the root directory needs a block and an inode")
 	}
-	fs := &FS{opts: opts, nextIno: RootIno + 1,
-		opens: map[Ino]int{}, inUse: map[Ino]bool{}}
+	fs := &FS{opts: opts, nextIno: RootIno + 1}
 	fs.durable = newTree(opts.BlockSize)
 	fs.live = fs.durable.clone()
 	fs.SetFaults(opts.Faults)
@@ -134,15 +170,15 @@ func (fs *FS) BlockSize() int64 { return fs.opts.BlockSize }
 func (fs *FS) commit(o op) {
 	o.time = fs.now()
 	fs.live.apply(&o)
-	if len(fs.log) >= fs.opts.MaxPending {
-		fs.flush(len(fs.log) - fs.opts.MaxPending + 1)
+	if p := fs.Pending(); p >= fs.opts.MaxPending {
+		fs.flush(p - fs.opts.MaxPending + 1)
 	}
 	fs.log = append(fs.log, o)
 }
 
 // node finds a live inode: ESTALE if it no longer exists.
 func (fs *FS) node(ino Ino) (*inode, error) {
-	n := fs.live.inodes[ino]
+	n := fs.live.get(ino)
 	if n == nil {
 		return nil, ESTALE
 	}
@@ -178,7 +214,7 @@ func checkName(name string) error {
 }
 
 func (fs *FS) allocIno() (Ino, error) {
-	if int64(len(fs.live.inodes)) >= fs.opts.Inodes {
+	if int64(fs.live.count) >= fs.opts.Inodes {
 		return 0, ENOSPC
 	}
 	ino := fs.nextIno
@@ -212,7 +248,7 @@ func (fs *FS) Lookup(dir Ino, name string) (Ino, error) {
 	if err != nil {
 		return 0, err
 	}
-	ino, ok := d.entries[name]
+	ino, ok := d.entry(name)
 	if !ok {
 		return 0, ENOENT
 	}
@@ -229,7 +265,7 @@ func (fs *FS) Mkdir(dir Ino, name string, mode uint32) (Ino, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, ok := d.entries[name]; ok {
+	if _, ok := d.entry(name); ok {
 		return 0, EEXIST
 	}
 	if fs.freeBlocks() < 1 {
@@ -254,7 +290,7 @@ func (fs *FS) Create(dir Ino, name string, mode uint32) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := d.entries[name]; ok {
+	if _, ok := d.entry(name); ok {
 		return nil, EEXIST
 	}
 	ino, err := fs.allocIno()
@@ -303,7 +339,7 @@ func (fs *FS) Link(ino Ino, dir Ino, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := d.entries[name]; ok {
+	if _, ok := d.entry(name); ok {
 		return EEXIST
 	}
 	if n.isDir() {
@@ -330,7 +366,7 @@ func (fs *FS) Unlink(dir Ino, name string) error {
 	if err != nil {
 		return err
 	}
-	ino, ok := d.entries[name]
+	ino, ok := d.entry(name)
 	if !ok {
 		return ENOENT
 	}
@@ -338,10 +374,10 @@ func (fs *FS) Unlink(dir Ino, name string) error {
 	if n.isDir() {
 		return EISDIR
 	}
-	free := n.nlink == 1 && fs.opens[ino] == 0
+	free := n.nlink == 1 && fs.openCount(ino) == 0
 	fs.commit(op{kind: opUnlink, ino: ino, dir: dir, name: name, free: free})
 	if free {
-		delete(fs.inUse, ino)
+		fs.unmark(ino)
 	}
 	return nil
 }
@@ -358,7 +394,7 @@ func (fs *FS) Rmdir(dir Ino, name string) error {
 	if err != nil {
 		return err
 	}
-	ino, ok := d.entries[name]
+	ino, ok := d.entry(name)
 	if !ok {
 		return ENOENT
 	}
@@ -366,13 +402,13 @@ func (fs *FS) Rmdir(dir Ino, name string) error {
 	switch {
 	case !n.isDir():
 		return ENOTDIR
-	case fs.inUse[ino]:
+	case fs.marked(ino):
 		return EBUSY
 	case len(n.entries) > 0:
 		return ENOTEMPTY
 	}
 	fs.commit(op{kind: opRmdir, ino: ino, dir: dir, name: name})
-	delete(fs.inUse, ino)
+	fs.unmark(ino)
 	return nil
 }
 
@@ -411,12 +447,12 @@ func (fs *FS) Rename(olddir Ino, oldname string, newdir Ino, newname string) err
 	if err != nil {
 		return err
 	}
-	ino, ok := od.entries[oldname]
+	ino, ok := od.entry(oldname)
 	if !ok {
 		return ENOENT
 	}
 	n := fs.live.inodes[ino]
-	victim := nd.entries[newname]
+	victim, _ := nd.entry(newname)
 	if n.isDir() && fs.isAncestor(ino, newdir) {
 		return EINVAL
 	}
@@ -437,11 +473,11 @@ func (fs *FS) Rename(olddir Ino, oldname string, newdir Ino, newname string) err
 		case v.isDir() && len(v.entries) > 0:
 			return ENOTEMPTY
 		}
-		free = v.isDir() || (v.nlink == 1 && fs.opens[victim] == 0)
+		free = v.isDir() || (v.nlink == 1 && fs.openCount(victim) == 0)
 	}
 	fs.commit(op{kind: opRename, ino: ino, dir: olddir, name: oldname, dir2: newdir, name2: newname, victim: victim, free: free})
 	if free {
-		delete(fs.inUse, victim)
+		fs.unmark(victim)
 	}
 	return nil
 }
@@ -464,9 +500,8 @@ func (fs *FS) Readdir(dir Ino) ([]Dirent, error) {
 		return nil, err
 	}
 	out := make([]Dirent, 0, len(d.entries))
-	for _, name := range sortedKeys(d.entries) {
-		ino := d.entries[name]
-		out = append(out, Dirent{Name: name, Ino: ino, Dir: fs.live.inodes[ino].isDir()})
+	for _, e := range d.entries {
+		out = append(out, Dirent{Name: e.name, Ino: e.ino, Dir: fs.live.inodes[e.ino].isDir()})
 	}
 	fs.accessed(d)
 	return out, nil
@@ -501,7 +536,7 @@ func (fs *FS) Stat(ino Ino) (Stat, error) {
 		size = fs.opts.BlockSize
 	}
 	return Stat{Ino: ino, Mode: n.mode, Nlink: n.nlink, Size: size,
-		Blocks: n.nblocks() * fs.opts.BlockSize / 512, InUse: fs.inUse[ino],
+		Blocks: n.nblocks() * fs.opts.BlockSize / 512, InUse: fs.marked(ino),
 		Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime}, nil
 }
 
@@ -523,7 +558,7 @@ func (fs *FS) Statfs() (Statfs, error) {
 	free := fs.freeBlocks()
 	return Statfs{Bsize: fs.opts.BlockSize, Blocks: fs.opts.Blocks, Bfree: free,
 		Bavail: max(free-fs.opts.ReservedBlocks, 0),
-		Files:  fs.opts.Inodes, Ffree: fs.opts.Inodes - int64(len(fs.live.inodes))}, nil
+		Files:  fs.opts.Inodes, Ffree: fs.opts.Inodes - int64(fs.live.count)}, nil
 }
 
 // SetInUse sets the in-use mark S_KERNEL_FILE on an inode, as cachefiles'
@@ -534,10 +569,10 @@ func (fs *FS) SetInUse(ino Ino) error {
 	if _, err := fs.node(ino); err != nil {
 		return err
 	}
-	if fs.inUse[ino] {
+	if fs.marked(ino) {
 		return EBUSY
 	}
-	fs.inUse[ino] = true
+	fs.mark(ino)
 	return nil
 }
 
@@ -548,20 +583,27 @@ func (fs *FS) ClearInUse(ino Ino) error {
 	if _, err := fs.node(ino); err != nil {
 		return err
 	}
-	delete(fs.inUse, ino)
+	fs.unmark(ino)
 	return nil
 }
 
 // InUse reports the in-use mark (IS_KERNEL_FILE) without a scheduling point.
-func (fs *FS) InUse(ino Ino) bool { return fs.inUse[ino] }
+func (fs *FS) InUse(ino Ino) bool { return fs.marked(ino) }
 
 // InUseInodes lists the marked inodes in order, for leak checks.
-func (fs *FS) InUseInodes() []Ino { return sortedKeys(fs.inUse) }
+func (fs *FS) InUseInodes() []Ino {
+	out := []Ino{}
+	for ino, m := range fs.inUse {
+		if m {
+			out = append(out, Ino(ino))
+		}
+	}
+	return out
+}
 
 // OpenFiles counts the open file references, for leak checks.
 func (fs *FS) OpenFiles() int {
 	c := 0
-	//sim:orderless a sum
 	for _, v := range fs.opens {
 		c += v
 	}
@@ -573,18 +615,25 @@ func (fs *FS) OpenFiles() int {
 // parents, zeroed bytes past EOF, no unlinked inode without an open file,
 // no mark or open count on a missing inode. It returns the first problem.
 func (fs *FS) Fsck() error {
-	if err := fs.live.fsck(func(ino Ino) bool { return fs.opens[ino] > 0 }); err != nil {
+	if err := fs.live.fsck(func(ino Ino) bool { return fs.openCount(ino) > 0 }); err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
+	fs.fold()
 	if err := fs.durable.fsck(nil); err != nil {
 		return fmt.Errorf("durable: %w", err)
 	}
-	if fs.live.usedBlocks > fs.opts.Blocks || int64(len(fs.live.inodes)) > fs.opts.Inodes {
+	if fs.live.usedBlocks > fs.opts.Blocks || int64(fs.live.count) > fs.opts.Inodes {
 		return fmt.Errorf("live: %d blocks, %d inodes used beyond capacity %d, %d",
-			fs.live.usedBlocks, len(fs.live.inodes), fs.opts.Blocks, fs.opts.Inodes)
+			fs.live.usedBlocks, fs.live.count, fs.opts.Blocks, fs.opts.Inodes)
 	}
-	for _, ino := range slices.Concat(sortedKeys(fs.inUse), sortedKeys(fs.opens)) {
-		if fs.live.inodes[ino] == nil {
+	var opened []Ino
+	for ino, n := range fs.opens {
+		if n != 0 {
+			opened = append(opened, Ino(ino))
+		}
+	}
+	for _, ino := range slices.Concat(fs.InUseInodes(), opened) {
+		if fs.live.get(ino) == nil {
 			return fmt.Errorf("inode %d is marked or open but does not exist", ino)
 		}
 	}

@@ -15,27 +15,44 @@ import "fmt"
 // was dropped) and would need a model of which ops depend on which to stay
 // meaningful.
 
+// The durable tree is folded lazily: a sync or a flush only moves ops from
+// the pending part of the log to its durable part (log[:done]), and those
+// are applied to the durable tree when a crash (or Fsck) needs it, or when
+// there are Options.MaxPending of them. A run that never crashes never
+// pays for its durable image; what a crash leaves is the same.
+
 // Pending is the number of mutations not yet durable: a crash may keep any
 // prefix of them, from none to all.
-func (fs *FS) Pending() int { return len(fs.log) }
+func (fs *FS) Pending() int { return len(fs.log) - fs.done }
 
 // PendingOps describes the pending mutations, oldest first, for traces.
 func (fs *FS) PendingOps() []string {
-	out := make([]string, len(fs.log))
-	for i := range fs.log {
-		out[i] = fs.log[i].String()
+	out := make([]string, 0, fs.Pending())
+	for i := fs.done; i < len(fs.log); i++ {
+		out = append(out, fs.log[i].String())
 	}
 	return out
 }
 
 // flush makes the first k pending ops durable.
 func (fs *FS) flush(k int) {
-	for i := 0; i < k; i++ {
+	fs.done += k
+	fs.flushed += k
+	if fs.done >= fs.opts.MaxPending {
+		fs.fold()
+	}
+}
+
+// fold applies the durable part of the log to the durable tree and drops
+// it from the log.
+func (fs *FS) fold() {
+	for i := 0; i < fs.done; i++ {
 		fs.durable.apply(&fs.log[i])
 	}
-	clear(fs.log[:k]) // let the flushed data go
-	fs.log = fs.log[k:]
-	fs.flushed += k
+	n := copy(fs.log, fs.log[fs.done:])
+	clear(fs.log[n:]) // let the folded data go
+	fs.log = fs.log[:n]
+	fs.done = 0
 }
 
 // Fsync makes inode ino durable (vfs_fsync): it commits the pending log up
@@ -50,13 +67,13 @@ func (fs *FS) Fsync(ino Ino) error {
 	if _, err := fs.node(ino); err != nil {
 		return err
 	}
-	last := -1
-	for i := range fs.log {
+	last := fs.done - 1
+	for i := fs.done; i < len(fs.log); i++ {
 		if fs.log[i].touches(ino) {
 			last = i
 		}
 	}
-	fs.flush(last + 1)
+	fs.flush(last + 1 - fs.done)
 	return nil
 }
 
@@ -66,7 +83,7 @@ func (fs *FS) Syncfs() error {
 	if err := fs.begin(ClassSync); err != nil {
 		return err
 	}
-	fs.flush(len(fs.log))
+	fs.flush(fs.Pending())
 	return nil
 }
 
@@ -81,18 +98,21 @@ func (fs *FS) Syncfs() error {
 // left, as after a reboot. Inode numbers keep increasing from where they
 // were.
 func (fs *FS) Crash(keep int) {
-	if keep < 0 || keep > len(fs.log) {
-		panic(fmt.Sprintf("vfs: Crash keeps %d of %d pending ops", keep, len(fs.log)))
+	if keep < 0 || keep > fs.Pending() {
+		panic(fmt.Sprintf("vfs: Crash keeps %d of %d pending ops", keep, fs.Pending()))
 	}
-	fs.flush(keep)
-	fs.log, fs.flushed = nil, 0
-	for _, ino := range sortedKeys(fs.durable.inodes) {
-		if n := fs.durable.inodes[ino]; n.nlink == 0 {
+	fs.done += keep
+	clear(fs.log[fs.done:]) // the rest is lost
+	fs.log = fs.log[:fs.done]
+	fs.fold()
+	fs.flushed = 0
+	for _, n := range fs.durable.inodes {
+		if n != nil && n.nlink == 0 {
 			fs.durable.free(n)
 		}
 	}
 	fs.live = fs.durable.clone()
 	fs.gen++
-	fs.opens = map[Ino]int{}
-	fs.inUse = map[Ino]bool{}
+	clear(fs.opens)
+	clear(fs.inUse)
 }

@@ -3,6 +3,7 @@ package vfs
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/fscachesim/fscachesim/sim"
@@ -17,8 +18,16 @@ import (
 // pending log) may share them.
 type tree struct {
 	bsize      int64
-	inodes     map[Ino]*inode
+	inodes     []*inode // by inode number (never reused, so the table only grows); nil: no such inode
+	count      int      // the inodes in use (the non-nil entries of inodes)
 	usedBlocks int64
+}
+
+// dirent is one directory entry; a directory keeps its entries sorted by
+// name (lookups search, listings need no sort).
+type dirent struct {
+	name string
+	ino  Ino
 }
 
 type inode struct {
@@ -27,8 +36,8 @@ type inode struct {
 	nlink    uint32
 	size     int64
 	parent   Ino              // directories: the directory holding the entry
-	entries  map[string]Ino   // directories
-	blocks   map[int64][]byte // regular files: allocated blocks by index; a nil slice is allocated but unwritten
+	entries  []dirent         // directories, sorted by name
+	blocks   map[int64][]byte // regular files: allocated blocks by index (nil until the first); a nil slice is allocated but unwritten
 	xattrs   map[string][]byte
 	linkable bool // an O_TMPFILE inode not yet linked (I_LINKABLE)
 
@@ -57,39 +66,104 @@ func (n *inode) xattrBytes() int {
 	return s
 }
 
+// search is the index of name in the sorted entries, or of where it would
+// go, and whether it is there.
+func (n *inode) search(name string) (int, bool) {
+	lo, hi := 0, len(n.entries)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if n.entries[m].name < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(n.entries) && n.entries[lo].name == name
+}
+
+// entry looks name up in directory n.
+func (n *inode) entry(name string) (Ino, bool) {
+	if i, ok := n.search(name); ok {
+		return n.entries[i].ino, true
+	}
+	return 0, false
+}
+
+// setEntry makes name in directory n refer to ino.
+func (n *inode) setEntry(name string, ino Ino) {
+	i, ok := n.search(name)
+	if ok {
+		n.entries[i].ino = ino
+		return
+	}
+	n.entries = slices.Insert(n.entries, i, dirent{name, ino})
+}
+
+// removeEntry removes name from directory n, if there.
+func (n *inode) removeEntry(name string) {
+	if i, ok := n.search(name); ok {
+		n.entries = slices.Delete(n.entries, i, i+1)
+	}
+}
+
+// setBlock stores block b of file n, making the block map on first use.
+func (n *inode) setBlock(b int64, d []byte) {
+	if n.blocks == nil {
+		n.blocks = map[int64][]byte{}
+	}
+	n.blocks[b] = d
+}
+
 func newTree(bsize int64) *tree {
-	t := &tree{bsize: bsize, inodes: map[Ino]*inode{}}
-	t.inodes[RootIno] = &inode{ino: RootIno, mode: ModeDir | 0o755, nlink: 2, parent: RootIno,
-		entries: map[string]Ino{}, xattrs: map[string][]byte{}}
+	t := &tree{bsize: bsize}
+	t.add(&inode{ino: RootIno, mode: ModeDir | 0o755, nlink: 2, parent: RootIno})
 	t.usedBlocks = 1
 	return t
 }
 
-func (t *tree) clone() *tree {
-	c := &tree{bsize: t.bsize, inodes: make(map[Ino]*inode, len(t.inodes)), usedBlocks: t.usedBlocks}
-	//sim:orderless a copy into another map
+// get finds inode ino (nil if there is none).
+func (t *tree) get(ino Ino) *inode {
+	if ino < Ino(len(t.inodes)) {
+		return t.inodes[ino]
+	}
+	return nil
+}
+
+// add files a new inode under its number.
+func (t *tree) add(n *inode) {
+	for Ino(len(t.inodes)) <= n.ino {
+		t.inodes = append(t.inodes, nil)
+	}
+	t.inodes[n.ino] = n
+	t.count++
+}
+
+// inos lists the inode numbers in use, in order.
+func (t *tree) inos() []Ino {
+	out := make([]Ino, 0, t.count)
 	for ino, n := range t.inodes {
-		m := *n
-		if n.entries != nil {
-			m.entries = make(map[string]Ino, len(n.entries))
-			//sim:orderless a copy into another map
-			for k, v := range n.entries {
-				m.entries[k] = v
-			}
+		if n != nil {
+			out = append(out, Ino(ino))
 		}
-		if n.blocks != nil {
-			m.blocks = make(map[int64][]byte, len(n.blocks))
-			//sim:orderless a copy into another map
-			for k, v := range n.blocks {
-				m.blocks[k] = v
-			}
+	}
+	return out
+}
+
+func (t *tree) clone() *tree {
+	c := &tree{bsize: t.bsize, inodes: make([]*inode, len(t.inodes)), count: t.count, usedBlocks: t.usedBlocks}
+	all := make([]inode, t.count)
+	i := 0
+	for ino, n := range t.inodes {
+		if n == nil {
+			continue
 		}
-		m.xattrs = make(map[string][]byte, len(n.xattrs))
-		//sim:orderless a copy into another map
-		for k, v := range n.xattrs {
-			m.xattrs[k] = v
-		}
-		c.inodes[ino] = &m
+		m := &all[i]
+		i++
+		*m = *n
+		m.entries = slices.Clone(n.entries)
+		m.blocks = maps.Clone(n.blocks)
+		m.xattrs = maps.Clone(n.xattrs)
+		c.inodes[ino] = m
 	}
 	return c
 }
@@ -165,30 +239,29 @@ func (o *op) touches(ino Ino) bool {
 func (t *tree) apply(o *op) {
 	switch o.kind {
 	case opCreate, opTmpfile:
-		n := &inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm, blocks: map[int64][]byte{}, xattrs: map[string][]byte{},
+		n := &inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm,
 			atime: o.time, mtime: o.time, ctime: o.time}
 		if o.kind == opCreate {
 			n.nlink = 1
 			d := t.dir(o.dir)
-			d.entries[o.name] = o.ino
+			d.setEntry(o.name, o.ino)
 			d.modified(o.time)
 		} else {
 			n.linkable = true
 		}
-		t.inodes[o.ino] = n
+		t.add(n)
 	case opMkdir:
 		d := t.dir(o.dir)
-		t.inodes[o.ino] = &inode{ino: o.ino, mode: ModeDir | o.mode&ModePerm, nlink: 2, parent: o.dir,
-			entries: map[string]Ino{}, xattrs: map[string][]byte{},
-			atime: o.time, mtime: o.time, ctime: o.time}
-		d.entries[o.name] = o.ino
+		t.add(&inode{ino: o.ino, mode: ModeDir | o.mode&ModePerm, nlink: 2, parent: o.dir,
+			atime: o.time, mtime: o.time, ctime: o.time})
+		d.setEntry(o.name, o.ino)
 		d.nlink++
 		d.modified(o.time)
 		t.usedBlocks++
 	case opLink:
 		n := t.inode(o.ino)
 		d := t.dir(o.dir)
-		d.entries[o.name] = o.ino
+		d.setEntry(o.name, o.ino)
 		n.nlink++
 		n.linkable = false
 		n.ctime = o.time
@@ -196,7 +269,7 @@ func (t *tree) apply(o *op) {
 	case opUnlink:
 		d, n := t.dir(o.dir), t.inode(o.ino)
 		t.mustEntry(d, o.name, o.ino)
-		delete(d.entries, o.name)
+		d.removeEntry(o.name)
 		n.nlink--
 		n.ctime = o.time
 		d.modified(o.time)
@@ -206,7 +279,7 @@ func (t *tree) apply(o *op) {
 	case opRmdir:
 		d, n := t.dir(o.dir), t.dir(o.ino)
 		t.mustEntry(d, o.name, o.ino)
-		delete(d.entries, o.name)
+		d.removeEntry(o.name)
 		d.nlink--
 		d.modified(o.time)
 		n.nlink = 0
@@ -214,7 +287,7 @@ func (t *tree) apply(o *op) {
 	case opRename:
 		d, d2, n := t.dir(o.dir), t.dir(o.dir2), t.inode(o.ino)
 		t.mustEntry(d, o.name, o.ino)
-		delete(d.entries, o.name)
+		d.removeEntry(o.name)
 		if o.victim != 0 {
 			v := t.inode(o.victim)
 			t.mustEntry(d2, o.name2, o.victim)
@@ -229,7 +302,7 @@ func (t *tree) apply(o *op) {
 				t.free(v)
 			}
 		}
-		d2.entries[o.name2] = o.ino
+		d2.setEntry(o.name2, o.ino)
 		n.ctime = o.time
 		d.modified(o.time)
 		d2.modified(o.time)
@@ -252,6 +325,9 @@ func (t *tree) apply(o *op) {
 		n.modified(o.time)
 	case opSetxattr:
 		n := t.inode(o.ino)
+		if n.xattrs == nil {
+			n.xattrs = map[string][]byte{}
+		}
 		n.xattrs[o.name] = o.data
 		n.ctime = o.time
 	case opRemovexattr:
@@ -270,7 +346,7 @@ func (t *tree) apply(o *op) {
 }
 
 func (t *tree) inode(ino Ino) *inode {
-	n := t.inodes[ino]
+	n := t.get(ino)
 	if n == nil {
 		panic(fmt.Sprintf("vfs: replay refers to missing inode %d", ino))
 	}
@@ -286,14 +362,15 @@ func (t *tree) dir(ino Ino) *inode {
 }
 
 func (t *tree) mustEntry(d *inode, name string, ino Ino) {
-	if d.entries[name] != ino {
-		panic(fmt.Sprintf("vfs: replay expects %q in directory %d to be inode %d, found %d", name, d.ino, ino, d.entries[name]))
+	if cur, _ := d.entry(name); cur != ino {
+		panic(fmt.Sprintf("vfs: replay expects %q in directory %d to be inode %d, found %d", name, d.ino, ino, cur))
 	}
 }
 
 func (t *tree) free(n *inode) {
 	t.usedBlocks -= n.nblocks()
-	delete(t.inodes, n.ino)
+	t.inodes[n.ino] = nil
+	t.count--
 }
 
 // holes counts the blocks with index in [lo, hi) that are not allocated.
@@ -343,7 +420,7 @@ func (t *tree) write(n *inode, off int64, data []byte) {
 		if !ok {
 			t.usedBlocks++
 		}
-		n.blocks[b] = nb
+		n.setBlock(b, nb)
 	}
 	n.size = max(n.size, end)
 }
@@ -383,7 +460,7 @@ func (t *tree) fallocate(n *inode, mode FallocMode, off, length int64) {
 			if mode&(FallocPunchHole|FallocZeroRange) != 0 {
 				t.zeroBytes(n, b, max(off, b*bs), min(end, (b+1)*bs))
 			} else if _, ok := n.blocks[b]; !ok {
-				n.blocks[b] = nil
+				n.setBlock(b, nil)
 				t.usedBlocks++
 			}
 		}
@@ -409,7 +486,7 @@ func (t *tree) fallocate(n *inode, mode FallocMode, off, length int64) {
 			if !ok || mode&FallocZeroRange != 0 {
 				d = nil
 			}
-			n.blocks[b] = d
+			n.setBlock(b, d)
 		}
 	}
 	if mode&(FallocKeepSize|FallocPunchHole) == 0 {
@@ -424,7 +501,7 @@ func (t *tree) fsck(open func(Ino) bool) error {
 	var used int64
 	links := map[Ino]uint32{}
 	subdirs := map[Ino]uint32{}
-	for _, ino := range sortedKeys(t.inodes) {
+	for _, ino := range t.inos() {
 		n := t.inodes[ino]
 		if n.ino != ino {
 			return fmt.Errorf("inode %d is filed as %d", n.ino, ino)
@@ -441,10 +518,14 @@ func (t *tree) fsck(open func(Ino) bool) error {
 			}
 			continue
 		}
-		for _, name := range sortedKeys(n.entries) {
-			c := t.inodes[n.entries[name]]
+		for i, e := range n.entries {
+			name := e.name
+			if i > 0 && n.entries[i-1].name >= name {
+				return fmt.Errorf("entries %q and %q of directory %d out of order", n.entries[i-1].name, name, ino)
+			}
+			c := t.get(e.ino)
 			if c == nil {
-				return fmt.Errorf("entry %q of directory %d names missing inode %d", name, ino, n.entries[name])
+				return fmt.Errorf("entry %q of directory %d names missing inode %d", name, ino, e.ino)
 			}
 			links[c.ino]++
 			if c.isDir() {
@@ -458,7 +539,7 @@ func (t *tree) fsck(open func(Ino) bool) error {
 	if used != t.usedBlocks {
 		return fmt.Errorf("used blocks %d, inodes hold %d", t.usedBlocks, used)
 	}
-	for _, ino := range sortedKeys(t.inodes) {
+	for _, ino := range t.inos() {
 		n := t.inodes[ino]
 		want := links[ino]
 		if n.isDir() {
@@ -478,13 +559,13 @@ func (t *tree) fsck(open func(Ino) bool) error {
 		}
 	}
 	// Every directory reaches the root through its parents (no detached cycle).
-	for _, ino := range sortedKeys(t.inodes) {
+	for _, ino := range t.inos() {
 		if !t.inodes[ino].isDir() {
 			continue
 		}
 		d := ino
 		for i := 0; d != RootIno; i++ {
-			if i > len(t.inodes) {
+			if i > t.count {
 				return fmt.Errorf("directory %d does not reach the root", ino)
 			}
 			d = t.inodes[d].parent
