@@ -146,7 +146,13 @@ func VolumeDirName(volumeKey string) string {
 // FanoutDirName is the name of fan-out directory i inside a volume
 // directory: '@' and two lowercase hex digits ("@00" .. "@ff").
 // cachefiles_acquire_volume creates all 256 of them.
-func FanoutDirName(i uint8) string {
+func FanoutDirName(i uint8) string { return fanoutDirNames[i] }
+
+// fanoutDirNames are the 256 names, made once.
+var fanoutDirNames = func() (names [256]string) {
 	const hexdig = "0123456789abcdef"
-	return string([]byte{'@', hexdig[i>>4], hexdig[i&15]})
-}
+	for i := range names {
+		names[i] = string([]byte{'@', hexdig[i>>4], hexdig[i&15]})
+	}
+	return names
+}()

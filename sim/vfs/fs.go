@@ -3,7 +3,6 @@ package vfs
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/fscachesim/fscachesim/sim"
 )
@@ -207,8 +206,13 @@ func checkName(name string) error {
 		return ENOENT
 	case len(name) > NameMax:
 		return ENAMETOOLONG
-	case name == "." || name == ".." || strings.ContainsAny(name, "/\x00"):
+	case name == "." || name == "..":
 		return EINVAL
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' || name[i] == 0 {
+			return EINVAL
+		}
 	}
 	return nil
 }

@@ -21,6 +21,17 @@ type tree struct {
 	inodes     []*inode // by inode number (never reused, so the table only grows); nil: no such inode
 	count      int      // the inodes in use (the non-nil entries of inodes)
 	usedBlocks int64
+	slab       []inode // where new inodes are allocated from, a chunk at a time
+}
+
+// newInode allocates an inode (filed by add).
+func (t *tree) newInode() *inode {
+	if len(t.slab) == 0 {
+		t.slab = make([]inode, 32)
+	}
+	n := &t.slab[0]
+	t.slab = t.slab[1:]
+	return n
 }
 
 // dirent is one directory entry; a directory keeps its entries sorted by
@@ -70,6 +81,9 @@ func (n *inode) xattrBytes() int {
 // go, and whether it is there.
 func (n *inode) search(name string) (int, bool) {
 	lo, hi := 0, len(n.entries)
+	if hi == 0 || n.entries[hi-1].name < name {
+		return hi, false // past the last: the common case of names made in order
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if n.entries[m].name < name {
@@ -94,6 +108,10 @@ func (n *inode) setEntry(name string, ino Ino) {
 	i, ok := n.search(name)
 	if ok {
 		n.entries[i].ino = ino
+		return
+	}
+	if i == len(n.entries) {
+		n.entries = append(n.entries, dirent{name, ino})
 		return
 	}
 	n.entries = slices.Insert(n.entries, i, dirent{name, ino})
@@ -239,7 +257,8 @@ func (o *op) touches(ino Ino) bool {
 func (t *tree) apply(o *op) {
 	switch o.kind {
 	case opCreate, opTmpfile:
-		n := &inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm,
+		n := t.newInode()
+		*n = inode{ino: o.ino, mode: ModeRegular | o.mode&ModePerm,
 			atime: o.time, mtime: o.time, ctime: o.time}
 		if o.kind == opCreate {
 			n.nlink = 1
@@ -252,8 +271,10 @@ func (t *tree) apply(o *op) {
 		t.add(n)
 	case opMkdir:
 		d := t.dir(o.dir)
-		t.add(&inode{ino: o.ino, mode: ModeDir | o.mode&ModePerm, nlink: 2, parent: o.dir,
-			atime: o.time, mtime: o.time, ctime: o.time})
+		n := t.newInode()
+		*n = inode{ino: o.ino, mode: ModeDir | o.mode&ModePerm, nlink: 2, parent: o.dir,
+			atime: o.time, mtime: o.time, ctime: o.time}
+		t.add(n)
 		d.setEntry(o.name, o.ino)
 		d.nlink++
 		d.modified(o.time)
