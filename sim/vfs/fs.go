@@ -80,7 +80,7 @@ type FS struct {
 	faults  Faults
 	live    *tree
 	durable *tree // the durable image, but for the ops of log[:done]
-	log     []op  // log[:done]: durable ops not yet applied to durable (sync.go); log[done:]: pending
+	log     opLog // its first done ops: durable, not yet applied to durable (sync.go); the rest: pending
 	done    int
 	flushed int // ops made durable since New or the last crash
 	nextIno Ino
@@ -172,7 +172,7 @@ func (fs *FS) commit(o op) {
 	if p := fs.Pending(); p >= fs.opts.MaxPending {
 		fs.flush(p - fs.opts.MaxPending + 1)
 	}
-	fs.log = append(fs.log, o)
+	fs.log.push(o)
 }
 
 // node finds a live inode: ESTALE if it no longer exists.
@@ -479,7 +479,7 @@ func (fs *FS) Rename(olddir Ino, oldname string, newdir Ino, newname string) err
 		}
 		free = v.isDir() || (v.nlink == 1 && fs.openCount(victim) == 0)
 	}
-	fs.commit(op{kind: opRename, ino: ino, dir: olddir, name: oldname, dir2: newdir, name2: newname, victim: victim, free: free})
+	fs.commit(op{kind: opRename, ino: ino, dir: olddir, name: oldname, to: &renameTo{dir2: newdir, name2: newname, victim: victim}, free: free})
 	if free {
 		fs.unmark(victim)
 	}

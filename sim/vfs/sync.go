@@ -23,13 +23,13 @@ import "fmt"
 
 // Pending is the number of mutations not yet durable: a crash may keep any
 // prefix of them, from none to all.
-func (fs *FS) Pending() int { return len(fs.log) - fs.done }
+func (fs *FS) Pending() int { return fs.log.n - fs.done }
 
 // PendingOps describes the pending mutations, oldest first, for traces.
 func (fs *FS) PendingOps() []string {
 	out := make([]string, 0, fs.Pending())
-	for i := fs.done; i < len(fs.log); i++ {
-		out = append(out, fs.log[i].String())
+	for i := fs.done; i < fs.log.n; i++ {
+		out = append(out, fs.log.at(i).String())
 	}
 	return out
 }
@@ -47,11 +47,9 @@ func (fs *FS) flush(k int) {
 // it from the log.
 func (fs *FS) fold() {
 	for i := 0; i < fs.done; i++ {
-		fs.durable.apply(&fs.log[i])
+		fs.durable.apply(fs.log.at(i))
 	}
-	n := copy(fs.log, fs.log[fs.done:])
-	clear(fs.log[n:]) // let the folded data go
-	fs.log = fs.log[:n]
+	fs.log.dropFront(fs.done)
 	fs.done = 0
 }
 
@@ -68,8 +66,8 @@ func (fs *FS) Fsync(ino Ino) error {
 		return err
 	}
 	last := fs.done - 1
-	for i := fs.done; i < len(fs.log); i++ {
-		if fs.log[i].touches(ino) {
+	for i := fs.done; i < fs.log.n; i++ {
+		if fs.log.at(i).touches(ino) {
 			last = i
 		}
 	}
@@ -102,8 +100,7 @@ func (fs *FS) Crash(keep int) {
 		panic(fmt.Sprintf("vfs: Crash keeps %d of %d pending ops", keep, fs.Pending()))
 	}
 	fs.done += keep
-	clear(fs.log[fs.done:]) // the rest is lost
-	fs.log = fs.log[:fs.done]
+	fs.log.truncate(fs.done) // the rest is lost
 	fs.fold()
 	fs.flushed = 0
 	for _, n := range fs.durable.inodes {
@@ -115,4 +112,55 @@ func (fs *FS) Crash(keep int) {
 	fs.gen++
 	clear(fs.opens)
 	clear(fs.inUse)
+}
+
+// logChunk is the number of ops in one chunk of the log.
+const logChunk = 128
+
+// opLog is the log: a queue of ops kept in chunks of logChunk, so that it
+// grows without copying what it holds and drops its oldest ops a chunk at
+// a time (a chunk emptied at the front is reused at the back).
+type opLog struct {
+	chunks [][]op
+	head   int // the index of the first op in chunks[0]
+	n      int // the number of ops
+}
+
+// at is the i-th op, oldest first.
+func (l *opLog) at(i int) *op {
+	i += l.head
+	return &l.chunks[i/logChunk][i%logChunk]
+}
+
+// push appends an op.
+func (l *opLog) push(o op) {
+	i := l.head + l.n
+	if i/logChunk == len(l.chunks) {
+		l.chunks = append(l.chunks, make([]op, logChunk))
+	}
+	l.chunks[i/logChunk][i%logChunk] = o
+	l.n++
+}
+
+// dropFront drops the k oldest ops.
+func (l *opLog) dropFront(k int) {
+	for i := 0; i < k; i++ {
+		*l.at(i) = op{} // let the data go
+	}
+	l.head += k
+	l.n -= k
+	for l.head >= logChunk {
+		c := l.chunks[0]
+		copy(l.chunks, l.chunks[1:])
+		l.chunks[len(l.chunks)-1] = c
+		l.head -= logChunk
+	}
+}
+
+// truncate drops every op but the n oldest.
+func (l *opLog) truncate(n int) {
+	for i := n; i < l.n; i++ {
+		*l.at(i) = op{}
+	}
+	l.n = n
 }

@@ -211,17 +211,22 @@ var opNames = [...]string{"create", "tmpfile", "mkdir", "link", "unlink", "rmdir
 
 type op struct {
 	kind   opKind
+	free   bool
+	mode   uint32
 	ino    Ino
 	dir    Ino
 	name   string
+	off, n int64
+	data   []byte
+	time   sim.Time  // the virtual time of the call: the op's mtime/ctime
+	to     *renameTo // opRename: where to (out of line: renames are rare, and the log is long)
+}
+
+// renameTo is the target of a rename op.
+type renameTo struct {
 	dir2   Ino
 	name2  string
 	victim Ino
-	free   bool
-	mode   uint32
-	off, n int64
-	data   []byte
-	time   sim.Time // the virtual time of the call: the op's mtime/ctime
 }
 
 func (o *op) String() string {
@@ -230,7 +235,7 @@ func (o *op) String() string {
 		s += fmt.Sprintf(" dir=%d name=%q", o.dir, o.name)
 	}
 	if o.kind == opRename {
-		s += fmt.Sprintf(" -> dir=%d name=%q victim=%d", o.dir2, o.name2, o.victim)
+		s += fmt.Sprintf(" -> dir=%d name=%q victim=%d", o.to.dir2, o.to.name2, o.to.victim)
 	}
 	switch o.kind {
 	case opWrite:
@@ -247,7 +252,7 @@ func (o *op) String() string {
 
 // touches reports whether the op changes ino or an entry of directory ino.
 func (o *op) touches(ino Ino) bool {
-	return o.ino == ino || o.dir == ino || o.dir2 == ino || o.victim == ino
+	return o.ino == ino || o.dir == ino || o.to != nil && (o.to.dir2 == ino || o.to.victim == ino)
 }
 
 // apply performs a validated op on t. The FS validates every op against the
@@ -306,12 +311,13 @@ func (t *tree) apply(o *op) {
 		n.nlink = 0
 		t.free(n)
 	case opRename:
-		d, d2, n := t.dir(o.dir), t.dir(o.dir2), t.inode(o.ino)
+		to := o.to
+		d, d2, n := t.dir(o.dir), t.dir(to.dir2), t.inode(o.ino)
 		t.mustEntry(d, o.name, o.ino)
 		d.removeEntry(o.name)
-		if o.victim != 0 {
-			v := t.inode(o.victim)
-			t.mustEntry(d2, o.name2, o.victim)
+		if to.victim != 0 {
+			v := t.inode(to.victim)
+			t.mustEntry(d2, to.name2, to.victim)
 			v.ctime = o.time
 			if v.isDir() {
 				v.nlink = 0
@@ -323,14 +329,14 @@ func (t *tree) apply(o *op) {
 				t.free(v)
 			}
 		}
-		d2.setEntry(o.name2, o.ino)
+		d2.setEntry(to.name2, o.ino)
 		n.ctime = o.time
 		d.modified(o.time)
 		d2.modified(o.time)
-		if n.isDir() && o.dir != o.dir2 {
+		if n.isDir() && o.dir != to.dir2 {
 			d.nlink--
 			d2.nlink++
-			n.parent = o.dir2
+			n.parent = to.dir2
 		}
 	case opWrite:
 		n := t.inode(o.ino)
