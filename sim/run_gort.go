@@ -44,15 +44,12 @@ func (k *Kernel) Run() Result {
 			t.start()
 		}
 	}
-	for !k.g.ending {
+	for !k.g.ending && k.failure == nil && !k.stopped {
 		if k.g.runnable > 0 {
 			k.g.idle.Wait()
 			continue
 		}
-		if k.failure != nil || k.stopped {
-			break
-		}
-		if k.advanceClock() {
+		if k.advanceClock() { // a checker may Report while timers fire
 			continue
 		}
 		if len(k.live) > 0 {

@@ -323,6 +323,24 @@ func TestGortBoundOopsReport(t *testing.T) {
 		if res := k.Run(); res.Outcome != OutcomeFail || res.Failure.Check != "x-25" || hooks != res.Steps {
 			t.Fatalf("report: %v %v, %d hooks for %d steps", res.Outcome, res.Failure, hooks, res.Steps)
 		}
+
+		// A Report made while Run fires a timer ends the run before any
+		// further step, as in the coroutine build.
+		atStep := int64(-1)
+		k = New(Options{Seed: uint64(i), OnEvent: func(k *Kernel, e *Event) {
+			if e.Type == evTimer {
+				atStep = k.Step()
+				k.Report(&Failure{Class: FailInvariant, Check: "timer", Msg: "timer fired"})
+			}
+		}})
+		tm := &Timer{Func: func(t *Thread) { t.Yield() }}
+		k.Spawn("a", func(t *Thread) {
+			tm.Mod(t, Second)
+			t.Sleep(2 * Second)
+		})
+		if res := k.Run(); res.Outcome != OutcomeFail || res.Failure.Check != "timer" || res.Steps != atStep {
+			t.Fatalf("report at a timer: %v %v, %d steps, reported at %d", res.Outcome, res.Failure, res.Steps, atStep)
+		}
 	}
 	if n := settle(base); n > base {
 		t.Errorf("%d goroutines after the runs, %d before", n, base)
