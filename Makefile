@@ -16,8 +16,13 @@ FUZZ_TARGETS := ./traces:FuzzReadTrace ./model/cachefiles:FuzzDaemonWrite
 FUZZTIME ?= 10s
 SOAK_FUZZTIME ?= 10m
 LINT_TEST := $(GO) test -count=1 -run '^TestLint' ./internal/lint/
+# sim's goroutine build mode (sim/doc.go): `make test` compiles and tests it
+# briefly, `make stress` measures with it.
+GORT_TAG := fscachesim_gort
+STRESSTIME ?= 10s
+STRESSRUNS ?= 1
 
-.PHONY: help build test lint fuzz bench soak clean
+.PHONY: help build test lint fuzz bench soak stress clean
 
 help: ## list the targets
 	@echo 'make targets:'
@@ -29,6 +34,7 @@ build: ## compile every package, and bin/fscachesim once cmd/fscachesim exists
 
 test: lint ## what CI runs: lint (gofmt, go vet, the lint test), every test, a short run of each fuzz target
 	$(GO) test $(TESTFLAGS) ./...
+	$(GO) vet -tags $(GORT_TAG) ./sim/ ./scenarios/ && $(GO) test -tags $(GORT_TAG) $(TESTFLAGS) -run '^TestGort' ./sim/ ./scenarios/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)
@@ -52,6 +58,14 @@ bench: ## run the benchmarks, output also in bench.out
 soak: ## long runs: the TestSoak* tests (FSCACHESIM_SOAK=1), up to 2 hours
 	FSCACHESIM_SOAK=1 $(GO) test -run Soak -count=1 -timeout 2h ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(SOAK_FUZZTIME)
+
+# The stress test of BENCHMARKS.md: each bug switch hammered on sim's
+# goroutine build mode (real goroutines, the Go runtime interleaving) for
+# STRESSTIME, STRESSRUNS times, then the same with the race detector. -race
+# needs cgo, so this is not part of `make test`.
+stress: ## each bug switch stress-tested on real goroutines for STRESSTIME (10s), without then with -race
+	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
+	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -race -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
 
 clean: ## remove bin/ and bench.out
 	rm -rf bin bench.out
