@@ -16,8 +16,29 @@
 // outside world into a run: no wall clock (time.Now, time.Sleep, timers), no
 // math/rand or crypto/rand, no os, no goroutines, channels or select. The
 // exceptions are the files that own the coroutines (thread.go) and the
-// random source (rand.go). internal/lint enforces this; model/ imports sim,
-// never the other way round.
+// random source (rand.go), and the goroutine build mode's files (*_gort.go).
+// internal/lint enforces this; model/ imports sim, never the other way
+// round.
+//
+// The goroutine build mode (go build -tags fscachesim_gort; thread_gort.go,
+// run_gort.go) exists for one measurement: the same model hammered by a
+// plain stress test, the way a developer without this tool would
+// (BENCHMARKS.md, make stress). Each simulated thread is a real goroutine
+// and the Go runtime on GOMAXPROCS cores picks the interleaving; no
+// Strategy picks threads (it still draws the Rand and Chance values), so a
+// seed no longer reproduces a run and replay, shrink and exhaustive search
+// do not apply. One sync.Mutex per kernel, a big kernel lock, keeps sim's
+// bookkeeping and the model's plain Go memory consistent: a thread holds it
+// from one scheduling point to the next, then lets go of it, calls
+// runtime.Gosched and takes it again (without the Gosched the same thread
+// retakes it almost every time: 1.2% of steps switch threads, against 97%
+// with it). So the model runs at exactly the coroutine build's granularity,
+// a step at a time; only who runs next is left to the Go scheduler, and the
+// race detector sees no race in the model, as the lock orders every access.
+// The virtual clock still jumps to the next deadline when every thread
+// sleeps, blocking still waits on sim's wait/wake (a sync.Cond per thread),
+// and every check, hook and failure works unchanged; a failure unwinds the
+// other goroutines, and Run returns when all have exited.
 //
 // Two threads increment a shared variable with a scheduling point between
 // the load and the store, so some seeds lose an update:
