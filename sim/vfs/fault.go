@@ -114,6 +114,7 @@ func (fs *FS) SetFaults(f Faults) {
 		panic("vfs: a fault plan needs Options.Decide to draw its faults")
 	}
 	fs.faults = f
+	fs.faulty = f.any()
 }
 
 // begin is the start of every operation that can block in the kernel: it
@@ -125,7 +126,7 @@ func (fs *FS) SetFaults(f Faults) {
 func (fs *FS) begin(c Class) error {
 	var err error
 	var delay sim.Time
-	if fs.opts.Decide != nil {
+	if fs.faulty && fs.opts.Decide != nil {
 		r := fs.faults.rates(c)
 		name := c.String()
 		if r.EIO.Num != 0 && fs.opts.Decide(name+":EIO", r.EIO) {
