@@ -168,10 +168,16 @@ func TestDeterminism(t *testing.T) {
 				if d := cmp.Diff(k1.Events(), k2.Events()); d != "" {
 					t.Fatalf("seed %d: event streams differ (-first +second):\n%s", seed, d)
 				}
-				// Without recording, the last events are still kept.
-				k3, _, _ := runProgram(busy, seed, s.make(), false)
-				if ev := k1.Events(); len(k3.Events()) != 0 || !cmp.Equal(k3.LastEvents(10), ev[len(ev)-10:]) {
-					t.Fatalf("seed %d: unrecorded run kept %d events, last events %v; want none and %v", seed, len(k3.Events()), k3.LastEvents(10), ev[len(ev)-10:])
+				// A recording run's last events are the tail of its stream;
+				// without recording, the same run keeps no event but the
+				// same hash.
+				if ev := k1.Events(); !cmp.Equal(k1.LastEvents(10), ev[len(ev)-10:]) {
+					t.Fatalf("seed %d: last events %v, want %v", seed, k1.LastEvents(10), ev[len(ev)-10:])
+				}
+				k3, r3, _ := runProgram(busy, seed, s.make(), false)
+				if len(k3.Events()) != 0 || len(k3.LastEvents(10)) != 0 || r3.Hash != r1.Hash || r3.Events != int64(len(k1.Events())) {
+					t.Fatalf("seed %d: unrecorded run kept %d events (last %d), hash %016x, counted %d; want none, hash %016x, %d", seed,
+						len(k3.Events()), len(k3.LastEvents(10)), r3.Hash, r3.Events, r1.Hash, len(k1.Events()))
 				}
 				if r1.Decisions == 0 || len(k1.Events()) < 20 {
 					t.Fatalf("seed %d: only %d decisions and %d events: the program is too small to test anything", seed, r1.Decisions, len(k1.Events()))

@@ -94,10 +94,26 @@ func (k *Kernel) mixString(s string) {
 }
 
 // Emit records a tracepoint hit from the running thread.
-func (t *Thread) Emit(e Event) { t.k.emit(t, &e) }
+func (t *Thread) Emit(e Event) { t.k.emitValue(t, e) }
 
 // Emit records a tracepoint hit; t may be nil outside a thread.
-func (k *Kernel) Emit(e Event) { k.emit(k.cur, &e) }
+func (k *Kernel) Emit(e Event) { k.emitValue(k.cur, e) }
+
+// emitValue emits e through the kernel's scratch event, so that an event
+// does not cost a heap allocation: the hooks see a pointer they must not
+// keep (OnEvent's contract). An event emitted from inside a hook gets a
+// copy of its own.
+func (k *Kernel) emitValue(t *Thread, e Event) {
+	if k.emitting {
+		c := e
+		k.emit(t, &c)
+		return
+	}
+	k.emitting = true
+	k.scratch = e
+	k.emit(t, &k.scratch)
+	k.emitting = false
+}
 
 func (k *Kernel) emit(t *Thread, e *Event) {
 	e.Step, e.Time = k.step, k.now
@@ -115,7 +131,6 @@ func (k *Kernel) emit(t *Thread, e *Event) {
 	}
 	k.mixString(e.Str[0])
 	k.mixString(e.Str[1])
-	k.ring[k.nEvents%ringSize] = *e
 	k.nEvents++
 	if k.opts.Record {
 		k.events = append(k.events, *e)
@@ -128,20 +143,15 @@ func (k *Kernel) emit(t *Thread, e *Event) {
 // Events is the recorded event stream (Options.Record).
 func (k *Kernel) Events() []Event { return k.events }
 
-// LastEvents returns up to n of the most recent events, oldest first, even
-// when the run is not recording.
+// LastEvents returns up to n of the most recent events, oldest first. Only
+// a recording run (Options.Record) keeps events: without it, LastEvents is
+// empty. (An unrecorded run keeps nothing per event but the hash: that is
+// what makes it cheap; a failure is replayed with Record to be reported.)
 func (k *Kernel) LastEvents(n int) []Event {
-	if n > ringSize {
-		n = ringSize
+	if n > len(k.events) {
+		n = len(k.events)
 	}
-	if int64(n) > k.nEvents {
-		n = int(k.nEvents)
-	}
-	out := make([]Event, 0, n)
-	for i := k.nEvents - int64(n); i < k.nEvents; i++ {
-		out = append(out, k.ring[i%ringSize])
-	}
-	return out
+	return append([]Event(nil), k.events[len(k.events)-n:]...)
 }
 
 // ThreadName returns the name of thread id, or "-" for none.
@@ -173,7 +183,7 @@ var (
 )
 
 func (k *Kernel) emitSim(et EventType, t *Thread, pid int32) {
-	k.emit(k.cur, &Event{Type: et, Args: [8]int64{int64(pid)}, Str: [2]string{t.name}})
+	k.emitValue(k.cur, Event{Type: et, Args: [8]int64{int64(pid)}, Str: [2]string{t.name}})
 }
 
 func appendInt(b []byte, v int64) []byte {

@@ -67,7 +67,8 @@ type Options struct {
 	StepHook func(k *Kernel)
 	// OnEvent, if set, sees every event as it is emitted (a checker that
 	// follows state changes, a coverage counter). It must not change the
-	// model; it may call Kernel.Report.
+	// model; it may call Kernel.Report. e is valid only during the call:
+	// keep a copy (*e), never the pointer.
 	OnEvent func(k *Kernel, e *Event)
 }
 
@@ -96,8 +97,9 @@ type Kernel struct {
 	log         Log
 	hash        uint64
 	events      []Event
-	ring        [ringSize]Event
 	nEvents     int64
+	scratch     Event // the event being emitted (emitValue)
+	emitting    bool
 	failure     *Failure
 	outcome     Outcome
 	running     bool
@@ -108,8 +110,6 @@ type Kernel struct {
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
 	Private     any       // the model's world, for hooks that need it
 }
-
-const ringSize = 48
 
 // New prepares an execution. Spawn its threads, then call Run.
 func New(opts Options) *Kernel {

@@ -80,8 +80,22 @@ func (w *Work) enqueue(k *Kernel) {
 
 func (k *Kernel) kworkerName(wq *Workqueue) string {
 	k.nWorkers++
+	if k.nWorkers < len(kworkerNames) {
+		return kworkerNames[k.nWorkers]
+	}
 	return "kworker/u4:" + strconv.Itoa(k.nWorkers)
 }
+
+// kworkerNames are the first workers' names, built once: a run spawns a
+// worker per queued work item, and building the name each time showed in
+// profiles.
+var kworkerNames = func() []string {
+	n := make([]string, 128)
+	for i := range n {
+		n[i] = "kworker/u4:" + strconv.Itoa(i)
+	}
+	return n
+}()
 
 // runWork runs w on an unbound workqueue until nobody has queued it again
 // meanwhile (a delayed requeue waits for its timer).

@@ -294,7 +294,7 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 // report ending with the replay command. It returns the exit code.
 func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir string) int {
 	h := traces.NewHeader(Version, f.Scenario, f.Seed, f.Strategy, f.Bugs, f.MaxSteps)
-	res, k, err := runHeader(h, &sim.Replay{Log: f.Log, Strict: true}, false)
+	res, k, err := runHeader(h, &sim.Replay{Log: f.Log, Strict: true}, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim explore: %v\n", err)
 		return exitInternal
@@ -306,7 +306,7 @@ func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir str
 	if f.Count > 1 {
 		fmt.Fprintf(stdout, "%d executions failed this way; the first:\n", f.Count)
 	}
-	reportFailure(stdout, stderr, h, res, k, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy)))
+	reportFailure(stdout, stderr, h, res, k, true, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy)))
 	return exitFailure
 }
 
@@ -357,7 +357,7 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 		return exitInternal
 	}
 	if res.Outcome != sim.OutcomePass {
-		reportFailure(stdout, stderr, h, res, k, path)
+		reportFailure(stdout, stderr, h, res, k, false, path)
 		return exitFailure
 	}
 	t, err := traces.FromRun(h, res, k)
@@ -379,7 +379,11 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 // strict replay of the run's decision log (what 'replay' will do); if that
 // does not give the same hash, the run is not deterministic, and the
 // report says so.
-func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, path string) {
+//
+// k must have run with Record. replayed says it already ran under a strict
+// replay of its own log (explore's failures are reported from one), so
+// its events make the trace without another run.
+func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, replayed bool, path string) {
 	fmt.Fprintf(stdout, "FAIL %s seed=%d strategy=%s bugs=%s max-steps=%d\n", h.Scenario, h.Seed, h.Strategy, orNone(h.Bugs), h.MaxSteps)
 	fmt.Fprintf(stdout, "  %s\n", oneLine(traces.VerdictLine(traces.VerdictOf(res))))
 	if res.Failure != nil {
@@ -394,7 +398,13 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 		fmt.Fprintf(stdout, "    %6d %s %-14s %s: %s\n", e.Step, e.Time, k.ThreadName(e.Thread), e.Type.Name(), e.Text())
 	}
 	replayCmd := func(p string) string { return selfCommand() + " replay " + p }
-	t, err := recordTrace(h, log, res)
+	var t *traces.Trace
+	var err error
+	if replayed {
+		t, err = traces.FromRun(h, res, k)
+	} else {
+		t, err = recordTrace(h, log, res)
+	}
 	if err == nil && res.Failure != nil && res.Failure.Class == sim.FailLinearizability {
 		if html, verr := writeVisualization(k, path); verr != nil {
 			fmt.Fprintf(stderr, "fscachesim: cannot write porcupine's visualisation: %s\n", oneLine(verr.Error()))
