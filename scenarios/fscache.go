@@ -54,7 +54,7 @@ func init() {
 						modify := k.Rand(sim.CompWorkload, 2) == 1
 						fscache.UseCookie(t, c, modify)
 						if modify {
-							fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+							fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
 						} else {
 							netfsReadAndCopy(t, c, 4096)
 						}
@@ -105,7 +105,7 @@ func init() {
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, true)
 				t.Sleep(sim.Millisecond) // the local write into the page cache
-				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
 				fscache.UnuseCookie(t, c, []byte("v1"), nil)
 				g.finish(t)
 			})

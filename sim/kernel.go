@@ -119,7 +119,9 @@ func New(opts Options) *Kernel {
 	if opts.Strategy == nil {
 		opts.Strategy = &RandomWalk{}
 	}
-	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset}
+	// The log's first array holds the decisions of a typical scenario run
+	// (~100-300), so that appending seldom copies it.
+	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 256)}
 	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)
 	return k

@@ -34,6 +34,7 @@ type Thread struct {
 	spinDepth int32 // spinlocks held: sleeping now is a bug
 	atomicCtx bool  // timer callbacks run in softirq context and may not sleep
 	held      []lockRef
+	heldBuf   [4]lockRef // held's first backing array: most threads never hold more
 }
 
 type lockRef struct {

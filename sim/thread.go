@@ -30,6 +30,7 @@ type threadRun struct {
 func (k *Kernel) newThread(name string, fn func(*Thread)) *Thread {
 	t := &Thread{k: k, id: int32(len(k.threads)), name: name, fn: fn, waitBit: -1, born: k.step}
 	t.pending = Access{Kind: AccStart}
+	t.held = t.heldBuf[:0]
 	return t
 }
 
