@@ -66,7 +66,9 @@ type Checker struct {
 
 	seenCaches []*fscache.Cache // every cache record seen, in order
 
-	volCounts []volCount // scratch, per volume, rebuilt every step
+	volCounts  []volCount      // scratch, per volume, rebuilt every step
+	lastVC     int             // index in volCounts of the last volCount found
+	lastCookie *fscache.Cookie // the tail of Fscache.Cookies at the last discovery
 
 	logLen     int   // decision log length after the previous step
 	evThread   int32 // thread of the last event of the current step, -1 for none
@@ -142,13 +144,18 @@ func (c *Checker) Coverage() *Coverage { return c.cov }
 
 // volCount finds (or adds) v's counts for this step.
 func (c *Checker) volCount(v *fscache.Volume) *volCount {
+	if c.lastVC < len(c.volCounts) && c.volCounts[c.lastVC].v == v {
+		return &c.volCounts[c.lastVC]
+	}
 	for i := range c.volCounts {
 		if c.volCounts[i].v == v {
+			c.lastVC = i
 			return &c.volCounts[i]
 		}
 	}
+	c.lastVC = len(c.volCounts)
 	c.volCounts = append(c.volCounts, volCount{v: v})
-	return &c.volCounts[len(c.volCounts)-1]
+	return &c.volCounts[c.lastVC]
 }
 
 // Fscache is the instance the checker watches.

@@ -103,7 +103,11 @@ type Kernel struct {
 	failure     *Failure
 	outcome     Outcome
 	running     bool
-	stopped     bool // the observer ended the run (StepObserver.Executed)
+	stopped     bool   // the observer ended the run (StepObserver.Executed)
+	stepAcc     Access // the access of the step running now
+	alone       bool   // Run is driving: a thread alone may go on without a switch (continueAlone)
+	ended       bool   // continueAlone ended the step t yielded from: runStep has nothing left to do
+	hookPanic   any    // a hook panicked inside continueAlone: runStep re-panics it outside the thread
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int

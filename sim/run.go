@@ -12,8 +12,8 @@ type gortState struct{}
 // Run executes until every thread has returned and no timer is pending, a
 // check fails, the threads deadlock, or the step bound is hit.
 func (k *Kernel) Run() Result {
-	k.running = true
-	defer func() { k.running = false }()
+	k.running, k.alone = true, true
+	defer func() { k.running, k.alone = false, false }()
 	for k.failure == nil && !k.stopped {
 		en := k.enabled[:0]
 		for _, t := range k.live {
@@ -55,20 +55,42 @@ func (k *Kernel) Run() Result {
 }
 
 // runStep runs one step of t.
+// Under Run, t may run several steps in one resume (continueAlone): the
+// hooks of every step but the last have then run already.
 func (k *Kernel) runStep(t *Thread) {
-	k.step++
-	a := t.pending
-	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
-	k.cur = t
+	k.beginStep(t)
 	t.resume()
+	if k.hookPanic != nil {
+		p := k.hookPanic
+		k.hookPanic = nil
+		panic(p)
+	}
+	if k.ended {
+		k.ended = false
+		return
+	}
 	k.cur = nil
 	if t.done {
 		k.retire(t)
 	}
+	k.endStep(t)
+}
+
+// beginStep starts a step of t: its number, its access in the hash.
+func (k *Kernel) beginStep(t *Thread) {
+	k.step++
+	a := t.pending
+	k.stepAcc = a
+	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
+	k.cur = t
+}
+
+// endStep runs the hooks that follow every step.
+func (k *Kernel) endStep(t *Thread) {
 	if k.opts.StepHook != nil && k.failure == nil {
 		k.opts.StepHook(k)
 	}
-	if k.obs != nil && !k.obs.Executed(t, a, k.step) {
+	if k.obs != nil && !k.obs.Executed(t, k.stepAcc, k.step) {
 		k.stopped = true
 	}
 }

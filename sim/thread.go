@@ -155,6 +155,9 @@ func (t *Thread) point(a Access) {
 		panic(killedT{})
 	}
 	t.pending = a
+	if t.k.continueAlone(t) {
+		return
+	}
 	if !t.run.c.yield(struct{}{}) {
 		t.killed = true
 		panic(killedT{})
