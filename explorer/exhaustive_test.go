@@ -49,6 +49,12 @@ func TestExhaustiveFindsLRUDiscardBug(t *testing.T) {
 		if res.Outcome != sim.OutcomeFail || res.Failure.Check != f.Check || res.Failure.Step != f.Step || f.Hash != hex(res.Hash) {
 			t.Fatalf("por=%v: replay of %q gives %v %v hash %s, want %s at step %d hash %s", por, f.Schedule, res.Outcome, res.Failure, hex(res.Hash), f.Check, f.Step, f.Hash)
 		}
+		// The replay counts preemptions as the bound does (the scenario
+		// sleeps, so clock jumps are crossed), though the log shows more
+		// thread switches.
+		if res.Preemptions > bound || f.Log.Preemptions() <= res.Preemptions {
+			t.Fatalf("por=%v bound %d: the failing run made %d preemptions and its log %d switches", por, bound, res.Preemptions, f.Log.Preemptions())
+		}
 	}
 }
 

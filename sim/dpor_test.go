@@ -380,3 +380,38 @@ func porSound(t *testing.T, from, n int) {
 	}
 	t.Logf("%d programs x 4 bounds: %d executions without POR, %d with", n, off, on)
 }
+
+// The kernel's preemption count (Result.Preemptions) is the one the
+// search bounds: for every execution of every litmus program under bounds
+// 0, 1 and 2 it equals the search's own count and stays within the bound,
+// while the decision log's count of switches (Log.Preemptions) may exceed
+// it; and some execution does preempt, so the test can fail.
+func TestExhaustivePreemptionCount(t *testing.T) {
+	progs := append(slices.Clone(litmusTests), dporLitmus...)
+	maxSeen, logAbove := 0, 0
+	for _, l := range progs {
+		for _, bound := range []int{0, 1, 2} {
+			x := &sim.Exhaustive{Bound: bound, POR: true, MaxExecutions: 2000}
+			x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+				k := sim.New(sim.Options{Strategy: r, MaxSteps: 10000})
+				l.run(k)
+				res := k.Run()
+				if r.Pruned() {
+					return res, false
+				}
+				if res.Preemptions != r.Preemptions() || res.Preemptions > bound {
+					t.Fatalf("%s bound %d: Result.Preemptions %d, the search counted %d", l.name, bound, res.Preemptions, r.Preemptions())
+				}
+				if n := k.Log().Preemptions(); n > res.Preemptions {
+					logAbove++
+				}
+				maxSeen = max(maxSeen, res.Preemptions)
+				return res, false
+			})
+		}
+	}
+	if maxSeen != 2 {
+		t.Fatalf("no execution made 2 preemptions under bound 2 (max %d): the count is not exercised", maxSeen)
+	}
+	t.Logf("executions whose log shows more switches than preemptions: %d", logAbove)
+}

@@ -103,11 +103,13 @@ type Kernel struct {
 	failure     *Failure
 	outcome     Outcome
 	running     bool
-	stopped     bool   // the observer ended the run (StepObserver.Executed)
-	stepAcc     Access // the access of the step running now
-	alone       bool   // Run is driving: a thread alone may go on without a switch (continueAlone)
-	ended       bool   // continueAlone ended the step t yielded from: runStep has nothing left to do
-	hookPanic   any    // a hook panicked inside continueAlone: runStep re-panics it outside the thread
+	stopped     bool    // the observer ended the run (StepObserver.Executed)
+	stepAcc     Access  // the access of the step running now
+	lastRan     *Thread // the thread that ran the last step
+	preempts    int
+	alone       bool // Run is driving: a thread alone may go on without a switch (continueAlone)
+	ended       bool // continueAlone ended the step t yielded from: runStep has nothing left to do
+	hookPanic   any  // a hook panicked inside continueAlone: runStep re-panics it outside the thread
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int
@@ -247,7 +249,7 @@ func (k *Kernel) retire(t *Thread) {
 }
 
 func (k *Kernel) result() Result {
-	r := Result{Outcome: k.outcome, Failure: k.failure, Steps: k.step, Decisions: len(k.log), Hash: k.hash, Time: k.now, Events: k.nEvents}
+	r := Result{Outcome: k.outcome, Failure: k.failure, Steps: k.step, Decisions: len(k.log), Hash: k.hash, Time: k.now, Events: k.nEvents, Preemptions: k.preempts}
 	if k.outcome == OutcomeDiverged {
 		msg := fmt.Sprintf("strategy %s could not continue at step %d", k.strat.Name(), k.step)
 		if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil {
@@ -414,4 +416,10 @@ type Result struct {
 	Hash      uint64
 	Time      Time
 	Events    int64
+	// Preemptions counts the switches away from the thread that ran the
+	// step before while it could still run: the count a CHESS preemption
+	// bound (sim.Exhaustive) limits. (Log.Preemptions counts every switch
+	// at a choice, including those after a thread blocked.) The goroutine
+	// build mode does not count them.
+	Preemptions int
 }

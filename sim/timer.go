@@ -113,6 +113,9 @@ func (k *Kernel) advanceClock() bool {
 		k.disarmTimer(due)
 		k.fire(due)
 	}
+	// No thread was running when the clock moved: whoever runs next does
+	// not preempt anybody (as the exhaustive search counts).
+	k.lastRan = nil
 	if k.obs != nil {
 		k.obs.Advanced(k)
 	}
