@@ -41,29 +41,42 @@ func BenchmarkExplore(b *testing.B) {
 	}
 }
 
-// BenchmarkExploreScaling runs the same 20000 executions of the default
-// scenarios with 1 worker, then with 2, and reports both rates and their
-// ratio (the scaling from 1 to 2 workers; 2.0 is perfect).
+// BenchmarkExploreScaling runs the same 20000 executions with 1 worker,
+// then with 2, and reports both rates and their ratio (the scaling from 1
+// to 2 workers; 2.0 is perfect): of the default scenarios, and of
+// lru-vs-relinquish alone (one of the 2-3-thread scenarios, without the
+// slow cachefiles ones in the mix).
 func BenchmarkExploreScaling(b *testing.B) {
-	const n = 20000
-	var t1, t2 time.Duration
-	for b.Loop() {
-		for _, w := range []int{1, 2} {
-			start := time.Now()
-			s := Run(context.Background(), Config{Seed: 1, Executions: n, Workers: w})
-			if s.Failed != 0 {
-				b.Fatal(s.Line())
-			}
-			if w == 1 {
-				t1 += time.Since(start)
-			} else {
-				t2 += time.Since(start)
-			}
-		}
+	lru, err := scenarios.Get("lru-vs-relinquish")
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(n*b.N)/t1.Seconds(), "exec/s-1w")
-	b.ReportMetric(float64(n*b.N)/t2.Seconds(), "exec/s-2w")
-	b.ReportMetric(t1.Seconds()/t2.Seconds(), "scaling")
+	for _, c := range []struct {
+		name  string
+		scens []scenarios.Scenario
+	}{{"default", nil}, {"lru-vs-relinquish", []scenarios.Scenario{lru}}} {
+		b.Run(c.name, func(b *testing.B) {
+			const n = 20000
+			var t1, t2 time.Duration
+			for b.Loop() {
+				for _, w := range []int{1, 2} {
+					start := time.Now()
+					s := Run(context.Background(), Config{Seed: 1, Executions: n, Workers: w, Scenarios: c.scens})
+					if s.Failed != 0 {
+						b.Fatal(s.Line())
+					}
+					if w == 1 {
+						t1 += time.Since(start)
+					} else {
+						t2 += time.Since(start)
+					}
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/t1.Seconds(), "exec/s-1w")
+			b.ReportMetric(float64(n*b.N)/t2.Seconds(), "exec/s-2w")
+			b.ReportMetric(t1.Seconds()/t2.Seconds(), "scaling")
+		})
+	}
 }
 
 // TestSoakTimeToFailure measures, for each planted bug, each strategy alone
