@@ -17,14 +17,18 @@ package sim
 // access pending. It reports whether t may go on at once; if not, it has
 // ended t's step and t must yield.
 func (k *Kernel) continueAlone(t *Thread) bool {
-	if !k.alone || k.cur != t {
+	// Most points of a run with several threads are not alone: find out
+	// first, and leave those to runStep, which ends the step as before.
+	if !k.alone || k.cur != t || !k.onlyEnabled(t) {
 		return false
 	}
 	if !k.hooksSafely(t) {
 		k.ended = true
 		return false
 	}
-	if k.failure != nil || k.stopped || k.step >= k.opts.MaxSteps || !k.onlyEnabled(t) {
+	// The hooks see the model but must not change it, so t is still
+	// alone; the loop's other checks come after the hooks, as in Run.
+	if k.failure != nil || k.stopped || k.step >= k.opts.MaxSteps {
 		k.ended = true
 		return false
 	}

@@ -103,9 +103,9 @@ type Kernel struct {
 	failure     *Failure
 	outcome     Outcome
 	running     bool
-	stopped     bool    // the observer ended the run (StepObserver.Executed)
-	stepAcc     Access  // the access of the step running now
-	lastRan     *Thread // the thread that ran the last step
+	stopped     bool   // the observer ended the run (StepObserver.Executed)
+	stepAcc     Access // the access of the step running now
+	lastRan     int32  // id of the thread that ran the last step, -1 for none (an id, not a pointer: no write barrier per step)
 	preempts    int
 	alone       bool // Run is driving: a thread alone may go on without a switch (continueAlone)
 	ended       bool // continueAlone ended the step t yielded from: runStep has nothing left to do
@@ -127,7 +127,7 @@ func New(opts Options) *Kernel {
 	}
 	// The log's first array holds the decisions of a typical scenario run
 	// (~100-300), so that appending seldom copies it.
-	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 256)}
+	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 256), lastRan: -1}
 	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)
 	return k

@@ -44,8 +44,10 @@ func (k *Kernel) Run() Result {
 			}
 			t = en[i]
 			k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
-			if last := k.lastRan; last != nil && t != last && !last.blocked && !last.done {
-				k.preempts++
+			if k.lastRan >= 0 && t.id != k.lastRan {
+				if last := k.threads[k.lastRan]; !last.blocked && !last.done {
+					k.preempts++
+				}
 			}
 		}
 		k.runStep(t)
@@ -84,7 +86,7 @@ func (k *Kernel) beginStep(t *Thread) {
 	k.step++
 	a := t.pending
 	k.stepAcc = a
-	k.lastRan = t
+	k.lastRan = t.id
 	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
 	k.cur = t
 }

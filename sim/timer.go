@@ -115,7 +115,7 @@ func (k *Kernel) advanceClock() bool {
 	}
 	// No thread was running when the clock moved: whoever runs next does
 	// not preempt anybody (as the exhaustive search counts).
-	k.lastRan = nil
+	k.lastRan = -1
 	if k.obs != nil {
 		k.obs.Advanced(k)
 	}
