@@ -66,7 +66,7 @@ type Checker struct {
 
 	seenCaches []*fscache.Cache // every cache record seen, in order
 
-	volCounts  []volCount      // scratch, per volume, rebuilt every step
+	volCounts  []volCount      // per volume seen, counts rebuilt every step
 	lastVC     int             // index in volCounts of the last volCount found
 	lastCookie *fscache.Cookie // the tail of Fscache.Cookies at the last discovery
 

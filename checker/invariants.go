@@ -365,7 +365,12 @@ func (c *Checker) discoverCookies() {
 // checkCookies runs the per-cookie invariants over every known cookie not
 // yet freed, and the free-time checks on those freed since the last step.
 func (c *Checker) checkCookies() {
-	c.volCounts = c.volCounts[:0]
+	// The per-volume counts are rebuilt every step; the entries stay (a
+	// run has few volumes), so no pointer is written per step.
+	for i := range c.volCounts {
+		vc := &c.volCounts[i]
+		vc.acquired, vc.inflight, vc.holders, vc.cachePriv = 0, 0, 0, 0
+	}
 	n := 0
 	for _, tr := range c.alive {
 		if c.failed {

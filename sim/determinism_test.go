@@ -245,3 +245,18 @@ func TestDeterminismAcrossProcesses(t *testing.T) {
 		})
 	}
 }
+
+// mixArgs folds the eight arguments as eight k.mix(a, 0) did.
+func TestMixArgs(t *testing.T) {
+	const p = 1099511628211
+	for _, args := range [][8]int64{{}, {1}, {0, 0, 0, 0, 0, 0, 0, 5}, {-1, 2, 0, 3}, {1, 2, 3, 4, 5, 6, 7, 8}} {
+		want := uint64(14695981039346656037)
+		for _, a := range args {
+			want = (want ^ uint64(a)) * p
+			want = (want ^ 0) * p
+		}
+		if got := sim.MixArgsForTest(14695981039346656037, args); got != want {
+			t.Errorf("%v: %016x, want %016x", args, got, want)
+		}
+	}
+}
