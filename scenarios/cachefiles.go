@@ -75,9 +75,11 @@ func cfRead(t *sim.Thread, c *fscache.Cookie, fill byte) bool {
 
 // cachefilesScenarios are the scenarios over cachefiles. They are
 // registered like the others (list, run, replay and the default
-// exploration find them), and listed here too. They run at only
-// 400..1,200 executions/s: the 256 fan-out directories and the disk's
-// bookkeeping cost more than the races they explore.
+// exploration find them), and listed here too. They run at about
+// 1,000..5,000 executions/s on one core (BENCHMARKS.md), a fifth or less
+// of the fscache-only scenarios: they take 450..1,400 steps each, and the
+// 256 fan-out directories and the disk's bookkeeping cost more than the
+// races they explore.
 var cachefilesScenarios []Scenario
 
 // Cachefiles lists the scenarios over the cachefiles backend.

@@ -178,6 +178,14 @@ func (w *World) bind(t *sim.Thread) {
 // given (a fresh block per write was 8 KiB of garbage per execution).
 var zeroBlock [4096]byte
 
+// zeros is n zero bytes to write: zeroBlock when it is long enough.
+func zeros(n int64) []byte {
+	if n <= int64(len(zeroBlock)) {
+		return zeroBlock[:n]
+	}
+	return make([]byte, n)
+}
+
 // WaitReady waits until the first thread has bound the cache.
 func (w *World) WaitReady(t *sim.Thread) { w.ready.Wait(t) }
 
@@ -260,7 +268,7 @@ func netfsReadAndCopy(t *sim.Thread, c *fscache.Cookie, size int64) error {
 	t.Sleep(sim.Millisecond) // the download from the server
 	start, length := int64(0), size
 	if err := cres.Ops.PrepareWrite(t, &cres, &start, &length, size, false); err == nil {
-		cres.Ops.Write(t, &cres, start, make([]byte, length))
+		cres.Ops.Write(t, &cres, start, zeros(length))
 	}
 	fscache.EndOperation(t, &cres)
 	return nil

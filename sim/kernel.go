@@ -125,9 +125,9 @@ func New(opts Options) *Kernel {
 	if opts.Strategy == nil {
 		opts.Strategy = &RandomWalk{}
 	}
-	// The log's first array holds the decisions of a typical scenario run
-	// (~100-300), so that appending seldom copies it.
-	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 256), lastRan: -1,
+	// The log's first array holds the decisions of a typical fscache
+	// scenario run (~90-120), so that appending seldom copies it.
+	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 128), lastRan: -1,
 		threads: make([]*Thread, 0, 8), live: make([]*Thread, 0, 8), lives: make([]*Life, 0, 8)}
 	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)

@@ -1,6 +1,10 @@
 package fscache
 
-import "github.com/fscachesim/fscachesim/sim"
+import (
+	"bytes"
+
+	"github.com/fscachesim/fscachesim/sim"
+)
 
 // MemBackend is a small, correct in-memory cache backend for fscache's own
 // tests and scenarios: it keeps each object's data and coherency data in
@@ -32,7 +36,11 @@ type memObject struct {
 }
 
 type memFile struct {
+	// The file is size bytes long: data, then zeros. Zeros written past
+	// the end of data only move size (the scenarios write zero blocks:
+	// keeping them cost 4 KiB per object per execution).
 	data       []byte
+	size       int64
 	objectSize int64
 	aux        []byte
 	dirty      bool
@@ -141,8 +149,11 @@ func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
 
 func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize int64) {
 	c := cres.CachePriv
-	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil && int64(len(o.file.data)) > newSize {
-		o.file.data = o.file.data[:newSize]
+	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil && o.file.size > newSize {
+		o.file.size = newSize
+		if int64(len(o.file.data)) > newSize {
+			o.file.data = o.file.data[:newSize]
+		}
 	}
 	c.ObjectSize = newSize
 }
@@ -187,13 +198,10 @@ func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf 
 		return 0, ErrNoBufs
 	}
 	b.F.Stats.Read++
-	if hole == ReadHoleFail && start+int64(len(buf)) > int64(len(f.data)) {
+	if hole == ReadHoleFail && start+int64(len(buf)) > f.size {
 		return 0, ErrNoData // a hole: the caller downloads instead
 	}
-	n := 0
-	if start < int64(len(f.data)) {
-		n = copy(buf, f.data[start:])
-	}
+	n := f.read(start, buf)
 	if cres.CachePriv.InvalCounter != cres.InvalCounter {
 		return 0, ErrStale
 	}
@@ -209,10 +217,7 @@ func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, dat
 		return ErrNoBufs
 	}
 	b.F.Stats.Write++
-	if end := start + int64(len(data)); end > int64(len(f.data)) {
-		f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
-	}
-	copy(f.data[start:], data)
+	f.write(start, data)
 	cres.CachePriv.flags.Set(t, FlagHaveData)
 	return nil
 }
@@ -253,3 +258,43 @@ func (b *MemBackend) Withdraw(t *sim.Thread) {
 	}
 	RelinquishCache(t, b.Cache)
 }
+
+// read copies the file from start into buf and returns how many bytes it
+// copied (up to the end of the file).
+func (f *memFile) read(start int64, buf []byte) int {
+	n := 0
+	if start < int64(len(f.data)) {
+		n = copy(buf, f.data[start:])
+	}
+	if end := min(f.size-start, int64(len(buf))); int64(n) < end {
+		clear(buf[n:end])
+		n = int(end)
+	}
+	return n
+}
+
+// write stores data at start, extending the file.
+func (f *memFile) write(start int64, data []byte) {
+	end := start + int64(len(data))
+	f.size = max(f.size, end)
+	if start < int64(len(f.data)) || !isZero(data) {
+		if end > int64(len(f.data)) {
+			f.data = append(f.data, make([]byte, end-int64(len(f.data)))...)
+		}
+		copy(f.data[start:], data)
+	}
+}
+
+// isZero reports whether b is all zeros.
+func isZero(b []byte) bool {
+	for len(b) > 0 {
+		n := min(len(b), len(zeroPage))
+		if !bytes.Equal(b[:n], zeroPage[:n]) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+var zeroPage [4096]byte
