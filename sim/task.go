@@ -104,3 +104,17 @@ func (t *Thread) popHeld(obj any) bool {
 	}
 	return false
 }
+
+// markBlocked is the first half of block, the same in both build modes:
+// a killed thread unwinds; otherwise it records what it sleeps on and
+// since when. It is not enabled from now on.
+func (t *Thread) markBlocked(obj any, bit int32, what string) {
+	if t.killed {
+		panic(killedT{})
+	}
+	t.blocked = true
+	t.waitObj = obj
+	t.waitBit = bit
+	t.waitWhat = what
+	t.waitSince = t.k.step
+}

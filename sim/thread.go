@@ -170,14 +170,7 @@ func (t *Thread) point(a Access) {
 // block parks the thread until something wakes it (wake) or its deadline
 // passes. The caller re-checks its condition afterwards.
 func (t *Thread) block(obj any, bit int32, what string) {
-	if t.killed {
-		panic(killedT{})
-	}
-	t.blocked = true
-	t.waitObj = obj
-	t.waitBit = bit
-	t.waitWhat = what
-	t.waitSince = t.k.step
+	t.markBlocked(obj, bit, what)
 	if !t.run.c.yield(struct{}{}) {
 		t.killed = true
 		panic(killedT{})
