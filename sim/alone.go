@@ -19,7 +19,7 @@ package sim
 func (k *Kernel) continueAlone(t *Thread) bool {
 	// Most points of a run with several threads are not alone: find out
 	// first, and leave those to runStep, which ends the step as before.
-	if !k.alone || k.cur != t || !k.onlyEnabled(t) {
+	if !k.running || !k.onlyEnabled(t) {
 		return false
 	}
 	if !k.hooksSafely(t) {

@@ -102,12 +102,11 @@ type Kernel struct {
 	emitting    bool
 	failure     *Failure
 	outcome     Outcome
-	running     bool
+	running     bool   // Run is driving (not a script): a thread alone may go on without a switch (continueAlone)
 	stopped     bool   // the observer ended the run (StepObserver.Executed)
 	stepAcc     Access // the access of the step running now
 	lastRan     int32  // id of the thread that ran the last step, -1 for none (an id, not a pointer: no write barrier per step)
 	preempts    int
-	alone       bool // Run is driving: a thread alone may go on without a switch (continueAlone)
 	ended       bool // continueAlone ended the step t yielded from: runStep has nothing left to do
 	hookPanic   any  // a hook panicked inside continueAlone: runStep re-panics it outside the thread
 	lives       []*Life

@@ -12,8 +12,8 @@ type gortState struct{}
 // Run executes until every thread has returned and no timer is pending, a
 // check fails, the threads deadlock, or the step bound is hit.
 func (k *Kernel) Run() Result {
-	k.running, k.alone = true, true
-	defer func() { k.running, k.alone = false, false }()
+	k.running = true
+	defer func() { k.running = false }()
 	for k.failure == nil && !k.stopped {
 		en := k.enabled[:0]
 		for _, t := range k.live {

@@ -98,6 +98,12 @@ func putCoro(c *coro) {
 		return
 	}
 	coroPool.mu.Unlock()
+	c.end()
+}
+
+// end stops the coroutine: a thread it still runs unwinds, and its
+// goroutine exits.
+func (c *coro) end() {
 	c.stopped = true
 	c.stop()
 }
@@ -142,8 +148,7 @@ func (t *Thread) kill() {
 	t.killed = true
 	if c := t.run.c; c != nil {
 		t.run.c = nil
-		c.stopped = true
-		c.stop()
+		c.end()
 	}
 	t.done = true
 }
@@ -158,19 +163,19 @@ func (t *Thread) point(a Access) {
 	if t.k.continueAlone(t) {
 		return
 	}
-	if !t.run.c.yield(struct{}{}) {
-		t.killed = true
-		panic(killedT{})
-	}
-	if t.killed {
-		panic(killedT{})
-	}
+	t.switchOut()
 }
 
 // block parks the thread until something wakes it (wake) or its deadline
 // passes. The caller re-checks its condition afterwards.
 func (t *Thread) block(obj any, bit int32, what string) {
 	t.markBlocked(obj, bit, what)
+	t.switchOut()
+}
+
+// switchOut hands control to the scheduler and returns when it resumes t;
+// a thread killed meanwhile unwinds instead.
+func (t *Thread) switchOut() {
 	if !t.run.c.yield(struct{}{}) {
 		t.killed = true
 		panic(killedT{})
