@@ -44,8 +44,7 @@ func init() {
 			for i := 0; i < 3; i++ {
 				k.Spawn("netfs-"+strconv.Itoa(i), func(t *sim.Thread) {
 					if i == 0 {
-						w.bind(t)
-						c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+						c = w.bindAndAcquire(t)
 						w.ready.CompleteAll(t)
 					} else {
 						w.WaitReady(t)
@@ -74,8 +73,7 @@ func init() {
 			var c *fscache.Cookie
 			g := &gate{n: 2}
 			k.Spawn("open", func(t *sim.Thread) {
-				w.bind(t)
-				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c = w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				netfsReadAndCopy(t, c, 4096)
@@ -100,8 +98,7 @@ func init() {
 			var c *fscache.Cookie
 			g := &gate{n: 2}
 			k.Spawn("writer", func(t *sim.Thread) {
-				w.bind(t)
-				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c = w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, true)
 				t.Sleep(sim.Millisecond) // the local write into the page cache
@@ -137,8 +134,7 @@ func init() {
 			var c *fscache.Cookie
 			g := &gate{n: 2}
 			k.Spawn("reader", func(t *sim.Thread) {
-				w.bind(t)
-				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c = w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				netfsReadAndCopy(t, c, 4096)
@@ -166,8 +162,7 @@ func init() {
 		Setup: func(k *sim.Kernel, w *World) {
 			g := &gate{n: 1}
 			k.Spawn("umount", func(t *sim.Thread) {
-				w.bind(t)
-				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c := w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				netfsReadAndCopy(t, c, 4096)
@@ -205,8 +200,7 @@ func init() {
 			g := &gate{n: 2}
 			var evicting sim.Completion
 			k.Spawn("evict", func(t *sim.Thread) {
-				w.bind(t)
-				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c := w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				netfsReadAndCopy(t, c, 4096)

@@ -87,8 +87,7 @@ func init() {
 			var c *fscache.Cookie
 			g := &gate{n: 1}
 			k.Spawn("open", func(t *sim.Thread) {
-				w.bind(t)
-				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c = w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				// An asynchronous read whose copy to the cache outlives the
@@ -111,8 +110,7 @@ func init() {
 			var c *fscache.Cookie
 			g := &gate{n: 2}
 			k.Spawn("open", func(t *sim.Thread) {
-				w.bind(t)
-				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c = w.bindAndAcquire(t)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, false)
 				netfsReadAndCopy(t, c, 4096)

@@ -186,6 +186,14 @@ func zeros(n int64) []byte {
 	return make([]byte, n)
 }
 
+// bindAndAcquire is how most scenarios' first thread begins: bind (the
+// cache and the volume), then acquire the cookie of the one file they
+// share, inode-1 (coherency data "v1", 4 KiB).
+func (w *World) bindAndAcquire(t *sim.Thread) *fscache.Cookie {
+	w.bind(t)
+	return fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+}
+
 // WaitReady waits until the first thread has bound the cache.
 func (w *World) WaitReady(t *sim.Thread) { w.ready.Wait(t) }
 
@@ -216,8 +224,7 @@ func init() {
 		Desc: "an unused cookie's LRU discard races with its relinquishment (the v3-of-the-rewrite race)",
 		Setup: func(k *sim.Kernel, w *World) {
 			k.Spawn("netfs", func(t *sim.Thread) {
-				w.bind(t)
-				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c := w.bindAndAcquire(t)
 				fscache.UseCookie(t, c, false)
 				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
 				fscache.UnuseCookie(t, c, nil, nil)
@@ -236,8 +243,7 @@ func init() {
 		Desc: "a cookie's pending LRU discard races with a new use and its write to the cache (CVE-2022-48989)",
 		Setup: func(k *sim.Kernel, w *World) {
 			k.Spawn("netfs", func(t *sim.Thread) {
-				w.bind(t)
-				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
+				c := w.bindAndAcquire(t)
 				fscache.UseCookie(t, c, false)
 				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
 				fscache.UnuseCookie(t, c, nil, nil)
