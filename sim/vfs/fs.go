@@ -364,18 +364,10 @@ func (fs *FS) Link(ino Ino, dir Ino, name string) error {
 // that). Errors: ENOENT, EISDIR (name is a directory), ENOTDIR, ESTALE,
 // ENAMETOOLONG, EINVAL.
 func (fs *FS) Unlink(dir Ino, name string) error {
-	if err := fs.begin(ClassRemove); err != nil {
-		return err
-	}
-	d, err := fs.lookupFor(dir, name)
+	ino, n, err := fs.removeTarget(dir, name)
 	if err != nil {
 		return err
 	}
-	ino, ok := d.entry(name)
-	if !ok {
-		return ENOENT
-	}
-	n := fs.live.inodes[ino]
 	if n.isDir() {
 		return EISDIR
 	}
@@ -392,18 +384,10 @@ func (fs *FS) Unlink(dir Ino, name string) error {
 // not), EBUSY (the directory carries the in-use mark, S_KERNEL_FILE),
 // ENOTEMPTY, ESTALE, ENAMETOOLONG, EINVAL.
 func (fs *FS) Rmdir(dir Ino, name string) error {
-	if err := fs.begin(ClassRemove); err != nil {
-		return err
-	}
-	d, err := fs.lookupFor(dir, name)
+	ino, n, err := fs.removeTarget(dir, name)
 	if err != nil {
 		return err
 	}
-	ino, ok := d.entry(name)
-	if !ok {
-		return ENOENT
-	}
-	n := fs.live.inodes[ino]
 	switch {
 	case !n.isDir():
 		return ENOTDIR
@@ -415,6 +399,24 @@ func (fs *FS) Rmdir(dir Ino, name string) error {
 	fs.commit(op{kind: opRmdir, ino: ino, dir: dir, name: name})
 	fs.unmark(ino)
 	return nil
+}
+
+// removeTarget is what Unlink and Rmdir do first: the fault point of a
+// removal, the lookup of dir (ENOTDIR, ESTALE, ENAMETOOLONG, EINVAL) and
+// of name in it (ENOENT).
+func (fs *FS) removeTarget(dir Ino, name string) (Ino, *inode, error) {
+	if err := fs.begin(ClassRemove); err != nil {
+		return 0, nil, err
+	}
+	d, err := fs.lookupFor(dir, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	ino, ok := d.entry(name)
+	if !ok {
+		return 0, nil, ENOENT
+	}
+	return ino, fs.live.inodes[ino], nil
 }
 
 // isAncestor reports whether directory a is d or one of d's ancestors.
