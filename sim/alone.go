@@ -53,13 +53,5 @@ func (k *Kernel) hooksSafely(t *Thread) (ok bool) {
 
 // onlyEnabled reports whether t is the only live thread not blocked.
 func (k *Kernel) onlyEnabled(t *Thread) bool {
-	if t.blocked {
-		return false
-	}
-	for _, x := range k.live {
-		if x != t && !x.blocked {
-			return false
-		}
-	}
-	return true
+	return !t.blocked && k.awake == 1
 }

@@ -1,8 +1,25 @@
 package sim
 
+import "fmt"
+
 // MixArgsForTest is mixArgs on a kernel whose hash is h.
 func MixArgsForTest(h uint64, args [8]int64) uint64 {
 	k := &Kernel{hash: h}
 	k.mixArgs(&args)
 	return k.hash
+}
+
+// AwakeMismatch recounts the live threads not blocked and reports how the
+// kernel's running count (Kernel.awake) differs from it; "" if it does not.
+func AwakeMismatch(k *Kernel) string {
+	n := 0
+	for _, t := range k.live {
+		if !t.blocked {
+			n++
+		}
+	}
+	if n != k.awake {
+		return fmt.Sprintf("awake count %d, but %d live threads are not blocked", k.awake, n)
+	}
+	return ""
 }

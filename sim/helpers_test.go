@@ -27,6 +27,13 @@ func runProgram(p program, seed uint64, strat sim.Strategy, record bool) (*sim.K
 func runProgramNotes(p program, seed uint64, strat sim.Strategy, record bool, seen notes) (*sim.Kernel, sim.Result, error) {
 	k := sim.New(sim.Options{Seed: seed, Strategy: strat, Record: record, MaxSteps: 20000})
 	check := p(k, seen)
+	// Every step, the kernel's count of threads able to run (which lets a
+	// thread alone go on without a switch) agrees with a recount.
+	k.AddStepHook(func(k *sim.Kernel) {
+		if msg := sim.AwakeMismatch(k); msg != "" {
+			k.Report(&sim.Failure{Class: sim.FailInvariant, Check: "awake-count", Msg: msg})
+		}
+	})
 	res := k.Run()
 	var err error
 	if check != nil {

@@ -87,6 +87,7 @@ type Kernel struct {
 	obs         StepObserver // strat, if it wants to see every step; nil otherwise
 	threads     []*Thread    // every thread ever spawned, by id
 	live        []*Thread    // threads not yet done, by id
+	awake       int          // live threads not blocked: kept by Spawn, block, unblock and retire
 	enabled     []*Thread    // scratch
 	cur         *Thread
 	step        int64
@@ -140,6 +141,7 @@ func (k *Kernel) Spawn(name string, fn func(*Thread)) *Thread {
 	t := k.newThread(name, fn)
 	k.threads = append(k.threads, t)
 	k.live = append(k.live, t)
+	k.awake++
 	k.emitSim(evSpawn, t, t.id)
 	return t
 }
@@ -240,6 +242,7 @@ func (k *Kernel) retire(t *Thread) {
 			Msg: fmt.Sprintf("thread %s returned holding %s", t.name, t.heldNames())}
 	}
 	k.emitSim(evExit, t, t.id)
+	k.awake-- // a thread returns only while it runs
 	for i, l := range k.live {
 		if l == t {
 			k.live = append(k.live[:i], k.live[i+1:]...)

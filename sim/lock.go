@@ -82,7 +82,7 @@ func (m *Mutex) name() string {
 
 // Lock is mutex_lock().
 func (m *Mutex) Lock(t *Thread) {
-	t.mightSleep("mutex_lock(" + m.name() + ")")
+	t.mightSleep("mutex_lock", m.name())
 	t.point(Access{Obj: t.k.ObjID(&m.id), Kind: AccLock})
 	for m.owner != nil {
 		if m.owner == t {
@@ -154,7 +154,7 @@ func (s *RWSem) released(t *Thread) {
 // DownRead is down_read() / read_lock().
 func (s *RWSem) DownRead(t *Thread) {
 	if !s.Spin {
-		t.mightSleep("down_read(" + s.name() + ")")
+		t.mightSleep("down_read", s.name())
 	}
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccLock})
 	for s.writer != nil {
@@ -185,7 +185,7 @@ func (s *RWSem) UpRead(t *Thread) {
 // DownWrite is down_write() / write_lock().
 func (s *RWSem) DownWrite(t *Thread) {
 	if !s.Spin {
-		t.mightSleep("down_write(" + s.name() + ")")
+		t.mightSleep("down_write", s.name())
 	}
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccLock})
 	for s.writer != nil || s.readers > 0 {

@@ -56,6 +56,7 @@ func (k *Kernel) Run() Result {
 		t.kill()
 	}
 	k.live = k.live[:0]
+	k.awake = 0
 	return k.judge()
 }
 

@@ -9,12 +9,11 @@ import "sync"
 
 // gortState is the kernel's part of the goroutine build mode.
 type gortState struct {
-	mu       sync.Mutex // the big kernel lock
-	idle     sync.Cond  // Run (or a scripted caller) waits on it
-	runnable int        // live threads not blocked
-	alive    int        // goroutines started that have not exited
-	ending   bool       // the run is over: every thread unwinds at its next point or wake
-	wg       sync.WaitGroup
+	mu     sync.Mutex // the big kernel lock
+	idle   sync.Cond  // Run (or a scripted caller) waits on it
+	alive  int        // goroutines started that have not exited
+	ending bool       // the run is over: every thread unwinds at its next point or wake
+	wg     sync.WaitGroup
 }
 
 // init readies the condition variable before any goroutine exists.
@@ -33,11 +32,7 @@ func (k *Kernel) Run() Result {
 	k.g.init()
 	k.g.mu.Lock()
 	k.running = true
-	k.g.runnable = 0
 	for _, t := range k.live {
-		if !t.blocked {
-			k.g.runnable++
-		}
 		if t.run.gor {
 			t.run.cond.Signal() // scripted before: it waits for its turn
 		} else {
@@ -45,7 +40,7 @@ func (k *Kernel) Run() Result {
 		}
 	}
 	for !k.g.ending && k.failure == nil && !k.stopped {
-		if k.g.runnable > 0 {
+		if k.awake > 0 {
 			k.g.idle.Wait()
 			continue
 		}
@@ -66,6 +61,7 @@ func (k *Kernel) Run() Result {
 		k.g.idle.Wait()
 	}
 	k.live = k.live[:0]
+	k.awake = 0
 	k.g.mu.Unlock()
 	k.g.wg.Wait()
 	res := k.judge()
@@ -106,7 +102,7 @@ func (k *Kernel) endStep(t *Thread) {
 	}
 	if k.failure != nil || k.stopped {
 		k.g.end()
-	} else if k.g.runnable == 0 {
+	} else if k.awake == 0 {
 		k.g.idle.Broadcast()
 	}
 }

@@ -71,7 +71,16 @@ func (t *Thread) Point(obj uint32, kind AccessKind) { t.point(Access{Obj: obj, K
 
 // mightSleep is the kernel's might_sleep(): sleeping while holding a
 // spinlock or in softirq context is a bug.
-func (t *Thread) mightSleep(what string) {
+func (t *Thread) mightSleep(fn, obj string) {
+	if t.spinDepth == 0 && !t.atomicCtx {
+		return
+	}
+	// The call is named only for the report: building the name at every
+	// sleep was a string concatenation per lock taken.
+	what := fn
+	if obj != "" {
+		what = fn + "(" + obj + ")"
+	}
 	if t.spinDepth > 0 {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "sleep-in-atomic",
 			Msg: fmt.Sprintf("BUG: sleeping function called from invalid context: %s while holding %s", what, t.heldNames())})
@@ -113,6 +122,7 @@ func (t *Thread) markBlocked(obj any, bit int32, what string) {
 		panic(killedT{})
 	}
 	t.blocked = true
+	t.k.awake--
 	t.waitObj = obj
 	t.waitBit = bit
 	t.waitWhat = what

@@ -186,6 +186,9 @@ func (t *Thread) switchOut() {
 }
 
 func (t *Thread) unblock() {
+	if t.blocked {
+		t.k.awake++
+	}
 	t.blocked = false
 	t.waitObj = nil
 	t.waitBit = -1

@@ -39,7 +39,6 @@ func (k *Kernel) newThread(name string, fn func(*Thread)) *Thread {
 	t := &Thread{k: k, id: int32(len(k.threads)), name: name, fn: fn, waitBit: -1, born: k.step}
 	t.pending = Access{Kind: AccStart}
 	t.run.cond.L = &k.g.mu
-	k.g.runnable++
 	if k.running { // spawned during Run, by a thread or a timer: the big lock is held
 		t.start()
 	}
@@ -89,7 +88,6 @@ func (t *Thread) exited() {
 	}
 	k.cur = nil
 	k.retire(t)
-	k.g.runnable--
 	k.endStep(t)
 }
 
@@ -133,13 +131,12 @@ func (t *Thread) point(a Access) {
 // passes. The caller re-checks its condition afterwards.
 func (t *Thread) block(obj any, bit int32, what string) {
 	t.markBlocked(obj, bit, what)
-	t.k.g.runnable--
 	t.park()
 }
 
 func (t *Thread) unblock() {
 	if t.blocked {
-		t.k.g.runnable++
+		t.k.awake++
 		t.run.cond.Signal()
 	}
 	t.blocked = false

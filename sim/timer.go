@@ -137,7 +137,7 @@ func (k *Kernel) fire(tm *Timer) {
 
 // Sleep blocks the thread for d of virtual time (msleep()).
 func (t *Thread) Sleep(d Time) {
-	t.mightSleep("msleep")
+	t.mightSleep("msleep", "")
 	t.point(Access{Kind: AccYield})
 	if d <= 0 {
 		return

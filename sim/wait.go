@@ -19,7 +19,7 @@ func (k *Kernel) wake(obj any, bit int32) {
 // WaitVarEvent sleeps until cond() holds; v is the address being waited on
 // (wait_var_event(v, cond)). what names the wait in deadlock reports.
 func WaitVarEvent(t *Thread, v any, what string, cond func() bool) {
-	t.mightSleep("wait_var_event(" + what + ")")
+	t.mightSleep("wait_var_event", what)
 	for {
 		t.point(Access{Obj: objOf(t.k, v), Kind: AccWait})
 		if cond() {
@@ -34,7 +34,7 @@ func WaitVarEvent(t *Thread, v any, what string, cond func() bool) {
 // held. The kernel's 20 s collision waits use it to print a warning, then
 // wait again without a timeout.
 func WaitVarEventTimeout(t *Thread, v any, what string, timeout Time, cond func() bool) bool {
-	t.mightSleep("wait_var_event_timeout(" + what + ")")
+	t.mightSleep("wait_var_event_timeout", what)
 	deadline := t.k.now + timeout
 	for {
 		t.point(Access{Obj: objOf(t.k, v), Kind: AccWait})
@@ -64,7 +64,7 @@ func WaitOnBit(t *Thread, f *Flags, bit int, what string) {
 // WaitOnBitTimeout is wait_on_bit_timeout(): it sleeps until bit of f is
 // clear or timeout (if > 0) passes, and reports whether the bit is clear.
 func WaitOnBitTimeout(t *Thread, f *Flags, bit int, what string, timeout Time) bool {
-	t.mightSleep("wait_on_bit(" + what + ")")
+	t.mightSleep("wait_on_bit", what)
 	deadline := t.k.now + timeout
 	for {
 		t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWait})
@@ -148,7 +148,7 @@ func (c *Completion) Wait(t *Thread) {
 	if name == "" {
 		name = "completion"
 	}
-	t.mightSleep("wait_for_completion(" + name + ")")
+	t.mightSleep("wait_for_completion", name)
 	for {
 		t.point(Access{Obj: t.k.ObjID(&c.id), Kind: AccWait})
 		if c.done > 0 {

@@ -194,7 +194,7 @@ func CancelDelayedWork(t *Thread, w *Work) bool {
 // FlushWork is flush_work(): it sleeps until the item is neither pending nor
 // running, and reports whether it had to wait.
 func FlushWork(t *Thread, w *Work) bool {
-	t.mightSleep("flush_work(" + w.Name + ")")
+	t.mightSleep("flush_work", w.Name)
 	waited := false
 	for {
 		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccWait})
