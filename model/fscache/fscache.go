@@ -24,13 +24,13 @@ type Fscache struct {
 	wq       sim.Workqueue // fscache_wq (unbound)
 	systemWQ sim.Workqueue // system_wq (volume creation)
 
-	cookieHash  map[uint32]*cookieBucket // fscache_cookie_hash[], by bucket (lookups only)
-	volumeHash  map[uint32]*volumeBucket // fscache_volume_hash[]
-	cookiesLock sim.RWSem                // fscache_cookies_lock (rwlock)
-	cookies     []*Cookie                // fscache_cookies (proc list)
-	addremove   sim.RWSem                // fscache_addremove_sem
-	volumes     []*Volume                // fscache_volumes
-	caches      []*Cache                 // fscache_caches
+	cookieHash  buckets[cookieBucket] // fscache_cookie_hash[], the buckets used
+	volumeHash  buckets[volumeBucket] // fscache_volume_hash[]
+	cookiesLock sim.RWSem             // fscache_cookies_lock (rwlock)
+	cookies     []*Cookie             // fscache_cookies (proc list)
+	addremove   sim.RWSem             // fscache_addremove_sem
+	volumes     []*Volume             // fscache_volumes
+	caches      []*Cache              // fscache_caches
 
 	lruLock  sim.SpinLock // fscache_cookie_lru_lock
 	lru      []*Cookie    // fscache_cookie_lru, head first
@@ -59,8 +59,6 @@ func New(k *sim.Kernel, bugs model.Bugs) *Fscache {
 	f := &Fscache{K: k, Bugs: bugs, cookieDebugID: 1}
 	f.wq.Name = "fscache"
 	f.systemWQ.Name = "events"
-	f.cookieHash = map[uint32]*cookieBucket{}
-	f.volumeHash = map[uint32]*volumeBucket{}
 	f.cookiesLock = sim.RWSem{Name: "fscache_cookies_lock", Spin: true}
 	f.addremove = sim.RWSem{Name: "fscache_addremove_sem"}
 	f.lruLock.Name = "fscache_cookie_lru_lock"
@@ -70,23 +68,11 @@ func New(k *sim.Kernel, bugs model.Bugs) *Fscache {
 }
 
 func (f *Fscache) cookieBucket(hash uint32) *cookieBucket {
-	i := CookieBucket(hash)
-	b := f.cookieHash[i]
-	if b == nil {
-		b = &cookieBucket{}
-		f.cookieHash[i] = b
-	}
-	return b
+	return f.cookieHash.make(CookieBucket(hash))
 }
 
 func (f *Fscache) volumeBucket(hash uint32) *volumeBucket {
-	i := VolumeBucket(hash)
-	b := f.volumeHash[i]
-	if b == nil {
-		b = &volumeBucket{}
-		f.volumeHash[i] = b
-	}
-	return b
+	return f.volumeHash.make(VolumeBucket(hash))
 }
 
 // warn is a kernel WARN()/ASSERT in a path the netfs or the model should
@@ -125,7 +111,7 @@ func (f *Fscache) LRUTimer() *sim.Timer { return &f.lruTimer }
 
 // CookieHashChain returns the chain of the bucket for hash, head first.
 func (f *Fscache) CookieHashChain(hash uint32) []*Cookie {
-	if b := f.cookieHash[CookieBucket(hash)]; b != nil {
+	if b := f.cookieHash.get(CookieBucket(hash)); b != nil {
 		return b.chain
 	}
 	return nil

@@ -18,7 +18,7 @@ func (c *Cookie) WorkRunning() bool { return c.work.Running() }
 // CookieBucketLocked reports whether the cookie hash bucket for hash is
 // locked (hlist_bl_lock held).
 func (f *Fscache) CookieBucketLocked(hash uint32) bool {
-	if b := f.cookieHash[CookieBucket(hash)]; b != nil {
+	if b := f.cookieHash.get(CookieBucket(hash)); b != nil {
 		return b.lock.Has(0)
 	}
 	return false
@@ -27,7 +27,7 @@ func (f *Fscache) CookieBucketLocked(hash uint32) bool {
 // VolumeHashChain returns the chain of the volume hash bucket for hash,
 // head first.
 func (f *Fscache) VolumeHashChain(hash uint32) []*Volume {
-	if b := f.volumeHash[VolumeBucket(hash)]; b != nil {
+	if b := f.volumeHash.get(VolumeBucket(hash)); b != nil {
 		return b.chain
 	}
 	return nil
@@ -36,7 +36,7 @@ func (f *Fscache) VolumeHashChain(hash uint32) []*Volume {
 // VolumeBucketLocked reports whether the volume hash bucket for hash is
 // locked.
 func (f *Fscache) VolumeBucketLocked(hash uint32) bool {
-	if b := f.volumeHash[VolumeBucket(hash)]; b != nil {
+	if b := f.volumeHash.get(VolumeBucket(hash)); b != nil {
 		return b.lock.Has(0)
 	}
 	return false
