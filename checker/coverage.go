@@ -19,7 +19,7 @@ type Coverage struct {
 	Runs  int
 	Rows  map[string]int64 // transition id -> times taken
 	Marks map[string]int64 // mark -> times reached
-	pairs map[pairKey]int64
+	pairs pairTable
 }
 
 // pairKey is a StateEvent as counted: no string is built per event.
@@ -57,7 +57,7 @@ func NewCoverage() *Coverage {
 	// the default scenarios reach 6-14 rows and 36-62 pairs), so that
 	// counting seldom grows the maps, without making a run pay for a
 	// bigger table than it fills: this record is allocated per execution.
-	return &Coverage{Rows: make(map[string]int64, 16), Marks: map[string]int64{}, pairs: make(map[pairKey]int64, 48)}
+	return &Coverage{Rows: make(map[string]int64, 16), Marks: map[string]int64{}, pairs: newPairTable(64)}
 }
 
 // Merge adds o's counts to cv.
@@ -66,8 +66,8 @@ func (cv *Coverage) Merge(o *Coverage) {
 	for k, n := range o.Rows {
 		cv.Rows[k] += n
 	}
-	for k, n := range o.pairs {
-		cv.pairs[k] += n
+	for _, e := range o.pairs.entries {
+		*cv.pairs.count(e.key) += e.n
 	}
 	for k, n := range o.Marks {
 		cv.Marks[k] += n
@@ -85,14 +85,14 @@ func (cv *Coverage) notePair(tr *cookieTrack, e *sim.Event) {
 	case fscache.EvCookie, fscache.EvAccess, fscache.EvActive, fscache.EvCookieState, fscache.EvMark:
 		k.reason = e.Str[0]
 	}
-	cv.pairs[k]++
+	*cv.pairs.count(k)++
 }
 
 // Pairs is the (cookie state × event kind) counts.
 func (cv *Coverage) Pairs() map[StateEvent]int64 {
-	out := make(map[StateEvent]int64, len(cv.pairs))
-	for k, n := range cv.pairs {
-		out[k.stateEvent()] += n
+	out := make(map[StateEvent]int64, len(cv.pairs.entries))
+	for _, e := range cv.pairs.entries {
+		out[e.key.stateEvent()] += e.n
 	}
 	return out
 }
