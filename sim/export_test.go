@@ -23,3 +23,8 @@ func AwakeMismatch(k *Kernel) string {
 	}
 	return ""
 }
+
+// DecideInRunOnly makes every scheduling decision of k's run Run's own:
+// no thread decides at its point (decideHere), so every step switches to
+// the scheduler and back.
+func DecideInRunOnly(k *Kernel) { k.hereOff = true }

@@ -103,13 +103,15 @@ type Kernel struct {
 	emitting    bool
 	failure     *Failure
 	outcome     Outcome
-	running     bool   // Run is driving (not a script): a thread alone may go on without a switch (continueAlone)
+	running     bool   // Run is driving (not a script): a thread at a point may decide what runs next (decideHere)
 	stopped     bool   // the observer ended the run (StepObserver.Executed)
 	stepAcc     Access // the access of the step running now
 	lastRan     int32  // id of the thread that ran the last step, -1 for none (an id, not a pointer: no write barrier per step)
 	preempts    int
-	ended       bool // continueAlone ended the step t yielded from: runStep has nothing left to do
-	hookPanic   any  // a hook panicked inside continueAlone: runStep re-panics it outside the thread
+	ended       bool    // decideHere ended the step t yielded from: runStep has nothing left to do
+	next        *Thread // decideHere picked the thread that runs next: Run runs it without deciding again
+	hereOff     bool    // decideHere is switched off: every decision is Run's (tests compare the two)
+	hookPanic   any     // a hook or Pick panicked inside decideHere: runStep re-panics it outside the thread
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int

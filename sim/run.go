@@ -14,40 +14,27 @@ type gortState struct{}
 func (k *Kernel) Run() Result {
 	k.running = true
 	defer func() { k.running = false }()
-	for k.failure == nil && !k.stopped {
-		en := k.enabled[:0]
-		for _, t := range k.live {
-			if !t.blocked {
-				en = append(en, t)
-			}
-		}
-		k.enabled = en
-		if len(en) == 0 {
-			if k.advanceClock() {
-				continue
-			}
-			if len(k.live) > 0 {
-				k.deadlock()
-			}
-			break
-		}
-		if k.step >= k.opts.MaxSteps {
-			k.outcome = OutcomeBound
-			break
-		}
-		t := en[0]
-		if len(en) > 1 {
-			i := k.strat.Pick(k.step, en)
-			if i < 0 || i >= len(en) {
-				k.outcome = OutcomeDiverged
+	for k.failure == nil && !k.stopped && k.outcome != OutcomeDiverged {
+		t := k.next
+		k.next = nil
+		if t == nil {
+			en := k.enabledThreads()
+			if len(en) == 0 {
+				if k.advanceClock() {
+					continue
+				}
+				if len(k.live) > 0 {
+					k.deadlock()
+				}
 				break
 			}
-			t = en[i]
-			k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
-			if k.lastRan >= 0 && t.id != k.lastRan {
-				if last := k.threads[k.lastRan]; !last.blocked && !last.done {
-					k.preempts++
-				}
+			if k.step >= k.opts.MaxSteps {
+				k.outcome = OutcomeBound
+				break
+			}
+			var ok bool
+			if t, ok = k.decide(en); !ok {
+				break
 			}
 		}
 		k.runStep(t)
@@ -60,8 +47,44 @@ func (k *Kernel) Run() Result {
 	return k.judge()
 }
 
+// enabledThreads lists the live threads not blocked, in id order (a
+// scratch slice, valid until the next call).
+func (k *Kernel) enabledThreads() []*Thread {
+	en := k.enabled[:0]
+	for _, t := range k.live {
+		if !t.blocked {
+			en = append(en, t)
+		}
+	}
+	k.enabled = en
+	return en
+}
+
+// decide picks the thread that runs the next step among en (not empty):
+// the only one, or the Strategy's choice, logged, with a preemption
+// counted if the thread that ran last could have gone on. A choice out of
+// range ends the run as diverged (ok false).
+func (k *Kernel) decide(en []*Thread) (t *Thread, ok bool) {
+	if len(en) == 1 {
+		return en[0], true
+	}
+	i := k.strat.Pick(k.step, en)
+	if i < 0 || i >= len(en) {
+		k.outcome = OutcomeDiverged
+		return nil, false
+	}
+	t = en[i]
+	k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
+	if k.lastRan >= 0 && t.id != k.lastRan {
+		if last := k.threads[k.lastRan]; !last.blocked && !last.done {
+			k.preempts++
+		}
+	}
+	return t, true
+}
+
 // runStep runs one step of t.
-// Under Run, t may run several steps in one resume (continueAlone): the
+// Under Run, t may run several steps in one resume (decideHere): the
 // hooks of every step but the last have then run already.
 func (k *Kernel) runStep(t *Thread) {
 	k.beginStep(t)

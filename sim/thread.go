@@ -160,7 +160,7 @@ func (t *Thread) point(a Access) {
 		panic(killedT{})
 	}
 	t.pending = a
-	if t.k.continueAlone(t) {
+	if t.k.decideHere(t) {
 		return
 	}
 	t.switchOut()
