@@ -130,7 +130,7 @@ func New(opts Options) *Kernel {
 	// The log's first array holds the decisions of a typical fscache
 	// scenario run (~90-120), so that appending seldom copies it.
 	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 128), lastRan: -1,
-		threads: make([]*Thread, 0, 8), live: make([]*Thread, 0, 8), lives: make([]*Life, 0, 8)}
+		threads: make([]*Thread, 0, 8), live: make([]*Thread, 0, 8), enabled: make([]*Thread, 0, 8), lives: make([]*Life, 0, 8)}
 	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)
 	return k

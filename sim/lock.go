@@ -37,7 +37,7 @@ func (l *SpinLock) Lock(t *Thread) {
 	}
 	l.owner = t
 	t.spinDepth++
-	t.pushHeld(l, l.name())
+	t.pushHeld(l, -1, l.name())
 }
 
 // Unlock is spin_unlock().
@@ -49,7 +49,7 @@ func (l *SpinLock) Unlock(t *Thread) {
 	}
 	l.owner = nil
 	t.spinDepth--
-	t.popHeld(l)
+	t.popHeld(l, -1)
 	t.k.wake(l, -1)
 }
 
@@ -92,7 +92,7 @@ func (m *Mutex) Lock(t *Thread) {
 		t.block(m, -1, m.name())
 	}
 	m.owner = t
-	t.pushHeld(m, m.name())
+	t.pushHeld(m, -1, m.name())
 }
 
 // TryLock is mutex_trylock().
@@ -102,7 +102,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 		return false
 	}
 	m.owner = t
-	t.pushHeld(m, m.name())
+	t.pushHeld(m, -1, m.name())
 	return true
 }
 
@@ -114,7 +114,7 @@ func (m *Mutex) Unlock(t *Thread) {
 			Msg: fmt.Sprintf("%s: mutex_unlock of %s held by %s", t.name, m.name(), ownerName(m.owner))})
 	}
 	m.owner = nil
-	t.popHeld(m)
+	t.popHeld(m, -1)
 	t.k.wake(m, -1)
 }
 
@@ -141,14 +141,14 @@ func (s *RWSem) acquired(t *Thread) {
 	if s.Spin {
 		t.spinDepth++
 	}
-	t.pushHeld(s, s.name())
+	t.pushHeld(s, -1, s.name())
 }
 
 func (s *RWSem) released(t *Thread) {
 	if s.Spin {
 		t.spinDepth--
 	}
-	t.popHeld(s)
+	t.popHeld(s, -1)
 }
 
 // DownRead is down_read() / read_lock().
@@ -171,7 +171,7 @@ func (s *RWSem) DownRead(t *Thread) {
 // UpRead is up_read() / read_unlock().
 func (s *RWSem) UpRead(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccUnlock})
-	if s.readers <= 0 || !t.holds(s) {
+	if s.readers <= 0 || !t.holds(s, -1) {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: up_read of %s not read-held by this thread", t.name, s.name())})
 	}
@@ -189,7 +189,7 @@ func (s *RWSem) DownWrite(t *Thread) {
 	}
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccLock})
 	for s.writer != nil || s.readers > 0 {
-		if s.writer == t || t.holds(s) {
+		if s.writer == t || t.holds(s, -1) {
 			t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "recursive-lock",
 				Msg: fmt.Sprintf("%s: down_write of %s already held by this thread (self-deadlock)", t.name, s.name())})
 		}
@@ -211,9 +211,9 @@ func (s *RWSem) UpWrite(t *Thread) {
 	t.k.wake(s, -1)
 }
 
-func (t *Thread) holds(obj any) bool {
+func (t *Thread) holds(obj any, bit int32) bool {
 	for _, h := range t.held {
-		if h.obj == obj {
+		if h.obj == obj && h.bit == bit {
 			return true
 		}
 	}
@@ -232,13 +232,13 @@ func BitSpinLock(t *Thread, f *Flags, bit int, name string) {
 	}
 	f.v |= 1 << bit
 	t.spinDepth++
-	t.pushHeld(bitRef{f, bit}, name)
+	t.pushHeld(f, int32(bit), name)
 }
 
 // BitSpinUnlock releases a bit spinlock (bit_spin_unlock()).
 func BitSpinUnlock(t *Thread, f *Flags, bit int, name string) {
 	t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccUnlock})
-	if !t.popHeld(bitRef{f, bit}) {
+	if !t.popHeld(f, int32(bit)) {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: bit_spin_unlock of %s not held by this thread", t.name, name)})
 	}
@@ -247,9 +247,4 @@ func BitSpinUnlock(t *Thread, f *Flags, bit int, name string) {
 	t.k.wake(f, int32(bit))
 }
 
-type bitRef struct {
-	f   *Flags
-	bit int
-}
-
-func (t *Thread) holdsBit(f *Flags, bit int) bool { return t.holds(bitRef{f, bit}) }
+func (t *Thread) holdsBit(f *Flags, bit int) bool { return t.holds(f, int32(bit)) }

@@ -37,8 +37,12 @@ type Thread struct {
 	heldBuf   [4]lockRef // held's first backing array: most threads never hold more
 }
 
+// lockRef is a lock a thread holds: the lock, or for a bit spinlock the
+// flags word and the bit (-1 for a whole lock; kept apart so that taking a
+// bit lock does not box a pair into an interface).
 type lockRef struct {
 	obj  any
+	bit  int32
 	name string
 }
 
@@ -102,11 +106,13 @@ func (t *Thread) heldNames() string {
 	return s
 }
 
-func (t *Thread) pushHeld(obj any, name string) { t.held = append(t.held, lockRef{obj, name}) }
+func (t *Thread) pushHeld(obj any, bit int32, name string) {
+	t.held = append(t.held, lockRef{obj, bit, name})
+}
 
-func (t *Thread) popHeld(obj any) bool {
+func (t *Thread) popHeld(obj any, bit int32) bool {
 	for i := len(t.held) - 1; i >= 0; i-- {
-		if t.held[i].obj == obj {
+		if t.held[i].obj == obj && t.held[i].bit == bit {
 			t.held = append(t.held[:i], t.held[i+1:]...)
 			return true
 		}
