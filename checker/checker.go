@@ -242,6 +242,15 @@ func cookieObj(id uint32) string { return fmt.Sprintf("c=%08x", id) }
 func volumeObj(id uint32) string { return fmt.Sprintf("V=%08x", id) }
 func cacheObj(id uint32) string  { return fmt.Sprintf("C=%08x", id) }
 
+// objRef names an object as a failure does ("c=000000a1"), formatted only
+// when a failure needs it: the liveness monitors heat objects every step.
+type objRef struct {
+	kind byte // 'c' cookie, 'V' volume, 'C' cache
+	id   uint32
+}
+
+func (o objRef) String() string { return fmt.Sprintf("%c=%08x", o.kind, o.id) }
+
 // describeCookie is one line of a cookie's state for failure messages.
 func describeCookie(ck *fscache.Cookie) string {
 	var b strings.Builder

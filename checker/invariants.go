@@ -75,7 +75,7 @@ func (c *Checker) onEvent(k *sim.Kernel, e *sim.Event) {
 	case fscache.EvRelinquish:
 		tr := c.track(e.Obj)
 		tr.relinquished = true
-		c.live.heat(monL2, uint64(e.Obj), cookieObj(e.Obj), "relinquished cookie not yet DROPPED", k.Step())
+		c.live.heat(monL2, uint64(e.Obj), objRef{'c', e.Obj}, "relinquished cookie not yet DROPPED", k.Step())
 	case fscache.EvCacheState:
 		c.cacheStateEvent(e)
 	case fscache.EvMark:
@@ -241,7 +241,7 @@ func (c *Checker) cookieRefEvent(e *sim.Event) {
 			c.reportCookie("I-17", e.Obj, "c=%08x: relinquish of a never-cached cookie finished with the cookie DROPPED but still hashed", e.Obj)
 		}
 	case fscache.TraceCookieGetHashCollision:
-		c.live.heat(monL3, uint64(e.Obj)<<32|uint64(uint32(e.Thread)), cookieObj(e.Obj), "acquire waiting for its relinquished twin to be DROPPED ("+c.k.ThreadName(e.Thread)+")", c.k.Step())
+		c.live.heat(monL3, uint64(e.Obj)<<32|uint64(uint32(e.Thread)), objRef{'c', e.Obj}, "acquire waiting for its relinquished twin to be DROPPED ("+c.k.ThreadName(e.Thread)+")", c.k.Step())
 	case fscache.TraceCookiePutHashCollision:
 		c.live.cool(monL3, uint64(e.Obj)<<32|uint64(uint32(e.Thread)), c.k.Step())
 	}
@@ -298,7 +298,7 @@ func (c *Checker) cacheStateEvent(e *sim.Event) {
 	tr.seen, tr.state = true, to
 	switch to {
 	case fscache.CacheWithdrawn:
-		c.live.heat(monL4, uint64(e.Obj), cacheObj(e.Obj), "cache withdrawal not yet drained", c.k.Step())
+		c.live.heat(monL4, uint64(e.Obj), objRef{'C', e.Obj}, "cache withdrawal not yet drained", c.k.Step())
 	case fscache.CacheNotPresent:
 		c.live.cool(monL4, uint64(e.Obj), c.k.Step())
 	}
@@ -385,8 +385,10 @@ func (c *Checker) checkCookies() {
 		n++
 		c.checkCookie(tr)
 	}
-	clear(c.alive[n:])
-	c.alive = c.alive[:n]
+	if n < len(c.alive) {
+		clear(c.alive[n:])
+		c.alive = c.alive[:n]
+	}
 	if !c.failed {
 		c.checkOneLivePerKey()
 	}
@@ -662,7 +664,7 @@ func (c *Checker) checkVolumes() {
 		// L-3 for volumes: a pending acquirer waits for the relinquished
 		// twin to be freed.
 		if v.Flags()&(1<<fscache.VolAcquirePending) != 0 {
-			c.live.heat(monL3, 1<<63|uint64(v.DebugID), volumeObj(v.DebugID), "volume acquire waiting for its relinquished twin to be freed", c.step)
+			c.live.heat(monL3, 1<<63|uint64(v.DebugID), objRef{'V', v.DebugID}, "volume acquire waiting for its relinquished twin to be freed", c.step)
 		} else {
 			c.live.cool(monL3, 1<<63|uint64(v.DebugID), c.step)
 		}

@@ -60,14 +60,14 @@ const (
 type hotEntry struct {
 	monitor string
 	key     uint64
-	obj     string
+	obj     objRef
 	what    string
 	since   int64
 }
 
 // liveness holds the hot objects, in the order they became hot.
 type liveness struct {
-	hot    []*hotEntry
+	hot    []hotEntry
 	maxHot int64 // the longest any object stayed hot and cooled again
 }
 
@@ -81,11 +81,11 @@ func (l *liveness) find(monitor string, key uint64) int {
 }
 
 // heat makes (monitor, key) hot at step, unless it already is.
-func (l *liveness) heat(monitor string, key uint64, obj, what string, step int64) {
+func (l *liveness) heat(monitor string, key uint64, obj objRef, what string, step int64) {
 	if l.find(monitor, key) >= 0 {
 		return
 	}
-	l.hot = append(l.hot, &hotEntry{monitor: monitor, key: key, obj: obj, what: what, since: step})
+	l.hot = append(l.hot, hotEntry{monitor: monitor, key: key, obj: obj, what: what, since: step})
 }
 
 // cool makes (monitor, key) cold.
@@ -100,9 +100,9 @@ func (l *liveness) cool(monitor string, key uint64, step int64) {
 
 // overdue is the first object hot for more than bound steps at step.
 func (l *liveness) overdue(step, bound int64) *hotEntry {
-	for _, h := range l.hot {
-		if step-h.since > bound {
-			return h
+	for i := range l.hot {
+		if step-l.hot[i].since > bound {
+			return &l.hot[i]
 		}
 	}
 	return nil
@@ -113,7 +113,7 @@ func (l *liveness) overdue(step, bound int64) *hotEntry {
 func (c *Checker) checkLiveness() {
 	c.checkL1()
 	if h := c.live.overdue(c.step, c.opts.LivenessBound); h != nil {
-		c.report(sim.FailLiveness, h.monitor, []string{h.obj}, "%s: %s: hot since step %d, %d steps (bound %d)",
+		c.report(sim.FailLiveness, h.monitor, []string{h.obj.String()}, "%s: %s: hot since step %d, %d steps (bound %d)",
 			h.obj, h.what, h.since, c.step-h.since, c.opts.LivenessBound)
 	}
 }
@@ -131,7 +131,7 @@ func (c *Checker) checkL1() {
 		c.live.cool(monL1, 0, c.step)
 		return
 	}
-	c.live.heat(monL1, 0, cookieObj(lru[0].DebugID), "LRU non-empty and nobody due to look at its head (timer not armed by its deadline, worker idle)", c.step)
+	c.live.heat(monL1, 0, objRef{'c', lru[0].DebugID}, "LRU non-empty and nobody due to look at its head (timer not armed by its deadline, worker idle)", c.step)
 }
 
 // MaxHot is the longest any object of this run stayed hot before it cooled:
@@ -157,7 +157,7 @@ func (c *Checker) hotAtEnd(step int64, why string) *sim.Failure {
 	f := &sim.Failure{Class: sim.FailLiveness, Check: h.monitor, Step: step, Thread: -1,
 		Msg: fmt.Sprintf("%s: %s: still hot when the run %s (hot since step %d)", h.obj, h.what, why, h.since)}
 	for _, x := range c.live.hot {
-		f.Objects = append(f.Objects, x.obj)
+		f.Objects = append(f.Objects, x.obj.String())
 	}
 	if len(c.live.hot) > 1 {
 		f.Msg += fmt.Sprintf("; %d objects hot in all", len(c.live.hot))
