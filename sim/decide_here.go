@@ -17,71 +17,41 @@ package sim
 // decideHere is called by t at a scheduling point, with its next access
 // pending. It reports whether t goes on at once; if not, it has ended t's
 // step and t must yield.
+//
+// A hook or a Strategy that panics here is the harness's panic, not the
+// thread's oops: while they run, Kernel.inHarness tells the thread's
+// recover (Thread.body) to keep the panic for runStep to raise outside the
+// thread. (A deferred recover here would cost every point.)
 func (k *Kernel) decideHere(t *Thread) bool {
 	if !k.running || k.hereOff || t.blocked {
 		return false
 	}
-	if !k.hooksSafely(t) {
-		k.ended = true
-		return false
-	}
+	k.inHarness = true
+	k.cur = nil
+	k.endStep(t)
 	// The hooks see the model but must not change it, so the threads
 	// enabled are those of before the hooks; the loop's checks come after
 	// the hooks, as in Run.
-	if k.failure != nil || k.stopped {
+	if k.failure != nil || k.stopped || k.step >= k.opts.MaxSteps {
+		k.inHarness = false
 		k.ended = true
 		return false
 	}
-	if k.awake == 1 {
-		// t alone: Run would take it again without a decision.
-		if k.step >= k.opts.MaxSteps {
+	next := t
+	if en := k.enabledThreads(); len(en) > 1 {
+		var ok bool
+		if next, ok = k.decide(en); !ok {
+			k.inHarness = false
 			k.ended = true
 			return false
 		}
-		k.beginStep(t)
-		return true
 	}
-	en := k.enabledThreads()
-	if k.step >= k.opts.MaxSteps {
+	k.inHarness = false
+	if next != t {
+		k.next = next
 		k.ended = true
 		return false
 	}
-	next, ok := k.decideSafely(en)
-	k.ended = true
-	if !ok {
-		return false
-	}
-	if next != t {
-		k.next = next
-		return false
-	}
-	k.ended = false
 	k.beginStep(t)
 	return true
-}
-
-// hooksSafely ends t's step as runStep would. A hook that panics is not
-// the thread's failure (an oops) but the harness's: the panic is kept for
-// runStep to raise outside the thread, as it would without this path.
-func (k *Kernel) hooksSafely(t *Thread) (ok bool) {
-	defer k.keepPanic(&ok)
-	k.cur = nil
-	k.endStep(t)
-	return true
-}
-
-// decideSafely is decide on a thread's coroutine: a Strategy that panics
-// is the harness's panic, raised by runStep outside the thread.
-func (k *Kernel) decideSafely(en []*Thread) (t *Thread, ok bool) {
-	defer k.keepPanic(&ok)
-	return k.decide(en)
-}
-
-// keepPanic, deferred, keeps a panic for runStep to raise and makes the
-// caller report false.
-func (k *Kernel) keepPanic(ok *bool) {
-	if r := recover(); r != nil {
-		k.hookPanic = r
-		*ok = false
-	}
 }

@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // MixArgsForTest is mixArgs on a kernel whose hash is h.
 func MixArgsForTest(h uint64, args [8]int64) uint64 {
@@ -9,19 +12,28 @@ func MixArgsForTest(h uint64, args [8]int64) uint64 {
 	return k.hash
 }
 
-// AwakeMismatch recounts the live threads not blocked and reports how the
-// kernel's running count (Kernel.awake) differs from it; "" if it does not.
+// AwakeMismatch lists the live threads not blocked and reports how the
+// kernel's running list of them (Kernel.awake, in id order) differs; ""
+// if it does not.
 func AwakeMismatch(k *Kernel) string {
-	n := 0
+	var want []*Thread
 	for _, t := range k.live {
 		if !t.blocked {
-			n++
+			want = append(want, t)
 		}
 	}
-	if n != k.awake {
-		return fmt.Sprintf("awake count %d, but %d live threads are not blocked", k.awake, n)
+	if !slices.Equal(want, k.awake) {
+		return fmt.Sprintf("awake threads %v, but the live threads not blocked are %v", names(k.awake), names(want))
 	}
 	return ""
+}
+
+func names(ts []*Thread) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.name)
+	}
+	return out
 }
 
 // DecideInRunOnly makes every scheduling decision of k's run Run's own:

@@ -87,8 +87,7 @@ type Kernel struct {
 	obs         StepObserver // strat, if it wants to see every step; nil otherwise
 	threads     []*Thread    // every thread ever spawned, by id
 	live        []*Thread    // threads not yet done, by id
-	awake       int          // live threads not blocked: kept by Spawn, block, unblock and retire
-	enabled     []*Thread    // scratch
+	awake       []*Thread    // live threads not blocked, by id: kept by Spawn, block, unblock and retire
 	cur         *Thread
 	step        int64
 	now         Time
@@ -111,6 +110,7 @@ type Kernel struct {
 	ended       bool    // decideHere ended the step t yielded from: runStep has nothing left to do
 	next        *Thread // decideHere picked the thread that runs next: Run runs it without deciding again
 	hereOff     bool    // decideHere is switched off: every decision is Run's (tests compare the two)
+	inHarness   bool    // hooks or Pick run on a thread's coroutine (decideHere): a panic is theirs, not the thread's
 	hookPanic   any     // a hook or Pick panicked inside decideHere: runStep re-panics it outside the thread
 	lives       []*Life
 	expectFreed bool
@@ -130,7 +130,7 @@ func New(opts Options) *Kernel {
 	// The log's first array holds the decisions of a typical fscache
 	// scenario run (~90-120), so that appending seldom copies it.
 	k := &Kernel{opts: opts, strat: opts.Strategy, hash: fnvOffset, log: make(Log, 0, 128), lastRan: -1,
-		threads: make([]*Thread, 0, 8), live: make([]*Thread, 0, 8), enabled: make([]*Thread, 0, 8), lives: make([]*Life, 0, 8)}
+		threads: make([]*Thread, 0, 8), live: make([]*Thread, 0, 8), awake: make([]*Thread, 0, 8), lives: make([]*Life, 0, 8)}
 	k.obs, _ = opts.Strategy.(StepObserver)
 	k.strat.Start(opts.Seed)
 	return k
@@ -143,7 +143,7 @@ func (k *Kernel) Spawn(name string, fn func(*Thread)) *Thread {
 	t := k.newThread(name, fn)
 	k.threads = append(k.threads, t)
 	k.live = append(k.live, t)
-	k.awake++
+	k.awake = append(k.awake, t) // the highest id yet
 	k.emitSim(evSpawn, t, t.id)
 	return t
 }
@@ -244,7 +244,7 @@ func (k *Kernel) retire(t *Thread) {
 			Msg: fmt.Sprintf("thread %s returned holding %s", t.name, t.heldNames())}
 	}
 	k.emitSim(evExit, t, t.id)
-	k.awake-- // a thread returns only while it runs
+	k.asleep(t) // a thread returns only while it runs, awake
 	for i, l := range k.live {
 		if l == t {
 			k.live = append(k.live[:i], k.live[i+1:]...)

@@ -43,22 +43,13 @@ func (k *Kernel) Run() Result {
 		t.kill()
 	}
 	k.live = k.live[:0]
-	k.awake = 0
+	k.awake = k.awake[:0]
 	return k.judge()
 }
 
-// enabledThreads lists the live threads not blocked, in id order (a
-// scratch slice, valid until the next call).
-func (k *Kernel) enabledThreads() []*Thread {
-	en := k.enabled[:0]
-	for _, t := range k.live {
-		if !t.blocked {
-			en = append(en, t)
-		}
-	}
-	k.enabled = en
-	return en
-}
+// enabledThreads lists the live threads not blocked, in id order. The
+// slice is the kernel's own (Kernel.awake), valid until a thread runs.
+func (k *Kernel) enabledThreads() []*Thread { return k.awake }
 
 // decide picks the thread that runs the next step among en (not empty):
 // the only one, or the Strategy's choice, logged, with a preemption

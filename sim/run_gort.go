@@ -40,7 +40,7 @@ func (k *Kernel) Run() Result {
 		}
 	}
 	for !k.g.ending && k.failure == nil && !k.stopped {
-		if k.awake > 0 {
+		if len(k.awake) > 0 {
 			k.g.idle.Wait()
 			continue
 		}
@@ -61,7 +61,7 @@ func (k *Kernel) Run() Result {
 		k.g.idle.Wait()
 	}
 	k.live = k.live[:0]
-	k.awake = 0
+	k.awake = k.awake[:0]
 	k.g.mu.Unlock()
 	k.g.wg.Wait()
 	res := k.judge()
@@ -102,7 +102,7 @@ func (k *Kernel) endStep(t *Thread) {
 	}
 	if k.failure != nil || k.stopped {
 		k.g.end()
-	} else if k.awake == 0 {
+	} else if len(k.awake) == 0 {
 		k.g.idle.Broadcast()
 	}
 }

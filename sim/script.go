@@ -59,5 +59,5 @@ func (k *Kernel) Close() {
 		t.kill()
 	}
 	k.live = k.live[:0]
-	k.awake = 0
+	k.awake = k.awake[:0]
 }

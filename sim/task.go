@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The simulated thread as the rest of sim and the model see it. How a
 // thread runs is the build mode's: thread.go makes it a coroutine (the
@@ -128,9 +131,25 @@ func (t *Thread) markBlocked(obj any, bit int32, what string) {
 		panic(killedT{})
 	}
 	t.blocked = true
-	t.k.awake--
+	t.k.asleep(t)
 	t.waitObj = obj
 	t.waitBit = bit
 	t.waitWhat = what
 	t.waitSince = t.k.step
+}
+
+// wakes adds t, blocked until now, to the awake threads, in id order.
+func (k *Kernel) wakes(t *Thread) {
+	i := len(k.awake)
+	for i > 0 && k.awake[i-1].id > t.id {
+		i--
+	}
+	k.awake = slices.Insert(k.awake, i, t)
+}
+
+// asleep removes t from the awake threads (it blocked or returned).
+func (k *Kernel) asleep(t *Thread) {
+	if i := slices.Index(k.awake, t); i >= 0 {
+		k.awake = slices.Delete(k.awake, i, i+1)
+	}
 }

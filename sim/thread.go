@@ -114,6 +114,13 @@ func (c *coro) end() {
 func (t *Thread) body() {
 	defer func() {
 		if r := recover(); r != nil {
+			if t.k.inHarness {
+				// A hook's or the Strategy's panic (decideHere): the run
+				// is over; runStep raises it outside the thread.
+				t.k.inHarness = false
+				t.k.hookPanic = r
+				return
+			}
 			if _, ok := r.(killedT); !ok {
 				t.k.oops(t, r, debug.Stack())
 			}
@@ -187,7 +194,7 @@ func (t *Thread) switchOut() {
 
 func (t *Thread) unblock() {
 	if t.blocked {
-		t.k.awake++
+		t.k.wakes(t)
 	}
 	t.blocked = false
 	t.waitObj = nil

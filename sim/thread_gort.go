@@ -136,7 +136,7 @@ func (t *Thread) block(obj any, bit int32, what string) {
 
 func (t *Thread) unblock() {
 	if t.blocked {
-		t.k.awake++
+		t.k.wakes(t)
 		t.run.cond.Signal()
 	}
 	t.blocked = false
