@@ -3,11 +3,14 @@
 // workqueues, locks, atomics and bit operations, wait/wake, object
 // lifetimes, tracepoint events and the decision log.
 //
-// Simulated threads are coroutines: exactly one runs at a time, and it hands
-// control back to the scheduler at every scheduling point (a lock, an atomic,
-// a Var load or store, queue_work, a timer, a wait or a wake). A Strategy
-// picks the next thread among the enabled ones and draws every random value;
-// each choice goes into the decision log, which alone reproduces the run. The
+// Simulated threads are coroutines: exactly one runs at a time, and every
+// scheduling point (a lock, an atomic, a Var load or store, queue_work, a
+// timer, a wait or a wake) ends a step. A Strategy picks the next thread
+// among the enabled ones and draws every random value; each choice goes into
+// the decision log, which alone reproduces the run. The running thread takes
+// that decision itself at its point and goes on without a coroutine switch
+// when it is picked again; it hands control back to Run only when another
+// thread is picked or it blocks (decide_here.go). The
 // clock moves only when no thread can run and a timer or timed wait is
 // pending. When every thread sleeps and nothing is pending, the run ends as
 // a deadlock naming who waits on what.
