@@ -414,7 +414,8 @@ type ExhaustiveRun struct {
 	waits     []uint32       // join of every wait
 	nontriv   []uint32       // join of every step other than start and yield
 	obj0      []uint32       // join of every step on object 0
-	objs      map[uint32]int // object id -> index in pool
+	objs      []int32        // object id -> index in pool + 1 (0: none yet): Kernel.ObjID's ids are small and dense
+	objsBig   map[uint32]int // ids of objsDense and above (Thread.Point may name any)
 	pool      []objClock     // reused across executions
 	clocks    []uint32       // every step's clock: events[i].off, .n
 	base      []uint32       // scratch
@@ -441,12 +442,10 @@ type objClock struct {
 }
 
 func (r *ExhaustiveRun) reset(e *Exhaustive) {
-	objs, pool := r.objs, r.pool[:0]
+	objs, objsBig, pool := r.objs, r.objsBig, r.pool[:0]
 	clear(objs)
-	if objs == nil {
-		objs = map[uint32]int{}
-	}
-	*r = ExhaustiveRun{e: e, replay: len(e.path), last: -1, objs: objs, pool: pool,
+	clear(objsBig)
+	*r = ExhaustiveRun{e: e, replay: len(e.path), last: -1, objs: objs, objsBig: objsBig, pool: pool,
 		sleep: r.sleep[:0], events: r.events[:0], vc: r.vc[:0],
 		barrier: r.barrier[:0], all: r.all[:0], waits: r.waits[:0], nontriv: r.nontriv[:0], obj0: r.obj0[:0],
 		clocks: r.clocks[:0], base: r.base, dep: r.dep, v: r.v, ini: r.ini, waitEvs: r.waitEvs[:0], obj0Evs: r.obj0Evs[:0]}
@@ -667,8 +666,37 @@ func join(dst, src []uint32) []uint32 {
 	return dst
 }
 
+// objsDense bounds the object ids indexed by a slice (Exhaustive.objs).
+const objsDense = 1 << 16
+
+// objIndex is the index in pool of object id's clock, if it has one.
+func (r *ExhaustiveRun) objIndex(id uint32) (int, bool) {
+	if id < objsDense {
+		if int(id) < len(r.objs) && r.objs[id] != 0 {
+			return int(r.objs[id]) - 1, true
+		}
+		return 0, false
+	}
+	i, ok := r.objsBig[id]
+	return i, ok
+}
+
+func (r *ExhaustiveRun) setObjIndex(id uint32, i int) {
+	if id < objsDense {
+		if n := int(id) + 1 - len(r.objs); n > 0 {
+			r.objs = append(r.objs, make([]int32, n)...)
+		}
+		r.objs[id] = int32(i + 1)
+		return
+	}
+	if r.objsBig == nil {
+		r.objsBig = map[uint32]int{}
+	}
+	r.objsBig[id] = i
+}
+
 func (r *ExhaustiveRun) obj(id uint32) *objClock {
-	i, ok := r.objs[id]
+	i, ok := r.objIndex(id)
 	if !ok {
 		i = len(r.pool)
 		if i < cap(r.pool) {
@@ -677,7 +705,7 @@ func (r *ExhaustiveRun) obj(id uint32) *objClock {
 		} else {
 			r.pool = append(r.pool, objClock{})
 		}
-		r.objs[id] = i
+		r.setObjIndex(id, i)
 	}
 	return &r.pool[i]
 }
@@ -767,7 +795,8 @@ func (r *ExhaustiveRun) record(t *Thread, a Access, node int, step int64) {
 			for _, i := range r.obj0Evs {
 				add(i)
 			}
-			for _, i := range r.pool[r.objs[a.Obj]].evs {
+			o, _ := r.objIndex(a.Obj)
+			for _, i := range r.pool[o].evs {
 				add(i)
 			}
 		}
