@@ -23,7 +23,7 @@ package sim
 // recover (Thread.body) to keep the panic for runStep to raise outside the
 // thread. (A deferred recover here would cost every point.)
 func (k *Kernel) decideHere(t *Thread) bool {
-	if !k.running || k.hereOff || t.blocked {
+	if !k.running || k.hereOff {
 		return false
 	}
 	k.inHarness = true
@@ -31,27 +31,20 @@ func (k *Kernel) decideHere(t *Thread) bool {
 	k.endStep(t)
 	// The hooks see the model but must not change it, so the threads
 	// enabled are those of before the hooks; the loop's checks come after
-	// the hooks, as in Run.
-	if k.failure != nil || k.stopped || k.step >= k.opts.MaxSteps {
-		k.inHarness = false
-		k.ended = true
-		return false
-	}
-	next := t
-	if en := k.enabledThreads(); len(en) > 1 {
-		var ok bool
-		if next, ok = k.decide(en); !ok {
-			k.inHarness = false
-			k.ended = true
-			return false
-		}
+	// the hooks, as in Run. On a failure, a stop or the bound, Run's loop
+	// ends the run; on a divergence too (decide set the outcome).
+	next, ok := t, k.failure == nil && !k.stopped && k.step < k.opts.MaxSteps
+	if ok {
+		next, ok = k.decide()
 	}
 	k.inHarness = false
-	if next != t {
-		k.next = next
-		k.ended = true
-		return false
+	if ok && next == t {
+		k.beginStep(t)
+		return true
 	}
-	k.beginStep(t)
-	return true
+	if ok {
+		k.next = next
+	}
+	k.ended = true
+	return false
 }

@@ -12,12 +12,12 @@ import (
 	"github.com/fscachesim/fscachesim/sim"
 )
 
-// hookCall is what a step hook saw: the step, the thread that ran it, the
-// hash so far.
+// hookCall is what a step hook saw: the step, the last decision logged,
+// the hash so far.
 type hookCall struct {
-	Step   int64
-	Thread string
-	Hash   uint64
+	Step         int64
+	LastDecision string
+	Hash         uint64
 }
 
 func runWithHooks(p program, seed uint64, strat sim.Strategy, inRunOnly bool) (*sim.Kernel, sim.Result, []hookCall) {
@@ -28,11 +28,11 @@ func runWithHooks(p program, seed uint64, strat sim.Strategy, inRunOnly bool) (*
 	p(k, notes{})
 	var calls []hookCall
 	k.AddStepHook(func(k *sim.Kernel) {
-		name := "-"
+		last := "-"
 		if len(k.Log()) > 0 {
-			name = fmt.Sprint(k.Log()[len(k.Log())-1])
+			last = fmt.Sprint(k.Log()[len(k.Log())-1])
 		}
-		calls = append(calls, hookCall{k.Step(), name, k.Hash()})
+		calls = append(calls, hookCall{k.Step(), last, k.Hash()})
 	})
 	return k, k.Run(), calls
 }

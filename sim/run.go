@@ -18,8 +18,7 @@ func (k *Kernel) Run() Result {
 		t := k.next
 		k.next = nil
 		if t == nil {
-			en := k.enabledThreads()
-			if len(en) == 0 {
+			if len(k.awake) == 0 {
 				if k.advanceClock() {
 					continue
 				}
@@ -33,7 +32,7 @@ func (k *Kernel) Run() Result {
 				break
 			}
 			var ok bool
-			if t, ok = k.decide(en); !ok {
+			if t, ok = k.decide(); !ok {
 				break
 			}
 		}
@@ -47,15 +46,13 @@ func (k *Kernel) Run() Result {
 	return k.judge()
 }
 
-// enabledThreads lists the live threads not blocked, in id order. The
-// slice is the kernel's own (Kernel.awake), valid until a thread runs.
-func (k *Kernel) enabledThreads() []*Thread { return k.awake }
-
-// decide picks the thread that runs the next step among en (not empty):
-// the only one, or the Strategy's choice, logged, with a preemption
-// counted if the thread that ran last could have gone on. A choice out of
-// range ends the run as diverged (ok false).
-func (k *Kernel) decide(en []*Thread) (t *Thread, ok bool) {
+// decide picks the thread that runs the next step among the awake ones
+// (Kernel.awake, not empty): the only one, or the Strategy's choice,
+// logged, with a preemption counted if the thread that ran last could have
+// gone on. A choice out of range ends the run as diverged (ok false). The
+// Strategy sees the kernel's own list, valid until a thread runs.
+func (k *Kernel) decide() (t *Thread, ok bool) {
+	en := k.awake
 	if len(en) == 1 {
 		return en[0], true
 	}

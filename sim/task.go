@@ -138,6 +138,21 @@ func (t *Thread) markBlocked(obj any, bit int32, what string) {
 	t.waitSince = t.k.step
 }
 
+// markAwake is unblock's part that both build modes share: t waits on
+// nothing and, if it was blocked, is enabled again (it reports whether).
+func (t *Thread) markAwake() bool {
+	was := t.blocked
+	if was {
+		t.k.wakes(t)
+	}
+	t.blocked = false
+	t.waitObj = nil
+	t.waitBit = -1
+	t.waitWhat = ""
+	t.wakeAt = 0
+	return was
+}
+
 // wakes adds t, blocked until now, to the awake threads, in id order.
 func (k *Kernel) wakes(t *Thread) {
 	i := len(k.awake)

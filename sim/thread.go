@@ -192,13 +192,4 @@ func (t *Thread) switchOut() {
 	}
 }
 
-func (t *Thread) unblock() {
-	if t.blocked {
-		t.k.wakes(t)
-	}
-	t.blocked = false
-	t.waitObj = nil
-	t.waitBit = -1
-	t.waitWhat = ""
-	t.wakeAt = 0
-}
+func (t *Thread) unblock() { t.markAwake() }

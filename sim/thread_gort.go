@@ -135,15 +135,9 @@ func (t *Thread) block(obj any, bit int32, what string) {
 }
 
 func (t *Thread) unblock() {
-	if t.blocked {
-		t.k.wakes(t)
+	if t.markAwake() {
 		t.run.cond.Signal()
 	}
-	t.blocked = false
-	t.waitObj = nil
-	t.waitBit = -1
-	t.waitWhat = ""
-	t.wakeAt = 0
 }
 
 // park ends t's step at a scheduling point and begins its next one when
