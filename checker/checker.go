@@ -238,10 +238,6 @@ func (c *Checker) stepThread() int32 {
 	return c.evThread
 }
 
-func cookieObj(id uint32) string { return fmt.Sprintf("c=%08x", id) }
-func volumeObj(id uint32) string { return fmt.Sprintf("V=%08x", id) }
-func cacheObj(id uint32) string  { return fmt.Sprintf("C=%08x", id) }
-
 // objRef names an object as a failure does ("c=000000a1"), formatted only
 // when a failure needs it: the liveness monitors heat objects every step.
 type objRef struct {
@@ -250,6 +246,10 @@ type objRef struct {
 }
 
 func (o objRef) String() string { return fmt.Sprintf("%c=%08x", o.kind, o.id) }
+
+func cookieObj(id uint32) string { return objRef{'c', id}.String() }
+func volumeObj(id uint32) string { return objRef{'V', id}.String() }
+func cacheObj(id uint32) string  { return objRef{'C', id}.String() }
 
 // describeCookie is one line of a cookie's state for failure messages.
 func describeCookie(ck *fscache.Cookie) string {
