@@ -8,9 +8,9 @@ package fscache
 // checker looks a bucket up for every cookie and volume after every step: a
 // map's hashing was most of that.)
 type buckets[B any] struct {
-	idx []uint32
-	b   []*B
-	m   map[uint32]*B // every bucket, once there are more than bucketsLinear
+	idx []uint32      // the buckets' indices, while there are at most bucketsLinear
+	b   []*B          // the buckets, as idx
+	m   map[uint32]*B // every bucket, once there are more (idx and b are then nil)
 }
 
 const bucketsLinear = 32
@@ -28,21 +28,24 @@ func (t *buckets[B]) get(i uint32) *B {
 	return nil
 }
 
-// make is bucket i, made empty if the run has not used it yet.
-func (t *buckets[B]) make(i uint32) *B {
+// getOrNew is bucket i, made empty if the run has not used it yet.
+func (t *buckets[B]) getOrNew(i uint32) *B {
 	if b := t.get(i); b != nil {
 		return b
 	}
 	b := new(B)
-	t.idx = append(t.idx, i)
-	t.b = append(t.b, b)
 	if t.m != nil {
 		t.m[i] = b
-	} else if len(t.idx) > bucketsLinear {
+		return b
+	}
+	t.idx = append(t.idx, i)
+	t.b = append(t.b, b)
+	if len(t.idx) > bucketsLinear {
 		t.m = make(map[uint32]*B, 2*len(t.idx))
 		for j, x := range t.idx {
 			t.m[x] = t.b[j]
 		}
+		t.idx, t.b = nil, nil
 	}
 	return b
 }

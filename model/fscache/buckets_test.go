@@ -13,9 +13,9 @@ func TestBuckets(t *testing.T) {
 		if tb.get(i) != nil {
 			t.Fatalf("bucket %d exists before it was made", i)
 		}
-		b := tb.make(i)
-		if b == nil || tb.make(i) != b {
-			t.Fatalf("bucket %d: make gave %p, then %p", i, b, tb.make(i))
+		b := tb.getOrNew(i)
+		if b == nil || tb.getOrNew(i) != b {
+			t.Fatalf("bucket %d: make gave %p, then %p", i, b, tb.getOrNew(i))
 		}
 		made[i] = b
 		for j, want := range made {

@@ -68,11 +68,11 @@ func New(k *sim.Kernel, bugs model.Bugs) *Fscache {
 }
 
 func (f *Fscache) cookieBucket(hash uint32) *cookieBucket {
-	return f.cookieHash.make(CookieBucket(hash))
+	return f.cookieHash.getOrNew(CookieBucket(hash))
 }
 
 func (f *Fscache) volumeBucket(hash uint32) *volumeBucket {
-	return f.volumeHash.make(VolumeBucket(hash))
+	return f.volumeHash.getOrNew(VolumeBucket(hash))
 }
 
 // warn is a kernel WARN()/ASSERT in a path the netfs or the model should
