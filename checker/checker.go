@@ -69,12 +69,14 @@ type Checker struct {
 	volCounts  []volCount      // per volume seen, counts rebuilt every step
 	lastVC     int             // index in volCounts of the last volCount found
 	lastCookie *fscache.Cookie // the tail of Fscache.Cookies at the last discovery
+	liveHashed int             // cookies checkCookie saw hashed and not relinquished this step
 
 	logLen     int   // decision log length after the previous step
 	evThread   int32 // thread of the last event of the current step, -1 for none
 	lruTimerCB int   // LRU timer callbacks spawned and not yet exited
 	failed     bool
 	step       int64 // the step the step hook is judging
+	pass       int64 // the step hook's calls so far (stamps what it counted)
 }
 
 // cookieTrack is what the checker remembers about one cookie.
@@ -108,9 +110,16 @@ type cookieTrack struct {
 }
 
 type cacheTrack struct {
-	id    uint32
-	seen  bool
-	state fscache.CacheState
+	id     uint32
+	seen   bool
+	state  fscache.CacheState
+	listed bool // in seenCaches
+
+	// Counted by checkVolumes for checkCaches; valid in the step hook's
+	// call numbered counted (Checker.pass).
+	counted  int64
+	attached int64 // volumes on the cache
+	objects  int64 // their cookies with a backend object
 }
 
 type volCount struct {

@@ -312,6 +312,7 @@ func (c *Checker) onStep(k *sim.Kernel) {
 		return
 	}
 	c.step = k.Step()
+	c.pass++
 	c.discoverCookies()
 	c.checkCookies()
 	if !c.failed {
@@ -371,6 +372,7 @@ func (c *Checker) checkCookies() {
 		vc := &c.volCounts[i]
 		vc.acquired, vc.inflight, vc.holders, vc.cachePriv = 0, 0, 0, 0
 	}
+	c.liveHashed = 0
 	n := 0
 	for _, tr := range c.alive {
 		if c.failed {
@@ -389,14 +391,15 @@ func (c *Checker) checkCookies() {
 		clear(c.alive[n:])
 		c.alive = c.alive[:n]
 	}
-	if !c.failed {
+	if !c.failed && c.liveHashed > 1 {
 		c.checkOneLivePerKey()
 	}
 }
 
 // checkOneLivePerKey is I-3: for a given volume and key, at most one hashed
 // cookie lacks RELINQUISHED. Hashing scans and inserts under the bucket
-// lock, so the check holds while that lock is free.
+// lock, so the check holds while that lock is free. (checkCookies calls it
+// only when checkCookie counted two such cookies or more.)
 func (c *Checker) checkOneLivePerKey() {
 	for i, a := range c.alive {
 		fa := a.c.FlagBits()
@@ -434,6 +437,9 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	hashed := has(fl, fscache.FlagIsHashed)
 	if onChain {
 		tr.everHashed = true
+	}
+	if hashed && !has(fl, fscache.FlagRelinquished) {
+		c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
 	}
 
 	// I-16 bookkeeping: when cookie->lock was taken, when n_accesses was 0.
@@ -643,6 +649,15 @@ func (c *Checker) checkLRU() {
 func (c *Checker) checkVolumes() {
 	for _, v := range c.f.Volumes() {
 		vc := c.volCount(v)
+		// The counts I-12 and I-13 compare a cache against (checkCaches).
+		if v.Cache != nil {
+			ct := c.cacheTrack(v.Cache.DebugID)
+			if ct.counted != c.pass {
+				ct.counted, ct.attached, ct.objects = c.pass, 0, 0
+			}
+			ct.attached++
+			ct.objects += vc.cachePriv
+		}
 		// I-10: n_cookies counts the acquired, unrelinquished cookies;
 		// a relinquish in progress may not have dropped it yet.
 		if n := v.NCookies(); n < vc.acquired || n > vc.acquired+vc.inflight {
@@ -712,18 +727,17 @@ func (c *Checker) checkVolumeChain(v *fscache.Volume) bool {
 }
 
 func (c *Checker) checkCaches() {
-	vols := c.f.Volumes()
 	for _, ca := range c.f.Caches() {
-		if !containsCache(c.seenCaches, ca) {
+		ct := c.cacheTrack(ca.DebugID)
+		if !ct.listed {
+			ct.listed = true
 			c.seenCaches = append(c.seenCaches, ca)
 		}
-		attached := int64(0)
-		objects := int64(0)
-		for _, v := range vols {
-			if v.Cache == ca {
-				attached++
-				objects += c.volCount(v).cachePriv
-			}
+		// The volumes on ca and their cookies with a backend object, as
+		// checkVolumes counted them this step.
+		attached, objects := int64(0), int64(0)
+		if ct.counted == c.pass {
+			attached, objects = ct.attached, ct.objects
 		}
 		// I-12.
 		if ca.Ref() < attached {
