@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +46,10 @@ func BenchmarkExplore(b *testing.B) {
 // then with 2, and reports both rates and their ratio (the scaling from 1
 // to 2 workers; 2.0 is perfect): of the default scenarios, and of
 // lru-vs-relinquish alone (one of the 2-3-thread scenarios, without the
-// slow cachefiles ones in the mix).
+// slow cachefiles ones in the mix). It runs the collector at GCPercent,
+// as the fscachesim command does.
 func BenchmarkExploreScaling(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
 	lru, err := scenarios.Get("lru-vs-relinquish")
 	if err != nil {
 		b.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -192,5 +193,24 @@ func TestLinearizabilityFailureVisualised(t *testing.T) {
 	tr, err := os.ReadFile(trace)
 	if err != nil || !bytes.Contains(tr, []byte(`"visualization":"x.porcupine.html"`)) {
 		t.Fatalf("the trace does not link the visualisation: %v\n%s", err, tr)
+	}
+}
+
+// TestTuneGC: without GOGC in the environment the command runs the
+// collector at explorer.GCPercent; with it, the user's setting stands.
+func TestTuneGC(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	if !tuneGC(func(string) (string, bool) { return "", false }) {
+		t.Fatal("GOGC unset: tuneGC left the collector alone")
+	}
+	if got := debug.SetGCPercent(100); got != explorer.GCPercent {
+		t.Fatalf("GOGC unset: collector at %d%%, want %d%%", got, explorer.GCPercent)
+	}
+	if tuneGC(func(k string) (string, bool) { return "50", k == "GOGC" }) {
+		t.Fatal("GOGC=50 set: tuneGC overrode it")
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GOGC set: collector changed to %d%%", got)
 	}
 }
