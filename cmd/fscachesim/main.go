@@ -46,8 +46,8 @@ replays bit for bit:
   fscachesim replay fscachesim-traces/lru-vs-relinquish-seed1-random.trace.jsonl
 
 Exit codes: 0 pass, 1 a check failed, 2 usage error or bad input, 3 internal error.
-Environment: fscachesim runs Go's collector at GOGC=400 (faster, a few tens of MB
-more) unless GOGC is set; results never depend on it.
+Environment: fscachesim runs Go's collector at GOGC=400 (faster; the heap may grow
+to five times its live data) unless GOGC is set; results never depend on it.
 Run 'fscachesim <command> -h' for the flags of a command.
 `
 
