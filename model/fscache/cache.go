@@ -106,6 +106,9 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 
 	candidate := f.allocCache(t, name)
 	f.addremove.DownWrite(t)
+	// The second pass remembers the last unnamed record it passes (a
+	// backend registering a tag adopts it) and, asked for any cache,
+	// takes the first unnamed one it can get, then the first named one.
 	var unnamed *Cache
 	for _, c := range f.caches {
 		if name != "" && c.Name == name && getCacheMaybe(t, c, TraceCacheGetAcquire) {
@@ -113,21 +116,24 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 			f.discardCache(t, candidate)
 			return c
 		}
-		if c.Name == "" && unnamed == nil {
+		if c.Name == "" {
 			unnamed = c
+			if name == "" && getCacheMaybe(t, c, TraceCacheGetAcquire) {
+				f.addremove.UpWrite(t)
+				f.discardCache(t, candidate)
+				return c
+			}
 		}
 	}
-	if unnamed != nil && (isCache || name == "") && getCacheMaybe(t, unnamed, TraceCacheGetAcquire) {
-		if isCache {
-			unnamed.Name = name
-		}
+	if unnamed != nil && isCache && getCacheMaybe(t, unnamed, TraceCacheGetAcquire) {
+		unnamed.Name = name
 		f.addremove.UpWrite(t)
 		f.discardCache(t, candidate)
 		return unnamed
 	}
 	if name == "" {
 		for _, c := range f.caches {
-			if getCacheMaybe(t, c, TraceCacheGetAcquire) {
+			if c.Name != "" && getCacheMaybe(t, c, TraceCacheGetAcquire) {
 				f.addremove.UpWrite(t)
 				f.discardCache(t, candidate)
 				return c
