@@ -186,12 +186,13 @@ func (c *Checker) transitionGuards(tr *cookieTrack, ck *fscache.Cookie, id strin
 			return
 		}
 	}
-	// I-16: the SM enters RELINQUISHING/WITHDRAWING only having seen
-	// n_accesses == 0 under cookie->lock. A gated begin may bump the count
-	// after the SM's read (it then backs out on the cache or the state), so
-	// the check is that the count was 0 at some step end since the SM took
-	// the lock it still holds.
-	if to == fscache.CookieRelinquishing || to == fscache.CookieWithdrawing {
+	// I-16: the SM enters RELINQUISHING/WITHDRAWING, and since Linux
+	// 6.10.7 ("add missing "n_accesses" check") LRU_DISCARDING, only having
+	// seen n_accesses == 0 under cookie->lock. A gated begin may bump the
+	// count after the SM's read (it then backs out on the cache or the
+	// state), so the check is that the count was 0 at some step end since
+	// the SM took the lock it still holds.
+	if to == fscache.CookieRelinquishing || to == fscache.CookieWithdrawing || to == fscache.CookieLRUDiscarding {
 		if ck.NAccesses() != 0 && (tr.lockSince < 0 || tr.zeroSeen < tr.lockSince) {
 			c.reportCookie("I-16", ck.DebugID, "c=%08x: %s to %v with n_accesses %d, and n_accesses was not 0 at any step since the state machine took cookie->lock (step %d)",
 				ck.DebugID, id, to, ck.NAccesses(), tr.lockSince)

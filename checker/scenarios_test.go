@@ -68,12 +68,20 @@ func TestBugSwitchesFlagged(t *testing.T) {
 		// would WARN.
 		{"lru-vs-relinquish", model.Bugs{LRUDiscardNoRedispatch: true}, "I-2", 400, false},
 		// use_cookie leaves DO_LRU_DISCARD set while the cookie is in use:
-		// I-9, before the prepare_write oops.
-		{"lru-vs-use", model.Bugs{UseNoClearLRUDiscard: true}, "I-9", 400, true},
+		// I-9, before the prepare_write oops (on the kernel the CVE was
+		// found on, before the 2024 n_accesses check).
+		{"lru-vs-use", model.Bugs{UseNoClearLRUDiscard: true, LRUDiscardIgnoresAccesses: true}, "I-9", 400, true},
+		// The CVE's fix reverted alone on 6.12: no oops any more (the
+		// discard waits for the I/O), but I-9 still names the rule broken.
+		{"lru-vs-use", model.Bugs{UseNoClearLRUDiscard: true}, "I-9", 400, false},
+		// the state machine goes to LRU_DISCARDING with a copy to the
+		// cache in flight: I-16, before the oops in prepare_write.
+		{"lru-discard-vs-io", model.Bugs{LRUDiscardIgnoresAccesses: true}, "I-16", 400, true},
+
 	}
 	for _, tc := range cases {
 		for _, st := range strategies {
-			t.Run(tc.scenario+"/"+st.name, func(t *testing.T) {
+			t.Run(tc.scenario+"/"+tc.bugs.Names()+"/"+st.name, func(t *testing.T) {
 				t.Parallel()
 				s, err := scenarios.Get(tc.scenario)
 				if err != nil {

@@ -22,6 +22,12 @@ type Bugs struct {
 	// pending DO_LRU_DISCARD, so a cookie in use is discarded and the I/O
 	// that follows dereferences a NULL cache_priv.
 	UseNoClearLRUDiscard bool
+	// LRUDiscardIgnoresAccesses is the bug fixed by "fs/netfs/fscache_cookie:
+	// add missing "n_accesses" check" (Aug 2024, in 6.11 and stable 6.10.7;
+	// quirk Q-5 of the spec): in ACTIVE the state machine goes to
+	// LRU_DISCARDING although accesses are in flight, so the backing object
+	// is withdrawn under I/O that then dereferences a NULL cache_priv.
+	LRUDiscardIgnoresAccesses bool
 }
 
 // BugInfo describes one switch.
@@ -45,6 +51,12 @@ var AllBugs = []BugInfo{
 		Doc:  "CVE-2022-48989 (fixed in 6.1): use_cookie does not cancel a pending LRU discard, so a cookie in use is discarded under its I/O",
 		set:  func(b *Bugs) { b.UseNoClearLRUDiscard = true },
 		get:  func(b Bugs) bool { return b.UseNoClearLRUDiscard },
+	},
+	{
+		Name: "lru-discard-ignores-accesses",
+		Doc:  "fixed Aug 2024 (6.11, 6.10.7: \"fs/netfs/fscache_cookie: add missing \"n_accesses\" check\"): the state machine LRU-discards an ACTIVE cookie with accesses in flight, withdrawing the object under I/O (quirk Q-5)",
+		set:  func(b *Bugs) { b.LRUDiscardIgnoresAccesses = true },
+		get:  func(b Bugs) bool { return b.LRUDiscardIgnoresAccesses },
 	},
 }
 

@@ -103,9 +103,8 @@ func init() {
 		},
 	})
 	register(Scenario{
-		Name:  "quirk-q5-discard-under-io",
-		Quirk: "Q-5",
-		Desc:  "Q-5: an LRU discard marked while a copy to the cache is still in flight is carried out when an invalidation runs the state machine, under that I/O",
+		Name: "lru-discard-vs-io",
+		Desc: "an LRU discard marked while a copy to the cache is still in flight, then an invalidation runs the state machine: since 6.10.7 the discard waits for the copy (quirk Q-5; bug switch lru-discard-ignores-accesses)",
 		Setup: func(k *sim.Kernel, w *World) {
 			var c *fscache.Cookie
 			g := &gate{n: 2}

@@ -20,7 +20,6 @@ func TestQuirkFindings(t *testing.T) {
 	}{
 		{"quirk-q1-stale-withdraw", func() sim.Strategy { return &sim.RandomWalk{} }, 50, "Q-1"},
 		{"quirk-q2-inval-access-held", func() sim.Strategy { return &sim.RandomWalk{} }, 500, "I-2"},
-		{"quirk-q5-discard-under-io", func() sim.Strategy { return &sim.RandomWalk{} }, 100, "oops"},
 		// The stall itself is not reached: the API forbids the I/O it needs.
 		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sim.RandomWalk{} }, 2000, ""},
 	}

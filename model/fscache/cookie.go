@@ -490,6 +490,13 @@ againLocked:
 				c.lock.Lock(t)
 			}
 			if c.flags.Test(t, FlagDoLRUDiscard) {
+				// Since 6.10.7 the discard waits for the accesses in
+				// flight: the LRU worker unpinned the access gate, so
+				// the last fscache_end_cookie_access queues the state
+				// machine again.
+				if !c.f.Bugs.LRUDiscardIgnoresAccesses && c.nAccesses.Load(t) != 0 {
+					break
+				}
 				if c.nAccesses.Peek() != 0 {
 					mark(t, c, "LRU discard began with accesses in flight")
 				}
