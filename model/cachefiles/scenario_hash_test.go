@@ -24,10 +24,10 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "b4d033ccd34822f8",
 		"enospc-during-write/random":   "d4af9cdfd1af021d",
 		"enospc-during-write/pct":      "ced7401372cee31a",
-		"crash-and-rebind/random":      "f36d924ac5b8ed43",
-		"crash-and-rebind/pct":         "dbe83ee55e1ce975",
-		"netfs-over-cachefiles/random": "6f52dd78570f6cc2",
-		"netfs-over-cachefiles/pct":    "d16fb851aa2c6710",
+		"crash-and-rebind/random":      "13a49bd9a56463d4",
+		"crash-and-rebind/pct":         "96846c144224bb84",
+		"netfs-over-cachefiles/random": "e4708301837ab9e0",
+		"netfs-over-cachefiles/pct":    "1991b9d45d6d0e42",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -71,7 +71,12 @@ type Inode struct {
 	// writing it back. Without it a copy of data fetched before a local
 	// write could land in the cache after that write's copy.
 	folio sim.Mutex
-	key   string // volume key/cookie key: the history partition
+	// validate stands for the per-inode serialisation of revalidation
+	// (AFS's vnode->validate_lock, NFS's NFS_INO_INVALIDATING wait): a
+	// second opener that finds the change attribute already moved waits
+	// until the first has invalidated the cache, instead of reading it.
+	validate sim.Mutex
+	key      string // volume key/cookie key: the history partition
 }
 
 // call records the start of op on this inode's cookie (-1 if not recording).
@@ -125,6 +130,7 @@ func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 	key := []byte("ino-" + strconv.FormatUint(ino, 10))
 	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key)}
 	ip.folio.Name = fmt.Sprintf("folio lock ino %d", ino)
+	ip.validate.Name = fmt.Sprintf("validate lock ino %d", ino)
 	id := ip.call(t, history.Op{Kind: history.OpAcquire, Aux: string(aux(change))})
 	ip.Cookie = fscache.AcquireCookie(t, m.Vol, 0, key, aux(change), size)
 	ip.commit(id)
@@ -135,6 +141,8 @@ func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 // revalidate compares the server's change attribute with the client's and
 // invalidates the cache if it moved (nfs_revalidate_inode / afs_validate).
 func (ip *Inode) revalidate(t *sim.Thread) {
+	ip.validate.Lock(t)
+	defer ip.validate.Unlock(t)
 	size, change := ip.M.Server.GetAttr(t, ip.Ino)
 	if change == ip.Change {
 		return
@@ -229,10 +237,24 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 // cache (with write-back pinning) and updates the coherency data; NFS
 // invalidates. direct marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
-	if !direct {
-		ip.folio.Lock(t)
-		defer ip.folio.Unlock(t)
+	if direct {
+		// netfs_unbuffered_write_iter and nfs_file_direct_write
+		// invalidate (FSCACHE_INVAL_DIO_WRITE, coherency data unchanged)
+		// before the write goes to the server, so no read can take the
+		// cache's old contents for the new version.
+		ip.invalidate(t, ip.Change, ip.Size, fscache.InvalDIOWrite)
+		ip.Change = ip.M.Server.Write(t, ip.Ino, off, data)
+		if end := off + int64(len(data)); end > ip.Size {
+			ip.Size = end
+		}
+		// The new change attribute reaches the cookie at close
+		// (fscache_unuse_cookie's coherency update); the cache serves
+		// nothing until then (DISABLED, NO_DATA_TO_READ).
+		ip.now(t, history.Op{Kind: history.OpUpdate, Aux: string(aux(ip.Change))})
+		return
 	}
+	ip.folio.Lock(t)
+	defer ip.folio.Unlock(t)
 	change := ip.M.Server.Write(t, ip.Ino, off, data)
 	prev := ip.Change
 	ip.Change = change
@@ -240,8 +262,6 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 		ip.Size = end
 	}
 	switch {
-	case direct:
-		ip.invalidate(t, change, ip.Size, fscache.InvalDIOWrite)
 	case ip.M.Flavour == FlavourNFS || change != prev+1:
 		// NFS, or someone else changed the file meanwhile: the cache's
 		// contents are not what this write started from.
