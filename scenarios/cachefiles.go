@@ -23,13 +23,19 @@ func cfWorld(w *World, opts vfs.Options) {
 	w.Checks = append(w.Checks, checker.NewCachefiles(func() *cachefiles.Cache { return w.CF }))
 }
 
-// cfBind binds w.CF and acquires the scenario's volume.
-func (w *World) cfBind(t *sim.Thread) {
+// cfBindCache binds w.CF (as cachefilesd would, with the default
+// configuration, tag cfTag).
+func (w *World) cfBindCache(t *sim.Thread) {
 	cfg := cachefiles.DefaultConfig()
 	cfg.RootDir, cfg.Tag = "/", cfTag
 	if err := w.CF.Bind(t, cfg, nil); err != nil {
 		t.Bug("setup", "bind cachefiles: %v", err)
 	}
+}
+
+// cfBind binds w.CF and acquires the scenario's volume.
+func (w *World) cfBind(t *sim.Thread) {
+	w.cfBindCache(t)
 	v, err := w.F.AcquireVolume(t, "afs,example.com,1000001a", cfTag, nil)
 	if err != nil {
 		t.Bug("setup", "acquire volume: %v", err)

@@ -10,8 +10,24 @@
 //   - cachefiles.go: the same netfs over cachefiles on sim/vfs, culling,
 //     ENOSPC, crash and rebind; daemon.go: cachefilesd binding and
 //     releasing the device under I/O;
-//   - quirks.go: probes for the open quirks of spec §14 (docs/quirks.md);
-//   - random.go: the swarm generator of random worlds.
+//   - quirks.go: probes for the open quirks of spec §14 and the ones found
+//     since (docs/quirks.md);
+//   - world.go: "random", the random world over the whole model (a netfs
+//     over either backend, swarm testing of its features);
+//   - random.go: "random-fscache", random worlds of bare fscache calls
+//     over the in-memory cache.
+//
+// The API contract the scripts keep, as the kernel's fscache users do
+// (breaking it is an API violation, not a finding about fscache):
+//   - I/O on a cookie (begin_read_operation, write_to_cache, resize) only
+//     between fscache_use_cookie and fscache_unuse_cookie on it;
+//   - every use balanced by one unuse, by the same user;
+//   - a cookie relinquished once, after its last unuse (the netfs evicts
+//     an inode only when nobody has it open);
+//   - a volume relinquished after all its cookies; a cache withdrawn once;
+//   - a netfs revalidates an inode under its own lock (AFS's validate_lock,
+//     NFS's NFS_INO_INVALIDATING), and an O_DIRECT write invalidates the
+//     cache before the write is sent (model/netfs).
 //
 // Execute runs one execution with every check on (the checker attached,
 // the netfs history recorded for linearizability); Run runs it bare.

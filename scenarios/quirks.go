@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/netfs"
 	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
 // Scenarios for the open quirks of spec §14. Each is written so that the
@@ -136,6 +138,50 @@ func init() {
 				g.finish(t)
 			})
 			w.spawnEvict(k, g, &c)
+		},
+	})
+}
+
+func init() {
+	register(Scenario{
+		Name:  "quirk-stale-after-failed-invalidation",
+		Quirk: "Q-20",
+		Desc:  "Q-20 (new): an NFS invalidation whose tmpfile cannot be created (ENOSPC) leaves the old contents in the object; the close records the new coherency data, the eviction writes it into the xattr, and the next open serves the old contents from the cache",
+		Setup: func(k *sim.Kernel, w *World) {
+			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			k.Spawn("nfs", func(t *sim.Thread) {
+				w.cfBindCache(t)
+				m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourNFS, "server,export", cfTag)
+				if err != nil {
+					t.Bug("setup", "mount: %v", err)
+				}
+				w.Record(m)
+				w.ready.CompleteAll(t)
+				ip := m.Iget(t, 1)
+				ip.Open(t, false)
+				ip.Read(t, 0, 16) // a miss, copied to the cache
+				ip.Close(t)
+				// Another client changes the file; the next open
+				// invalidates, and the cache's disk refuses the tmpfile.
+				srv.Write(t, 1, 0, []byte("FILE ONE"))
+				w.FS.SetFaults(vfs.Faults{Create: vfs.Rates{ENOSPC: sim.Ratio{Num: 1, Den: 1}}})
+				ip.Open(t, false)
+				ip.Read(t, 0, 16)
+				ip.Close(t) // NEEDS_UPDATE with the new change attribute
+				w.FS.SetFaults(vfs.Faults{})
+				ip.Evict(t, false) // the object is committed
+				t.Sleep(sim.Second)
+				ip = m.Iget(t, 1)
+				ip.Open(t, false)
+				ip.Read(t, 0, 16)
+				ip.Close(t)
+				ip.Evict(t, false)
+				m.Unmount(t)
+				t.Sleep(fscache.LRUCookieTimeout)
+				w.CF.Unbind(t)
+			})
 		},
 	})
 }

@@ -20,6 +20,7 @@ func TestQuirkFindings(t *testing.T) {
 	}{
 		{"quirk-q1-stale-withdraw", func() sim.Strategy { return &sim.RandomWalk{} }, 50, "Q-1"},
 		{"quirk-q2-inval-access-held", func() sim.Strategy { return &sim.RandomWalk{} }, 500, "I-2"},
+		{"quirk-stale-after-failed-invalidation", func() sim.Strategy { return &sim.RandomWalk{} }, 5, "netfs-coherency"},
 		// The stall itself is not reached: the API forbids the I/O it needs.
 		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sim.RandomWalk{} }, 2000, ""},
 	}

@@ -80,8 +80,8 @@ var DefaultRandomLimits = RandomLimits{MaxThreads: 3, MaxCookies: 2, MaxOps: 4}
 
 func init() {
 	register(Scenario{
-		Name:  "random",
-		Desc:  "a random world: 2-3 threads, 1-2 cookies, scripts over a random subset of operation kinds (swarm testing)",
+		Name:  "random-fscache",
+		Desc:  "a random world of bare fscache calls over the in-memory cache: 2-3 threads, 1-2 cookies, scripts over a random subset of operation kinds (swarm testing)",
 		Setup: func(k *sim.Kernel, w *World) { RandomSetup(k, w, DefaultRandomLimits) },
 	})
 }

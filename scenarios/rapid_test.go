@@ -65,7 +65,7 @@ func TestDeterminism(t *testing.T) {
 // the cookie state machine down its failure rows: a failed lookup (T6) and
 // a failed invalidation (T8').
 func TestRandomFaultsReachFailureRows(t *testing.T) {
-	s, err := Get("random")
+	s, err := Get("random-fscache")
 	if err != nil {
 		t.Fatal(err)
 	}
