@@ -6,6 +6,7 @@ import (
 	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -13,8 +14,8 @@ var strategies = []struct {
 	name  string
 	strat func(seed int) sim.Strategy
 }{
-	{"random", func(int) sim.Strategy { return &sim.RandomWalk{} }},
-	{"pct", func(seed int) sim.Strategy { return &sim.PCT{Depth: 1 + seed%3, Steps: 400} }},
+	{"random", func(int) sim.Strategy { return &sched.RandomWalk{} }},
+	{"pct", func(seed int) sim.Strategy { return &sched.PCT{Depth: 1 + seed%3, Steps: 400} }},
 }
 
 // runChecked runs one execution of s with a checker attached.

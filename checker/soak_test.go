@@ -8,6 +8,7 @@ import (
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/model/fscache"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -23,9 +24,9 @@ func TestSoakNoFalseAlarms(t *testing.T) {
 			var maxHot int64
 			cov := checker.NewCoverage()
 			for seed := 0; seed < 10000; seed++ {
-				var st sim.Strategy = &sim.RandomWalk{}
+				var st sim.Strategy = &sched.RandomWalk{}
 				if seed%2 == 1 {
-					st = &sim.PCT{Depth: 1 + seed%3, Steps: 400}
+					st = &sched.PCT{Depth: 1 + seed%3, Steps: 400}
 				}
 				k, w := scenarios.Prepare(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: st})
 				ck := checker.New(w.F, checker.Options{})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -45,7 +46,7 @@ type StrategySpec struct {
 // DefaultPortfolio is random walk, PCT of depths 1 to 4 and POS, in that
 // rotation.
 func DefaultPortfolio() []StrategySpec {
-	p := []StrategySpec{{Name: "random", New: func() sim.Strategy { return &sim.RandomWalk{} }}}
+	p := []StrategySpec{{Name: "random", New: func() sim.Strategy { return &sched.RandomWalk{} }}}
 	for d := 1; d <= 4; d++ {
 		p = append(p, PCTSpec(d))
 	}
@@ -54,12 +55,12 @@ func DefaultPortfolio() []StrategySpec {
 
 // POSSpec is partial order sampling.
 func POSSpec() StrategySpec {
-	return StrategySpec{Name: "pos", New: func() sim.Strategy { return &sim.POS{} }}
+	return StrategySpec{Name: "pos", New: func() sim.Strategy { return &sched.POS{} }}
 }
 
 // PCTSpec is PCT of depth d with the command line's step estimate.
 func PCTSpec(d int) StrategySpec {
-	return StrategySpec{Name: "pct:" + strconv.Itoa(d), New: func() sim.Strategy { return &sim.PCT{Depth: d, Steps: PCTSteps} }}
+	return StrategySpec{Name: "pct:" + strconv.Itoa(d), New: func() sim.Strategy { return &sched.PCT{Depth: d, Steps: PCTSteps} }}
 }
 
 // Shard selects part of the execution index space: shard I of N runs

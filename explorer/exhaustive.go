@@ -7,11 +7,12 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
 // ExhaustiveConfig configures a bounded exhaustive search of one scenario
-// (sim.Exhaustive). Unlike Run, the executions depend on each other (each
+// (sched.Exhaustive). Unlike Run, the executions depend on each other (each
 // extends the search tree the next is drawn from), so they run one at a
 // time, on one core, in a fixed order: the summary is the same on every
 // machine, wall time aside.
@@ -19,7 +20,7 @@ type ExhaustiveConfig struct {
 	Scenario scenarios.Scenario
 	Bugs     model.Bugs
 	// Bound is the preemption bound (negative: none); POR turns on
-	// partial-order reduction; MaxValue is sim.Exhaustive's.
+	// partial-order reduction; MaxValue is sched.Exhaustive's.
 	Bound    int
 	POR      bool
 	MaxValue uint64
@@ -39,9 +40,9 @@ type ExhaustiveConfig struct {
 
 // ExhaustiveStats is the progress of an exhaustive search.
 type ExhaustiveStats struct {
-	Search  sim.SearchStats `json:"search"`
-	Failed  int64           `json:"failed"`
-	Elapsed time.Duration   `json:"elapsed"`
+	Search  sched.SearchStats `json:"search"`
+	Failed  int64             `json:"failed"`
+	Elapsed time.Duration     `json:"elapsed"`
 }
 
 // ExhaustiveSummary is what an exhaustive search did.
@@ -52,12 +53,12 @@ type ExhaustiveSummary struct {
 	MaxSteps int64  `json:"max_steps"`
 	// Search is the search's own account: executions started, explored,
 	// pruned, whether it completed.
-	Search sim.SearchStats `json:"search"`
+	Search sched.SearchStats `json:"search"`
 	// Failed counts the failing executions (1 at most without KeepGoing).
 	Failed int64 `json:"failed"`
 	// Failure is the first failing execution, or nil. Its Log replays it
-	// with sim.Replay (Strict) on the scenario: scenarios.Execute(s, bugs,
-	// sim.Options{Strategy: &sim.Replay{Log: f.Log, Strict: true},
+	// with sched.Replay (Strict) on the scenario: scenarios.Execute(s, bugs,
+	// sim.Options{Strategy: &sched.Replay{Log: f.Log, Strict: true},
 	// MaxSteps: f.MaxSteps}); its Index is the execution's number in the
 	// search (from 0) and Seed is 0 (the search draws no random numbers).
 	// Replay is left empty for the caller.
@@ -102,13 +103,13 @@ func Exhaustive(ctx context.Context, c ExhaustiveConfig) ExhaustiveSummary {
 	if every <= 0 {
 		every = DefaultProgressEvery
 	}
-	x := &sim.Exhaustive{Bound: c.Bound, POR: c.POR, MaxValue: c.MaxValue, MaxExecutions: c.MaxExecutions}
+	x := &sched.Exhaustive{Bound: c.Bound, POR: c.POR, MaxValue: c.MaxValue, MaxExecutions: c.MaxExecutions}
 	s := ExhaustiveSummary{Scenario: c.Scenario.Name, Bugs: c.Bugs.Names(), Strategy: x.Name(), MaxSteps: c.MaxSteps}
 	start := time.Now()
 	last := start
 	var index int64
 	canceled := false
-	x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+	x.Run(func(r *sched.ExhaustiveRun) (sim.Result, bool) {
 		i := index
 		index++
 		k, w := scenarios.PrepareChecked(c.Scenario, c.Bugs, sim.Options{Strategy: r, MaxSteps: c.MaxSteps})

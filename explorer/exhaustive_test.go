@@ -9,6 +9,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -45,7 +46,7 @@ func TestExhaustiveFindsLRUDiscardBug(t *testing.T) {
 		if f.Check != "I-2" || sum.Stopped != StopFirstFailure || sum.Failed != 1 {
 			t.Fatalf("por=%v: %s, want the first I-2 failure", por, sum.Line())
 		}
-		res, _, _ := scenarios.Execute(s, bugs, sim.Options{Strategy: &sim.Replay{Log: f.Log, Strict: true}, MaxSteps: f.MaxSteps})
+		res, _, _ := scenarios.Execute(s, bugs, sim.Options{Strategy: &sched.Replay{Log: f.Log, Strict: true}, MaxSteps: f.MaxSteps})
 		if res.Outcome != sim.OutcomeFail || res.Failure.Check != f.Check || res.Failure.Step != f.Step || f.Hash != hex(res.Hash) {
 			t.Fatalf("por=%v: replay of %q gives %v %v hash %s, want %s at step %d hash %s", por, f.Schedule, res.Outcome, res.Failure, hex(res.Hash), f.Check, f.Step, f.Hash)
 		}

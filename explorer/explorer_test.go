@@ -12,6 +12,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -202,7 +203,7 @@ func TestFailureReportReplays(t *testing.T) {
 				}
 			}
 			s := scenario(t, tc.scenario)[0]
-			for _, st := range []sim.Strategy{spec.New(), &sim.Replay{Log: f.Log, Strict: true}} {
+			for _, st := range []sim.Strategy{spec.New(), &sched.Replay{Log: f.Log, Strict: true}} {
 				res, _, _ := scenarios.Execute(s, tc.bugs, sim.Options{Seed: f.Seed, Strategy: st, MaxSteps: f.MaxSteps})
 				if res.Outcome != sim.OutcomeFail || res.Failure.Check != f.Check || res.Failure.Msg != f.Msg || hex(res.Hash) != f.Hash {
 					t.Fatalf("%s: re-run gave %v %v %s, want %s %s", st.Name(), res.Outcome, res.Failure, hex(res.Hash), f.Msg, f.Hash)
@@ -351,7 +352,7 @@ func TestCancelled(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	misnamed := StrategySpec{Name: "pct:9", New: func() sim.Strategy { return &sim.PCT{Depth: 2} }}
+	misnamed := StrategySpec{Name: "pct:9", New: func() sim.Strategy { return &sched.PCT{Depth: 2} }}
 	cases := []struct {
 		name string
 		cfg  Config

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -15,7 +16,7 @@ func BenchmarkScenario(b *testing.B) {
 		b.Run(s.Name, func(b *testing.B) {
 			steps := int64(0)
 			for i := 0; i < b.N; i++ {
-				res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sim.RandomWalk{}})
+				res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sched.RandomWalk{}})
 				if res.Outcome != sim.OutcomePass {
 					b.Fatalf("seed %d: %v %v", i, res.Outcome, res.Failure)
 				}

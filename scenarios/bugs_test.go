@@ -7,6 +7,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -21,9 +22,9 @@ func TestBugSwitchFound(t *testing.T) {
 		name  string
 		strat func() sim.Strategy
 	}{
-		{"random", func() sim.Strategy { return &sim.RandomWalk{} }},
-		{"pct:2", func() sim.Strategy { return &sim.PCT{Depth: 2, Steps: 400} }},
-		{"pct:3", func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 400} }},
+		{"random", func() sim.Strategy { return &sched.RandomWalk{} }},
+		{"pct:2", func() sim.Strategy { return &sched.PCT{Depth: 2, Steps: 400} }},
+		{"pct:3", func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 400} }},
 	}
 	cases := []struct {
 		scenario string
@@ -87,9 +88,9 @@ func TestNoFalseAlarms(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			for seed := 0; seed < 20000; seed++ {
-				var st sim.Strategy = &sim.RandomWalk{}
+				var st sim.Strategy = &sched.RandomWalk{}
 				if seed%2 == 1 {
-					st = &sim.PCT{Depth: 1 + seed%3, Steps: 400}
+					st = &sched.PCT{Depth: 1 + seed%3, Steps: 400}
 				}
 				res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: st})
 				if res.Outcome != sim.OutcomePass {
@@ -110,7 +111,7 @@ func TestNetfsHistoryLinearizable(t *testing.T) {
 	}
 	fast, searched := 0, 0
 	for seed := uint64(0); seed < 300; seed++ {
-		res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.PCT{Depth: 2, Steps: 400}})
+		res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sched.PCT{Depth: 2, Steps: 400}})
 		if res.Outcome != sim.OutcomePass {
 			t.Fatalf("seed %d: %v", seed, res.Failure)
 		}

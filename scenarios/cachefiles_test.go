@@ -5,6 +5,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -44,8 +45,8 @@ func TestCachefilesScenarios(t *testing.T) {
 			name  string
 			strat func(seed int) sim.Strategy
 		}{
-			{"random", func(int) sim.Strategy { return &sim.RandomWalk{} }},
-			{"pct", func(seed int) sim.Strategy { return &sim.PCT{Depth: 1 + seed%3, Steps: 2000} }},
+			{"random", func(int) sim.Strategy { return &sched.RandomWalk{} }},
+			{"pct", func(seed int) sim.Strategy { return &sched.PCT{Depth: 1 + seed%3, Steps: 2000} }},
 		} {
 			t.Run(name+"/"+st.name, func(t *testing.T) {
 				t.Parallel()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -21,7 +22,7 @@ func TestDaemonScenario(t *testing.T) {
 	}
 	passed, uaf := 0, 0
 	for seed := 0; seed < 300; seed++ {
-		for _, strat := range []sim.Strategy{&sim.RandomWalk{}, &sim.PCT{Depth: 1 + seed%3, Steps: 400}} {
+		for _, strat := range []sim.Strategy{&sched.RandomWalk{}, &sched.PCT{Depth: 1 + seed%3, Steps: 400}} {
 			res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: strat})
 			switch {
 			case res.Outcome == sim.OutcomePass:
@@ -37,8 +38,8 @@ func TestDaemonScenario(t *testing.T) {
 	if passed < 500 || uaf == 0 {
 		t.Fatalf("%d passed, %d reached the use-after-free: want most to pass and the finding reached", passed, uaf)
 	}
-	a, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 218, Strategy: &sim.PCT{Depth: 3, Steps: 400}})
-	b, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 218, Strategy: &sim.PCT{Depth: 3, Steps: 400}})
+	a, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 218, Strategy: &sched.PCT{Depth: 3, Steps: 400}})
+	b, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 218, Strategy: &sched.PCT{Depth: 3, Steps: 400}})
 	if a.Hash != b.Hash || a.Outcome != b.Outcome {
 		t.Fatalf("seed 218 is not deterministic: %x %v vs %x %v", a.Hash, a.Outcome, b.Hash, b.Outcome)
 	}

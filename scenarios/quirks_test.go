@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -18,11 +19,11 @@ func TestQuirkFindings(t *testing.T) {
 		seeds    int
 		check    string // the failure's check; "" = no failure in any seed
 	}{
-		{"quirk-q1-stale-withdraw", func() sim.Strategy { return &sim.RandomWalk{} }, 50, "Q-1"},
-		{"quirk-q2-inval-access-held", func() sim.Strategy { return &sim.RandomWalk{} }, 500, "I-2"},
-		{"quirk-stale-after-failed-invalidation", func() sim.Strategy { return &sim.RandomWalk{} }, 5, "netfs-coherency"},
+		{"quirk-q1-stale-withdraw", func() sim.Strategy { return &sched.RandomWalk{} }, 50, "Q-1"},
+		{"quirk-q2-inval-access-held", func() sim.Strategy { return &sched.RandomWalk{} }, 500, "I-2"},
+		{"quirk-stale-after-failed-invalidation", func() sim.Strategy { return &sched.RandomWalk{} }, 5, "netfs-coherency"},
 		// The stall itself is not reached: the API forbids the I/O it needs.
-		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sim.RandomWalk{} }, 2000, ""},
+		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sched.RandomWalk{} }, 2000, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.scenario, func(t *testing.T) {

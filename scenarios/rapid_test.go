@@ -7,6 +7,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -14,9 +15,9 @@ func strategyGen() *rapid.Generator[sim.Strategy] {
 	return rapid.Custom(func(t *rapid.T) sim.Strategy {
 		switch rapid.IntRange(0, 3).Draw(t, "strategy") {
 		case 0:
-			return &sim.RandomWalk{}
+			return &sched.RandomWalk{}
 		default:
-			return &sim.PCT{Depth: rapid.IntRange(1, 4).Draw(t, "depth"), Steps: 400}
+			return &sched.PCT{Depth: rapid.IntRange(1, 4).Draw(t, "depth"), Steps: 400}
 		}
 	})
 }
@@ -38,7 +39,7 @@ func TestRandomWorldsProperty(t *testing.T) {
 		if res.Outcome != sim.OutcomePass {
 			rt.Fatalf("%v: %v", res.Outcome, res.Failure)
 		}
-		rep, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.Replay{Log: k.Log(), Strict: true}})
+		rep, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sched.Replay{Log: k.Log(), Strict: true}})
 		if rep.Outcome != sim.OutcomePass || rep.Hash != res.Hash {
 			rt.Fatalf("replay: %v %s hash %x, want pass with hash %x", rep.Outcome, rep.Diverged, rep.Hash, res.Hash)
 		}
@@ -51,8 +52,8 @@ func TestDeterminism(t *testing.T) {
 	for _, s := range All() {
 		t.Run(s.Name, func(t *testing.T) {
 			for seed := uint64(0); seed < 50; seed++ {
-				a, ka := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.PCT{Depth: 3, Steps: 300}})
-				b, kb := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sim.PCT{Depth: 3, Steps: 300}})
+				a, ka := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sched.PCT{Depth: 3, Steps: 300}})
+				b, kb := Run(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: &sched.PCT{Depth: 3, Steps: 300}})
 				if a.Hash != b.Hash || ka.Log().String() != kb.Log().String() || a.Outcome != b.Outcome {
 					t.Fatalf("seed %d: two runs differ: hash %x vs %x, outcome %v vs %v", seed, a.Hash, b.Hash, a.Outcome, b.Outcome)
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -43,10 +44,10 @@ func runWithHooks(p program, seed uint64, strat sim.Strategy, inRunOnly bool) (*
 // strategy that samples.
 func TestDecideHereIsTheSameRun(t *testing.T) {
 	strategies := []func() sim.Strategy{
-		func() sim.Strategy { return &sim.RandomWalk{} },
-		func() sim.Strategy { return &sim.PCT{Depth: 1, Steps: 100} },
-		func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 100} },
-		func() sim.Strategy { return &sim.POS{} },
+		func() sim.Strategy { return &sched.RandomWalk{} },
+		func() sim.Strategy { return &sched.PCT{Depth: 1, Steps: 100} },
+		func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 100} },
+		func() sim.Strategy { return &sched.POS{} },
 	}
 	rapid.Check(t, func(rt *rapid.T) {
 		p := genProgramGen.Draw(rt, "program").build()
@@ -73,7 +74,7 @@ func TestDecideHereIsTheSameRun(t *testing.T) {
 
 // panicky is a random walk whose Pick panics at its n-th call.
 type panicky struct {
-	sim.RandomWalk
+	sched.RandomWalk
 	n int
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -114,9 +115,9 @@ var strategies = []struct {
 	name string
 	make func() sim.Strategy
 }{
-	{"random", func() sim.Strategy { return &sim.RandomWalk{} }},
-	{"pct3", func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 100} }},
-	{"pos", func() sim.Strategy { return &sim.POS{} }},
+	{"random", func() sim.Strategy { return &sched.RandomWalk{} }},
+	{"pct3", func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 100} }},
+	{"pos", func() sim.Strategy { return &sched.POS{} }},
 }
 
 // fingerprint is everything a run must reproduce, in one line.

@@ -1,5 +1,5 @@
 // Package sim is the simulated kernel that fscache and cachefiles run on:
-// threads, the scheduler and its strategies, the virtual clock, timers,
+// threads, the scheduler, the virtual clock, timers,
 // workqueues, locks, atomics and bit operations, wait/wake, object
 // lifetimes, tracepoint events and the decision log.
 //
@@ -57,6 +57,6 @@
 //	res := k.Run()
 //	fmt.Println(res.Outcome, x.Peek(), k.Log()) // pass 1 0*2 1*3
 //
-// Replaying k.Log() with &sim.Replay{Log: log, Strict: true} as the
+// Replaying k.Log() with &sched.Replay{Log: log, Strict: true} as the
 // strategy gives the same execution, step for step.
 package sim

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -116,3 +117,9 @@ type trace []string
 func (tr *trace) add(format string, args ...any) { *tr = append(*tr, fmt.Sprintf(format, args...)) }
 
 func (tr trace) String() string { return strings.Join(tr, " ") }
+
+// replay runs p again under a replay of log.
+func replay(p program, log sim.Log, strict bool) (*sim.Kernel, sim.Result) {
+	k, res, _ := runProgram(p, 0, &sched.Replay{Log: log, Strict: strict}, true)
+	return k, res
+}

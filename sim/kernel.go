@@ -54,7 +54,8 @@ func (a Access) Conflicts(b Access) bool {
 type Options struct {
 	// Seed is the master seed; every component's sub-seed derives from it.
 	Seed uint64
-	// Strategy picks the next thread and draws values; nil means random walk.
+	// Strategy picks the next thread and draws values; nil means a uniform
+	// random walk (the same choices as sched.RandomWalk).
 	Strategy Strategy
 	// MaxSteps bounds the steps of one execution (default 100000). Hitting
 	// it ends the run with OutcomeBound, which is reported, never silent.
@@ -125,7 +126,7 @@ func New(opts Options) *Kernel {
 		opts.MaxSteps = DefaultMaxSteps
 	}
 	if opts.Strategy == nil {
-		opts.Strategy = &RandomWalk{}
+		opts.Strategy = &uniform{}
 	}
 	// The log's first array holds the decisions of a typical fscache
 	// scenario run (~90-120), so that appending seldom copies it.
@@ -423,7 +424,7 @@ type Result struct {
 	Events    int64
 	// Preemptions counts the switches away from the thread that ran the
 	// step before while it could still run: the count a CHESS preemption
-	// bound (sim.Exhaustive) limits. (Log.Preemptions counts every switch
+	// bound (sched.Exhaustive) limits. (Log.Preemptions counts every switch
 	// at a choice, including those after a thread blocked.) The goroutine
 	// build mode does not count them.
 	Preemptions int

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -189,9 +190,9 @@ func TestRapidPrograms(t *testing.T) {
 		depth := rapid.IntRange(0, 3).Draw(rt, "pct-depth") // 0: random walk
 		strat := func() sim.Strategy {
 			if depth == 0 {
-				return &sim.RandomWalk{}
+				return &sched.RandomWalk{}
 			}
-			return &sim.PCT{Depth: depth, Steps: 100}
+			return &sched.PCT{Depth: depth, Steps: 100}
 		}
 		p := g.build()
 		// Each drawn program runs under several seeds: schedules are cheap

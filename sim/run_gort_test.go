@@ -16,7 +16,7 @@ import (
 // never be called in this mode, and Executed sees every step, so it counts
 // the thread switches (consecutive steps of different threads).
 type watch struct {
-	RandomWalk
+	uniform
 	picks, steps, switches int
 	last                   *Thread
 }

@@ -18,6 +18,10 @@ func (k *Kernel) RunThread(t *Thread) bool {
 	return k.failure == nil
 }
 
+// StepThread runs one step of t (t must be enabled): a test of a strategy
+// drives the steps it observes one by one.
+func (k *Kernel) StepThread(t *Thread) { k.runStep(t) }
+
 // RunUntilIdle runs enabled threads, lowest id first, until none can run.
 // The clock does not move. It reports false if a check failed.
 func (k *Kernel) RunUntilIdle() bool {

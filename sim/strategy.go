@@ -2,9 +2,10 @@ package sim
 
 // Strategy decides every choice of an execution: which enabled thread runs
 // next, and every value the model, workload or fault injector draws.
-// Strategies live one per file: random.go (random walk), pct.go (PCT),
-// pos.go (POS), dpor.go (bounded exhaustive search with partial-order
-// reduction), replay.go (a recorded decision log).
+// The strategies live in package sched, one per file: random.go (random
+// walk), pct.go (PCT), pos.go (POS), dpor.go (bounded exhaustive search with
+// partial-order reduction), replay.go (a recorded decision log). sim keeps
+// only the interfaces and the default below.
 type Strategy interface {
 	// Name identifies the strategy and its parameters ("random", "pct:3").
 	Name() string
@@ -39,4 +40,15 @@ type StepObserver interface {
 	// run: timed sleepers woke and due timers fired, each callback a new
 	// thread. No step ran in between.
 	Advanced(k *Kernel)
+}
+
+// uniform is the strategy of a kernel built without one: it picks uniformly
+// among the enabled threads, exactly as sched.RandomWalk does (sim cannot
+// import sched, which imports sim).
+type uniform struct{ Seeds }
+
+func (u *uniform) Name() string { return "random" }
+
+func (u *uniform) Pick(step int64, enabled []*Thread) int {
+	return int(u.Sched().Uint64n(uint64(len(enabled))))
 }

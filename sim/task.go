@@ -65,6 +65,11 @@ func (t *Thread) Pending() Access { return t.pending }
 // Kernel is the run the thread belongs to.
 func (t *Thread) Kernel() *Kernel { return t.k }
 
+// Born is the kernel's step count when the thread was spawned (0: before
+// the first step). The exhaustive search uses it to tell which threads a
+// step created.
+func (t *Thread) Born() int64 { return t.born }
+
 // Done reports whether the thread has returned.
 func (t *Thread) Done() bool { return t.done }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -73,7 +74,7 @@ func lostUpdateHeader(seed uint64, noise int) Header {
 func runTrace(t testing.TB, seed uint64, noise int) *Trace {
 	t.Helper()
 	h := lostUpdateHeader(seed, noise)
-	res, k, err := lostUpdate(h, &sim.RandomWalk{})
+	res, k, err := lostUpdate(h, &sched.RandomWalk{})
 	if err != nil {
 		t.Fatal(err)
 	}

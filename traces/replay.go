@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -75,7 +76,7 @@ func (r *ReplayReport) Explain() string {
 // Replay re-runs t with a strict replay of its decision log and compares
 // the run with the trace.
 func Replay(t *Trace, run Runner) (*ReplayReport, error) {
-	res, k, err := run(t.Header, &sim.Replay{Log: t.Log, Strict: true})
+	res, k, err := run(t.Header, &sched.Replay{Log: t.Log, Strict: true})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -106,7 +107,7 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 			break
 		}
 	}
-	res, k, err := run(s.h, &sim.Replay{Log: s.best, Strict: true})
+	res, k, err := run(s.h, &sched.Replay{Log: s.best, Strict: true})
 	if err != nil {
 		return nil, st, err
 	}

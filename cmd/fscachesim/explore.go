@@ -17,6 +17,7 @@ import (
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/traces"
 )
@@ -294,7 +295,7 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 // report ending with the replay command. It returns the exit code.
 func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir string) int {
 	h := traces.NewHeader(Version, f.Scenario, f.Seed, f.Strategy, f.Bugs, f.MaxSteps)
-	res, k, err := runHeader(h, &sim.Replay{Log: f.Log, Strict: true}, true)
+	res, k, err := runHeader(h, &sched.Replay{Log: f.Log, Strict: true}, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim explore: %v\n", err)
 		return exitInternal
@@ -461,7 +462,7 @@ func writeVisualization(k *sim.Kernel, tracePath string) (string, error) {
 // recordTrace re-runs the execution of log with a strict replay, recording
 // every event, and checks it is the run that was reported.
 func recordTrace(h traces.Header, log sim.Log, want sim.Result) (*traces.Trace, error) {
-	res, k, err := runHeader(h, &sim.Replay{Log: log, Strict: true}, true)
+	res, k, err := runHeader(h, &sched.Replay{Log: log, Strict: true}, true)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -122,15 +123,15 @@ func parseStrategy(s string) ([]string, error) {
 func newStrategy(s string) (sim.Strategy, error) {
 	switch {
 	case s == "random":
-		return &sim.RandomWalk{}, nil
+		return &sched.RandomWalk{}, nil
 	case s == "pos":
-		return &sim.POS{}, nil
+		return &sched.POS{}, nil
 	case strings.HasPrefix(s, "pct:"):
 		var d int
 		if _, err := fmt.Sscanf(s, "pct:%d", &d); err != nil || d < 1 || d > 4 || fmt.Sprintf("pct:%d", d) != s {
 			return nil, fmt.Errorf("bad strategy %q: want pct:1 .. pct:4", s)
 		}
-		return &sim.PCT{Depth: d, Steps: explorer.PCTSteps}, nil
+		return &sched.PCT{Depth: d, Steps: explorer.PCTSteps}, nil
 	}
 	return nil, fmt.Errorf("unknown strategy %q: want random, pct:D, pos or portfolio", s)
 }

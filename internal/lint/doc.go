@@ -1,7 +1,7 @@
 // Package lint holds the project's determinism lint, written as a Go test
 // (lint_test.go) in the manner of pebble's TestForbiddenImports.
 //
-// The lint walks every non-test .go file under model/ and sim/ with go/ast
+// The lint walks every non-test .go file under model/, sim/ and sched/ with go/ast
 // and go/types and prints one "file:line: problem: use sim.X instead" line
 // for each construct that would let the outside world, the Go runtime's
 // scheduler or map order into a simulated execution: wall-clock time calls,

@@ -25,7 +25,7 @@ import (
 var (
 	// lintRoots are the trees walked, relative to the module root,
 	// subpackages included. A root that does not exist yet is skipped.
-	lintRoots = []string{"model", "sim"}
+	lintRoots = []string{"model", "sim", "sched"}
 
 	// exemptFiles own what every other file must go through, so they may
 	// use what the lint forbids elsewhere. Keep this list short: a new

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -37,9 +38,9 @@ func TestScenarioHashes(t *testing.T) {
 		for _, st := range []string{"random", "pct"} {
 			h := fnv.New64a()
 			for seed := 1; seed <= 40; seed++ {
-				var strat sim.Strategy = &sim.RandomWalk{}
+				var strat sim.Strategy = &sched.RandomWalk{}
 				if st == "pct" {
-					strat = &sim.PCT{Depth: 1 + seed%3, Steps: 2000}
+					strat = &sched.PCT{Depth: 1 + seed%3, Steps: 2000}
 				}
 				res, _, _ := scenarios.Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: strat})
 				fmt.Fprintf(h, "%d %v %x %d %d %d %d %v\n", seed, res.Outcome, res.Hash, res.Steps, res.Decisions, res.Time, res.Events, res.Failure)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -219,7 +220,7 @@ func TestFaultsOnKernel(t *testing.T) {
 			t.Errorf("no %q in the run:\n%s", want, out)
 		}
 	}
-	res2, _, out2 := run(&sim.Replay{Log: log, Strict: true})
+	res2, _, out2 := run(&sched.Replay{Log: log, Strict: true})
 	if res2.Outcome != sim.OutcomePass || res2.Hash != res.Hash || out2 != out {
 		t.Errorf("replay differs: %v %v\n%s\nvs\n%s", res2.Outcome, res2.Diverged, out2, out)
 	}

@@ -1,4 +1,4 @@
-package sim_test
+package sched_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -56,7 +57,7 @@ func TestPCTDepth(t *testing.T) {
 	for _, c := range tests {
 		for _, depth := range []int{c.depth - 1, c.depth} {
 			t.Run(fmt.Sprintf("%s/pct%d", c.name, depth), func(t *testing.T) {
-				s := sweepSeeds(t, c.prog, c.seeds, func() sim.Strategy { return &sim.PCT{Depth: depth, Steps: 8} })
+				s := sweepSeeds(t, c.prog, c.seeds, func() sim.Strategy { return &sched.PCT{Depth: depth, Steps: 8} })
 				found := s.seen["bug"]
 				t.Logf("found in %d of %d runs", found, c.seeds)
 				if depth < c.depth && found != 0 {
@@ -133,10 +134,10 @@ func TestPCTPreemptions(t *testing.T) {
 		strat sim.Strategy
 		max   int // most preemptions allowed in one run; -1: no limit
 	}{
-		{"pct1", &sim.PCT{Depth: 1, Steps: 60}, 0},
-		{"pct2", &sim.PCT{Depth: 2, Steps: 60}, 1},
-		{"pct3", &sim.PCT{Depth: 3, Steps: 60}, 2},
-		{"random", &sim.RandomWalk{}, -1},
+		{"pct1", &sched.PCT{Depth: 1, Steps: 60}, 0},
+		{"pct2", &sched.PCT{Depth: 2, Steps: 60}, 1},
+		{"pct3", &sched.PCT{Depth: 3, Steps: 60}, 2},
+		{"random", &sched.RandomWalk{}, -1},
 	}
 	progs := []struct {
 		name string
@@ -174,7 +175,7 @@ func TestPCTPreemptions(t *testing.T) {
 // A strategy's name carries its parameters.
 func TestStrategyNames(t *testing.T) {
 	var got []string
-	for _, s := range []sim.Strategy{&sim.RandomWalk{}, &sim.PCT{}, &sim.PCT{Depth: 3}, &sim.Replay{}} {
+	for _, s := range []sim.Strategy{&sched.RandomWalk{}, &sched.PCT{}, &sched.PCT{Depth: 3}, &sched.Replay{}} {
 		got = append(got, s.Name())
 	}
 	if want := "random pct:1 pct:3 replay"; strings.Join(got, " ") != want {

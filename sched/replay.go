@@ -1,4 +1,6 @@
-package sim
+package sched
+
+import "github.com/fscachesim/fscachesim/sim"
 
 import "fmt"
 
@@ -8,7 +10,7 @@ import "fmt"
 // step. In lenient mode (used by shrinking) a misfit falls back to the
 // simplest choice: the lowest enabled thread, value 0, no fault.
 type Replay struct {
-	Log    Log
+	Log    sim.Log
 	Strict bool
 	pos    int
 	err    error
@@ -30,12 +32,12 @@ func (r *Replay) Err() error {
 // Used is how many decisions of the log were consumed.
 func (r *Replay) Used() int { return r.pos }
 
-func (r *Replay) take(kind DecisionKind) (Decision, bool) {
+func (r *Replay) take(kind sim.DecisionKind) (sim.Decision, bool) {
 	if r.pos >= len(r.Log) {
 		if r.Strict && r.err == nil {
 			r.err = fmt.Errorf("decision %d: missing, the log is too short (it has %d decisions)", r.pos, len(r.Log))
 		}
-		return Decision{}, false
+		return sim.Decision{}, false
 	}
 	d := r.Log[r.pos]
 	if d.Kind != kind {
@@ -43,33 +45,33 @@ func (r *Replay) take(kind DecisionKind) (Decision, bool) {
 			if r.err == nil {
 				r.err = fmt.Errorf("decision %d: the log has a %s choice where the run asks for a %s choice", r.pos, kindName(d.Kind), kindName(kind))
 			}
-			return Decision{}, false
+			return sim.Decision{}, false
 		}
-		return Decision{}, false
+		return sim.Decision{}, false
 	}
 	r.pos++
 	return d, true
 }
 
-func kindName(k DecisionKind) string {
+func kindName(k sim.DecisionKind) string {
 	switch k {
-	case DecThread:
+	case sim.DecThread:
 		return "thread"
-	case DecValue:
+	case sim.DecValue:
 		return "value"
 	default:
 		return "fault"
 	}
 }
 
-func (r *Replay) Pick(step int64, enabled []*Thread) int {
+func (r *Replay) Pick(step int64, enabled []*sim.Thread) int {
 	if r.err != nil {
 		return -1
 	}
-	d, ok := r.take(DecThread)
+	d, ok := r.take(sim.DecThread)
 	if ok {
 		for i, t := range enabled {
-			if uint32(t.id) == d.V {
+			if uint32(t.ID()) == d.V {
 				return i
 			}
 		}
@@ -84,8 +86,8 @@ func (r *Replay) Pick(step int64, enabled []*Thread) int {
 	return 0
 }
 
-func (r *Replay) Value(c Component, n uint64) uint64 {
-	d, ok := r.take(DecValue)
+func (r *Replay) Value(c sim.Component, n uint64) uint64 {
+	d, ok := r.take(sim.DecValue)
 	if !ok {
 		return 0
 	}
@@ -100,7 +102,7 @@ func (r *Replay) Value(c Component, n uint64) uint64 {
 	return uint64(d.V)
 }
 
-func (r *Replay) Chance(c Component, p Ratio) bool {
-	d, ok := r.take(DecFault)
+func (r *Replay) Chance(c sim.Component, p sim.Ratio) bool {
+	d, ok := r.take(sim.DecFault)
 	return ok && d.V != 0
 }

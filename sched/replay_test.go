@@ -1,4 +1,4 @@
-package sim_test
+package sched_test
 
 import (
 	"fmt"
@@ -8,12 +8,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
 // replay runs p following log.
 func replay(p program, log sim.Log, strict bool) (*sim.Kernel, sim.Result) {
-	k, res, _ := runProgram(p, 0, &sim.Replay{Log: log, Strict: strict}, true)
+	k, res, _ := runProgram(p, 0, &sched.Replay{Log: log, Strict: strict}, true)
 	return k, res
 }
 

@@ -1,4 +1,6 @@
-package sim
+package sched
+
+import "github.com/fscachesim/fscachesim/sim"
 
 import (
 	"cmp"
@@ -18,7 +20,7 @@ import (
 // earlier, so no run could switch back to the earlier one. A bug of depth d
 // is found with probability at least 1/(n·k^(d-1)) per execution.
 type PCT struct {
-	Seeds
+	sim.Seeds
 	Depth int   // d >= 1
 	Steps int64 // k, the expected steps of an execution (default 200)
 
@@ -68,20 +70,20 @@ func (p *PCT) priority(id int32) uint64 {
 	return p.prio[id]
 }
 
-func (p *PCT) best(enabled []*Thread) int {
+func (p *PCT) best(enabled []*sim.Thread) int {
 	bi, bp := 0, uint64(0)
 	for i, t := range enabled {
-		if pr := p.priority(t.id); pr > bp {
+		if pr := p.priority(t.ID()); pr > bp {
 			bi, bp = i, pr
 		}
 	}
 	return bi
 }
 
-func (p *PCT) Pick(step int64, enabled []*Thread) int {
+func (p *PCT) Pick(step int64, enabled []*sim.Thread) int {
 	i := p.best(enabled)
 	for p.next < len(p.change) && p.change[p.next].step <= step {
-		p.prio[enabled[i].id] = p.change[p.next].prio
+		p.prio[enabled[i].ID()] = p.change[p.next].prio
 		p.next++
 		i = p.best(enabled)
 	}

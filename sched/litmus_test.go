@@ -1,10 +1,11 @@
-package sim_test
+package sched_test
 
 import (
 	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -183,11 +184,11 @@ func outcomes(t *testing.T, l litmus, strat func() sim.Strategy, seeds int) []st
 
 func TestLitmus(t *testing.T) {
 	strategies := map[string]func() sim.Strategy{
-		"random": func() sim.Strategy { return &sim.RandomWalk{} },
-		"pct1":   func() sim.Strategy { return &sim.PCT{Depth: 1, Steps: 10} },
-		"pct2":   func() sim.Strategy { return &sim.PCT{Depth: 2, Steps: 10} },
-		"pct3":   func() sim.Strategy { return &sim.PCT{Depth: 3, Steps: 10} },
-		"pos":    func() sim.Strategy { return &sim.POS{} },
+		"random": func() sim.Strategy { return &sched.RandomWalk{} },
+		"pct1":   func() sim.Strategy { return &sched.PCT{Depth: 1, Steps: 10} },
+		"pct2":   func() sim.Strategy { return &sched.PCT{Depth: 2, Steps: 10} },
+		"pct3":   func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 10} },
+		"pos":    func() sim.Strategy { return &sched.POS{} },
 	}
 	names := []string{"random", "pct1", "pct2", "pct3", "pos"}
 	for _, l := range litmusTests {

@@ -1,4 +1,4 @@
-package sim_test
+package sched_test
 
 import (
 	"fmt"
@@ -7,16 +7,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
 // exhaust runs the whole search x over the litmus program run and returns
 // the sorted set of outcomes it reached. A failing execution's outcome is
 // its failure class ("deadlock"), followed by what the program observed.
-func exhaust(t *testing.T, run func(k *sim.Kernel) func() string, x *sim.Exhaustive) ([]string, sim.SearchStats) {
+func exhaust(t *testing.T, run func(k *sim.Kernel) func() string, x *sched.Exhaustive) ([]string, sched.SearchStats) {
 	t.Helper()
 	seen := map[string]bool{}
-	st := x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+	st := x.Run(func(r *sched.ExhaustiveRun) (sim.Result, bool) {
 		k := sim.New(sim.Options{Strategy: r, MaxSteps: 10000})
 		out := run(k)
 		res := k.Run()
@@ -157,7 +158,7 @@ func TestExhaustiveLitmus(t *testing.T) {
 		t.Run(l.name, func(t *testing.T) {
 			var explored [2]int64
 			for i, por := range []bool{false, true} {
-				got, st := exhaust(t, l.run, &sim.Exhaustive{Bound: -1, POR: por})
+				got, st := exhaust(t, l.run, &sched.Exhaustive{Bound: -1, POR: por})
 				if !slices.Equal(got, l.want) {
 					t.Fatalf("por=%v: outcomes %q, want exactly %q", por, got, l.want)
 				}
@@ -165,7 +166,7 @@ func TestExhaustiveLitmus(t *testing.T) {
 					t.Fatalf("por=%v: search not complete: %v", por, st)
 				}
 				explored[i] = st.Explored
-				got0, st0 := exhaust(t, l.run, &sim.Exhaustive{Bound: 0, POR: por})
+				got0, st0 := exhaust(t, l.run, &sched.Exhaustive{Bound: 0, POR: por})
 				if !slices.Equal(got0, l.serial) || !st0.Complete {
 					t.Fatalf("por=%v bound 0: outcomes %q (%v), want exactly %q", por, got0, st0, l.serial)
 				}
@@ -189,8 +190,8 @@ func TestExhaustiveReduction(t *testing.T) {
 			l = x
 		}
 	}
-	_, off := exhaust(t, l.run, &sim.Exhaustive{Bound: -1})
-	_, on := exhaust(t, l.run, &sim.Exhaustive{Bound: -1, POR: true})
+	_, off := exhaust(t, l.run, &sched.Exhaustive{Bound: -1})
+	_, on := exhaust(t, l.run, &sched.Exhaustive{Bound: -1, POR: true})
 	if on.Explored != 6 {
 		t.Errorf("with POR: %d executions explored, want 6 (%v)", on.Explored, on)
 	}
@@ -226,7 +227,7 @@ func TestExhaustiveCountsInterleavings(t *testing.T) {
 		bound int
 		want  int64
 	}{{-1, 20}, {0, 2}, {1, 6}} {
-		_, st := exhaust(t, prog(2), &sim.Exhaustive{Bound: c.bound})
+		_, st := exhaust(t, prog(2), &sched.Exhaustive{Bound: c.bound})
 		if st.Explored != c.want || !st.Complete {
 			t.Errorf("bound %d: %v, want %d executions", c.bound, st, c.want)
 		}
@@ -236,15 +237,15 @@ func TestExhaustiveCountsInterleavings(t *testing.T) {
 // A failing execution of the search replays with the Replay strategy from
 // its decision log to the same result.
 func TestExhaustiveReplay(t *testing.T) {
-	x := &sim.Exhaustive{Bound: -1, POR: true}
+	x := &sched.Exhaustive{Bound: -1, POR: true}
 	found := 0
-	x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+	x.Run(func(r *sched.ExhaustiveRun) (sim.Result, bool) {
 		k, res, _ := runProgram(abba, 0, r, false)
 		if r.Pruned() || res.Failure == nil {
 			return res, false
 		}
 		found++
-		_, r2, _ := runProgram(abba, 0, &sim.Replay{Log: k.Log(), Strict: true}, false)
+		_, r2, _ := runProgram(abba, 0, &sched.Replay{Log: k.Log(), Strict: true}, false)
 		if r2.Hash != res.Hash || r2.Outcome != res.Outcome {
 			t.Fatalf("replay of %v: %v hash %x, want %v hash %x", k.Log(), r2.Outcome, r2.Hash, res.Outcome, res.Hash)
 		}
@@ -258,7 +259,7 @@ func TestExhaustiveReplay(t *testing.T) {
 // MaxExecutions caps the search, and the cap is reported.
 func TestExhaustiveCap(t *testing.T) {
 	l := dporLitmus[2] // three-tickets
-	_, st := exhaust(t, l.run, &sim.Exhaustive{Bound: -1, MaxExecutions: 10})
+	_, st := exhaust(t, l.run, &sched.Exhaustive{Bound: -1, MaxExecutions: 10})
 	if st.Executions != 10 || st.Complete || !st.Capped || st.Pending == 0 {
 		t.Fatalf("capped search: %v", st)
 	}
@@ -266,8 +267,8 @@ func TestExhaustiveCap(t *testing.T) {
 
 // An execution that hits the step bound makes the search incomplete.
 func TestExhaustiveStepBound(t *testing.T) {
-	x := &sim.Exhaustive{Bound: 0}
-	st := x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+	x := &sched.Exhaustive{Bound: 0}
+	st := x.Run(func(r *sched.ExhaustiveRun) (sim.Result, bool) {
 		k := sim.New(sim.Options{Strategy: r, MaxSteps: 5})
 		yielders(k, 2, 10)
 		return k.Run(), false
@@ -363,8 +364,8 @@ func porSound(t *testing.T, from, n int) {
 	for seed := uint64(from); seed < uint64(from+n); seed++ {
 		prog := randomProgram(seed)
 		for _, bound := range []int{-1, 0, 1, 2} {
-			want, stOff := exhaust(t, prog, &sim.Exhaustive{Bound: bound})
-			got, stOn := exhaust(t, prog, &sim.Exhaustive{Bound: bound, POR: true})
+			want, stOff := exhaust(t, prog, &sched.Exhaustive{Bound: bound})
+			got, stOn := exhaust(t, prog, &sched.Exhaustive{Bound: bound, POR: true})
 			if !slices.Equal(got, want) {
 				t.Fatalf("program %d bound %d: POR reached\n  %s\nwithout POR\n  %s", seed, bound, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 			}
@@ -391,8 +392,8 @@ func TestExhaustivePreemptionCount(t *testing.T) {
 	maxSeen, logAbove := 0, 0
 	for _, l := range progs {
 		for _, bound := range []int{0, 1, 2} {
-			x := &sim.Exhaustive{Bound: bound, POR: true, MaxExecutions: 2000}
-			x.Run(func(r *sim.ExhaustiveRun) (sim.Result, bool) {
+			x := &sched.Exhaustive{Bound: bound, POR: true, MaxExecutions: 2000}
+			x.Run(func(r *sched.ExhaustiveRun) (sim.Result, bool) {
 				k := sim.New(sim.Options{Strategy: r, MaxSteps: 10000})
 				l.run(k)
 				res := k.Run()
@@ -435,8 +436,8 @@ func TestExhaustivePointIDs(t *testing.T) {
 			return func() string { return order }
 		}
 	}
-	small, stSmall := exhaust(t, prog(100), &sim.Exhaustive{Bound: -1, POR: true})
-	big, stBig := exhaust(t, prog(1<<20), &sim.Exhaustive{Bound: -1, POR: true})
+	small, stSmall := exhaust(t, prog(100), &sched.Exhaustive{Bound: -1, POR: true})
+	big, stBig := exhaust(t, prog(1<<20), &sched.Exhaustive{Bound: -1, POR: true})
 	if stSmall.Explored != stBig.Explored || !slices.Equal(small, big) {
 		t.Fatalf("ids 100..: %d executions, outcomes %v; ids 2^20..: %d executions, outcomes %v", stSmall.Explored, small, stBig.Explored, big)
 	}

@@ -1,8 +1,9 @@
-package sim_test
+package sched_test
 
 import (
 	"testing"
 
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -42,7 +43,7 @@ func handoff(k *sim.Kernel, seen notes) func(sim.Result) error {
 func TestPOSFindsOrderBug(t *testing.T) {
 	found := 0
 	for seed := uint64(0); seed < 400; seed++ {
-		k, res, _ := runProgram(handoff, seed, &sim.POS{}, false)
+		k, res, _ := runProgram(handoff, seed, &sched.POS{}, false)
 		if res.Outcome == sim.OutcomePass {
 			continue
 		}
@@ -50,7 +51,7 @@ func TestPOSFindsOrderBug(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		found++
-		_, r2, _ := runProgram(handoff, 0, &sim.Replay{Log: k.Log(), Strict: true}, false)
+		_, r2, _ := runProgram(handoff, 0, &sched.Replay{Log: k.Log(), Strict: true}, false)
 		if r2.Hash != res.Hash || r2.Outcome != res.Outcome {
 			t.Fatalf("seed %d: strict replay gives %v hash %x, want %v hash %x", seed, r2.Outcome, r2.Hash, res.Outcome, res.Hash)
 		}
@@ -66,8 +67,8 @@ func TestPOSFindsOrderBug(t *testing.T) {
 func TestPOSDeterminism(t *testing.T) {
 	logs := map[string]bool{}
 	for seed := uint64(0); seed < 20; seed++ {
-		k1, r1, _ := runProgram(busy, seed, &sim.POS{}, true)
-		k2, r2, _ := runProgram(busy, seed, &sim.POS{}, true)
+		k1, r1, _ := runProgram(busy, seed, &sched.POS{}, true)
+		k2, r2, _ := runProgram(busy, seed, &sched.POS{}, true)
 		if k1.Log().String() != k2.Log().String() || r1.Hash != r2.Hash {
 			t.Fatalf("seed %d: two runs differ: %v / %v, hash %x / %x", seed, k1.Log(), k2.Log(), r1.Hash, r2.Hash)
 		}

@@ -1,4 +1,6 @@
-package sim
+package sched
+
+import "github.com/fscachesim/fscachesim/sim"
 
 // POS is partial order sampling (Yuan, Yang, Gu, "Partial Order Aware
 // Concurrency Sampling", CAV 2018). Every pending step gets a random
@@ -16,11 +18,11 @@ package sim
 // Executed leaves it with the steps it picked: it then re-draws at the next
 // Pick for the step it picked last, and misses the others.
 type POS struct {
-	Seeds
+	sim.Seeds
 
-	prio     []uint64 // by thread id; 0 = not drawn yet
-	lastPick *Thread  // the thread picked last, until Executed sees a step
-	lastAcc  Access
+	prio     []uint64    // by thread id; 0 = not drawn yet
+	lastPick *sim.Thread // the thread picked last, until Executed sees a step
+	lastAcc  sim.Access
 }
 
 func (p *POS) Name() string { return "pos" }
@@ -46,24 +48,24 @@ func (p *POS) priority(id int32) uint64 {
 	return p.prio[id]
 }
 
-func (p *POS) Pick(step int64, enabled []*Thread) int {
+func (p *POS) Pick(step int64, enabled []*sim.Thread) int {
 	if p.lastPick != nil {
 		// No Executed since the last Pick: the observer is not wired.
 		p.ran(p.lastPick, p.lastAcc)
 	}
 	bi, bp := 0, uint64(0)
 	for i, t := range enabled {
-		if pr := p.priority(t.id); pr > bp {
+		if pr := p.priority(t.ID()); pr > bp {
 			bi, bp = i, pr
 		}
 	}
-	p.lastPick, p.lastAcc = enabled[bi], enabled[bi].pending
+	p.lastPick, p.lastAcc = enabled[bi], enabled[bi].Pending()
 	return bi
 }
 
 // Executed re-draws the priority of t's next step and of every pending step
 // that conflicts with the step t ran.
-func (p *POS) Executed(t *Thread, a Access, step int64) bool {
+func (p *POS) Executed(t *sim.Thread, a sim.Access, step int64) bool {
 	p.lastPick = nil
 	p.ran(t, a)
 	return true
@@ -71,13 +73,13 @@ func (p *POS) Executed(t *Thread, a Access, step int64) bool {
 
 // Advanced changes no priority: the threads it wakes keep their pending
 // steps, and the timer callbacks it spawns draw theirs when first seen.
-func (p *POS) Advanced(k *Kernel) {}
+func (p *POS) Advanced(k *sim.Kernel) {}
 
-func (p *POS) ran(t *Thread, a Access) {
-	p.draw(t.id)
-	for _, u := range t.k.live {
-		if u != t && u.pending.Conflicts(a) {
-			p.draw(u.id)
+func (p *POS) ran(t *sim.Thread, a sim.Access) {
+	p.draw(t.ID())
+	for _, u := range t.Kernel().Live() {
+		if u != t && u.Pending().Conflicts(a) {
+			p.draw(u.ID())
 		}
 	}
 }

@@ -1,8 +1,10 @@
-package sim
+package sched
 
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/fscachesim/fscachesim/sim"
 )
 
 // Exhaustive is bounded exhaustive search: a depth-first walk over the tree
@@ -64,7 +66,7 @@ import (
 // whose acquire and release are scheduling points; a per-step check (a
 // StepHook) that compares several objects may hold in the execution
 // explored and fail in an equivalent one it stands for. See
-// sim/dpor_test.go for the litmus programs that pin these claims down.
+// sched/dpor_test.go for the litmus programs that pin these claims down.
 //
 // Known gaps in the declared accesses: queueing two items on one ordered
 // workqueue touches the queue under each item's own object, so the two
@@ -76,7 +78,7 @@ import (
 //
 // # Use
 //
-//	x := &sim.Exhaustive{Bound: 2, POR: true}
+//	x := &Exhaustive{Bound: 2, POR: true}
 //	for r, ok := x.Next(); ok; r, ok = x.Next() {
 //		k := sim.New(sim.Options{Strategy: r})
 //		... spawn the program's threads ...
@@ -85,7 +87,7 @@ import (
 //		if r.Pruned() {
 //			continue // covered by another execution
 //		}
-//		... judge res; k.Log() replays it with sim.Replay ...
+//		... judge res; k.Log() replays it with Replay ...
 //	}
 //	st := x.Stats() // st.Complete: every execution within the bound was covered
 //
@@ -162,23 +164,23 @@ func (s SearchStats) String() string {
 
 // xnode is one choice point on the current path.
 type xnode struct {
-	kind DecisionKind
+	kind sim.DecisionKind
 
 	// DecValue, DecFault: the range asked for, the values explored
 	// (span: 1 when the range is too wide to branch) and the current one.
 	dom, span, v uint32
 
 	// DecThread.
-	en          []int32  // enabled thread ids
-	acc         []Access // their pending accesses
-	last        int32    // the thread that ran last, if enabled (switching away is a preemption); -1 otherwise
-	pre         int      // preemptions before this choice
-	choice      int32    // the thread chosen in the current execution
-	todo        []xalt   // the backtrack set: choices still to explore
-	done        []int32  // choices explored or being explored
-	sleep       []xsleep // the sleep set on arrival
-	taken       []xsleep // choices explored non-conservatively, in order
-	takenBefore int      // taken[:takenBefore] were explored before the current choice
+	en          []int32      // enabled thread ids
+	acc         []sim.Access // their pending accesses
+	last        int32        // the thread that ran last, if enabled (switching away is a preemption); -1 otherwise
+	pre         int          // preemptions before this choice
+	choice      int32        // the thread chosen in the current execution
+	todo        []xalt       // the backtrack set: choices still to explore
+	done        []int32      // choices explored or being explored
+	sleep       []xsleep     // the sleep set on arrival
+	taken       []xsleep     // choices explored non-conservatively, in order
+	takenBefore int          // taken[:takenBefore] were explored before the current choice
 }
 
 type xalt struct {
@@ -188,16 +190,16 @@ type xalt struct {
 
 type xsleep struct {
 	tid int32
-	acc Access
+	acc sim.Access
 }
 
-func (n *xnode) accOf(id int32) Access {
+func (n *xnode) accOf(id int32) sim.Access {
 	for i, x := range n.en {
 		if x == id {
 			return n.acc[i]
 		}
 	}
-	return Access{}
+	return sim.Access{}
 }
 
 func hasID(ids []int32, id int32) bool {
@@ -220,8 +222,8 @@ func asleep(s []xsleep, id int32) bool {
 
 // dependent is the dependence relation of the reduction: conflicting
 // accesses, and a wait against anything.
-func dependent(a, b Access) bool {
-	if a.Kind == AccWait || b.Kind == AccWait {
+func dependent(a, b sim.Access) bool {
+	if a.Kind == sim.AccWait || b.Kind == sim.AccWait {
 		return true
 	}
 	return a.Conflicts(b)
@@ -289,8 +291,8 @@ func (e *Exhaustive) Next() (*ExhaustiveRun, bool) {
 
 // Report tells the search how the execution it handed out last ended; an
 // execution that hit the step bound makes the search incomplete.
-func (e *Exhaustive) Report(res Result) {
-	if res.Outcome == OutcomeBound {
+func (e *Exhaustive) Report(res sim.Result) {
+	if res.Outcome == sim.OutcomeBound {
 		e.stats.StepBound++
 	}
 }
@@ -298,7 +300,7 @@ func (e *Exhaustive) Report(res Result) {
 // Run drives the search to its end: exec runs one execution with the
 // strategy it is given and returns its result, and true to stop the search
 // there (at a failure, say).
-func (e *Exhaustive) Run(exec func(r *ExhaustiveRun) (res Result, stop bool)) SearchStats {
+func (e *Exhaustive) Run(exec func(r *ExhaustiveRun) (res sim.Result, stop bool)) SearchStats {
 	for r, ok := e.Next(); ok; r, ok = e.Next() {
 		res, stop := exec(r)
 		e.Report(res)
@@ -316,7 +318,7 @@ func (e *Exhaustive) Stats() SearchStats {
 	s.Pending = 0
 	for i := range e.path {
 		n := &e.path[i]
-		if n.kind != DecThread {
+		if n.kind != sim.DecThread {
 			s.Pending += int64(n.span - n.v - 1)
 			continue
 		}
@@ -350,7 +352,7 @@ func (e *Exhaustive) backtrack() bool {
 	for len(e.path) > 0 {
 		i := len(e.path) - 1
 		n := &e.path[i]
-		if n.kind != DecThread {
+		if n.kind != sim.DecThread {
 			if n.v+1 < n.span {
 				n.v++
 				return true
@@ -429,7 +431,7 @@ type ExhaustiveRun struct {
 type xevent struct {
 	tid  int32
 	idx  uint32 // its number among its thread's steps, from 1
-	acc  Access
+	acc  sim.Access
 	node int // the choice point it was picked at; -1 if it was the only thread enabled
 	off  int // its clock is clocks[off:off+n]
 	n    int
@@ -482,88 +484,31 @@ func (r *ExhaustiveRun) block(step int64) {
 	}
 }
 
-func (r *ExhaustiveRun) Pick(step int64, enabled []*Thread) int {
+// Pick takes the thread of the next choice point: the replayed prefix's
+// choice, the new alternative at its end, or the first choice beyond it.
+func (r *ExhaustiveRun) Pick(step int64, enabled []*sim.Thread) int {
 	if r.err != nil {
 		return -1
 	}
-	e := r.e
 	if r.pos < r.replay {
-		n := &e.path[r.pos]
-		if n.kind != DecThread || len(n.en) != len(enabled) {
-			r.nondet(step, "asks for another choice")
+		if !r.checkReplayed(step, enabled) {
 			return -1
 		}
-		for i, t := range enabled {
-			if n.en[i] != t.id {
-				r.nondet(step, "enables other threads")
-				return -1
-			}
-		}
-	} else {
-		n := xnode{kind: DecThread, last: -1, pre: r.pre}
-		n.en = make([]int32, len(enabled))
-		n.acc = make([]Access, len(enabled))
-		for i, t := range enabled {
-			n.en[i], n.acc[i] = t.id, t.pending
-			if t.id == r.last {
-				n.last = r.last
-			}
-		}
-		ok := func(id int32) bool { return e.inBound(&n, id) && !(e.sleeps() && asleep(r.sleep, id)) }
-		n.choice = -1
-		if n.last >= 0 && ok(n.last) {
-			n.choice = n.last
-		} else {
-			for _, id := range n.en {
-				if ok(id) {
-					n.choice = id
-					break
-				}
-			}
-		}
-		if n.choice < 0 {
-			r.block(step)
-			return -1
-		}
-		n.done = []int32{n.choice}
-		if e.POR {
-			n.sleep = append([]xsleep(nil), r.sleep...)
-			n.taken = []xsleep{{n.choice, n.accOf(n.choice)}}
-		} else {
-			for _, id := range n.en {
-				if id != n.choice && e.inBound(&n, id) {
-					n.todo = append(n.todo, xalt{tid: id})
-				}
-			}
-		}
-		e.path = append(e.path, n)
+	} else if !r.extendPath(step, enabled) {
+		return -1
 	}
-	n := &e.path[r.pos]
+	n := &r.e.path[r.pos]
 	r.pickNode = r.pos
 	r.pos++
 	if n.last >= 0 && n.choice != n.last {
 		r.pre++
 	}
-	if e.POR {
-		// The child's sleep set: what slept here, and the choices explored
-		// here before this one, that commute with it.
-		acc := n.accOf(n.choice)
-		s := r.sleep[:0]
-		for _, x := range n.sleep {
-			if x.tid != n.choice && !dependent(x.acc, acc) {
-				s = append(s, x)
-			}
-		}
-		for _, x := range n.taken[:n.takenBefore] {
-			if x.tid != n.choice && !dependent(x.acc, acc) && !asleep(s, x.tid) {
-				s = append(s, x)
-			}
-		}
-		r.sleep = s
+	if r.e.POR {
+		r.enterChildSleepSet(n)
 	}
 	r.picked = true
 	for i, t := range enabled {
-		if t.id == n.choice {
+		if t.ID() == n.choice {
 			return i
 		}
 	}
@@ -571,8 +516,91 @@ func (r *ExhaustiveRun) Pick(step int64, enabled []*Thread) int {
 	return -1
 }
 
+// checkReplayed reports whether the replayed prefix's choice point at
+// r.pos enables the same threads now; if not, the model is not
+// deterministic and the execution stops.
+func (r *ExhaustiveRun) checkReplayed(step int64, enabled []*sim.Thread) bool {
+	n := &r.e.path[r.pos]
+	if n.kind != sim.DecThread || len(n.en) != len(enabled) {
+		r.nondet(step, "asks for another choice")
+		return false
+	}
+	for i, t := range enabled {
+		if n.en[i] != t.ID() {
+			r.nondet(step, "enables other threads")
+			return false
+		}
+	}
+	return true
+}
+
+// extendPath appends a new choice point past the replayed prefix and takes
+// its first choice: the thread that ran last if the bound allows and it
+// does not sleep, else the lowest such thread. It reports false (and
+// prunes the execution) when every enabled thread sleeps.
+func (r *ExhaustiveRun) extendPath(step int64, enabled []*sim.Thread) bool {
+	e := r.e
+	n := xnode{kind: sim.DecThread, last: -1, pre: r.pre}
+	n.en = make([]int32, len(enabled))
+	n.acc = make([]sim.Access, len(enabled))
+	for i, t := range enabled {
+		n.en[i], n.acc[i] = t.ID(), t.Pending()
+		if t.ID() == r.last {
+			n.last = r.last
+		}
+	}
+	ok := func(id int32) bool { return e.inBound(&n, id) && !(e.sleeps() && asleep(r.sleep, id)) }
+	n.choice = -1
+	if n.last >= 0 && ok(n.last) {
+		n.choice = n.last
+	} else {
+		for _, id := range n.en {
+			if ok(id) {
+				n.choice = id
+				break
+			}
+		}
+	}
+	if n.choice < 0 {
+		r.block(step)
+		return false
+	}
+	n.done = []int32{n.choice}
+	if e.POR {
+		n.sleep = append([]xsleep(nil), r.sleep...)
+		n.taken = []xsleep{{n.choice, n.accOf(n.choice)}}
+	} else {
+		for _, id := range n.en {
+			if id != n.choice && e.inBound(&n, id) {
+				n.todo = append(n.todo, xalt{tid: id})
+			}
+		}
+	}
+	e.path = append(e.path, n)
+	return true
+}
+
+// enterChildSleepSet sets the sleep set below choice point n: what slept
+// at n, and the choices explored at n before this one, that commute with
+// the one taken.
+func (r *ExhaustiveRun) enterChildSleepSet(n *xnode) {
+	acc := n.accOf(n.choice)
+	s := r.sleep[:0]
+	for _, x := range n.sleep {
+		if x.tid != n.choice && !dependent(x.acc, acc) {
+			s = append(s, x)
+		}
+	}
+	for _, x := range n.taken[:n.takenBefore] {
+		if x.tid != n.choice && !dependent(x.acc, acc) && !asleep(s, x.tid) {
+			s = append(s, x)
+		}
+	}
+	r.sleep = s
+}
+
 // choose handles a value or yes/no choice point.
-func (r *ExhaustiveRun) choose(kind DecisionKind, dom uint32) uint32 {
+func (r *ExhaustiveRun) choose(kind sim.DecisionKind, dom uint32) uint32 {
 	if r.err != nil {
 		return 0
 	}
@@ -587,7 +615,7 @@ func (r *ExhaustiveRun) choose(kind DecisionKind, dom uint32) uint32 {
 		return n.v
 	}
 	span := dom
-	if kind == DecValue && uint64(dom) > e.maxValue() {
+	if kind == sim.DecValue && uint64(dom) > e.maxValue() {
 		span = 1
 	}
 	e.path = append(e.path, xnode{kind: kind, dom: dom, span: span})
@@ -595,32 +623,32 @@ func (r *ExhaustiveRun) choose(kind DecisionKind, dom uint32) uint32 {
 	return 0
 }
 
-func (r *ExhaustiveRun) Value(c Component, n uint64) uint64 {
-	return uint64(r.choose(DecValue, uint32(n)))
+func (r *ExhaustiveRun) Value(c sim.Component, n uint64) uint64 {
+	return uint64(r.choose(sim.DecValue, uint32(n)))
 }
 
-func (r *ExhaustiveRun) Chance(c Component, p Ratio) bool {
+func (r *ExhaustiveRun) Chance(c sim.Component, p sim.Ratio) bool {
 	if p.Num >= p.Den {
 		return true
 	}
-	return r.choose(DecFault, 2) == 1
+	return r.choose(sim.DecFault, 2) == 1
 }
 
 // Executed follows the step t ran: the sleep set, the happens-before
 // clocks and the races it completes.
-func (r *ExhaustiveRun) Executed(t *Thread, a Access, step int64) bool {
+func (r *ExhaustiveRun) Executed(t *sim.Thread, a sim.Access, step int64) bool {
 	if r.err != nil {
 		return false
 	}
 	e := r.e
 	picked := r.picked
 	r.picked = false
-	if !picked && e.sleeps() && asleep(r.sleep, t.id) {
+	if !picked && e.sleeps() && asleep(r.sleep, t.ID()) {
 		// t was the only thread enabled, and it sleeps.
 		r.block(step)
 		return false
 	}
-	r.last = t.id
+	r.last = t.ID()
 	if !e.POR {
 		return true
 	}
@@ -631,7 +659,7 @@ func (r *ExhaustiveRun) Executed(t *Thread, a Access, step int64) bool {
 	r.record(t, a, node, step)
 	s := r.sleep[:0]
 	for _, x := range r.sleep {
-		if x.tid != t.id && !dependent(x.acc, a) {
+		if x.tid != t.ID() && !dependent(x.acc, a) {
 			s = append(s, x)
 		}
 	}
@@ -641,7 +669,7 @@ func (r *ExhaustiveRun) Executed(t *Thread, a Access, step int64) bool {
 
 // Advanced is a barrier: the steps before it happen before the steps after
 // it, and nothing sleeps across it. The first choice after it is free.
-func (r *ExhaustiveRun) Advanced(k *Kernel) {
+func (r *ExhaustiveRun) Advanced(k *sim.Kernel) {
 	r.last = -1
 	if !r.e.POR {
 		return
@@ -649,7 +677,7 @@ func (r *ExhaustiveRun) Advanced(k *Kernel) {
 	r.sleep = r.sleep[:0]
 	r.barrier = join(r.barrier[:0], r.all)
 	r.barrierAt = len(r.events)
-	for ; r.known < len(k.threads); r.known++ {
+	for ; r.known < len(k.Threads()); r.known++ {
 		r.vc = append(r.vc, append([]uint32(nil), r.barrier...))
 	}
 }
@@ -718,20 +746,39 @@ func (r *ExhaustiveRun) obj(id uint32) *objClock {
 // steps after e that do not happen after it, then e', form a sequence v
 // that reverses the race; one of v's initials (its threads whose first
 // step in v waits for nothing else in v) must be explored before e.
-func (r *ExhaustiveRun) record(t *Thread, a Access, node int, step int64) {
-	k := t.k
-	for ; r.known < len(k.threads) && k.threads[r.known].born < step; r.known++ {
+func (r *ExhaustiveRun) record(t *sim.Thread, a sim.Access, node int, step int64) {
+	vc := r.stepClock(t, a, step)
+	r.publishClock(a, vc)
+	j := len(r.events)
+	off := len(r.clocks)
+	r.clocks = append(r.clocks, vc...)
+	r.events = append(r.events, xevent{tid: t.ID(), idx: vc[t.ID()], acc: a, node: node, off: off, n: len(vc)})
+	k := t.Kernel()
+	for ; r.known < len(k.Threads()); r.known++ {
+		r.vc = append(r.vc, append([]uint32(nil), vc...)) // spawned by this step
+	}
+	r.dep = r.racingEvents(t, a, j)
+	r.indexEvent(a, j)
+	r.reverseDirectRaces(j)
+}
+
+// stepClock is the vector clock of t's step with access a: program order,
+// the last barrier, every wait, and the earlier steps a conflicts with.
+// It also leaves t's clock before the step in r.base.
+func (r *ExhaustiveRun) stepClock(t *sim.Thread, a sim.Access, step int64) []uint32 {
+	k := t.Kernel()
+	for ; r.known < len(k.Threads()) && k.Threads()[r.known].Born() < step; r.known++ {
 		// Threads spawned before the first step.
 		r.vc = append(r.vc, append([]uint32(nil), r.barrier...))
 	}
-	base := join(r.vc[t.id], r.barrier) // program order and the last barrier
-	r.vc[t.id] = base
+	base := join(r.vc[t.ID()], r.barrier) // program order and the last barrier
+	r.vc[t.ID()] = base
 	r.base = append(r.base[:0], base...)
 	vc := join(base, r.waits)
 	switch {
-	case a.Kind == AccWait:
+	case a.Kind == sim.AccWait:
 		vc = join(vc, r.all)
-	case a.Kind <= AccYield:
+	case a.Kind <= sim.AccYield:
 	default:
 		vc = join(vc, r.obj0)
 		if a.Obj == 0 {
@@ -739,49 +786,51 @@ func (r *ExhaustiveRun) record(t *Thread, a Access, node int, step int64) {
 		} else {
 			o := r.obj(a.Obj)
 			vc = join(vc, o.w)
-			if a.Kind != AccRead {
+			if a.Kind != sim.AccRead {
 				vc = join(vc, o.r)
 			}
 		}
 	}
-	for len(vc) <= int(t.id) {
+	for len(vc) <= int(t.ID()) {
 		vc = append(vc, 0)
 	}
-	vc[t.id]++
-	r.vc[t.id] = vc
+	vc[t.ID()]++
+	r.vc[t.ID()] = vc
+	return vc
+}
+
+// publishClock joins the step's clock vc into the clocks later steps
+// conflicting with access a will join.
+func (r *ExhaustiveRun) publishClock(a sim.Access, vc []uint32) {
 	r.all = join(r.all, vc)
 	switch {
-	case a.Kind == AccWait:
+	case a.Kind == sim.AccWait:
 		r.waits = join(r.waits, vc)
-	case a.Kind <= AccYield:
+	case a.Kind <= sim.AccYield:
 	default:
 		r.nontriv = join(r.nontriv, vc)
 		if a.Obj == 0 {
 			r.obj0 = join(r.obj0, vc)
-		} else if o := r.obj(a.Obj); a.Kind == AccRead {
+		} else if o := r.obj(a.Obj); a.Kind == sim.AccRead {
 			o.r = join(o.r, vc)
 		} else {
 			o.w = join(o.w, vc)
 		}
 	}
-	j := len(r.events)
-	off := len(r.clocks)
-	r.clocks = append(r.clocks, vc...)
-	r.events = append(r.events, xevent{tid: t.id, idx: vc[t.id], acc: a, node: node, off: off, n: len(vc)})
-	for ; r.known < len(k.threads); r.known++ {
-		r.vc = append(r.vc, append([]uint32(nil), vc...)) // spawned by this step
-	}
+}
 
-	// The steps this one depends on that do not already happen before it
-	// through its own thread.
+// racingEvents lists the earlier steps (since the last barrier) that t's
+// step j with access a depends on and that do not already happen before it
+// through its own thread.
+func (r *ExhaustiveRun) racingEvents(t *sim.Thread, a sim.Access, j int) []int {
 	d := r.dep[:0]
 	add := func(i int) {
-		if ev := &r.events[i]; i >= r.barrierAt && ev.tid != t.id && dependent(ev.acc, a) && !before(ev, r.base) {
+		if ev := &r.events[i]; i >= r.barrierAt && ev.tid != t.ID() && dependent(ev.acc, a) && !before(ev, r.base) {
 			d = append(d, i)
 		}
 	}
 	switch {
-	case a.Kind == AccWait || a.Kind > AccYield && a.Obj == 0:
+	case a.Kind == sim.AccWait || a.Kind > sim.AccYield && a.Obj == 0:
 		for i := r.barrierAt; i < j; i++ {
 			add(i)
 		}
@@ -791,7 +840,7 @@ func (r *ExhaustiveRun) record(t *Thread, a Access, node int, step int64) {
 		for _, i := range r.waitEvs {
 			add(i)
 		}
-		if a.Kind > AccYield {
+		if a.Kind > sim.AccYield {
 			for _, i := range r.obj0Evs {
 				add(i)
 			}
@@ -801,17 +850,28 @@ func (r *ExhaustiveRun) record(t *Thread, a Access, node int, step int64) {
 			}
 		}
 	}
-	r.dep = d
+	return d
+}
+
+// indexEvent files step j under what later steps look it up by: the
+// waits, the steps on object 0, the steps on a's object.
+func (r *ExhaustiveRun) indexEvent(a sim.Access, j int) {
 	switch {
-	case a.Kind == AccWait:
+	case a.Kind == sim.AccWait:
 		r.waitEvs = append(r.waitEvs, j)
-	case a.Kind <= AccYield:
+	case a.Kind <= sim.AccYield:
 	case a.Obj == 0:
 		r.obj0Evs = append(r.obj0Evs, j)
 	default:
 		o := r.obj(a.Obj)
 		o.evs = append(o.evs, j)
 	}
+}
+
+// reverseDirectRaces reverses the race of step j with each step in r.dep
+// that it depends on directly: no other step of r.dep lies between them.
+func (r *ExhaustiveRun) reverseDirectRaces(j int) {
+	d := r.dep
 	for _, i := range d {
 		direct := true
 		for _, x := range d {
@@ -850,48 +910,9 @@ func (r *ExhaustiveRun) reverse(i, j int) {
 		return // i's thread was the only one enabled: nothing can go first
 	}
 	n := &e.path[nd]
-	// v: the steps after i that do not happen after it, then j.
-	v := r.v[:0]
-	for x := i + 1; x < j; x++ {
-		if !r.hbEv(i, x) {
-			v = append(v, x)
-		}
-	}
-	v = append(v, j)
-	r.v = v
-	ini := r.ini[:0]
-	for a, x := range v {
-		tid := r.events[x].tid
-		if hasID(ini, tid) {
-			continue
-		}
-		first := true
-		for _, g := range v[:a] {
-			if r.hbEv(g, x) {
-				first = false
-				break
-			}
-		}
-		if first {
-			ini = append(ini, tid)
-		}
-	}
-	r.ini = ini
+	ini := r.initials(r.notAfter(i, j))
 	if e.Bound >= 0 {
-		// Under a bound an initial may be out of bound where another is
-		// not: schedule them all, here and at the last context switch.
-		for _, q := range ini {
-			e.addTodo(n, q, false)
-		}
-		for x := i - 1; x >= 0; x-- {
-			ev := &r.events[x]
-			if ev.node >= 0 && (x == 0 || ev.tid != r.events[x-1].tid || e.path[ev.node].last < 0) {
-				for _, q := range ini {
-					e.addTodo(&e.path[ev.node], q, true)
-				}
-				break
-			}
-		}
+		r.scheduleAllInitials(n, i, ini)
 		return
 	}
 	for _, q := range ini {
@@ -912,6 +933,63 @@ func (r *ExhaustiveRun) reverse(i, j int) {
 	}
 	if pick >= 0 {
 		e.addTodo(n, pick, false)
+	}
+}
+
+// notAfter is v = notdep(i).j: the steps after i that do not happen after
+// it, then j.
+func (r *ExhaustiveRun) notAfter(i, j int) []int {
+	v := r.v[:0]
+	for x := i + 1; x < j; x++ {
+		if !r.hbEv(i, x) {
+			v = append(v, x)
+		}
+	}
+	v = append(v, j)
+	r.v = v
+	return v
+}
+
+// initials are the threads of v whose first step in v waits for no other
+// step of v.
+func (r *ExhaustiveRun) initials(v []int) []int32 {
+	ini := r.ini[:0]
+	for a, x := range v {
+		tid := r.events[x].tid
+		if hasID(ini, tid) {
+			continue
+		}
+		first := true
+		for _, g := range v[:a] {
+			if r.hbEv(g, x) {
+				first = false
+				break
+			}
+		}
+		if first {
+			ini = append(ini, tid)
+		}
+	}
+	r.ini = ini
+	return ini
+}
+
+// scheduleAllInitials is reverse under a preemption bound, where one
+// initial may be out of bound where another is not: it schedules them all
+// at i's choice point n and at the last context switch before i.
+func (r *ExhaustiveRun) scheduleAllInitials(n *xnode, i int, ini []int32) {
+	e := r.e
+	for _, q := range ini {
+		e.addTodo(n, q, false)
+	}
+	for x := i - 1; x >= 0; x-- {
+		ev := &r.events[x]
+		if ev.node >= 0 && (x == 0 || ev.tid != r.events[x-1].tid || e.path[ev.node].last < 0) {
+			for _, q := range ini {
+				e.addTodo(&e.path[ev.node], q, true)
+			}
+			break
+		}
 	}
 }
 
