@@ -411,3 +411,30 @@ func BenchmarkCheckTrace(b *testing.B) {
 		}
 	}
 }
+
+// TestMatchMapping: ids map one to one: a pattern naming two cookies does
+// not match a run where one cookie does both parts; renumbered ids match.
+func TestMatchMapping(t *testing.T) {
+	run := []string{"c=00000002 GET lru   r=3", "c=00000002 PUT lru   r=2"}
+	names := []string{"fscache_cookie", "fscache_cookie"}
+	pat := func(lines ...string) *ftrace.Pattern {
+		var b strings.Builder
+		for _, l := range lines {
+			b.WriteString("           netfs-2000    [000] .....     4.000000: fscache_cookie: " + l + "\n")
+		}
+		p, err := ftrace.ReadPattern(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if m, ok := pat("c=00000042 GET lru   r=3", "c=00000042 PUT lru   r=2").MatchEvents(names, run); !ok || m.Mapping["c=00000042"] != "c=00000002" {
+		t.Errorf("renumbered cookie not matched: %v %v", m, ok)
+	}
+	if _, ok := pat("c=00000042 GET lru   r=3", "c=00000043 PUT lru   r=2").MatchEvents(names, run); ok {
+		t.Error("two cookies matched onto one")
+	}
+	if _, ok := pat("c=00000042 PUT lru   r=2", "c=00000042 GET lru   r=3").MatchEvents(names, run); ok {
+		t.Error("events matched out of order")
+	}
+}
