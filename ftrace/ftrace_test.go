@@ -438,3 +438,22 @@ func TestMatchMapping(t *testing.T) {
 		t.Error("events matched out of order")
 	}
 }
+
+// TestReadSimText: the simulator's annotated text (render's default) reads
+// back too: every event, its step from the "# step N" suffix.
+func TestReadSimText(t *testing.T) {
+	tr := runTrace(t, "cookie-collision", 2, "", &sim.RandomWalk{})
+	var b bytes.Buffer
+	if err := traces.RenderText(&b, tr, traces.Ftrace); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, b.Bytes())
+	if len(recs) != len(tr.Events) {
+		t.Fatalf("read %d events, the trace has %d", len(recs), len(tr.Events))
+	}
+	for i, r := range recs {
+		if e := tr.Events[i]; r.Text != e.Text || r.Step != e.Step {
+			t.Fatalf("event %d: read %q step %d, want %q step %d", i, r.Text, r.Step, e.Text, e.Step)
+		}
+	}
+}

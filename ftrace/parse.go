@@ -58,6 +58,8 @@ var (
 	// a printk prefix: [   12.345678] or <4>[ 12.3]
 	dmesgRE = regexp.MustCompile(`^(?:<\d>)?\[\s*\d+\.\d+\]\s?`)
 	lostRE  = regexp.MustCompile(`CPU:\s*\d+ \[LOST (\d+ )?EVENTS\]`)
+	// fscachesim's annotated text ends each line with "  # step N"
+	stepSuffixRE = regexp.MustCompile(`  # step (\d+)$`)
 )
 
 // Reader reads the event lines of a kernel trace in any of the three
@@ -205,8 +207,13 @@ func (r *Reader) parseLine(s string, line int) (*Record, bool) {
 		if layout != "oops" && (m[4] == "" || r.layout == "trace-cmd") {
 			layout = "trace-cmd"
 		}
+		text := m[8]
+		if sm := stepSuffixRE.FindStringSubmatchIndex(text); sm != nil {
+			step, _ = strconv.ParseInt(text[sm[2]:sm[3]], 10, 64)
+			text = text[:sm[0]]
+		}
 		return &Record{Line: line, EndLine: line, Layout: layout, Comm: strings.TrimSpace(m[1]), PID: int32(pid), CPU: cpu,
-			Flags: m[4], TimeUS: secs*1_000_000 + us, Step: step, Event: m[7], Text: m[8]}, true
+			Flags: m[4], TimeUS: secs*1_000_000 + us, Step: step, Event: m[7], Text: text}, true
 	}
 	if m := latRE.FindStringSubmatch(s); m != nil {
 		pid, _ := strconv.ParseInt(m[2], 10, 32)

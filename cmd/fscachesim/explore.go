@@ -111,7 +111,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		out = fs.String("out", defaultTraceDir, "directory for the traces of failing executions (created when needed), e.g. --out /tmp/traces")
 		exhaustive = fs.Bool("exhaustive", false, "bounded exhaustive search of one scenario instead of sampling, e.g. --exhaustive --scenario lru-vs-relinquish --bound 2 (--executions caps it)")
 		bound = fs.Int("bound", 2, "with --exhaustive: the preemption bound, -1 for none, e.g. --bound 1")
-		matchPath = fs.String("match-trace", "", "search for an execution whose trace contains the events of this kernel trace (ftrace, trace-cmd or oops layout; docs/ftrace.md) and write it, e.g. --match-trace bug.trace --bugs lru-discard-no-redispatch")
+		matchPath = fs.String("match-trace", "", "search the scenarios (default: all, the random world included; --executions, default 5000) for an execution whose trace contains the events of this kernel trace (ftrace, trace-cmd or oops layout; docs/ftrace.md) under some mapping of object ids, and write it as a trace, e.g. --match-trace bug.trace --bugs lru-discard-no-redispatch")
 		noPOR = fs.Bool("no-por", false, "with --exhaustive: no partial-order reduction (every interleaving within the bound; for comparison), e.g. --exhaustive --no-por --bound 1")
 	}
 	seed := fs.Uint64("seed", 1, seedDoc)

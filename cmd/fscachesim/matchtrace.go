@@ -35,8 +35,9 @@ type matchSearch struct {
 // contains the events of the kernel trace at m.path, for some one-to-one
 // mapping of its object ids (the same tracepoints, reasons and counts, in
 // the same order), and writes that execution as a normal trace. Execution
-// i runs scenario i mod N with strategy (i / N) mod S and seed SEED+i, so
-// the search is the same on every machine. Exit 0 found, 1 not found
+// i runs scenario i mod N with strategy (i / N) mod S and seed
+// SEED + i / (N*S): every scenario under every strategy for one seed, then
+// the next seed, the same on every machine. Exit 0 found, 1 not found
 // within the executions, 2 unreadable trace.
 func matchTrace(m matchSearch, stdout, stderr io.Writer) int {
 	f, err := os.Open(m.path)
@@ -58,10 +59,11 @@ func matchTrace(m matchSearch, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "match-trace %s: %d fscache/cachefiles events; searching %d scenarios, %d executions, bugs %s\n",
 		m.path, len(p.Events), len(list), m.executions, orNone(m.bugs.Names()))
 	for i := int64(0); i < m.executions; i++ {
-		s := list[i%int64(len(list))]
-		sname := m.strats[(i/int64(len(list)))%int64(len(m.strats))]
+		n, ns := int64(len(list)), int64(len(m.strats))
+		s := list[i%n]
+		sname := m.strats[(i/n)%ns]
 		strat, _ := newStrategy(sname)
-		seed := m.seed + uint64(i)
+		seed := m.seed + uint64(i/(n*ns))
 		res, k, _ := scenarios.Execute(s, m.bugs, sim.Options{Seed: seed, Strategy: strat, MaxSteps: m.maxSteps, Record: true})
 		evs := k.Events()
 		var names, texts []string
