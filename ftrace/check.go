@@ -3,6 +3,7 @@ package ftrace
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -130,7 +131,7 @@ type Checker struct {
 	// left mid-swap) are not applied at the end.
 	Partial bool
 
-	objs   map[string]*obj
+	objs   map[objKey]*obj
 	inodes map[string]int // B= -> 1 active, 2 inactive (line of the mark in the high bits is not kept)
 	inoLn  map[string]int
 	// per task: a freed cachefiles object whose "PUT obj" must come next
@@ -160,7 +161,7 @@ type attachSeen struct {
 
 // NewChecker makes an empty checker.
 func NewChecker() *Checker {
-	return &Checker{objs: map[string]*obj{}, inodes: map[string]int{}, inoLn: map[string]int{},
+	return &Checker{objs: map[objKey]*obj{}, inodes: map[string]int{}, inoLn: map[string]int{},
 		putObj: map[int32]putObjWant{}, collide: map[int32]int{}, attach: map[int32]attachSeen{}, Kinds: map[string]int{}}
 }
 
@@ -180,14 +181,20 @@ func (c *Checker) report(line int, object, rule string, lines []int, format stri
 }
 
 func (c *Checker) get(kind string, id uint32) *obj {
-	name := fmt.Sprintf("%s=%08x", kind, id)
-	o := c.objs[name]
+	k := objKey{kind, id}
+	o := c.objs[k]
 	if o == nil {
-		o = &obj{name: name}
-		c.objs[name] = o
+		o = &obj{name: fmt.Sprintf("%s=%08x", kind, id)}
+		c.objs[k] = o
 		c.Kinds[kind]++
 	}
 	return o
+}
+
+// objKey names an object: its kind ("c", "V", "C", "o") and id.
+type objKey struct {
+	kind string
+	id   uint32
 }
 
 // apply runs one op on a counter, reporting a value that does not fit.
@@ -449,8 +456,13 @@ func mustHex(f *Fields, k string) uint32 {
 // crash and the next boot's bind).
 func (c *Checker) reincarnate(o *obj) *obj {
 	n := &obj{name: o.name}
-	c.objs[o.name] = n
+	c.objs[objKey{o.name[:1], parseID(o.name)}] = n
 	return n
+}
+
+func parseID(name string) uint32 {
+	v, _ := strconv.ParseUint(name[2:], 16, 32)
+	return uint32(v)
 }
 
 // objTouch records a cachefiles event on its object (o=), if it names one.
@@ -594,13 +606,19 @@ func (c *Checker) objRef(r *Record, f *Fields) {
 
 // Finish applies the end-of-trace rules and sorts the violations by line.
 func (c *Checker) Finish() {
-	names := make([]string, 0, len(c.objs))
-	for n := range c.objs {
-		names = append(names, n)
+	keys := make([]objKey, 0, len(c.objs))
+	for k := range c.objs {
+		keys = append(keys, k)
 	}
-	slices.Sort(names)
-	for _, n := range names {
-		o := c.objs[n]
+	slices.SortFunc(keys, func(a, b objKey) int {
+		if a.kind != b.kind {
+			return strings.Compare(a.kind, b.kind)
+		}
+		return int(int64(a.id) - int64(b.id))
+	})
+	for _, k := range keys {
+		o := c.objs[k]
+		n := o.name
 		if !c.Partial {
 			c.settle(o, &o.ref, RuleRef, "ref")
 			c.settle(o, &o.acc, RuleAccess, "a=")

@@ -199,6 +199,11 @@ func (r *Reader) parseLine(s string, line int) (*Record, bool) {
 			}
 		}
 	}
+	if layout == "oops" {
+		if rec := r.parseLat(s, line, step); rec != nil {
+			return rec, true
+		}
+	}
 	if m := ctxRE.FindStringSubmatch(s); m != nil {
 		pid, _ := strconv.ParseInt(m[2], 10, 32)
 		cpu, _ := strconv.Atoi(m[3])
@@ -215,14 +220,26 @@ func (r *Reader) parseLine(s string, line int) (*Record, bool) {
 		return &Record{Line: line, EndLine: line, Layout: layout, Comm: strings.TrimSpace(m[1]), PID: int32(pid), CPU: cpu,
 			Flags: m[4], TimeUS: secs*1_000_000 + us, Step: step, Event: m[7], Text: text}, true
 	}
-	if m := latRE.FindStringSubmatch(s); m != nil {
-		pid, _ := strconv.ParseInt(m[2], 10, 32)
-		cpu, _ := strconv.Atoi(m[3])
-		us, _ := strconv.ParseInt(m[5], 10, 64)
-		return &Record{Line: line, EndLine: line, Layout: "oops", Comm: strings.TrimSpace(m[1]), PID: int32(pid), CPU: cpu,
-			Flags: m[4], TimeUS: us, Step: step, Event: m[6], Text: m[7]}, true
+	if rec := r.parseLat(s, line, step); rec != nil {
+		return rec, true
 	}
 	return nil, false
+}
+
+// parseLat parses a line of the latency format (an oops dump).
+func (r *Reader) parseLat(s string, line int, step int64) *Record {
+	if !strings.Contains(s, "us") {
+		return nil
+	}
+	m := latRE.FindStringSubmatch(s)
+	if m == nil {
+		return nil
+	}
+	pid, _ := strconv.ParseInt(m[2], 10, 32)
+	cpu, _ := strconv.Atoi(m[3])
+	us, _ := strconv.ParseInt(m[5], 10, 64)
+	return &Record{Line: line, EndLine: line, Layout: "oops", Comm: strings.TrimSpace(m[1]), PID: int32(pid), CPU: cpu,
+		Flags: m[4], TimeUS: us, Step: step, Event: m[6], Text: m[7]}
 }
 
 // Next returns the next event line, or nil at the end of the input.
