@@ -21,11 +21,12 @@ const (
 	RuleObject        = "object"               // a cachefiles object's life out of order
 	RuleInode         = "inode-in-use"         // a backing inode marked in use twice, or released unmarked
 	RuleObjectUnknown = "id-reused"            // an object id printed as NEW a second time
+	RuleLRUInUse      = "lru-discard-in-use"   // an LRU discard of a cookie put in use before the work item ran
 )
 
 // Rules lists every rule name, for documentation and tests.
 var Rules = []string{RuleRef, RuleAccess, RuleActive, RuleRelinqActive, RuleUseRelinq, RuleWork, RuleRelinqEnd,
-	RuleUseAfterFree, RuleCollision, RuleObject, RuleInode, RuleObjectUnknown}
+	RuleUseAfterFree, RuleCollision, RuleObject, RuleInode, RuleObjectUnknown, RuleLRUInUse}
 
 // Violation is one broken rule.
 type Violation struct {
@@ -100,6 +101,12 @@ type obj struct {
 	running                 bool
 	runPID                  int32
 	runLine                 int
+	activeSince             int // line where n_active went from 0 to 1
+	lruDoPID                int32
+	lruDoLine               int // an LRU worker's lrudo in progress (0: none)
+	discardLine             int // the line that showed the LRU marked it for discard (0: none pending)
+	workSinceMark           bool
+	wantLrudc               map[int32]int // task -> line of a USE that must clear the pending discard
 
 	// cachefiles objects
 	cookie       uint32
@@ -330,7 +337,20 @@ func (c *Checker) Add(r *Record) {
 		if d > 0 && o.relinq {
 			c.report(r.Line, o.name, RuleUseRelinq, o.lines(o.relinqLine), "%s of a cookie relinquished at line %d", f.Reason, o.relinqLine)
 		}
+		c.lruCheck(o, r, f.Reason)
 		c.apply(o, &o.act, RuleActive, "n_active", op{d: d, off: d, printed: n, line: r.Line})
+		if d > 0 && n == 1 {
+			o.activeSince = r.Line
+		}
+		if d > 0 && o.discardLine != 0 && !o.workSinceMark {
+			// The state is still ACTIVE (no work has run since the LRU
+			// marked the cookie): __fscache_use_cookie must clear the
+			// mark, tracing "-   lrudc" next.
+			if o.wantLrudc == nil {
+				o.wantLrudc = map[int32]int{}
+			}
+			o.wantLrudc[r.PID] = r.Line
+		}
 		if o.act.known && o.act.v < 0 {
 			c.report(r.Line, o.name, RuleActive, o.lines(), "n_active went below zero")
 		}
@@ -339,6 +359,9 @@ func (c *Checker) Add(r *Record) {
 		id, _ := f.Hex(kind, 0)
 		o := c.get(kind, id)
 		c.touch(o, r)
+		if kind == "c" {
+			c.lruCheck(o, r, f.Reason)
+		}
 		rv, _ := f.Int("r", 0)
 		a, _ := f.Int("a", 0)
 		c.apply(o, &o.ref, RuleRef, "r=", op{printed: rv, see: true, line: r.Line})
@@ -451,6 +474,36 @@ func mustHex(f *Fields, k string) uint32 {
 	return v
 }
 
+// lruCheck follows a pending LRU discard of cookie o through an event of
+// it: the LRU worker's lrudo, then its UNPIN or GQ endac (the withdrawal
+// of fscache_cookie_lru_do_one, after it set DO_LRU_DISCARD), marks the
+// discard pending until "-   lrudc" or "-   x-lru". A USE while it is
+// pending and no work has run must be followed, in its task, by lrudc.
+func (c *Checker) lruCheck(o *obj, r *Record, reason string) {
+	if l, ok := o.wantLrudc[r.PID]; ok {
+		delete(o.wantLrudc, r.PID)
+		if reason != "- lrudc" && r.Event != "fscache_active" {
+			c.report(r.Line, o.name, RuleLRUInUse, o.lines(o.discardLine, l), "used (line %d) while an LRU discard was pending (line %d), but the use did not clear it (no -   lrudc)", l, o.discardLine)
+		} else if r.Event == "fscache_active" {
+			o.wantLrudc[r.PID] = l
+		}
+	}
+	switch {
+	case reason == "- lrudo":
+		o.lruDoPID, o.lruDoLine = r.PID, r.Line
+	case o.lruDoLine != 0 && r.PID == o.lruDoPID && (reason == "UNPIN cache" || reason == "GQ endac"):
+		if o.discardLine == 0 {
+			o.discardLine, o.workSinceMark = r.Line, false
+		}
+	case o.lruDoLine != 0 && r.PID == o.lruDoPID && reason == "PUT lru":
+		o.lruDoLine = 0
+	case reason == "- work":
+		o.workSinceMark = true
+	case reason == "- lrudc" || reason == "- x-lru":
+		o.discardLine = 0
+	}
+}
+
 // reincarnate starts a new history for the id of a freed object: the
 // debug-id counters start again after a reboot (a capture that spans a
 // crash and the next boot's bind).
@@ -495,6 +548,7 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 	}
 	c.touch(o, r)
 	c.apply(o, &o.ref, RuleRef, "r=", p)
+	c.lruCheck(o, r, reason)
 	switch reason {
 	case "GET attch":
 		c.attach[r.PID] = attachSeen{id, r.Line}
@@ -535,6 +589,14 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 	case "- x-rlq", "- x-lru", "- x-wth", "- activ":
 		if !o.running || o.runPID != r.PID {
 			c.report(r.Line, o.name, RuleWork, o.lines(), "state-machine step %q outside the cookie's work item", reason)
+		}
+		// __fscache_use_cookie clears a pending LRU discard under the
+		// cookie's lock, and the LRU worker only marks a cookie not in
+		// use: a discard by a work run that started after the cookie
+		// was put in use is the use-no-clear-lru-discard bug
+		// (CVE-2022-48989).
+		if reason == "- x-lru" && o.act.known && o.act.v > 0 && o.activeSince != 0 && o.activeSince < o.runLine {
+			c.report(r.Line, o.name, RuleLRUInUse, o.lines(o.activeSince, o.runLine), "discarded by the LRU while in use (n_active %d since line %d, before the work item started at line %d)", o.act.v, o.activeSince, o.runLine)
 		}
 		if reason == "- x-rlq" {
 			o.sawRlq = true
@@ -623,6 +685,16 @@ func (c *Checker) Finish() {
 			c.settle(o, &o.ref, RuleRef, "ref")
 			c.settle(o, &o.acc, RuleAccess, "a=")
 			c.settle(o, &o.act, RuleActive, "n_active")
+		}
+		if !c.Partial {
+			var uses []int
+			for _, l := range o.wantLrudc {
+				uses = append(uses, l)
+			}
+			slices.Sort(uses)
+			for _, l := range uses {
+				c.report(l, o.name, RuleLRUInUse, o.lines(o.discardLine, l), "used (line %d) while an LRU discard was pending (line %d), and the trace ends without the use clearing it (no -   lrudc)", l, o.discardLine)
+			}
 		}
 		if c.Partial || !strings.HasPrefix(n, "c=") || !o.relinq {
 			continue

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -292,33 +293,51 @@ func TestRulesFire(t *testing.T) {
 		})
 	}
 	for _, r := range ftrace.Rules {
+		if r == ftrace.RuleLRUInUse {
+			continue // TestBugSwitchCaught: use-no-clear-lru-discard
+		}
 		if !fired[r] {
 			t.Errorf("no test makes rule %s fire", r)
 		}
 	}
 }
 
-// TestBugSwitchCaught: a run with lru-discard-no-redispatch that fails is
-// caught by relinquish-end (the relinquish never happens), and the same
-// seed without the switch passes.
+// TestBugSwitchCaught: runs with a historical bug switched on that fail
+// are caught by the rule that guards it, and the same seeds without the
+// switch pass: lru-discard-no-redispatch (the relinquish never happens) by
+// relinquish-end, use-no-clear-lru-discard (a use does not clear a pending
+// LRU discard) by lru-discard-in-use.
 func TestBugSwitchCaught(t *testing.T) {
-	for seed := uint64(1); seed <= 40; seed++ {
-		tr := runTrace(t, "lru-vs-relinquish", seed, "lru-discard-no-redispatch", &sim.RandomWalk{})
-		if !tr.Failed() {
-			continue
-		}
-		rep, err := ftrace.CheckTrace(bytes.NewReader(render(t, tr, traces.FtraceOptions{Layout: traces.LayoutOops})), ftrace.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range rep.Violations {
-			if v.Rule == ftrace.RuleRelinqEnd {
-				return
+	for _, c := range []struct{ bug, scenario, rule string }{
+		{"lru-discard-no-redispatch", "lru-vs-relinquish", ftrace.RuleRelinqEnd},
+		{"use-no-clear-lru-discard", "lru-vs-use", ftrace.RuleLRUInUse},
+	} {
+		t.Run(c.bug, func(t *testing.T) {
+			caught := 0
+			for seed := uint64(1); seed <= 40 && caught < 2; seed++ {
+				tr := runTrace(t, c.scenario, seed, c.bug, &sim.RandomWalk{})
+				if !tr.Failed() {
+					continue
+				}
+				rep, err := ftrace.CheckTrace(bytes.NewReader(render(t, tr, traces.FtraceOptions{Layout: traces.Layout(seed % 3)})), ftrace.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.ContainsFunc(rep.Violations, func(v ftrace.Violation) bool { return v.Rule == c.rule }) {
+					t.Fatalf("seed %d fails with %s on, but %s does not fire: %v", seed, c.bug, c.rule, rep.Violations)
+				}
+				healthy := runTrace(t, c.scenario, seed, "", &sim.RandomWalk{})
+				rep, err = ftrace.CheckTrace(bytes.NewReader(render(t, healthy, traces.FtraceOptions{})), ftrace.Options{})
+				if err != nil || !rep.Valid() {
+					t.Fatalf("seed %d without the switch: %v %v", seed, err, rep.Violations)
+				}
+				caught++
 			}
-		}
-		t.Fatalf("seed %d fails with the bug on, but relinquish-end does not fire: %v", seed, rep.Violations)
+			if caught == 0 {
+				t.Fatalf("no seed in 1..40 makes %s fail", c.bug)
+			}
+		})
 	}
-	t.Fatal("no seed in 1..40 makes lru-discard-no-redispatch fail")
 }
 
 // TestBadInput: not-a-trace input gets the documented errors; wrapped,
