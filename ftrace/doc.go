@@ -21,6 +21,11 @@
 // detach, the last put followed by the cookie's PUT obj, an inode marked
 // in use once). See Rules.
 //
+// ReadPattern and Pattern.MatchEvents serve explore --match-trace: the
+// trace's events with their object ids and backing inode numbers taken out,
+// embedded in order in a simulated run's events under a one-to-one mapping
+// of the ids.
+//
 // It keeps per-object state only, so a trace of any size streams in
 // bounded memory. It imports nothing of fscachesim: the traces package
 // renders simulated runs in these layouts and imports it for the list of

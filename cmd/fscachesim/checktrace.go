@@ -35,7 +35,7 @@ func checkTraceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	fs := traceFlags("check-trace", checkTraceHelp, stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON, e.g. --json")
 	partial := fs.Bool("partial", false, "the capture may stop anywhere: skip the end-of-trace rules (relinquish-end), e.g. --partial")
-	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr (one every 16 MiB read), e.g. --quiet")
 	path, code, ok := parseTraceArgs(fs, args, stderr)
 	if !ok {
 		return code

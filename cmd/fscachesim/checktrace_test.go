@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -59,8 +58,9 @@ func TestCheckTraceCommand(t *testing.T) {
 	if code, _, _ := runCLI("check-trace", filepath.Join(dir, "missing")); code != exitUsage {
 		t.Errorf("missing file: exit %d", code)
 	}
-	var in bytes.Buffer
-	in.WriteString("")
+	if code, _, errs := runCLI("render", "--step-column", good); code != exitUsage || !strings.Contains(errs, "--format ftrace") {
+		t.Errorf("render --step-column without a kernel layout: %d %s", code, errs)
+	}
 	if code, _, errs := runCLI("render", "--format", "nope", good); code != exitUsage || !strings.Contains(errs, "trace-cmd") {
 		t.Errorf("render --format nope: %d %s", code, errs)
 	}

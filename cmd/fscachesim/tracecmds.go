@@ -254,6 +254,9 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil && !kernelLayout {
 		return badInput(stderr, "render", fmt.Errorf("unknown text format %q: want sim, ftrace, trace-cmd, oops or steps", *format))
 	}
+	if (*simEvents || *stepCol) && !kernelLayout {
+		return badInput(stderr, "render", fmt.Errorf("--sim-events and --step-column go with --format ftrace, trace-cmd or oops"))
+	}
 	t, err := readTrace(path)
 	if err != nil {
 		return badInput(stderr, "render", err)
