@@ -108,6 +108,11 @@ type obj struct {
 	workSinceMark           bool
 	wantLrudc               map[int32]int // task -> line of a USE that must clear the pending discard
 
+	// born: its NEW is in the trace, so the rules that need its whole
+	// history (queued work, relinquish, withdrawal) apply; an object
+	// first seen mid-life (the capture started later) is spared them.
+	born bool
+
 	// cachefiles objects
 	cookie       uint32
 	sawWithdraw  bool
@@ -403,6 +408,7 @@ func (c *Checker) Add(r *Record) {
 				c.report(r.Line, o.name, RuleObjectUnknown, o.lines(r.Line), "NEW for an id already in the trace")
 			}
 			o.add(r.Line)
+			o.born = true
 			o.ref = counter{known: true, v: v, prev: v}
 			o.acc = counter{}
 			if kind == "C" {
@@ -541,6 +547,7 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 			c.report(r.Line, o.name, RuleObjectUnknown, o.lines(r.Line), "NEW for a cookie id already in the trace")
 		}
 		o.add(r.Line)
+		o.born = true
 		o.ref = counter{known: true, v: v, prev: v}
 		o.acc = counter{known: true}
 		o.act = counter{known: true}
@@ -558,16 +565,18 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 		}
 		c.collide[r.PID] = r.Line
 	case "GET hcoll":
-		if !o.relinq {
+		if o.born && !o.relinq {
 			c.report(r.Line, o.name, RuleCollision, o.lines(), "waiting on a collision with a cookie that is not relinquished")
 		}
 	case "PUT hcoll":
-		if !o.sawRlq && !(o.relinq && !o.needRlq) {
+		if o.born && !o.sawRlq && !(o.relinq && !o.needRlq) {
 			c.report(r.Line, o.name, RuleCollision, o.lines(), "the acquirer stopped waiting before the old cookie was dropped (no x-rlq)")
 		}
 	case "- work":
 		if o.queued < 1 {
-			c.report(r.Line, o.name, RuleWork, o.lines(), "the work item runs but was not queued (no GQ)")
+			if o.born {
+				c.report(r.Line, o.name, RuleWork, o.lines(), "the work item runs but was not queued (no GQ)")
+			}
 		} else {
 			o.queued--
 		}
@@ -576,18 +585,20 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 		}
 		o.running, o.runPID, o.runLine = true, r.PID, r.Line
 	case "PQ work":
-		if !o.running || o.runPID != r.PID {
+		if o.born && (!o.running || o.runPID != r.PID) {
 			c.report(r.Line, o.name, RuleWork, o.lines(), "the work item ends but is not running in this task")
 		}
 		o.running = false
 	case "PQ overq":
 		o.queued--
 		if o.queued < 0 {
-			c.report(r.Line, o.name, RuleWork, o.lines(), "over-queued put without a queueing get")
+			if o.born {
+				c.report(r.Line, o.name, RuleWork, o.lines(), "over-queued put without a queueing get")
+			}
 			o.queued = 0
 		}
 	case "- x-rlq", "- x-lru", "- x-wth", "- activ":
-		if !o.running || o.runPID != r.PID {
+		if o.born && (!o.running || o.runPID != r.PID) {
 			c.report(r.Line, o.name, RuleWork, o.lines(), "state-machine step %q outside the cookie's work item", reason)
 		}
 		// __fscache_use_cookie clears a pending LRU discard under the
@@ -600,7 +611,7 @@ func (c *Checker) cookie(r *Record, f *Fields) {
 		}
 		if reason == "- x-rlq" {
 			o.sawRlq = true
-			if !o.relinq {
+			if o.born && !o.relinq {
 				c.report(r.Line, o.name, RuleWork, o.lines(), "relinquishing a cookie that was never relinquished by its netfs")
 			}
 		}
@@ -627,6 +638,7 @@ func (c *Checker) objRef(r *Record, f *Fields) {
 			c.report(r.Line, o.name, RuleObjectUnknown, o.lines(r.Line), "NEW obj for an object id already in the trace")
 		}
 		o.add(r.Line)
+		o.born = true
 		o.cookie = cid
 		o.ref = counter{known: true, v: 1, prev: 1}
 		if u != 1 {
@@ -656,7 +668,7 @@ func (c *Checker) objRef(r *Record, f *Fields) {
 	case "SEE withdraw_cookie":
 		o.sawWithdraw = true
 	case "PUT detach":
-		if !o.sawWithdraw {
+		if o.born && !o.sawWithdraw {
 			c.report(r.Line, o.name, RuleObject, o.lines(), "PUT detach without SEE withdraw_cookie before it")
 		}
 	}

@@ -476,3 +476,26 @@ func TestReadSimText(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialCapture: a capture that starts and stops anywhere in a
+// healthy run (objects first seen mid-life, work queued before the start)
+// passes with --partial.
+func TestPartialCapture(t *testing.T) {
+	for _, run := range []string{"lru-vs-relinquish", "netfs-over-cachefiles", "cookie-collision", "use-unuse-storm"} {
+		tr := runTrace(t, run, 3, "", &sim.RandomWalk{})
+		lines := strings.Split(strings.TrimRight(string(render(t, tr, traces.FtraceOptions{Layout: traces.LayoutTraceCmd})), "\n"), "\n")
+		for from := 1; from < len(lines); from += max(1, len(lines)/23) {
+			to := min(len(lines), from+len(lines)/2)
+			rep, err := ftrace.CheckTrace(strings.NewReader(strings.Join(lines[from:to], "\n")+"\n"), ftrace.Options{Partial: true})
+			if errors.Is(err, ftrace.ErrNoEvents) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Valid() {
+				t.Fatalf("%s lines %d..%d: %v", run, from+1, to, rep.Violations[0])
+			}
+		}
+	}
+}
