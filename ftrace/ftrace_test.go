@@ -375,12 +375,13 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// bigTrace writes copies of a healthy trace (the oops layout, with
-// printk prefixes) to w until n bytes are written: each copy's objects
-// are all freed at its end, so the next copy's ids start new histories.
-func bigTrace(t testing.TB, w io.Writer, n int64) {
+// bigTrace writes copies of a healthy trace in layout l (the oops
+// layout has printk prefixes) to w until n bytes are written: each copy's
+// objects are all freed at its end, so the next copy's ids start new
+// histories.
+func bigTrace(t testing.TB, w io.Writer, n int64, l traces.Layout) {
 	tr := runTrace(t, "netfs-over-cachefiles", 1, "", &sim.RandomWalk{})
-	body := render(t, tr, traces.FtraceOptions{Layout: traces.LayoutOops})
+	body := render(t, tr, traces.FtraceOptions{Layout: l})
 	for written := int64(0); written < n; written += int64(len(body)) {
 		if _, err := w.Write(body); err != nil {
 			return
@@ -391,7 +392,7 @@ func bigTrace(t testing.TB, w io.Writer, n int64) {
 func checkBig(t testing.TB, size int64) *ftrace.Report {
 	pr, pw := io.Pipe()
 	go func() {
-		bigTrace(t, pw, size)
+		bigTrace(t, pw, size, traces.LayoutOops)
 		pw.Close()
 	}()
 	progress := 0
@@ -419,83 +420,19 @@ func TestSoakCheckTrace100MB(t *testing.T) {
 	checkBig(t, 100<<20)
 }
 
+// BenchmarkCheckTrace reads 8 MB of each layout.
 func BenchmarkCheckTrace(b *testing.B) {
-	var buf bytes.Buffer
-	bigTrace(b, &buf, 8<<20)
-	b.SetBytes(int64(buf.Len()))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := ftrace.CheckTrace(bytes.NewReader(buf.Bytes()), ftrace.Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// TestMatchMapping: ids map one to one: a pattern naming two cookies does
-// not match a run where one cookie does both parts; renumbered ids match.
-func TestMatchMapping(t *testing.T) {
-	run := []string{"c=00000002 GET lru   r=3", "c=00000002 PUT lru   r=2"}
-	names := []string{"fscache_cookie", "fscache_cookie"}
-	pat := func(lines ...string) *ftrace.Pattern {
-		var b strings.Builder
-		for _, l := range lines {
-			b.WriteString("           netfs-2000    [000] .....     4.000000: fscache_cookie: " + l + "\n")
-		}
-		p, err := ftrace.ReadPattern(strings.NewReader(b.String()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	if m, ok := pat("c=00000042 GET lru   r=3", "c=00000042 PUT lru   r=2").MatchEvents(names, run); !ok || m.Mapping["c=00000042"] != "c=00000002" {
-		t.Errorf("renumbered cookie not matched: %v %v", m, ok)
-	}
-	if _, ok := pat("c=00000042 GET lru   r=3", "c=00000043 PUT lru   r=2").MatchEvents(names, run); ok {
-		t.Error("two cookies matched onto one")
-	}
-	if _, ok := pat("c=00000042 PUT lru   r=2", "c=00000042 GET lru   r=3").MatchEvents(names, run); ok {
-		t.Error("events matched out of order")
-	}
-}
-
-// TestReadSimText: the simulator's annotated text (render's default) reads
-// back too: every event, its step from the "# step N" suffix.
-func TestReadSimText(t *testing.T) {
-	tr := runTrace(t, "cookie-collision", 2, "", &sim.RandomWalk{})
-	var b bytes.Buffer
-	if err := traces.RenderText(&b, tr, traces.Ftrace); err != nil {
-		t.Fatal(err)
-	}
-	recs := readAll(t, b.Bytes())
-	if len(recs) != len(tr.Events) {
-		t.Fatalf("read %d events, the trace has %d", len(recs), len(tr.Events))
-	}
-	for i, r := range recs {
-		if e := tr.Events[i]; r.Text != e.Text || r.Step != e.Step {
-			t.Fatalf("event %d: read %q step %d, want %q step %d", i, r.Text, r.Step, e.Text, e.Step)
-		}
-	}
-}
-
-// TestPartialCapture: a capture that starts and stops anywhere in a
-// healthy run (objects first seen mid-life, work queued before the start)
-// passes with --partial.
-func TestPartialCapture(t *testing.T) {
-	for _, run := range []string{"lru-vs-relinquish", "netfs-over-cachefiles", "cookie-collision", "use-unuse-storm"} {
-		tr := runTrace(t, run, 3, "", &sim.RandomWalk{})
-		lines := strings.Split(strings.TrimRight(string(render(t, tr, traces.FtraceOptions{Layout: traces.LayoutTraceCmd})), "\n"), "\n")
-		for from := 1; from < len(lines); from += max(1, len(lines)/23) {
-			to := min(len(lines), from+len(lines)/2)
-			rep, err := ftrace.CheckTrace(strings.NewReader(strings.Join(lines[from:to], "\n")+"\n"), ftrace.Options{Partial: true})
-			if errors.Is(err, ftrace.ErrNoEvents) {
-				continue
+	for l, name := range traces.LayoutNames {
+		b.Run(name, func(b *testing.B) {
+			var buf bytes.Buffer
+			bigTrace(b, &buf, 8<<20, traces.Layout(l))
+			b.SetBytes(int64(buf.Len()))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := ftrace.CheckTrace(bytes.NewReader(buf.Bytes()), ftrace.Options{}); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Valid() {
-				t.Fatalf("%s lines %d..%d: %v", run, from+1, to, rep.Violations[0])
-			}
-		}
+		})
 	}
 }

@@ -204,6 +204,19 @@ func (r *Reader) parseLine(s string, line int) (*Record, bool) {
 			return rec, true
 		}
 	}
+	if f, ok := parseCtx(s); ok {
+		if layout != "oops" && (f.flags == "" || r.layout == "trace-cmd") {
+			layout = "trace-cmd"
+		}
+		if strings.Contains(f.text, "  # step ") {
+			if sm := stepSuffixRE.FindStringSubmatchIndex(f.text); sm != nil {
+				step, _ = strconv.ParseInt(f.text[sm[2]:sm[3]], 10, 64)
+				f.text = f.text[:sm[0]]
+			}
+		}
+		return &Record{Line: line, EndLine: line, Layout: layout, Comm: f.comm, PID: f.pid, CPU: f.cpu,
+			Flags: f.flags, TimeUS: f.us, Step: step, Event: f.event, Text: f.text}, true
+	}
 	if m := ctxRE.FindStringSubmatch(s); m != nil {
 		pid, _ := strconv.ParseInt(m[2], 10, 32)
 		cpu, _ := strconv.Atoi(m[3])
