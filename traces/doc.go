@@ -1,8 +1,11 @@
 // Package traces is the trace file of a fscachesim execution: its format,
 // an atomic writer, a validating reader, replay (re-run a trace and compare
 // the event streams), shrink (minimise a failing trace's schedule while the
-// same check still fails) and two renderers: text, as the kernel's ftrace
-// prints it, and a self-contained HTML page with one swimlane per thread.
+// same check still fails) and renderers: text in the style of the
+// kernel's ftrace, the kernel's own layouts line for line (RenderFtrace:
+// the tracing directory's trace file, trace-cmd report, the
+// ftrace_dump_on_oops dump; package ftrace reads them back), and a
+// self-contained HTML page with one swimlane per thread.
 //
 // A trace is JSON Lines (docs/trace-format.md): a header (format version,
 // tool version, scenario, options, seed, strategy, bug switches, step
@@ -10,7 +13,7 @@
 // log alone reproduces the execution; the events are there to read, to
 // render and to check that a replay still follows the same path.
 //
-// Imports: sim, and model/fscache for the cookie state diagram of the HTML
+// Imports: sim, ftrace (the list of the kernel's tracepoints), and model/fscache for the cookie state diagram of the HTML
 // page. It does not import scenarios: whoever replays or shrinks a trace
 // supplies a Runner that builds and runs the trace's scenario.
 //

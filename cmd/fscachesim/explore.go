@@ -87,6 +87,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		workers, bound              *int
 		keepGoing, asJSON           *bool
 		exhaustive, noPOR           *bool
+		matchPath                   *string
 	)
 	scenarioDoc := "scenarios to explore, comma-separated, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
 	seedDoc := "base seed: execution i runs master seed SEED+i, e.g. --seed 500"
@@ -111,6 +112,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		out = fs.String("out", defaultTraceDir, "directory for the traces of failing executions (created when needed), e.g. --out /tmp/traces")
 		exhaustive = fs.Bool("exhaustive", false, "bounded exhaustive search of one scenario instead of sampling, e.g. --exhaustive --scenario lru-vs-relinquish --bound 2 (--executions caps it)")
 		bound = fs.Int("bound", 2, "with --exhaustive: the preemption bound, -1 for none, e.g. --bound 1")
+		matchPath = fs.String("match-trace", "", "search the scenarios (default: all, the random world included; --executions, default 5000) for an execution whose trace contains the events of this kernel trace (ftrace, trace-cmd or oops layout; docs/ftrace.md) under some mapping of object ids, and write it as a trace, e.g. --match-trace bug.trace --bugs lru-discard-no-redispatch")
 		noPOR = fs.Bool("no-por", false, "with --exhaustive: no partial-order reduction (every interleaving within the bound; for comparison), e.g. --exhaustive --no-por --bound 1")
 	}
 	seed := fs.Uint64("seed", 1, seedDoc)
@@ -168,6 +170,13 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			return fail("run takes one strategy: random, pct:D or pos")
 		}
 		return runOne(list[0], strats[0], *seed, b, *maxSteps, *tracePath, stdout, stderr)
+	}
+	if *matchPath != "" {
+		ms := matchSearch{path: *matchPath, strats: strats, seed: *seed, bugs: b, maxSteps: *maxSteps, executions: *executions, dir: *out}
+		if *scenario != "" {
+			ms.list = list
+		}
+		return matchTrace(ms, stdout, stderr)
 	}
 	if *exhaustive {
 		if *scenario == "" || len(list) != 1 {

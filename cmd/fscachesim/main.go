@@ -37,6 +37,7 @@ Usage:
   fscachesim replay [flags] PATH   re-run a trace and check it still does the same
   fscachesim shrink [flags] PATH   minimise a failing trace's schedule
   fscachesim render [flags] PATH   print a trace as ftrace text, or draw it as an HTML page
+  fscachesim check-trace FILE|-    check a kernel ftrace of fscache/cachefiles against the rules
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
   fscachesim version               print the version
@@ -98,6 +99,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return shrinkCmd(args[1:], stdout, stderr)
 	case "render":
 		return renderCmd(args[1:], stdout, stderr)
+	case "check-trace":
+		return checkTraceCmd(args[1:], os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitPass

@@ -56,14 +56,19 @@ Print the trace at PATH as text, or draw it as a self-contained HTML page
 (one swimlane per thread, the failure marked, the cookie state diagram with
 the transitions the run took).
 
-Text formats: ftrace prints each event as the kernel's ftrace does
-("comm-pid [cpu] ..... secs.usecs: event: fields"), pid = thread id,
-CPU = pid % 2, with "  # step N" at the end of the line; steps prints
-"step time thread event: fields".
+Text formats: sim (the default) prints every event, the simulator's own
+too, in the style of the kernel's ftrace ("comm-pid [cpu] ..... secs.usecs:
+event: fields"), pid = thread id, CPU = pid % 2, with "  # step N" at the
+end of the line and the failure marked; steps prints "step time thread
+event: fields". The kernel's own layouts, line for line, with only the
+kernel's tracepoints (docs/ftrace.md): ftrace is /sys/kernel/tracing/trace,
+trace-cmd is 'trace-cmd report', oops is the ftrace_dump_on_oops console
+dump; 'fscachesim check-trace' reads all three.
 
 Examples:
   fscachesim render fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
   fscachesim render --format steps fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
+  fscachesim render --format ftrace fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl > lru.trace
   fscachesim render --html /tmp/lru.html fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
 
 Flags:
@@ -231,15 +236,26 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 
 func renderCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("render", renderHelp, stderr)
-	format := fs.String("format", "ftrace", "text format: ftrace or steps, e.g. --format steps")
+	format := fs.String("format", "sim", "text format: sim (the simulator's annotated ftrace-style text), ftrace (/sys/kernel/tracing/trace), trace-cmd (trace-cmd report), oops (ftrace_dump_on_oops) or steps, e.g. --format trace-cmd")
+	simEvents := fs.Bool("sim-events", false, "with ftrace, trace-cmd or oops: print the simulator's own events too (state changes, marks, spawn/exit, timers), e.g. --format ftrace --sim-events")
+	stepCol := fs.Bool("step-column", false, "with ftrace, trace-cmd or oops: a first column with the simulator step, e.g. --format oops --step-column")
 	htmlOut := fs.String("html", "", "write a self-contained HTML page there instead of printing text, e.g. --html /tmp/lru.html")
 	path, code, ok := parseTraceArgs(fs, args, stderr)
 	if !ok {
 		return code
 	}
-	tf, err := traces.ParseTextFormat(*format)
-	if err != nil {
-		return badInput(stderr, "render", err)
+	layout, kernelLayout := traces.ParseLayout(*format)
+	name := *format
+	if name == "sim" {
+		name = "ftrace"
+	}
+	tf, err := traces.ParseTextFormat(name)
+	kernelLayout = kernelLayout && *format != "sim"
+	if err != nil && !kernelLayout {
+		return badInput(stderr, "render", fmt.Errorf("unknown text format %q: want sim, ftrace, trace-cmd, oops or steps", *format))
+	}
+	if (*simEvents || *stepCol) && !kernelLayout {
+		return badInput(stderr, "render", fmt.Errorf("--sim-events and --step-column go with --format ftrace, trace-cmd or oops"))
 	}
 	t, err := readTrace(path)
 	if err != nil {
@@ -254,7 +270,13 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wrote %s\n", *htmlOut)
 		return exitPass
 	}
-	if err := traces.RenderText(stdout, t, tf); err != nil {
+	render := func() error { return traces.RenderText(stdout, t, tf) }
+	if kernelLayout {
+		render = func() error {
+			return traces.RenderFtrace(stdout, t, traces.FtraceOptions{Layout: layout, SimEvents: *simEvents, StepColumn: *stepCol})
+		}
+	}
+	if err := render(); err != nil {
 		fmt.Fprintf(stderr, "fscachesim render: %s\n", oneLine(err.Error()))
 		return exitInternal
 	}
