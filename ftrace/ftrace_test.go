@@ -14,6 +14,7 @@ import (
 	"github.com/fscachesim/fscachesim/ftrace"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/traces"
 )
@@ -73,7 +74,7 @@ func TestRoundTrip(t *testing.T) {
 		seed uint64
 	}{{"lru-vs-relinquish", 1}, {"cookie-collision", 2}, {"netfs-over-cachefiles", 1}, {"random", 7}}
 	for _, run := range runs {
-		tr := runTrace(t, run.name, run.seed, "", &sim.RandomWalk{})
+		tr := runTrace(t, run.name, run.seed, "", &sched.RandomWalk{})
 		for l := range traces.LayoutNames {
 			for _, o := range []traces.FtraceOptions{{}, {SimEvents: true, StepColumn: true}, {StepColumn: true}} {
 				o.Layout = traces.Layout(l)
@@ -127,7 +128,7 @@ func TestRoundTrip(t *testing.T) {
 // print_func_help_header_irq (6.12, no tgid): the column captions line up
 // with the flag columns of the event lines.
 func TestFtraceHeader(t *testing.T) {
-	tr := runTrace(t, "lru-vs-relinquish", 1, "", &sim.RandomWalk{})
+	tr := runTrace(t, "lru-vs-relinquish", 1, "", &sched.RandomWalk{})
 	lines := strings.Split(string(render(t, tr, traces.FtraceOptions{})), "\n")
 	space := "            "[:2]
 	want := []string{
@@ -170,7 +171,7 @@ func TestFtraceHeader(t *testing.T) {
 func TestHealthyTracesPass(t *testing.T) {
 	for _, s := range scenarios.Default() {
 		for seed := uint64(1); seed <= 3; seed++ {
-			for _, strat := range []sim.Strategy{&sim.RandomWalk{}, &sim.PCT{Depth: 2, Steps: 2000}} {
+			for _, strat := range []sim.Strategy{&sched.RandomWalk{}, &sched.PCT{Depth: 2, Steps: 2000}} {
 				tr := runTrace(t, s.Name, seed, "", strat)
 				if tr.Failed() {
 					continue
@@ -269,7 +270,7 @@ func TestRulesFire(t *testing.T) {
 	fired := map[string]bool{}
 	for i, m := range muts {
 		t.Run(fmt.Sprintf("%d-%s", i, m.rule), func(t *testing.T) {
-			tr := runTrace(t, m.run, m.seed, "", &sim.RandomWalk{})
+			tr := runTrace(t, m.run, m.seed, "", &sched.RandomWalk{})
 			text := render(t, tr, traces.FtraceOptions{})
 			rep, err := ftrace.CheckTrace(bytes.NewReader(text), ftrace.Options{})
 			if err != nil || !rep.Valid() {
@@ -315,7 +316,7 @@ func TestBugSwitchCaught(t *testing.T) {
 		t.Run(c.bug, func(t *testing.T) {
 			caught := 0
 			for seed := uint64(1); seed <= 40 && caught < 2; seed++ {
-				tr := runTrace(t, c.scenario, seed, c.bug, &sim.RandomWalk{})
+				tr := runTrace(t, c.scenario, seed, c.bug, &sched.RandomWalk{})
 				if !tr.Failed() {
 					continue
 				}
@@ -326,7 +327,7 @@ func TestBugSwitchCaught(t *testing.T) {
 				if !slices.ContainsFunc(rep.Violations, func(v ftrace.Violation) bool { return v.Rule == c.rule }) {
 					t.Fatalf("seed %d fails with %s on, but %s does not fire: %v", seed, c.bug, c.rule, rep.Violations)
 				}
-				healthy := runTrace(t, c.scenario, seed, "", &sim.RandomWalk{})
+				healthy := runTrace(t, c.scenario, seed, "", &sched.RandomWalk{})
 				rep, err = ftrace.CheckTrace(bytes.NewReader(render(t, healthy, traces.FtraceOptions{})), ftrace.Options{})
 				if err != nil || !rep.Valid() {
 					t.Fatalf("seed %d without the switch: %v %v", seed, err, rep.Violations)
@@ -353,7 +354,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := ftrace.CheckTrace(strings.NewReader(other), ftrace.Options{}); !errors.Is(err, ftrace.ErrNoEvents) {
 		t.Errorf("other events only: %v", err)
 	}
-	tr := runTrace(t, "lru-vs-relinquish", 1, "", &sim.RandomWalk{})
+	tr := runTrace(t, "lru-vs-relinquish", 1, "", &sched.RandomWalk{})
 	lines := strings.Split(strings.TrimRight(string(render(t, tr, traces.FtraceOptions{})), "\n"), "\n")
 	// wrap one line at its reason, as a mail client does; cut another.
 	w := find(t, lines, `fscache_cookie: .* GET lru`, 0)
@@ -380,7 +381,7 @@ func TestBadInput(t *testing.T) {
 // objects are all freed at its end, so the next copy's ids start new
 // histories.
 func bigTrace(t testing.TB, w io.Writer, n int64, l traces.Layout) {
-	tr := runTrace(t, "netfs-over-cachefiles", 1, "", &sim.RandomWalk{})
+	tr := runTrace(t, "netfs-over-cachefiles", 1, "", &sched.RandomWalk{})
 	body := render(t, tr, traces.FtraceOptions{Layout: l})
 	for written := int64(0); written < n; written += int64(len(body)) {
 		if _, err := w.Write(body); err != nil {
