@@ -55,8 +55,6 @@ type Cache struct {
 	bsize  int64
 	bshift uint
 
-	dirLocks map[vfs.Ino]*sim.Mutex // inode_lock of the directories it locks (lookups only)
-
 	objectDebugID uint32
 	allObjects    []*Object // every object allocated and not yet freed (views)
 
@@ -79,7 +77,7 @@ type Cache struct {
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
 // instance f (cachefiles_daemon_open's allocation of the cache record).
 func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
-	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig(), dirLocks: map[vfs.Ino]*sim.Mutex{}}
+	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig()}
 	c.objectListLock.Name = "cachefiles object_list_lock"
 	return c
 }
@@ -104,15 +102,9 @@ func (c *Cache) FS() *vfs.FS { return c.fs }
 // Name is the backend's name (cachefiles_cache_ops.name).
 func (c *Cache) Name() string { return "cachefiles" }
 
-// dirLock is the inode lock of directory ino.
-func (c *Cache) dirLock(ino vfs.Ino) *sim.Mutex {
-	m := c.dirLocks[ino]
-	if m == nil {
-		m = &sim.Mutex{Name: fmt.Sprintf("i_rwsem B=%x", uint64(ino))}
-		c.dirLocks[ino] = m
-	}
-	return m
-}
+// dirLock is the inode lock (i_rwsem) of directory ino, shared with every
+// other actor on the disk (vfs.FS.ILock).
+func (c *Cache) dirLock(ino vfs.Ino) *vfs.ILock { return c.fs.ILock(ino) }
 
 // stateChanged is cachefiles_state_changed(): tell the daemon to look.
 func (c *Cache) stateChanged(t *sim.Thread) {

@@ -20,14 +20,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "131dc385ce89b753",
-		"cull-vs-use/pct":              "b4d033ccd34822f8",
-		"enospc-during-write/random":   "d4af9cdfd1af021d",
-		"enospc-during-write/pct":      "ced7401372cee31a",
-		"crash-and-rebind/random":      "db47947813b0a9fe",
-		"crash-and-rebind/pct":         "096edf1c38bb3d34",
-		"netfs-over-cachefiles/random": "87ea121ef885d260",
-		"netfs-over-cachefiles/pct":    "9e60355bb1c2b485",
+		"cull-vs-use/random":           "cf91cd49b8bad804",
+		"cull-vs-use/pct":              "eee42aae9dc31eca",
+		"enospc-during-write/random":   "94651fd1d5c8d0f3",
+		"enospc-during-write/pct":      "d4d45755be6d8e4e",
+		"crash-and-rebind/random":      "ee72436ccaabc6e6",
+		"crash-and-rebind/pct":         "377c2f5548710270",
+		"netfs-over-cachefiles/random": "c559cb2410ad4d09",
+		"netfs-over-cachefiles/pct":    "840197f1c877043f",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -1,0 +1,60 @@
+package cachefiles
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/vfsops"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// TestGetDirectoryHoldsSubdirLock races cachefiles_get_directory on an
+// existing directory against a user-space rmdir(2) of it (through the
+// syscall layer, which locks the parent and then the victim as do_rmdir
+// and vfs_rmdir do). The kernel takes the subdirectory's lock before it
+// drops the parent's and marks the directory in use under it, so the rmdir
+// comes either before the lookup (the kernel makes a new directory) or
+// after the mark (EBUSY): get_directory always succeeds and returns the
+// directory the name holds, marked in use. Dropping the parent's lock
+// first lets the rmdir remove the directory between the lookup and the
+// mark, and the mark then fails (or marks a dead inode).
+func TestGetDirectoryHoldsSubdirLock(t *testing.T) {
+	outcomes := map[string]int{}
+	for seed := uint64(1); seed <= 300; seed++ {
+		var strat sim.Strategy = &sim.RandomWalk{}
+		if seed%2 == 0 {
+			strat = &sim.PCT{Depth: 3}
+		}
+		k := sim.New(sim.Options{Seed: seed, Strategy: strat, MaxSteps: 1 << 16})
+		f := fscache.New(k, model.Bugs{})
+		fs := NewFS(k, vfs.Options{Blocks: 1000, Inodes: 1000})
+		c := NewCache(fs, f)
+		if _, err := fs.Mkdir(fs.Root(), "vol", 0o700); err != nil {
+			t.Fatal(err)
+		}
+		var got vfs.Ino
+		var gerr, rerr error
+		k.Spawn("kernel", func(th *sim.Thread) { got, _, gerr = c.getDirectory(th, fs.Root(), "vol") })
+		k.Spawn("rmdir", func(th *sim.Thread) { rerr = vfsops.Rmdirat(th, fs, fs.Root(), "vol") })
+		k.Run()
+		if fl := k.Failure(); fl != nil {
+			t.Fatalf("seed %d: %v", seed, fl)
+		}
+		k.Close()
+		if gerr != nil {
+			t.Fatalf("seed %d: get_directory failed with %v (rmdir: %v): the rmdir came between the lookup and the mark", seed, gerr, rerr)
+		}
+		cur, err := fs.Lookup(fs.Root(), "vol")
+		if err != nil || cur != got || !fs.InUse(got) {
+			t.Fatalf("seed %d: get_directory gave B=%x, the name holds %d (%v), in use %v", seed, uint64(got), cur, err, fs.InUse(got))
+		}
+		outcomes[fmt.Sprint(rerr)]++
+	}
+	// Both orders must have been explored, or the test proves nothing.
+	if outcomes["<nil>"] == 0 || outcomes["EBUSY"] == 0 {
+		t.Fatalf("outcomes of the rmdir %v: want both <nil> (before the lookup) and EBUSY (after the mark)", outcomes)
+	}
+}
