@@ -320,10 +320,11 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 	}
 }
 
-// syncCache is cachefiles_sync_cache(): sync the backing filesystem.
+// syncCache is cachefiles_sync_cache(): sync the backing filesystem. The
+// kernel has no tracepoint here: an EIO is logged as an I/O error (which
+// kills the cache), any other error is ignored.
 func (c *Cache) syncCache(t *sim.Thread) {
 	if err := c.syncfs(t); err != nil {
-		c.traceVFSError(t, nil, c.root, err, ErrSyncfs)
 		if err == vfs.EIO {
 			c.ioError(t, "Attempt to sync backing fs superblock returned error %d", vfs.Code(err))
 		}

@@ -2,6 +2,7 @@ package cachefiles
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fscachesim/fscachesim/model"
@@ -56,5 +57,43 @@ func TestGetDirectoryHoldsSubdirLock(t *testing.T) {
 	// Both orders must have been explored, or the test proves nothing.
 	if outcomes["<nil>"] == 0 || outcomes["EBUSY"] == 0 {
 		t.Fatalf("outcomes of the rmdir %v: want both <nil> (before the lookup) and EBUSY (after the mark)", outcomes)
+	}
+}
+
+// TestSyncCacheTracepoints: cachefiles_sync_cache emits no tracepoint of
+// its own; a failed sync (here EIO from a crashed disk at the withdrawal)
+// is only logged as an I/O error. The model used to emit a
+// "cachefiles_vfs_error ... syncfs" line, which the kernel never does (no
+// such member in cachefiles_error_traces).
+func TestSyncCacheTracepoints(t *testing.T) {
+	var lines []string
+	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20, OnEvent: func(k *sim.Kernel, e *sim.Event) {
+		lines = append(lines, e.Text())
+	}})
+	defer k.Close()
+	f := fscache.New(k, model.Bugs{})
+	fs := NewFS(k, vfs.Options{Blocks: 1000, Inodes: 1000})
+	c := NewCache(fs, f)
+	cfg := DefaultConfig()
+	cfg.RootDir = "/"
+	k.RunThread(k.Spawn("daemon", func(th *sim.Thread) {
+		if err := c.Bind(th, cfg, nil); err != nil {
+			t.Errorf("bind: %v", err)
+			return
+		}
+		c.Crash(th, 0)
+		lines = lines[:0]
+		c.Unbind(th)
+	}))
+	k.RunUntilIdle()
+	sawIOError := false
+	for _, l := range lines {
+		if strings.Contains(l, "syncfs") {
+			t.Errorf("sync_cache emitted %q", l)
+		}
+		sawIOError = sawIOError || strings.Contains(l, "Attempt to sync backing fs superblock returned error -5")
+	}
+	if !sawIOError {
+		t.Errorf("the failed sync was not logged as an I/O error: %q", lines)
 	}
 }

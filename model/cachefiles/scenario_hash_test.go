@@ -24,8 +24,8 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "eee42aae9dc31eca",
 		"enospc-during-write/random":   "94651fd1d5c8d0f3",
 		"enospc-during-write/pct":      "d4d45755be6d8e4e",
-		"crash-and-rebind/random":      "ee72436ccaabc6e6",
-		"crash-and-rebind/pct":         "377c2f5548710270",
+		"crash-and-rebind/random":      "b25d03c0a1021ea1",
+		"crash-and-rebind/pct":         "bff6c39e7ed7086f",
 		"netfs-over-cachefiles/random": "c559cb2410ad4d09",
 		"netfs-over-cachefiles/pct":    "840197f1c877043f",
 	}
