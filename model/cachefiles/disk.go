@@ -301,6 +301,13 @@ func (c *Cache) clearInUse(t *sim.Thread, ino vfs.Ino) {
 	}
 }
 
+// touchAtime is touch_atime() on a backing file (no scheduling point).
+func (c *Cache) touchAtime(f *cfile) {
+	if !c.severed {
+		c.fs.TouchAtime(f.f)
+	}
+}
+
 // stat reads an inode's attributes (no scheduling point).
 func (c *Cache) stat(ino vfs.Ino) (vfs.Stat, error) {
 	if c.severed {

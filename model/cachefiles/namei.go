@@ -277,6 +277,9 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	o.cookie.Flags().Clear(t, fscache.FlagNoDataToRead)
 	o.file = f
+	// Always update the atime of an object just looked up: culling ranks
+	// by atime, which open and lookup do not touch.
+	c.touchAtime(f)
 	return true
 }
 
