@@ -74,3 +74,41 @@ func TestOpenFileTouchesAtime(t *testing.T) {
 		t.Fatalf("atime %v before, %v after the lookup at %v: want the lookup's time", before.Atime, after.Atime, opened)
 	}
 }
+
+// TestCookKeyTooLongBugs: a key of 253 to 255 bytes passes fscache's check
+// (at most 255) and hits cachefiles_cook_key's BUG_ON(keylen > NAME_MAX -
+// 3). The model reports the kernel BUG; it used to fail the lookup
+// quietly, as if the allocation had failed.
+func TestCookKeyTooLongBugs(t *testing.T) {
+	for _, n := range []int{cachefiles.MaxCookedKeyLen, cachefiles.MaxCookedKeyLen + 1, 255} {
+		k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 22})
+		f := fscache.New(k, model.Bugs{})
+		cf := cachefiles.NewCacheFS(f, vfs.Options{Blocks: 4096, Inodes: 4096})
+		k.Spawn("test", func(th *sim.Thread) {
+			cfg := cachefiles.DefaultConfig()
+			cfg.RootDir, cfg.Tag = "/", "mycache"
+			if err := cf.Bind(th, cfg, nil); err != nil {
+				t.Errorf("bind: %v", err)
+				return
+			}
+			v, err := f.AcquireVolume(th, "afs,example.com,1000001a", "mycache", nil)
+			if err != nil {
+				t.Errorf("acquire volume: %v", err)
+				return
+			}
+			key := make([]byte, n)
+			for i := range key {
+				key[i] = 'k'
+			}
+			c := fscache.AcquireCookie(th, v, 0, key, nil, 4096)
+			fscache.UseCookie(th, c, true)
+		})
+		k.Run()
+		fl := k.Failure()
+		k.Close()
+		bug := fl != nil && fl.Check == "BUG_ON"
+		if bug != (n > cachefiles.MaxCookedKeyLen) {
+			t.Errorf("key of %d bytes: failure %v, want a BUG_ON only over %d bytes", n, fl, cachefiles.MaxCookedKeyLen)
+		}
+	}
+}
