@@ -97,3 +97,41 @@ func TestSyncCacheTracepoints(t *testing.T) {
 		t.Errorf("the failed sync was not logged as an I/O error: %q", lines)
 	}
 }
+
+// TestGraveyardRetryBoundIsLiveness: cachefiles_bury_object retries a
+// taken graveyard name without bound; the model bounds the loop and must
+// report hitting the bound as a liveness failure (it used to return EIO
+// quietly). Every name the first graveyardBound tries would pick is taken
+// beforehand.
+func TestGraveyardRetryBoundIsLiveness(t *testing.T) {
+	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
+	defer k.Close()
+	f := fscache.New(k, model.Bugs{})
+	fs := NewFS(k, vfs.Options{Blocks: 1000, Inodes: 1000})
+	c := NewCache(fs, f)
+	cfg := DefaultConfig()
+	cfg.RootDir = "/"
+	var cullErr error
+	k.RunThread(k.Spawn("daemon", func(th *sim.Thread) {
+		if err := c.Bind(th, cfg, nil); err != nil {
+			t.Errorf("bind: %v", err)
+			return
+		}
+		if _, err := fs.Mkdir(c.store, "Ivictim", 0o700); err != nil {
+			t.Errorf("mkdir: %v", err)
+			return
+		}
+		for n := 1; n <= graveyardBound; n++ {
+			if _, err := fs.Mkdir(c.graveyard, fmt.Sprintf("%08x%08x", 0, n), 0o700); err != nil {
+				t.Errorf("grave %d: %v", n, err)
+				return
+			}
+		}
+		cullErr = c.cull(th, c.store, "Ivictim")
+	}))
+	k.RunUntilIdle()
+	fl := k.Failure()
+	if fl == nil || fl.Class != sim.FailLiveness || fl.Check != "graveyard-retry-bound" {
+		t.Fatalf("failure %v (cull returned %v), want the graveyard-retry-bound liveness failure", fl, cullErr)
+	}
+}

@@ -148,7 +148,8 @@ func (c *Cache) stillChild(t *sim.Thread, dir vfs.Ino, name string, ino vfs.Ino)
 	return err == nil && cur == ino
 }
 
-// graveyardBound bounds the attempts to find a free graveyard name.
+// graveyardBound bounds the attempts to find a free graveyard name. The
+// kernel retries without bound; hitting it is a liveness failure.
 const graveyardBound = 16
 
 // buryObject is cachefiles_bury_object(): called with dir locked, it
@@ -193,7 +194,7 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 		unlock()
 		return nil
 	}
-	c.emitWarn(t, "CacheFiles: no free graveyard name")
+	t.Livelock("graveyard-retry-bound", "cachefiles_bury_object: no free graveyard name in %d tries (the kernel retries without bound)", graveyardBound)
 	return vfs.EIO
 }
 
