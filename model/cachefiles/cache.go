@@ -442,6 +442,35 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 	return c.checkInUse(t, d, name)
 }
 
+// CullAt is cachefiles_daemon_cull with the working directory an inode
+// (get_fs_pwd): EIO if the cache is not bound or dead, ENOTDIR if dir is
+// not a directory, then cachefiles_cull.
+func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	if err := c.cwdIno(t, dir); err != nil {
+		return err
+	}
+	return c.cull(t, dir, name)
+}
+
+// InuseAt is cachefiles_daemon_inuse with the working directory an inode.
+func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	if err := c.cwdIno(t, dir); err != nil {
+		return err
+	}
+	return c.checkInUse(t, dir, name)
+}
+
+// cwdIno checks the daemon's working directory inode (d_can_lookup).
+func (c *Cache) cwdIno(t *sim.Thread, dir vfs.Ino) error {
+	if !c.flags.Test(t, CacheReady) || c.flags.Test(t, CacheDead) {
+		return vfs.EIO
+	}
+	if st, err := c.fs.Stat(dir); err != nil || !st.IsDir() {
+		return vfs.ENOTDIR
+	}
+	return nil
+}
+
 // cwd resolves the daemon's working directory: EIO if the cache is not
 // bound or dead, ENOTDIR if it is not a directory.
 func (c *Cache) cwd(t *sim.Thread, dir string) (vfs.Ino, error) {

@@ -135,3 +135,50 @@ func TestGraveyardRetryBoundIsLiveness(t *testing.T) {
 		t.Fatalf("failure %v (cull returned %v), want the graveyard-retry-bound liveness failure", fl, cullErr)
 	}
 }
+
+// TestCwdIsAnInode: the daemon's working directory is the inode it
+// changed to (fchdir; the kernel's get_fs_pwd), not a path resolved again
+// at each command. After the directory is renamed, "cull" still acts in
+// it; resolving the old path (what the device did) gives ENOTDIR.
+func TestCwdIsAnInode(t *testing.T) {
+	for _, byIno := range []bool{true, false} {
+		k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
+		f := fscache.New(k, model.Bugs{})
+		fs := NewFS(k, vfs.Options{Blocks: 1000, Inodes: 1000})
+		c := NewCache(fs, f)
+		var cullErr error
+		k.Spawn("cachefilesd", func(th *sim.Thread) {
+			file, err := NewDevice().Open(th, func() CacheOps { return c })
+			if err != nil {
+				t.Errorf("open: %v", err)
+				return
+			}
+			for _, cmd := range []string{"dir /", "bind"} {
+				if _, err := file.Write(th, []byte(cmd)); err != nil {
+					t.Errorf("%s: %v", cmd, err)
+					return
+				}
+			}
+			dir, _ := fs.Mkdir(c.store, "Ivol", 0o700)
+			g, _ := fs.Create(dir, "Dx", 0o600)
+			fs.Close(g)
+			file.Chdir("/cache/Ivol")
+			if byIno {
+				file.Fchdir(dir)
+			}
+			if err := vfsops.Renameat(th, fs, c.store, "Ivol", c.store, "Ivol2"); err != nil {
+				t.Errorf("rename: %v", err)
+			}
+			_, cullErr = file.Write(th, []byte("cull Dx"))
+			file.Release(th)
+		})
+		k.Run()
+		if fl := k.Failure(); fl != nil {
+			t.Fatalf("failure: %v", fl)
+		}
+		k.Close()
+		if want := map[bool]error{true: nil, false: vfs.ENOTDIR}[byIno]; cullErr != want {
+			t.Errorf("cwd by inode %v: cull returned %v, want %v", byIno, cullErr, want)
+		}
+	}
+}

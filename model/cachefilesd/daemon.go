@@ -305,7 +305,7 @@ func (d *Daemon) scanDir(t *sim.Thread, path string, ino vfs.Ino) (bool, error) 
 			}
 			continue
 		}
-		busy, err := d.inUse(t, path, e.Name)
+		busy, err := d.inUse(t, path, ino, e.Name)
 		if err != nil {
 			return false, err
 		}
@@ -321,7 +321,7 @@ func (d *Daemon) scanDir(t *sim.Thread, path string, ino vfs.Ino) (bool, error) 
 // removed (errors ignored: it may be in use or no longer empty).
 func (d *Daemon) cullEmptyDir(t *sim.Thread, parent string, parentIno vfs.Ino, name string) error {
 	if isIndex(name[0]) {
-		return d.cullFile(t, parent, name)
+		return d.cullFile(t, parent, parentIno, name)
 	}
 	vfsops.Rmdirat(t, d.fs, parentIno, name)
 	return nil
@@ -346,8 +346,9 @@ func (d *Daemon) destroyUnexpected(t *sim.Thread, dir vfs.Ino, e vfs.Dirent) err
 
 // inUse is is_object_in_use: "inuse <name>" in the object's directory;
 // only -EBUSY means in use, -ESTALE and -ENOENT mean not.
-func (d *Daemon) inUse(t *sim.Thread, dir, name string) (bool, error) {
-	d.file.Chdir(dir)
+func (d *Daemon) inUse(t *sim.Thread, dir string, dirIno vfs.Ino, name string) (bool, error) {
+	d.file.Chdir(dir) // for a backend without CwdCacheOps
+	d.file.Fchdir(dirIno)
 	_, err := d.file.Write(t, []byte("inuse "+name))
 	switch err {
 	case nil, vfs.ESTALE, vfs.ENOENT:
@@ -394,13 +395,14 @@ func (d *Daemon) cullOldest(t *sim.Thread) error {
 	if c.atime < st.Atime {
 		return nil // used since the scan
 	}
-	return d.cullFile(t, c.dir, c.name)
+	return d.cullFile(t, c.dir, c.dirIno, c.name)
 }
 
 // cullFile is cull_file: "cull <name>" in dir; -ESTALE, -ENOENT and -EBUSY
 // are expected answers, anything else ends the daemon.
-func (d *Daemon) cullFile(t *sim.Thread, dir, name string) error {
-	d.file.Chdir(dir)
+func (d *Daemon) cullFile(t *sim.Thread, dir string, dirIno vfs.Ino, name string) error {
+	d.file.Chdir(dir) // for a backend without CwdCacheOps
+	d.file.Fchdir(dirIno)
 	_, err := d.file.Write(t, []byte("cull "+name))
 	switch err {
 	case nil:
