@@ -123,7 +123,7 @@ func (d *Daemon) run(t *sim.Thread) error {
 			}
 		}
 		if _, err := f.Write(t, []byte(c.Text)); err != nil {
-			return &ConfError{File: d.conf.Name, Line: c.Line, Msg: "CacheFiles gave config error: " + err.Error()}
+			return &ConfError{File: d.conf.Name, Line: c.Line, Msg: "CacheFiles gave config error: " + strerror(err)}
 		}
 	}
 	if d.stop.Load(t) {
