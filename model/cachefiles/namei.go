@@ -99,13 +99,14 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	// Take the subdirectory's lock before dropping the parent's and mark
 	// it in use under it, so that no rmdir, rename or cull (each of which
 	// locks the victim) comes in between (__cachefiles_mark_inode_in_use).
-	sub := c.fs.ILock(ino)
+	var sub *vfs.ILock
 	if !quiet {
+		sub = c.fs.ILock(ino)
 		sub.Lock(t)
 	}
 	unlock()
 	marked := c.markInUseLocked(t, nil, ino)
-	if !quiet {
+	if sub != nil {
 		sub.Unlock(t)
 	}
 	if !marked {
