@@ -55,8 +55,6 @@ type Cache struct {
 	bsize  int64
 	bshift uint
 
-	dirLocks map[vfs.Ino]*sim.Mutex // inode_lock of the directories it locks (lookups only)
-
 	objectDebugID uint32
 	allObjects    []*Object // every object allocated and not yet freed (views)
 
@@ -79,7 +77,7 @@ type Cache struct {
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
 // instance f (cachefiles_daemon_open's allocation of the cache record).
 func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
-	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig(), dirLocks: map[vfs.Ino]*sim.Mutex{}}
+	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig()}
 	c.objectListLock.Name = "cachefiles object_list_lock"
 	return c
 }
@@ -104,15 +102,9 @@ func (c *Cache) FS() *vfs.FS { return c.fs }
 // Name is the backend's name (cachefiles_cache_ops.name).
 func (c *Cache) Name() string { return "cachefiles" }
 
-// dirLock is the inode lock of directory ino.
-func (c *Cache) dirLock(ino vfs.Ino) *sim.Mutex {
-	m := c.dirLocks[ino]
-	if m == nil {
-		m = &sim.Mutex{Name: fmt.Sprintf("i_rwsem B=%x", uint64(ino))}
-		c.dirLocks[ino] = m
-	}
-	return m
-}
+// dirLock is the inode lock (i_rwsem) of directory ino, shared with every
+// other actor on the disk (vfs.FS.ILock).
+func (c *Cache) dirLock(ino vfs.Ino) *vfs.ILock { return c.fs.ILock(ino) }
 
 // stateChanged is cachefiles_state_changed(): tell the daemon to look.
 func (c *Cache) stateChanged(t *sim.Thread) {
@@ -328,10 +320,11 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 	}
 }
 
-// syncCache is cachefiles_sync_cache(): sync the backing filesystem.
+// syncCache is cachefiles_sync_cache(): sync the backing filesystem. The
+// kernel has no tracepoint here: an EIO is logged as an I/O error (which
+// kills the cache), any other error is ignored.
 func (c *Cache) syncCache(t *sim.Thread) {
 	if err := c.syncfs(t); err != nil {
-		c.traceVFSError(t, nil, c.root, err, ErrSyncfs)
 		if err == vfs.EIO {
 			c.ioError(t, "Attempt to sync backing fs superblock returned error %d", vfs.Code(err))
 		}
@@ -447,6 +440,35 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 		return err
 	}
 	return c.checkInUse(t, d, name)
+}
+
+// CullAt is cachefiles_daemon_cull with the working directory an inode
+// (get_fs_pwd): EIO if the cache is not bound or dead, ENOTDIR if dir is
+// not a directory, then cachefiles_cull.
+func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	if err := c.cwdIno(t, dir); err != nil {
+		return err
+	}
+	return c.cull(t, dir, name)
+}
+
+// InuseAt is cachefiles_daemon_inuse with the working directory an inode.
+func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	if err := c.cwdIno(t, dir); err != nil {
+		return err
+	}
+	return c.checkInUse(t, dir, name)
+}
+
+// cwdIno checks the daemon's working directory inode (d_can_lookup).
+func (c *Cache) cwdIno(t *sim.Thread, dir vfs.Ino) error {
+	if !c.flags.Test(t, CacheReady) || c.flags.Test(t, CacheDead) {
+		return vfs.EIO
+	}
+	if st, err := c.fs.Stat(dir); err != nil || !st.IsDir() {
+		return vfs.ENOTDIR
+	}
+	return nil
 }
 
 // cwd resolves the daemon's working directory: EIO if the cache is not

@@ -1,6 +1,9 @@
 package cachefiles
 
-import "github.com/fscachesim/fscachesim/sim"
+import (
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
 
 // This file is the contract between the control device (daemon.go: the
 // /dev/cachefiles command interface) and the cache backend (the rest of the
@@ -85,4 +88,15 @@ type CacheOps interface {
 	// Status refreshes the space state (has_space for check) and returns
 	// what a read reports, zeroing the released counters.
 	Status(t *sim.Thread) (Status, error)
+}
+
+// CwdCacheOps is implemented by a backend that takes the daemon's working
+// directory as the kernel does, an inode (get_fs_pwd's dentry), not a path
+// to resolve again: the device uses it once the process has changed
+// directory with File.Fchdir.
+type CwdCacheOps interface {
+	// CullAt is Cull in the directory inode dir.
+	CullAt(t *sim.Thread, dir vfs.Ino, name string) error
+	// InuseAt is Inuse in the directory inode dir.
+	InuseAt(t *sim.Thread, dir vfs.Ino, name string) error
 }

@@ -105,7 +105,10 @@ type File struct {
 	cfg   Config
 	flags sim.Flags // READY, DEAD, STATE_CHANGED
 	mutex sim.Mutex // daemon_mutex
-	cwd   string    // the opening process's working directory
+	cwd   string    // the opening process's working directory (a path: Chdir)
+	// cwdIno is the working directory as an inode, once the process
+	// changed directory with Fchdir (0 before): what get_fs_pwd gives.
+	cwdIno vfs.Ino
 	// lastCulling is the CULLING bit as the last read reported it, for
 	// poll when the backend does not implement CullingFlag.
 	lastCulling bool
@@ -152,7 +155,13 @@ func (f *File) Cwd() string { return f.cwd }
 // filesystem. The daemon changes directory only into directories it has
 // just opened, so the kernel's "cwd is not a directory" case (-ENOTDIR)
 // is not modelled. Process-local: not a scheduling point.
-func (f *File) Chdir(dir string) { f.cwd = dir }
+func (f *File) Chdir(dir string) { f.cwd, f.cwdIno = dir, 0 }
+
+// Fchdir is fchdir(2) to the directory inode dir of the cache filesystem:
+// cull and inuse then act in that inode, wherever it has moved (a backend
+// implementing CwdCacheOps), as the kernel's get_fs_pwd gives the
+// process's current directory, not a path.
+func (f *File) Fchdir(dir vfs.Ino) { f.cwdIno = dir }
 
 func (f *File) backendDead() bool {
 	d, ok := f.cache.(DeadFlag)
@@ -543,6 +552,9 @@ func (f *File) cull(t *sim.Thread, args string) error {
 	if err := f.cullCheck(t, args); err != nil {
 		return err
 	}
+	if c, ok := f.cache.(CwdCacheOps); ok && f.cwdIno != 0 {
+		return c.CullAt(t, f.cwdIno, args)
+	}
 	return f.cache.Cull(t, f.cwd, args)
 }
 
@@ -551,6 +563,9 @@ func (f *File) cull(t *sim.Thread, args string) error {
 func (f *File) inuse(t *sim.Thread, args string) error {
 	if err := f.cullCheck(t, args); err != nil {
 		return err
+	}
+	if c, ok := f.cache.(CwdCacheOps); ok && f.cwdIno != 0 {
+		return c.InuseAt(t, f.cwdIno, args)
 	}
 	return f.cache.Inuse(t, f.cwd, args)
 }

@@ -2,6 +2,7 @@ package cachefiles
 
 import (
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/vfsops"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/sim/vfs"
 )
@@ -155,24 +156,28 @@ func (c *Cache) link(t *sim.Thread, ino, dir vfs.Ino, name string) error {
 	return c.fs.Link(ino, dir, name)
 }
 
-func (c *Cache) unlinkRaw(t *sim.Thread, dir vfs.Ino, name string) error {
+// unlinkRaw is vfs_unlink of victim (dir held locked by the caller): it
+// takes the victim's inode lock.
+func (c *Cache) unlinkRaw(t *sim.Thread, dir vfs.Ino, name string, victim vfs.Ino) error {
 	if c.severed {
 		return c.severedErr(t)
 	}
 	if err := c.inject(t, injectRemove); err != nil {
 		return err
 	}
-	return c.fs.Unlink(dir, name)
+	return vfsops.Unlink(t, c.fs, dir, name, victim)
 }
 
-func (c *Cache) rename(t *sim.Thread, odir vfs.Ino, oname string, ndir vfs.Ino, nname string) error {
+// rename is vfs_rename of src to a new name (both parents held locked by
+// the caller): a directory moving to another parent is locked.
+func (c *Cache) rename(t *sim.Thread, odir vfs.Ino, oname string, src vfs.Ino, ndir vfs.Ino, nname string) error {
 	if c.severed {
 		return c.severedErr(t)
 	}
 	if err := c.inject(t, injectRead); err != nil {
 		return err
 	}
-	return c.fs.Rename(odir, oname, ndir, nname)
+	return vfsops.Rename(t, c.fs, odir, oname, src, ndir, nname, 0)
 }
 
 func (c *Cache) getxattr(t *sim.Thread, ino vfs.Ino, size int) ([]byte, error) {
@@ -293,6 +298,13 @@ func (c *Cache) setInUse(t *sim.Thread, ino vfs.Ino) error {
 func (c *Cache) clearInUse(t *sim.Thread, ino vfs.Ino) {
 	if !c.severed {
 		c.fs.ClearInUse(ino)
+	}
+}
+
+// touchAtime is touch_atime() on a backing file (no scheduling point).
+func (c *Cache) touchAtime(f *cfile) {
+	if !c.severed {
+		c.fs.TouchAtime(f.f)
 	}
 }
 

@@ -72,7 +72,6 @@ const (
 	ErrSeek         = "seek"
 	ErrSetxattr     = "setxattr"
 	ErrStatfs       = "statfs"
-	ErrSyncfs       = "syncfs" // the simulator's: cachefiles_sync_cache only logs
 	ErrTmpfile      = "tmpfile"
 	ErrTrunc        = "trunc"
 	ErrUnlink       = "unlink"

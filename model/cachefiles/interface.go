@@ -100,7 +100,10 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	o := c.allocObject(t, ck)
 	name, err := CookKey(ck.Key)
 	if err != nil {
-		o.put(t, TraceObjPutAllocFail)
+		// cachefiles_cook_key BUG()s on a key longer than NAME_MAX - 3
+		// (fscache passes keys up to 255 bytes): an oops, not a
+		// caching failure.
+		t.Bug("BUG_ON", "kernel BUG at fs/cachefiles/key.c: cachefiles_cook_key: keylen %d > NAME_MAX - 3 (c=%08x)", len(ck.Key), ck.DebugID)
 		return false
 	}
 	o.dName = name

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/vfsops"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/sim/vfs"
 )
@@ -14,6 +15,12 @@ import (
 // under the inode lock; false if someone (another object, a cull) already
 // has it.
 func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
+	return c.markInUseLocked(t, o, ino)
+}
+
+// markInUseLocked is __cachefiles_mark_inode_in_use(): the caller holds
+// the inode lock.
+func (c *Cache) markInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	if err := c.setInUse(t, ino); err != nil {
 		c.emit(t, EvMarkFailed, oid(o), int64(ino))
 		return false
@@ -89,8 +96,20 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 		c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
 		return 0, false, err
 	}
+	// Take the subdirectory's lock before dropping the parent's and mark
+	// it in use under it, so that no rmdir, rename or cull (each of which
+	// locks the victim) comes in between (__cachefiles_mark_inode_in_use).
+	var sub *vfs.ILock
+	if !quiet {
+		sub = c.fs.ILock(ino)
+		sub.Lock(t)
+	}
 	unlock()
-	if !c.markInodeInUse(t, nil, ino) {
+	marked := c.markInUseLocked(t, nil, ino)
+	if sub != nil {
+		sub.Unlock(t)
+	}
+	if !marked {
 		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", name, uint64(ino)))
 		return 0, false, vfs.EBUSY
 	}
@@ -113,7 +132,7 @@ func (c *Cache) putDirectory(t *sim.Thread, ino vfs.Ino) {
 // directory dir.
 func (c *Cache) unlink(t *sim.Thread, o *Object, dir vfs.Ino, name string, ino vfs.Ino, why Why) error {
 	c.emit(t, EvUnlink, killID(o), int64(ino), int64(why))
-	err := c.unlinkRaw(t, dir, name)
+	err := c.unlinkRaw(t, dir, name, ino)
 	if err == vfs.EIO {
 		c.ioError(t, "Unlink failed")
 	}
@@ -130,7 +149,8 @@ func (c *Cache) stillChild(t *sim.Thread, dir vfs.Ino, name string, ino vfs.Ino)
 	return err == nil && cur == ino
 }
 
-// graveyardBound bounds the attempts to find a free graveyard name.
+// graveyardBound bounds the attempts to find a free graveyard name. The
+// kernel retries without bound; hitting it is a liveness failure.
 const graveyardBound = 16
 
 // buryObject is cachefiles_bury_object(): called with dir locked, it
@@ -165,7 +185,7 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 			return vfs.EIO
 		}
 		c.emit(t, EvRename, killID(o), int64(ino), int64(why))
-		if err := c.rename(t, dir, name, c.graveyard, grave); err != nil {
+		if err := c.rename(t, dir, name, ino, c.graveyard, grave); err != nil {
 			c.traceVFSError(t, o, dir, err, ErrRename)
 			if err != vfs.ENOMEM {
 				c.ioError(t, "Rename failed with error %d", vfs.Code(err))
@@ -175,24 +195,14 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 		unlock()
 		return nil
 	}
-	c.emitWarn(t, "CacheFiles: no free graveyard name")
+	t.Livelock("graveyard-retry-bound", "cachefiles_bury_object: no free graveyard name in %d tries (the kernel retries without bound)", graveyardBound)
 	return vfs.EIO
 }
 
-// lockRename is lock_rename(): both directories' locks, in a fixed order.
-func (c *Cache) lockRename(t *sim.Thread, a, b vfs.Ino) func() {
-	if a == b {
-		l := c.dirLock(a)
-		l.Lock(t)
-		return func() { l.Unlock(t) }
-	}
-	if a > b {
-		a, b = b, a
-	}
-	la, lb := c.dirLock(a), c.dirLock(b)
-	la.Lock(t)
-	lb.Lock(t)
-	return func() { lb.Unlock(t); la.Unlock(t) }
+// lockRename is lock_rename(p1, p2) (vfsops.LockRename): the returned
+// function is unlock_rename.
+func (c *Cache) lockRename(t *sim.Thread, p1, p2 vfs.Ino) func() {
+	return vfsops.LockRename(t, c.fs, p1, p2)
 }
 
 // deleteObject is cachefiles_delete_object(): unlink a retired object's
@@ -269,6 +279,9 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	o.cookie.Flags().Clear(t, fscache.FlagNoDataToRead)
 	o.file = f
+	// Always update the atime of an object just looked up: culling ranks
+	// by atime, which open and lookup do not touch.
+	c.touchAtime(f)
 	return true
 }
 

@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "131dc385ce89b753",
-		"cull-vs-use/pct":              "b4d033ccd34822f8",
-		"enospc-during-write/random":   "d4af9cdfd1af021d",
-		"enospc-during-write/pct":      "ced7401372cee31a",
-		"crash-and-rebind/random":      "13a49bd9a56463d4",
-		"crash-and-rebind/pct":         "96846c144224bb84",
-		"netfs-over-cachefiles/random": "e4708301837ab9e0",
-		"netfs-over-cachefiles/pct":    "1991b9d45d6d0e42",
+		"cull-vs-use/random":           "cf91cd49b8bad804",
+		"cull-vs-use/pct":              "eee42aae9dc31eca",
+		"enospc-during-write/random":   "94651fd1d5c8d0f3",
+		"enospc-during-write/pct":      "d4d45755be6d8e4e",
+		"crash-and-rebind/random":      "6e2ba962e9de74ac",
+		"crash-and-rebind/pct":         "09d3a3e23069d282",
+		"netfs-over-cachefiles/random": "0313daaeb33ac13d",
+		"netfs-over-cachefiles/pct":    "456444ad6089043f",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

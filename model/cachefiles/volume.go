@@ -25,8 +25,9 @@ type Volume struct {
 	onList  bool
 }
 
-// volumeRetryBound bounds cachefiles_acquire_volume's bury-and-retry loop
-// (the kernel loops until the directory it finds is coherent).
+// volumeRetryBound bounds cachefiles_acquire_volume's bury-and-retry loop.
+// The kernel loops until the directory it finds is coherent; hitting the
+// bound is reported as a liveness failure.
 const volumeRetryBound = 8
 
 // AcquireVolume is cachefiles_acquire_volume(): get or make the volume's
@@ -39,7 +40,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	name := VolumeDirName(vc.Key)
 	for try := 0; ; try++ {
 		if try == volumeRetryBound {
-			c.emitWarn(t, "CacheFiles: gave up on volume directory "+name)
+			t.Livelock("volume-retry-bound", "cachefiles_acquire_volume: volume directory %s still stale after %d burials (the kernel retries without bound)", name, volumeRetryBound)
 			return
 		}
 		dir, isNew, err := c.getDirectory(t, c.store, name)

@@ -73,7 +73,8 @@ type Command struct {
 	Text string // the line without its newline, as written to the device
 }
 
-// ConfError is a configuration error, one line: "name:line: message", or
+// ConfError is a configuration error, one line in cachefilesd's cfgerror
+// format "name:line:message" (no space after the line number), or
 // "name: message" for the file as a whole.
 type ConfError struct {
 	File string
@@ -85,7 +86,7 @@ func (e *ConfError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
 	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	return fmt.Sprintf("%s:%d:%s", e.File, e.Line, e.Msg)
 }
 
 // isSpace is glibc's isspace() in the C locale (unlike the kernel's, 0xA0

@@ -358,8 +358,8 @@ func TestDaemonStartFails(t *testing.T) {
 		busy    bool
 		want    string
 	}{
-		{"kernel refuses a limit", "dir /c\nfrun 3%\n", nil, false, "cachefilesd.conf:2: CacheFiles gave config error: EINVAL"},
-		{"second dir", "dir /c\ntag t\ndir /c\n", nil, false, "cachefilesd.conf:3: CacheFiles gave config error: EEXIST"},
+		{"kernel refuses a limit", "dir /c\nfrun 3%\n", nil, false, "cachefilesd.conf:2:CacheFiles gave config error: Invalid argument"},
+		{"second dir", "dir /c\ntag t\ndir /c\n", nil, false, "cachefilesd.conf:3:CacheFiles gave config error: File exists"},
 		{"missing dir", "dir /nowhere\n", nil, false, "Can't confirm cache location: ENOENT"},
 		{"bind fails", "dir /c\n", vfs.ENOSPC, false, "CacheFiles bind failed: ENOSPC"},
 		{"device busy", "dir /c\n", nil, true, "Unable to open /dev/cachefiles: EBUSY"},

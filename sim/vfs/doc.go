@@ -10,7 +10,8 @@
 // # Imports
 //
 // vfs imports only the standard library's pure packages (fmt, slices,
-// strings, ...) and sim, for sim.Ratio and sim.Time. No goroutines, no
+// strings, ...) and sim, for sim.Ratio, sim.Time and the inode locks
+// (ilock.go: sim.RWSem, sim.Mutex). No goroutines, no
 // time, math/rand, os or sync outside tests; map order never reaches a
 // result (keys are sorted). The differential test alone uses the host's
 // filesystem, through os and golang.org/x/sys/unix.

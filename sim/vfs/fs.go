@@ -88,6 +88,9 @@ type FS struct {
 	gen     uint64 // bumped by Crash: files opened before it are dead
 	opens   []int  // open file references by inode number (volatile)
 	inUse   []bool // S_KERNEL_FILE marks by inode number (volatile)
+
+	ilocks      []*ILock  // i_rwsem by inode number (ilock.go)
+	renameMutex sim.Mutex // s_vfs_rename_mutex
 }
 
 // openCount is the number of open file references of ino.

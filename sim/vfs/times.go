@@ -50,3 +50,15 @@ func (n *inode) modified(t sim.Time) {
 	n.mtime = t
 	n.ctime = t
 }
+
+// TouchAtime is touch_atime() on an open file outside a read: the atime
+// moves under relatime's rule. Not logged (see above) and not a scheduling
+// point. Errors: EBADF (closed), ESTALE (a file of a crashed boot).
+func (fs *FS) TouchAtime(f *File) error {
+	n, err := fs.file(f)
+	if err != nil {
+		return err
+	}
+	fs.accessed(n)
+	return nil
+}
