@@ -259,7 +259,14 @@ var temps struct {
 // complete write. On any error the temporary file is removed. A signal
 // handler that calls RemoveTempFiles before exiting leaves no temporary
 // file behind either.
+//
+// It writes only to a new path or over a regular file: CheckOutput refuses
+// anything else (a device, a FIFO, a symlink, a directory), and the check
+// is made again just before the rename.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	if err := CheckOutput(path); err != nil {
+		return err
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -311,7 +318,53 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if temps.interrupted {
 		return ErrInterrupted
 	}
+	if err = CheckOutput(path); err != nil {
+		return err
+	}
 	return os.Rename(tmp, path)
+}
+
+// ErrUnsafeOutput is wrapped by CheckOutput's errors: the output path is
+// not a new path nor a regular file, or it is one of the inputs.
+var ErrUnsafeOutput = errors.New("refusing to write there")
+
+// CheckOutput reports whether path may be replaced by an output file: it
+// must not exist or be a regular file (not a symlink, which is never
+// followed, nor a device, FIFO, socket or directory), and it must not be
+// the same file as any of inputs (compared with os.SameFile, so another
+// name of the same file is caught too). Every command that writes a file
+// checks its path with it, before the work and again before the rename.
+func CheckOutput(path string, inputs ...string) error {
+	if path == "" {
+		return fmt.Errorf("%w: empty output path", ErrUnsafeOutput)
+	}
+	st, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m := st.Mode()
+	switch {
+	case m&os.ModeSymlink != 0:
+		return fmt.Errorf("%w: %s is a symbolic link (write to a new path or a regular file)", ErrUnsafeOutput, path)
+	case m.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrUnsafeOutput, path)
+	case m&os.ModeNamedPipe != 0:
+		return fmt.Errorf("%w: %s is a FIFO", ErrUnsafeOutput, path)
+	case m&os.ModeDevice != 0:
+		return fmt.Errorf("%w: %s is a device", ErrUnsafeOutput, path)
+	case !m.IsRegular():
+		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafeOutput, path)
+	}
+	for _, in := range inputs {
+		ist, err := os.Stat(in)
+		if err == nil && os.SameFile(st, ist) {
+			return fmt.Errorf("%w: %s is the input %s (it would be overwritten)", ErrUnsafeOutput, path, in)
+		}
+	}
+	return nil
 }
 
 // RemoveTempFiles removes the temporary files of writes in progress and

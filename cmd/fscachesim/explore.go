@@ -306,7 +306,9 @@ func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir str
 	if f.Count > 1 {
 		fmt.Fprintf(stdout, "%d executions failed this way; the first:\n", f.Count)
 	}
-	reportFailure(stdout, stderr, h, res, k, true, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy)))
+	if !reportFailure(stdout, stderr, h, res, k, true, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy))) {
+		return exitUsage
+	}
 	return exitFailure
 }
 
@@ -348,6 +350,10 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 	if path == "" {
 		path = filepath.Join(defaultTraceDir, traceName(s.Name, seed, sname))
 	}
+	if err := traces.CheckOutput(path); err != nil {
+		fmt.Fprintf(stderr, "fscachesim run: cannot write the trace: %s\n", oneLine(err.Error()))
+		return exitUsage
+	}
 	h := traces.NewHeader(Version, s.Name, seed, sname, b.Names(), maxSteps)
 	fmt.Fprintf(stdout, "run %s seed=%d strategy=%s bugs=%s max-steps=%d\n", s.Name, seed, sname, orNone(b.Names()), maxSteps)
 	st, _ := newStrategy(sname)
@@ -357,7 +363,9 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 		return exitInternal
 	}
 	if res.Outcome != sim.OutcomePass {
-		reportFailure(stdout, stderr, h, res, k, false, path)
+		if !reportFailure(stdout, stderr, h, res, k, false, path) {
+			return exitUsage
+		}
 		return exitFailure
 	}
 	t, err := traces.FromRun(h, res, k)
@@ -366,7 +374,7 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim run: cannot write the trace: %s\n", oneLine(err.Error()))
-		return exitInternal
+		return exitUsage
 	}
 	fmt.Fprintf(stdout, "PASS after %d steps, %d events, %d decisions, hash %s\n", res.Steps, res.Events, res.Decisions, traces.HashString(res.Hash))
 	fmt.Fprintf(stdout, "  trace: %s\n", path)
@@ -378,12 +386,13 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 // and exactly one command that replays it. The trace is recorded by a
 // strict replay of the run's decision log (what 'replay' will do); if that
 // does not give the same hash, the run is not deterministic, and the
-// report says so.
+// report says so. It reports whether the trace was written (when it was
+// not, the output is unwritable: exit 2 for the command).
 //
 // k must have run with Record. replayed says it already ran under a strict
 // replay of its own log (explore's failures are reported from one), so
 // its events make the trace without another run.
-func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, replayed bool, path string) {
+func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, replayed bool, path string) bool {
 	fmt.Fprintf(stdout, "FAIL %s seed=%d strategy=%s bugs=%s max-steps=%d\n", h.Scenario, h.Seed, h.Strategy, orNone(h.Bugs), h.MaxSteps)
 	fmt.Fprintf(stdout, "  %s\n", oneLine(traces.VerdictLine(traces.VerdictOf(res))))
 	if res.Failure != nil {
@@ -426,10 +435,11 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 			bugFlag = " --bugs " + h.Bugs
 		}
 		fmt.Fprintf(stdout, "  replay: %s run --scenario %s --seed %d --strategy %s --max-steps %d%s\n", selfCommand(), h.Scenario, h.Seed, h.Strategy, h.MaxSteps, bugFlag)
-		return
+		return false
 	}
 	fmt.Fprintf(stdout, "  trace: %s\n", path)
 	fmt.Fprintf(stdout, "  replay: %s\n", replayCmd(path))
+	return true
 }
 
 // writeVisualization writes porcupine's HTML visualisation of the history
@@ -445,6 +455,9 @@ func writeVisualization(k *sim.Kernel, tracePath string) (string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", err
 		}
+	}
+	if err := traces.CheckOutput(html); err != nil {
+		return "", err
 	}
 	tmp := html + ".tmp"
 	if _, err := w.History.Check(checker.LinearOptions{VisualizePath: tmp}); err != nil {

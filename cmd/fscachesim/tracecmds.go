@@ -211,6 +211,9 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	if dst == "" {
 		dst = strings.TrimSuffix(strings.TrimSuffix(path, ".jsonl"), ".trace") + ".shrunk.trace.jsonl"
 	}
+	if err := traces.CheckOutput(dst, path); err != nil {
+		return badInput(stderr, "shrink", err)
+	}
 	fmt.Fprintf(stdout, "shrink %s\n  %s\n", traces.Summary(t), traces.VerdictLine(t.Verdict))
 	small, st, err := traces.Shrink(t, runner, traces.ShrinkOptions{MaxAttempts: *attempts})
 	if err != nil {
@@ -219,7 +222,7 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := writeTrace(dst, small); err != nil {
 		fmt.Fprintf(stderr, "fscachesim shrink: cannot write the trace: %s\n", oneLine(err.Error()))
-		return exitInternal
+		return exitUsage
 	}
 	fmt.Fprintf(stdout, "shrunk: %s\n", st)
 	fmt.Fprintf(stdout, "  %s\n", traces.VerdictLine(small.Verdict))
@@ -246,6 +249,9 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		return badInput(stderr, "render", err)
 	}
 	if *htmlOut != "" {
+		if err := traces.CheckOutput(*htmlOut, path); err != nil {
+			return badInput(stderr, "render", err)
+		}
 		err := traces.WriteFileAtomic(*htmlOut, func(w io.Writer) error { return traces.RenderHTML(w, t, traces.HTMLOptions{}) })
 		if err != nil {
 			fmt.Fprintf(stderr, "fscachesim render: cannot write %s: %s\n", *htmlOut, oneLine(err.Error()))
