@@ -22,6 +22,30 @@ type Diff struct {
 	Index     int    // index of the event in the streams
 	Step      int64  // step of the expected event (of the replayed one past the trace's end)
 	Want, Got string // the events as compact lines; "" past the end of a stream
+	// Fields names each event field that differs with both values
+	// ("thread: 3 -> 4"), so that a difference the compact line does not
+	// show (the thread id, the object, the time below a microsecond) is
+	// still named. Empty past the end of a stream.
+	Fields []string
+}
+
+// eventFields lists the fields of want and got that differ, as
+// "name: want -> got".
+func eventFields(want, got *Event) []string {
+	var out []string
+	f := func(name string, a, b any) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s: %v -> %v", name, a, b))
+		}
+	}
+	f("step", want.Step, got.Step)
+	f("time_ns", want.TimeNS, got.TimeNS)
+	f("thread", want.Thread, got.Thread)
+	f("comm", fmt.Sprintf("%q", want.Comm), fmt.Sprintf("%q", got.Comm))
+	f("event", want.Event, got.Event)
+	f("obj", want.Obj, got.Obj)
+	f("text", fmt.Sprintf("%q", want.Text), fmt.Sprintf("%q", got.Text))
+	return out
 }
 
 func (d *Diff) String() string {
@@ -32,7 +56,11 @@ func (d *Diff) String() string {
 	if got == "" {
 		got = "(end of the replay's events)"
 	}
-	return fmt.Sprintf("first difference at event %d (step %d):\n  expected: %s\n  got:      %s", d.Index, d.Step, want, got)
+	s := fmt.Sprintf("first difference at event %d (step %d):\n  expected: %s\n  got:      %s", d.Index, d.Step, want, got)
+	if len(d.Fields) > 0 {
+		s += "\n  differing fields (expected -> got): " + strings.Join(d.Fields, ", ")
+	}
+	return s
 }
 
 // ReplayReport is what a replay found.
@@ -106,6 +134,9 @@ func Compare(want, got *Trace) (*Diff, []string) {
 		}
 		if w != g || (i < len(want.Events) && i < len(got.Events) && want.Events[i] != got.Events[i]) {
 			diff = &Diff{Index: i, Step: step, Want: w, Got: g}
+			if i < len(want.Events) && i < len(got.Events) {
+				diff.Fields = eventFields(&want.Events[i], &got.Events[i])
+			}
 			break
 		}
 	}

@@ -125,7 +125,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error, 3 internal error.\n")
 	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	fail := func(format string, a ...any) int {
@@ -134,6 +134,13 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if !isRun {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "executions" })
+		if given && *executions < 1 {
+			return fail("--executions must be at least 1 (leave it out for the default)")
+		}
 	}
 	b, err := model.ParseBugs(*bugs)
 	if err != nil {

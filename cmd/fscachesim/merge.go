@@ -34,7 +34,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 no shard found a failure, 1 a check failed, 2 usage error or bad summary file.\n")
 	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {

@@ -20,9 +20,16 @@ Re-run the trace at PATH with a strict replay of its decision log and
 compare the run with the trace, event by event. It reports "identical", or
 the first event that differs (the code changed since the trace was written).
 
-Exit status: 0 the run passes and matches the trace; 1 the replayed run
-fails a check (the failure is printed), or it does not match the trace (the
-difference is explained); 2 PATH is missing or not a valid trace.
+Exit status:
+  0 the run matches the trace and passes
+  1 the run matches the trace and fails its check again (reproduced; the
+    failure is printed)
+  4 the run differs from the trace (the first difference is printed, field
+    by field: the code changed since the trace was written)
+  5 the trace recorded a failure and the run now passes (fixed, or the
+    trace was edited)
+  2 PATH is missing or not a valid trace
+  3 internal error
 
 Examples:
   fscachesim replay fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
@@ -69,6 +76,13 @@ Examples:
 Flags:
 `
 
+// Replay's own exit codes (replayHelp), beside exitPass (matches, passes),
+// exitFailure (matches, fails again), exitUsage and exitInternal.
+const (
+	exitReplayDiffers   = 4 // the run differs from the trace
+	exitReplayNowPasses = 5 // the trace failed, the run passes
+)
+
 // traceFlags makes the flag set of a command that takes one trace path.
 func traceFlags(cmd, help string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -82,10 +96,10 @@ func traceFlags(cmd, help string, stderr io.Writer) *flag.FlagSet {
 
 // parseTraceArgs parses flags (which may come before or after the path)
 // and returns the one path; code is the exit code when ok is false.
-func parseTraceArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (path string, code int, ok bool) {
+func parseTraceArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (path string, code int, ok bool) {
 	var paths []string
 	for {
-		if code, ok := parseFlags(fs, args, stderr); !ok {
+		if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 			return "", code, false
 		}
 		if fs.NArg() == 0 {
@@ -105,19 +119,23 @@ func parseTraceArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (path str
 	return "", exitUsage, false
 }
 
-// parseFlags parses args into fs. On -h it prints the command's help and
-// returns exit 0; on a bad flag it prints one line and returns exit 2.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+// parseFlags parses args into fs. On -h it prints the command's help on
+// stdout and returns exit 0; on a bad flag it prints one line on stderr
+// and returns exit 2.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
-	fs.SetOutput(stderr)
 	switch {
 	case err == nil:
+		fs.SetOutput(stderr)
 		return 0, true
 	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
 		fs.Usage()
+		fs.SetOutput(stderr)
 		return exitPass, false
 	}
+	fs.SetOutput(stderr)
 	fmt.Fprintf(stderr, "fscachesim %s: %s (see 'fscachesim %s -h')\n", fs.Name(), oneLine(err.Error()), fs.Name())
 	return exitUsage, false
 }
@@ -138,7 +156,7 @@ func badInput(stderr io.Writer, cmd string, err error) int {
 func replayCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("replay", replayHelp, stderr)
 	nEvents := fs.Int("events", 12, "how many of the last events to print when the replayed run fails, e.g. --events 40")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -160,9 +178,16 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 	case v.Verdict == traces.VerdictPass && rep.Identical:
 		fmt.Fprintf(stdout, "PASS %s\n", traces.VerdictLine(v))
 		return exitPass
-	case v.Verdict == traces.VerdictPass:
+	case v.Verdict == traces.VerdictPass && t.Failed():
 		fmt.Fprintf(stdout, "the replayed run passes, but the trace recorded: %s\n", traces.VerdictLine(t.Verdict))
-		return exitFailure
+		return exitReplayNowPasses
+	case v.Verdict == traces.VerdictPass:
+		fmt.Fprintf(stdout, "the replayed run passes, but differs from the trace (%s)\n", traces.VerdictLine(t.Verdict))
+		return exitReplayDiffers
+	}
+	code = exitFailure
+	if !rep.Identical {
+		code = exitReplayDiffers
 	}
 	fmt.Fprintf(stdout, "FAIL %s\n", traces.VerdictLine(v))
 	if f := rep.Result.Failure; f != nil {
@@ -181,7 +206,7 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 	for i := range evs {
 		fmt.Fprintf(stdout, "    %s\n", traces.CompactLine(&evs[i]))
 	}
-	return exitFailure
+	return code
 }
 
 func indent(s, pre string) string {
@@ -192,7 +217,7 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("shrink", shrinkHelp, stderr)
 	out := fs.String("out", "", "where to write the shrunk trace, e.g. --out /tmp/small.trace.jsonl (default: PATH with .trace.jsonl replaced by .shrunk.trace.jsonl)")
 	attempts := fs.Int("attempts", traces.DefaultShrinkAttempts, "most re-runs to make, e.g. --attempts 2000")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -236,7 +261,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("render", renderHelp, stderr)
 	format := fs.String("format", "ftrace", "text format: ftrace or steps, e.g. --format steps")
 	htmlOut := fs.String("html", "", "write a self-contained HTML page there instead of printing text, e.g. --html /tmp/lru.html")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -280,4 +305,27 @@ func removeTempFilesOnInterrupt() {
 		fmt.Fprintf(os.Stderr, "fscachesim: %v: stopped\n", sig)
 		os.Exit(130)
 	}()
+}
+
+// helpCmd is 'help [COMMAND]': the usage, or the command's --help.
+func helpCmd(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usage)
+		return exitPass
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "fscachesim help: one command, got %q\n", args)
+		return exitUsage
+	}
+	switch c := args[0]; {
+	case c == "list" || c == "bugs" || c == "version" || c == "help":
+		fmt.Fprint(stdout, usage)
+		return exitPass
+	case strings.HasPrefix(c, "-"):
+		fmt.Fprintf(stderr, "fscachesim help: name a command, not %q (see 'fscachesim --help')\n", c)
+		return exitUsage
+	}
+	// Every other command has flags and a --help; an unknown one is
+	// refused by run.
+	return run([]string{args[0], "--help"}, stdout, stderr)
 }

@@ -159,7 +159,7 @@ func TestRunAndReplayPass(t *testing.T) {
 }
 
 // TestReplayTampered: an event changed in the file (as if the code had
-// changed) is reported as the first difference, exit 1.
+// changed) is reported as the first difference, exit 4.
 func TestReplayTampered(t *testing.T) {
 	path := failingTrace(t)
 	b, _ := os.ReadFile(path)
@@ -168,7 +168,7 @@ func TestReplayTampered(t *testing.T) {
 	lines[9] = regexp.MustCompile(`"text":"[^"]*"`).ReplaceAllString(lines[9], `"text":"c=00000002 PUT lru   r=99"`)
 	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
 	code, out, _ := runCLI("replay", path)
-	if code != exitFailure {
+	if code != exitReplayDiffers {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	for _, want := range []string{"the replay differs from the trace", "first difference at event 7 (step ", "expected: ", "r=99", "got:      "} {
