@@ -238,6 +238,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	// Ctrl-C stops the tool at once (removeTempFilesOnInterrupt): a trace
 	// being written is removed, never left half-written.
 	sum := explorer.Run(context.Background(), cfg)
+	sum.Tool = Version
 	if cfg.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}

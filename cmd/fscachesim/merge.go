@@ -53,6 +53,10 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "fscachesim merge: %s: not an exploration summary (want the output of 'fscachesim explore --json')\n", path)
 			return exitUsage
 		}
+		if err := s.Validate(); err != nil {
+			fmt.Fprintf(stderr, "fscachesim merge: %s: %s\n", path, oneLine(err.Error()))
+			return exitUsage
+		}
 		parts = append(parts, s)
 	}
 	m, err := explorer.Merge(parts)
