@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fscachesim/fscachesim/checker"
@@ -37,6 +39,12 @@ with the one command that replays it.
 
 With no flags it explores every race scenario (not the quirk probes) for
 2,000 executions each.
+
+Ctrl-C (SIGINT) or SIGTERM stops it with its results: no new execution
+starts, the traces of the failures found are written, the summary (and
+--json) is printed, marked as interrupted with the prefix of executions
+that ran, and it exits 130 (SIGINT) or 143 (SIGTERM). A second signal
+quits at once.
 
 Examples:
   fscachesim explore
@@ -123,7 +131,11 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(fs.Output(), exploreHelp)
 		}
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error, 3 internal error.\n")
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error or unwritable output, 3 internal error")
+		if !isRun {
+			fmt.Fprint(fs.Output(), ", 130/143 interrupted by SIGINT/SIGTERM")
+		}
+		fmt.Fprint(fs.Output(), ".\n")
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
@@ -235,9 +247,11 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	if isTerminal(stderr) {
 		cfg.Progress = func(p explorer.Progress) { fmt.Fprintf(stderr, "\r\033[K%s", p.Line()) }
 	}
-	// Ctrl-C stops the tool at once (removeTempFilesOnInterrupt): a trace
-	// being written is removed, never left half-written.
-	sum := explorer.Run(context.Background(), cfg)
+	// The first SIGINT or SIGTERM stops claiming executions; the report
+	// below is still made (signals.go), and the exit code says which
+	// signal it was.
+	ctx, sig := interruptible()
+	sum := explorer.Run(ctx, cfg)
 	sum.Tool = Version
 	if cfg.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
@@ -253,6 +267,9 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	if sum.Coverage != nil {
 		fmt.Fprintln(report, sum.Coverage.Line())
 	}
+	if s := sig(); s != nil && sum.Stopped == explorer.StopCancelled {
+		fmt.Fprintf(report, "interrupted by %s: the executions run are the indices below %d; rerun them with the same flags and --executions %d\n", signalName(s), sum.End, sum.End)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -261,7 +278,40 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			return exitInternal
 		}
 	}
+	if s := sig(); s != nil && code != exitInternal {
+		return signalExit(s)
+	}
 	return code
+}
+
+// interruptible returns a context the first SIGINT or SIGTERM cancels
+// (signals.go), and a function that tells which signal came (nil if none).
+func interruptible() (context.Context, func() os.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var got os.Signal
+	onInterrupt(func(s os.Signal) {
+		mu.Lock()
+		got = s
+		mu.Unlock()
+		cancel()
+	})
+	return ctx, func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+}
+
+// signalName is "SIGINT" or "SIGTERM".
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
 
 // exploreExhaustive is 'explore --exhaustive'.
@@ -276,7 +326,8 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 				p.Elapsed.Seconds(), p.Search.Executions, p.Search.Explored, p.Search.Pruned, p.Search.Pending, p.Failed)
 		}
 	}
-	sum := explorer.Exhaustive(context.Background(), c)
+	ctx, sig := interruptible()
+	sum := explorer.Exhaustive(ctx, c)
 	if c.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -286,6 +337,9 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 		code = reportExplored(report, stderr, f, dir)
 	}
 	fmt.Fprintln(report, sum.Line())
+	if s := sig(); s != nil {
+		fmt.Fprintf(report, "interrupted by %s: the search is incomplete\n", signalName(s))
+	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -293,6 +347,9 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 			fmt.Fprintf(stderr, "fscachesim explore: cannot write the JSON summary: %v\n", err)
 			return exitInternal
 		}
+	}
+	if s := sig(); s != nil && code != exitInternal {
+		return signalExit(s)
 	}
 	return code
 }

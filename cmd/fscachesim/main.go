@@ -54,7 +54,7 @@ Run 'fscachesim <command> -h' for the flags of a command.
 `
 
 func main() {
-	removeTempFilesOnInterrupt()
+	handleSignals()
 	tuneGC(os.LookupEnv)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

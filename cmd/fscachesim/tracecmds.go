@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/fscachesim/fscachesim/traces"
@@ -290,21 +287,6 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		return exitInternal
 	}
 	return exitPass
-}
-
-// removeTempFilesOnInterrupt makes Ctrl-C (and SIGTERM) remove the
-// temporary file of a trace being written before the tool exits, so an
-// interrupted write leaves no file behind: the trace itself only appears by
-// an atomic rename after a complete write.
-func removeTempFilesOnInterrupt() {
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		sig := <-c
-		traces.RemoveTempFiles()
-		fmt.Fprintf(os.Stderr, "fscachesim: %v: stopped\n", sig)
-		os.Exit(130)
-	}()
 }
 
 // helpCmd is 'help [COMMAND]': the usage, or the command's --help.
