@@ -268,8 +268,24 @@ func TestRenderCmd(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 	page, _ := os.ReadFile(html)
-	if n := strings.Count(string(page), `<g class="lane" data-thread=`); n != len(tr.Verdict.Threads) {
-		t.Errorf("%d lanes, want one per thread (%d)", n, len(tr.Verdict.Threads))
+	// Six threads, four lanes: kworker/u4:1, :2 and :3 (pids 1, 2, 4) come
+	// one after another and share a lane; :4 (pid 5) starts before :3
+	// exits, so it has its own.
+	lanes := regexp.MustCompile(`<g class="lane" data-thread="([0-9 ]+)">`).FindAllStringSubmatch(string(page), -1)
+	var got []string
+	for _, l := range lanes {
+		got = append(got, l[1])
+	}
+	if len(tr.Verdict.Threads) != 6 || strings.Join(got, ",") != "0,1 2 4,3,5" {
+		t.Errorf("lanes %q of %d threads, want 0,1 2 4,3,5 (the kworkers that never overlap share a lane)", got, len(tr.Verdict.Threads))
+	}
+	// The state diagram: the failing cookie ended in QUIESCENT with
+	// DO_RELINQUISH set; T13 (QUIESCENT -> RELINQUISHING) should have
+	// followed.
+	for _, want := range []string{`class="st taken final" data-state="QUIESCENT"`, `<g class="edge expected">`, "expected T13", "c=00000002 ended in <b>QUIESCENT</b>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 	if !strings.Contains(string(page), `id="failure"`) {
 		t.Error("no failure marker")
