@@ -247,6 +247,9 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "shrunk: %s\n", st)
+	if st.Bounded {
+		fmt.Fprintf(stdout, "  stopped at its attempt bound (%d re-runs): a further shrink could go smaller (--attempts %d, or shrink the result)\n", st.MaxAttempts, 2*st.MaxAttempts)
+	}
 	fmt.Fprintf(stdout, "  %s\n", traces.VerdictLine(small.Verdict))
 	fmt.Fprintf(stdout, "  schedule: %s\n", clip(small.Log.String(), 160))
 	fmt.Fprintf(stdout, "  trace: %s\n", dst)
