@@ -226,4 +226,3 @@ return {W:window.innerWidth,H:window.innerHeight,Failure:r(f),FailEvent:r(docume
 		})
 	}
 }
-
