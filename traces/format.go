@@ -18,10 +18,17 @@ import (
 // FormatName is the "format" field of every trace header.
 const FormatName = "fscachesim-trace"
 
-// Version is the trace format version this package writes and reads. A
-// change that an older reader would misread bumps it; new fields that an
-// older reader may ignore do not.
-const Version = 1
+// Version is the trace format version this package writes; it reads
+// OldestVersion to Version. A change that an older reader would misread
+// bumps it; new fields that an older reader may ignore do not. Version 2:
+// "preemptions" means the CHESS count everywhere (the verdict's
+// preemptions, with the run's switches beside it); the log line's count of
+// thread choices that switch thread, called preemptions in version 1, is
+// choice_switches.
+const Version = 2
+
+// OldestVersion is the oldest trace format version this package reads.
+const OldestVersion = 1
 
 // Verdict values, one per sim.Outcome.
 const (
@@ -65,7 +72,13 @@ type LogLine struct {
 	Threads     int    `json:"threads"`     // thread choices
 	Values      int    `json:"values"`      // random values
 	Faults      int    `json:"faults"`      // yes/no choices
-	Preemptions int    `json:"preemptions"` // thread choices that switch thread (sim.Log.Preemptions)
+	// ChoiceSwitches counts the thread choices that pick another thread
+	// than the choice before (sim.Log.Preemptions): a check of the log,
+	// not the run's switches (the verdict has those).
+	ChoiceSwitches int `json:"choice_switches"`
+	// V1Preemptions is the same count under its version 1 name, read
+	// only.
+	V1Preemptions int `json:"preemptions,omitempty"`
 }
 
 // Event is one tracepoint hit (lines 3 .. n-1).
@@ -108,6 +121,12 @@ type Verdict struct {
 	Events     int      `json:"events"` // event lines in the trace
 	TimeNS     int64    `json:"time_ns"`
 	Hash       string   `json:"hash"` // running hash of steps and events, 16 hex digits
+	// Preemptions is the run's CHESS preemption count (sim.Result:
+	// switches away from a thread that could go on); Switches every change
+	// of the running thread, so Preemptions <= Switches. -1 in a version
+	// 1 trace, which did not record them.
+	Preemptions int `json:"preemptions"`
+	Switches    int `json:"switches"`
 	Threads    []Thread `json:"threads"`
 	// Visualization is the path of porcupine's HTML visualisation of the
 	// failing history, relative to the trace's directory, when one was
@@ -128,7 +147,7 @@ func (t *Trace) Failed() bool { return t.Verdict.Verdict == VerdictFail }
 
 // LogLine computes line 2 from t.Log.
 func (t *Trace) LogLine() LogLine {
-	l := LogLine{Decisions: t.Log.String(), Count: len(t.Log), Threads: t.Log.Threads(), Preemptions: t.Log.Preemptions()}
+	l := LogLine{Decisions: t.Log.String(), Count: len(t.Log), Threads: t.Log.Threads(), ChoiceSwitches: t.Log.Preemptions()}
 	for _, d := range t.Log {
 		switch d.Kind {
 		case sim.DecValue:
@@ -150,7 +169,7 @@ func NewHeader(tool, scenario string, seed uint64, strategy, bugs string, maxSte
 // threads FromRun adds).
 func VerdictOf(res sim.Result) Verdict {
 	v := Verdict{Verdict: res.Outcome.String(), Step: res.Steps, Thread: -1, Objects: []string{},
-		Steps: res.Steps, TimeNS: int64(res.Time), Hash: HashString(res.Hash)}
+		Steps: res.Steps, TimeNS: int64(res.Time), Hash: HashString(res.Hash), Preemptions: res.Preemptions, Switches: res.Switches}
 	switch res.Outcome {
 	case sim.OutcomeFail:
 		if f := res.Failure; f != nil {

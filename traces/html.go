@@ -116,8 +116,8 @@ func (p *page) render(opts HTMLOptions) {
 	}
 	p.f("<p class=\"meta\">scenario <b>%s</b> · seed %d · strategy %s · bugs %s · max steps %d · tool %s · trace format %d</p>\n",
 		esc(h.Scenario), h.Seed, esc(h.Strategy), esc(bugs), h.MaxSteps, esc(h.Tool), h.Version)
-	p.f("<p class=\"meta\">%d decisions · %d preemptions · %d steps · %d events · virtual time %s s · hash %s</p>\n",
-		len(t.Log), t.Log.Preemptions(), t.Verdict.Steps, len(t.Events), sim.Time(t.Verdict.TimeNS), esc(t.Verdict.Hash))
+	p.f("<p class=\"meta\">%d decisions · %s · %d steps · %d events · virtual time %s s · hash %s</p>\n",
+		len(t.Log), esc(strings.Replace(PreemptionsText(t.Verdict), ", ", " · ", 1)), t.Verdict.Steps, len(t.Events), sim.Time(t.Verdict.TimeNS), esc(t.Verdict.Hash))
 	if s := h.Shrunk; s != nil {
 		p.f("<p class=\"meta\">shrunk from %d decisions and %d preemptions in %d attempts</p>\n", s.DecisionsBefore, s.PreemptionsBefore, s.Attempts)
 	}

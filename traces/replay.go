@@ -155,5 +155,9 @@ func Compare(want, got *Trace) (*Diff, []string) {
 	field("thread", fmt.Sprint(wv.Thread), fmt.Sprint(gv.Thread))
 	field("steps", fmt.Sprint(wv.Steps), fmt.Sprint(gv.Steps))
 	field("hash", wv.Hash, gv.Hash)
+	if wv.Preemptions >= 0 { // a version 1 trace did not record them
+		field("preemptions", fmt.Sprint(wv.Preemptions), fmt.Sprint(gv.Preemptions))
+		field("switches", fmt.Sprint(wv.Switches), fmt.Sprint(gv.Switches))
+	}
 	return diff, vd
 }

@@ -85,7 +85,7 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 	if s.max <= 0 {
 		s.max = DefaultShrinkAttempts
 	}
-	st := ShrinkStats{DecisionsBefore: len(t.Log), PreemptionsBefore: t.Log.Preemptions(),
+	st := ShrinkStats{DecisionsBefore: len(t.Log), PreemptionsBefore: t.Verdict.Preemptions,
 		StepsBefore: t.Verdict.Steps, EventsBefore: len(t.Events), MaxAttempts: s.max}
 	if !t.Failed() {
 		return nil, st, ErrNotFailing
@@ -97,6 +97,9 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 		return nil, st, err
 	}
 	s.best = got
+	if st.PreemptionsBefore < 0 {
+		st.PreemptionsBefore = s.lastPreemptions // a version 1 trace
+	}
 	if !ok {
 		return nil, st, fmt.Errorf("the trace's decision log no longer fails %s [%s] (the code changed since it was written?): replay it to see how it differs", s.class, s.check)
 	}
@@ -137,7 +140,7 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 	if err != nil {
 		return nil, st, err
 	}
-	st.DecisionsAfter, st.PreemptionsAfter = len(out.Log), out.Log.Preemptions()
+	st.DecisionsAfter, st.PreemptionsAfter = len(out.Log), out.Verdict.Preemptions
 	st.StepsAfter, st.EventsAfter = out.Verdict.Steps, len(out.Events)
 	st.Attempts = s.attempts
 	return out, st, nil
@@ -155,12 +158,15 @@ type shrinker struct {
 	maxSteps, maxEvents int64
 	// exhausted: a candidate was not tried for want of attempts.
 	exhausted bool
+	// lastPreemptions is the CHESS preemption count of the last run.
+	lastPreemptions int
 }
 
 func (s *shrinker) left() bool { return s.attempts < s.max }
 
-// shrinkKey orders logs: fewer preemptions, then fewer decisions, then
-// fewer non-zero values and faults.
+// shrinkKey orders logs: fewer thread choices that switch thread (the
+// log's own count: it tracks the preemptions, which a log alone does not
+// tell), then fewer decisions, then fewer non-zero values and faults.
 type shrinkKey [3]int
 
 func (s *shrinker) key(l sim.Log) shrinkKey {
@@ -183,6 +189,7 @@ func (s *shrinker) run1(h Header, cand sim.Log) (sim.Log, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	s.lastPreemptions = res.Preemptions
 	if res.Outcome != sim.OutcomeFail || res.Failure == nil || res.Failure.Class.String() != s.class || res.Failure.Check != s.check {
 		return nil, false, nil
 	}

@@ -467,9 +467,8 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 	}
 	log := k.Log()
 	// Preemptions as a CHESS bound counts them (what --exhaustive --bound
-	// limits); the log's count also takes in the switches after a thread
-	// blocked.
-	fmt.Fprintf(stdout, "  schedule: %d decisions, %d preemptions (%d thread switches): %s\n", len(log), res.Preemptions, log.Preemptions(), clip(log.String(), 160))
+	// limits), and every thread switch (traces.PreemptionsText).
+	fmt.Fprintf(stdout, "  schedule: %d decisions, %s: %s\n", len(log), traces.PreemptionsText(traces.VerdictOf(res)), clip(log.String(), 160))
 	fmt.Fprintf(stdout, "  last events:\n")
 	for _, e := range k.LastEvents(12) {
 		fmt.Fprintf(stdout, "    %6d %s %-14s %s: %s\n", e.Step, e.Time, k.ThreadName(e.Thread), e.Type.Name(), e.Text())

@@ -55,7 +55,7 @@ func TestTraceCommandsBadInput(t *testing.T) {
 	garbled := writeFile(t, dir, "garbled.trace.jsonl", "{\"format\":\"fscachesim-trace\",\"version\":1,\n")
 	truncated := writeFile(t, dir, "truncated.trace.jsonl", string(good[:len(good)*2/3]))
 	other := writeFile(t, dir, "other.trace.jsonl", strings.Replace(string(good), `"scenario":"lru-vs-relinquish"`, `"scenario":"no-such-scenario"`, 1))
-	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":1`, `"version":7`, 1))
+	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":2`, `"version":7`, 1))
 	badlog := writeFile(t, dir, "badlog.trace.jsonl", strings.Replace(string(good), `"decisions":"1*5 0 1`, `"decisions":"1*5 zero 1`, 1))
 	empty := writeFile(t, dir, "empty.trace.jsonl", "")
 	passPath := filepath.Join(dir, "pass.trace.jsonl")
