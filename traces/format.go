@@ -67,11 +67,11 @@ type ShrinkInfo struct {
 // LogLine is line 2: the decision log in the printable form of
 // sim.Log.String, and counts a reader checks it against.
 type LogLine struct {
-	Decisions   string `json:"decisions"`
-	Count       int    `json:"count"`       // every decision
-	Threads     int    `json:"threads"`     // thread choices
-	Values      int    `json:"values"`      // random values
-	Faults      int    `json:"faults"`      // yes/no choices
+	Decisions string `json:"decisions"`
+	Count     int    `json:"count"`   // every decision
+	Threads   int    `json:"threads"` // thread choices
+	Values    int    `json:"values"`  // random values
+	Faults    int    `json:"faults"`  // yes/no choices
 	// ChoiceSwitches counts the thread choices that pick another thread
 	// than the choice before (sim.Log.Preemptions): a check of the log,
 	// not the run's switches (the verdict has those).
@@ -125,9 +125,9 @@ type Verdict struct {
 	// switches away from a thread that could go on); Switches every change
 	// of the running thread, so Preemptions <= Switches. -1 in a version
 	// 1 trace, which did not record them.
-	Preemptions int `json:"preemptions"`
-	Switches    int `json:"switches"`
-	Threads    []Thread `json:"threads"`
+	Preemptions int      `json:"preemptions"`
+	Switches    int      `json:"switches"`
+	Threads     []Thread `json:"threads"`
 	// Visualization is the path of porcupine's HTML visualisation of the
 	// failing history, relative to the trace's directory, when one was
 	// written.
