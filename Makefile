@@ -12,7 +12,7 @@ TESTFLAGS ?= -count=1 -timeout 15m
 # Every fuzz target, as package:Target. `make test` runs each for FUZZTIME
 # (the plain test run already replays their seed corpora); `make soak` for
 # SOAK_FUZZTIME.
-FUZZ_TARGETS := ./traces:FuzzReadTrace ./model/cachefiles:FuzzDaemonWrite ./ftrace:FuzzCheckTrace
+FUZZ_TARGETS := ./traces:FuzzReadTrace ./model/cachefiles:FuzzDaemonWrite ./ftrace:FuzzCheckTrace ./explorer:FuzzMerge
 FUZZTIME ?= 10s
 SOAK_FUZZTIME ?= 10m
 LINT_TEST := $(GO) test -count=1 -run '^TestLint' ./internal/lint/

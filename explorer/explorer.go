@@ -287,7 +287,7 @@ func (r *run) summary(elapsed time.Duration) Summary {
 	defer r.mu.Unlock()
 	c := r.cfg
 	s := Summary{
-		Seed: c.Seed, Bugs: c.Bugs.Names(), MaxSteps: c.MaxSteps, KeepGoing: c.KeepGoing, Shard: c.Shard,
+		Seed: c.Seed, Bugs: c.Bugs.Names(), MaxSteps: c.MaxSteps, KeepGoing: c.KeepGoing, Shard: c.Shard, Limit: c.Executions,
 		Executions: r.done, Failed: r.failed,
 		Scenarios: slices.Clone(r.scen), Strategies: slices.Clone(r.strat), Failures: slices.Clone(r.failures), Coverage: fromChecker(r.cov),
 		Perf: Perf{Workers: c.Workers, Seconds: elapsed.Seconds(), Ran: r.ran, Steps: r.steps},
@@ -302,6 +302,9 @@ func (r *run) summary(elapsed time.Duration) Summary {
 		s.Stopped = r.halted
 	default:
 		s.Stopped = StopExecutions
+	}
+	if c.Budget > 0 {
+		s.Budget = c.Budget.String()
 	}
 	if s.Perf.Seconds > 0 {
 		s.Perf.ExecPerSec = float64(s.Executions) / s.Perf.Seconds

@@ -1,6 +1,7 @@
 package explorer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,11 +27,19 @@ const (
 // every list has a fixed order (Scenarios and Strategies as configured,
 // Failures by execution index).
 type Summary struct {
+	// Tool is the version of the tool that ran the exploration (set by
+	// the tool, not by Run); shards of one exploration have the same.
+	Tool      string `json:"tool,omitempty"`
 	Seed      uint64 `json:"seed"`       // the base seed: index i ran seed+i
 	Bugs      string `json:"bugs"`       // the bug switches on, comma-separated
 	MaxSteps  int64  `json:"max_steps"`  // the step bound of one execution
 	KeepGoing bool   `json:"keep_going"` // collected distinct failures instead of stopping
 	Shard     Shard  `json:"shard"`      // {0,1} for a whole run or a full merge
+	// Limit and Budget are the configured bounds (Config.Executions, 0 for
+	// none, and Config.Budget as a duration, "" for none): shards of one
+	// exploration have the same.
+	Limit  int64  `json:"limit"`
+	Budget string `json:"budget,omitempty"`
 	// Executions is how many executions ran (and count in the totals).
 	Executions int64 `json:"executions"`
 	// End: every index of the shard below End ran, and none at or above
@@ -171,7 +180,12 @@ func Merge(shards []Summary) (Summary, error) {
 		return Summary{}, errors.New("merge: no summary")
 	}
 	sh := slices.Clone(shards)
-	slices.SortFunc(sh, func(a, b Summary) int { return int(a.Shard.I - b.Shard.I) })
+	for j := range sh {
+		if sh[j].Shard.N < 1 || sh[j].Shard.I < 0 || sh[j].Shard.I >= sh[j].Shard.N {
+			return Summary{}, fmt.Errorf("merge: shard %d/%d: not a shard (want I/N with 0 <= I < N)", sh[j].Shard.I, sh[j].Shard.N)
+		}
+	}
+	slices.SortFunc(sh, func(a, b Summary) int { return cmp.Compare(a.Shard.I, b.Shard.I) })
 	n := sh[0].Shard.N
 	if int64(len(sh)) != n {
 		return Summary{}, fmt.Errorf("merge: %d summaries of %d shards: every shard is needed, once", len(sh), n)
@@ -184,7 +198,12 @@ func Merge(shards []Summary) (Summary, error) {
 			return Summary{}, fmt.Errorf("merge: shard %d differs from shard 0: %v", j, err)
 		}
 	}
-	m := Summary{Seed: sh[0].Seed, Bugs: sh[0].Bugs, MaxSteps: sh[0].MaxSteps, KeepGoing: sh[0].KeepGoing, Shard: Shard{0, 1}, Failures: []FailureReport{}}
+	for j := range sh {
+		if err := sh[j].Validate(); err != nil {
+			return Summary{}, fmt.Errorf("merge: shard %d/%d: %v", sh[j].Shard.I, sh[j].Shard.N, err)
+		}
+	}
+	m := Summary{Tool: sh[0].Tool, Limit: sh[0].Limit, Budget: sh[0].Budget, Seed: sh[0].Seed, Bugs: sh[0].Bugs, MaxSteps: sh[0].MaxSteps, KeepGoing: sh[0].KeepGoing, Shard: Shard{0, 1}, Failures: []FailureReport{}}
 	m.Scenarios = zeroScenarios(sh[0].Scenarios)
 	m.Strategies = zeroStrategies(sh[0].Strategies)
 	// First-failure mode: the lowest failure ends the merged run.
@@ -303,6 +322,12 @@ func laterStop(a, b string) string {
 // explorations.
 func sameExploration(a, b *Summary) error {
 	switch {
+	case a.Tool != b.Tool:
+		return fmt.Errorf("written by fscachesim version %q, not %q", b.Tool, a.Tool)
+	case a.Limit != b.Limit:
+		return fmt.Errorf("executions bound %d, not %d", b.Limit, a.Limit)
+	case a.Budget != b.Budget:
+		return fmt.Errorf("budget %q, not %q", b.Budget, a.Budget)
 	case a.Seed != b.Seed:
 		return fmt.Errorf("seed %d, not %d", b.Seed, a.Seed)
 	case a.Bugs != b.Bugs:
@@ -362,4 +387,66 @@ func tally(shard Shard, n int64, nStrat, nScen int) (scen, strat []int64) {
 		scen[(i/p)%s]++
 	}
 	return scen, strat
+}
+
+// Validate reports how a summary contradicts itself: a negative count,
+// totals that are not the sums of the per-scenario and per-strategy
+// counts, failures that do not add up to Failed (or more than one in
+// first-failure mode), a failure of a scenario or strategy not in the
+// lists or of an index outside the shard, an unknown stop reason. Merge
+// refuses such a summary; one written by Run is always valid.
+func (s *Summary) Validate() error {
+	if s.Shard.N < 1 || s.Shard.I < 0 || s.Shard.I >= s.Shard.N {
+		return fmt.Errorf("shard %d/%d: want I/N with 0 <= I < N", s.Shard.I, s.Shard.N)
+	}
+	if s.Executions < 0 || s.Failed < 0 || s.End < 0 || s.Limit < 0 || s.MaxSteps < 0 {
+		return fmt.Errorf("a negative count (executions %d, failed %d, end %d, limit %d, max steps %d)", s.Executions, s.Failed, s.End, s.Limit, s.MaxSteps)
+	}
+	if s.Failed > s.Executions {
+		return fmt.Errorf("%d failed executions of %d", s.Failed, s.Executions)
+	}
+	if len(s.Scenarios) == 0 || len(s.Strategies) == 0 {
+		return fmt.Errorf("no scenario or no strategy listed")
+	}
+	var se, sf, pe, pf int64
+	for _, c := range s.Scenarios {
+		if c.Executions < 0 || c.Failed < 0 || c.Failed > c.Executions {
+			return fmt.Errorf("scenario %s: %d failed of %d executions", c.Name, c.Failed, c.Executions)
+		}
+		se, sf = se+c.Executions, sf+c.Failed
+	}
+	for _, c := range s.Strategies {
+		if c.Executions < 0 || c.Failed < 0 || c.Failed > c.Executions {
+			return fmt.Errorf("strategy %s: %d failed of %d executions", c.Name, c.Failed, c.Executions)
+		}
+		pe, pf = pe+c.Executions, pf+c.Failed
+	}
+	if se != s.Executions || pe != s.Executions {
+		return fmt.Errorf("%d executions, but the scenarios count %d and the strategies %d", s.Executions, se, pe)
+	}
+	if sf != s.Failed || pf != s.Failed {
+		return fmt.Errorf("%d failed, but the scenarios count %d and the strategies %d", s.Failed, sf, pf)
+	}
+	var counted int64
+	for _, f := range s.Failures {
+		if f.Count < 1 || f.Index < 0 || f.Index%s.Shard.N != s.Shard.I {
+			return fmt.Errorf("failure at index %d (count %d) cannot be of shard %d/%d", f.Index, f.Count, s.Shard.I, s.Shard.N)
+		}
+		if !slices.Contains(names(s.Scenarios), f.Scenario) || !slices.Contains(stratNames(s.Strategies), f.Strategy) {
+			return fmt.Errorf("failure of scenario %q, strategy %q: not among the summary's", f.Scenario, f.Strategy)
+		}
+		counted += f.Count
+	}
+	switch {
+	case s.KeepGoing && counted != s.Failed:
+		return fmt.Errorf("%d failed executions, but the failure list counts %d", s.Failed, counted)
+	case !s.KeepGoing && (s.Failed > 1 || int64(len(s.Failures)) != s.Failed):
+		return fmt.Errorf("first-failure mode with %d failed executions and %d failure(s) listed: want one of each, or none", s.Failed, len(s.Failures))
+	}
+	switch s.Stopped {
+	case StopExecutions, StopFirstFailure, StopBudget, StopCancelled:
+	default:
+		return fmt.Errorf("unknown stop reason %q", s.Stopped)
+	}
+	return nil
 }

@@ -108,6 +108,7 @@ type Kernel struct {
 	stepAcc     Access // the access of the step running now
 	lastRan     int32  // id of the thread that ran the last step, -1 for none (an id, not a pointer: no write barrier per step)
 	preempts    int
+	switches    int
 	ended       bool    // decideHere ended the step t yielded from: runStep has nothing left to do
 	next        *Thread // decideHere picked the thread that runs next: Run runs it without deciding again
 	hereOff     bool    // decideHere is switched off: every decision is Run's (tests compare the two)
@@ -255,7 +256,7 @@ func (k *Kernel) retire(t *Thread) {
 }
 
 func (k *Kernel) result() Result {
-	r := Result{Outcome: k.outcome, Failure: k.failure, Steps: k.step, Decisions: len(k.log), Hash: k.hash, Time: k.now, Events: k.nEvents, Preemptions: k.preempts}
+	r := Result{Outcome: k.outcome, Failure: k.failure, Steps: k.step, Decisions: len(k.log), Hash: k.hash, Time: k.now, Events: k.nEvents, Preemptions: k.preempts, Switches: k.switches}
 	if k.outcome == OutcomeDiverged {
 		msg := fmt.Sprintf("strategy %s could not continue at step %d", k.strat.Name(), k.step)
 		if d, ok := k.strat.(interface{ Err() error }); ok && d.Err() != nil {
@@ -428,4 +429,9 @@ type Result struct {
 	// at a choice, including those after a thread blocked.) The goroutine
 	// build mode does not count them.
 	Preemptions int
+	// Switches counts every change of the running thread from one step to
+	// the next (a timer firing in between resets it): every preemption,
+	// and the switches after a thread blocked or returned. So Preemptions
+	// <= Switches. The goroutine build mode does not count them either.
+	Switches int
 }

@@ -54,6 +54,9 @@ func (k *Kernel) Run() Result {
 func (k *Kernel) decide() (t *Thread, ok bool) {
 	en := k.awake
 	if len(en) == 1 {
+		if k.lastRan >= 0 && en[0].id != k.lastRan {
+			k.switches++
+		}
 		return en[0], true
 	}
 	i := k.strat.Pick(k.step, en)
@@ -64,6 +67,7 @@ func (k *Kernel) decide() (t *Thread, ok bool) {
 	t = en[i]
 	k.log = append(k.log, Decision{Kind: DecThread, V: uint32(t.id), N: uint32(len(en))})
 	if k.lastRan >= 0 && t.id != k.lastRan {
+		k.switches++
 		if last := k.threads[k.lastRan]; !last.blocked && !last.done {
 			k.preempts++
 		}

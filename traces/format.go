@@ -18,10 +18,17 @@ import (
 // FormatName is the "format" field of every trace header.
 const FormatName = "fscachesim-trace"
 
-// Version is the trace format version this package writes and reads. A
-// change that an older reader would misread bumps it; new fields that an
-// older reader may ignore do not.
-const Version = 1
+// Version is the trace format version this package writes; it reads
+// OldestVersion to Version. A change that an older reader would misread
+// bumps it; new fields that an older reader may ignore do not. Version 2:
+// "preemptions" means the CHESS count everywhere (the verdict's
+// preemptions, with the run's switches beside it); the log line's count of
+// thread choices that switch thread, called preemptions in version 1, is
+// choice_switches.
+const Version = 2
+
+// OldestVersion is the oldest trace format version this package reads.
+const OldestVersion = 1
 
 // Verdict values, one per sim.Outcome.
 const (
@@ -60,12 +67,18 @@ type ShrinkInfo struct {
 // LogLine is line 2: the decision log in the printable form of
 // sim.Log.String, and counts a reader checks it against.
 type LogLine struct {
-	Decisions   string `json:"decisions"`
-	Count       int    `json:"count"`       // every decision
-	Threads     int    `json:"threads"`     // thread choices
-	Values      int    `json:"values"`      // random values
-	Faults      int    `json:"faults"`      // yes/no choices
-	Preemptions int    `json:"preemptions"` // thread choices that switch thread (sim.Log.Preemptions)
+	Decisions string `json:"decisions"`
+	Count     int    `json:"count"`   // every decision
+	Threads   int    `json:"threads"` // thread choices
+	Values    int    `json:"values"`  // random values
+	Faults    int    `json:"faults"`  // yes/no choices
+	// ChoiceSwitches counts the thread choices that pick another thread
+	// than the choice before (sim.Log.Preemptions): a check of the log,
+	// not the run's switches (the verdict has those).
+	ChoiceSwitches int `json:"choice_switches"`
+	// V1Preemptions is the same count under its version 1 name, read
+	// only.
+	V1Preemptions int `json:"preemptions,omitempty"`
 }
 
 // Event is one tracepoint hit (lines 3 .. n-1).
@@ -108,7 +121,13 @@ type Verdict struct {
 	Events     int      `json:"events"` // event lines in the trace
 	TimeNS     int64    `json:"time_ns"`
 	Hash       string   `json:"hash"` // running hash of steps and events, 16 hex digits
-	Threads    []Thread `json:"threads"`
+	// Preemptions is the run's CHESS preemption count (sim.Result:
+	// switches away from a thread that could go on); Switches every change
+	// of the running thread, so Preemptions <= Switches. -1 in a version
+	// 1 trace, which did not record them.
+	Preemptions int      `json:"preemptions"`
+	Switches    int      `json:"switches"`
+	Threads     []Thread `json:"threads"`
 	// Visualization is the path of porcupine's HTML visualisation of the
 	// failing history, relative to the trace's directory, when one was
 	// written.
@@ -128,7 +147,7 @@ func (t *Trace) Failed() bool { return t.Verdict.Verdict == VerdictFail }
 
 // LogLine computes line 2 from t.Log.
 func (t *Trace) LogLine() LogLine {
-	l := LogLine{Decisions: t.Log.String(), Count: len(t.Log), Threads: t.Log.Threads(), Preemptions: t.Log.Preemptions()}
+	l := LogLine{Decisions: t.Log.String(), Count: len(t.Log), Threads: t.Log.Threads(), ChoiceSwitches: t.Log.Preemptions()}
 	for _, d := range t.Log {
 		switch d.Kind {
 		case sim.DecValue:
@@ -150,7 +169,7 @@ func NewHeader(tool, scenario string, seed uint64, strategy, bugs string, maxSte
 // threads FromRun adds).
 func VerdictOf(res sim.Result) Verdict {
 	v := Verdict{Verdict: res.Outcome.String(), Step: res.Steps, Thread: -1, Objects: []string{},
-		Steps: res.Steps, TimeNS: int64(res.Time), Hash: HashString(res.Hash)}
+		Steps: res.Steps, TimeNS: int64(res.Time), Hash: HashString(res.Hash), Preemptions: res.Preemptions, Switches: res.Switches}
 	switch res.Outcome {
 	case sim.OutcomeFail:
 		if f := res.Failure; f != nil {
@@ -259,7 +278,14 @@ var temps struct {
 // complete write. On any error the temporary file is removed. A signal
 // handler that calls RemoveTempFiles before exiting leaves no temporary
 // file behind either.
+//
+// It writes only to a new path or over a regular file: CheckOutput refuses
+// anything else (a device, a FIFO, a symlink, a directory), and the check
+// is made again just before the rename.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	if err := CheckOutput(path); err != nil {
+		return err
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -311,7 +337,53 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if temps.interrupted {
 		return ErrInterrupted
 	}
+	if err = CheckOutput(path); err != nil {
+		return err
+	}
 	return os.Rename(tmp, path)
+}
+
+// ErrUnsafeOutput is wrapped by CheckOutput's errors: the output path is
+// not a new path nor a regular file, or it is one of the inputs.
+var ErrUnsafeOutput = errors.New("refusing to write there")
+
+// CheckOutput reports whether path may be replaced by an output file: it
+// must not exist or be a regular file (not a symlink, which is never
+// followed, nor a device, FIFO, socket or directory), and it must not be
+// the same file as any of inputs (compared with os.SameFile, so another
+// name of the same file is caught too). Every command that writes a file
+// checks its path with it, before the work and again before the rename.
+func CheckOutput(path string, inputs ...string) error {
+	if path == "" {
+		return fmt.Errorf("%w: empty output path", ErrUnsafeOutput)
+	}
+	st, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m := st.Mode()
+	switch {
+	case m&os.ModeSymlink != 0:
+		return fmt.Errorf("%w: %s is a symbolic link (write to a new path or a regular file)", ErrUnsafeOutput, path)
+	case m.IsDir():
+		return fmt.Errorf("%w: %s is a directory", ErrUnsafeOutput, path)
+	case m&os.ModeNamedPipe != 0:
+		return fmt.Errorf("%w: %s is a FIFO", ErrUnsafeOutput, path)
+	case m&os.ModeDevice != 0:
+		return fmt.Errorf("%w: %s is a device", ErrUnsafeOutput, path)
+	case !m.IsRegular():
+		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafeOutput, path)
+	}
+	for _, in := range inputs {
+		ist, err := os.Stat(in)
+		if err == nil && os.SameFile(st, ist) {
+			return fmt.Errorf("%w: %s is the input %s (it would be overwritten)", ErrUnsafeOutput, path, in)
+		}
+	}
+	return nil
 }
 
 // RemoveTempFiles removes the temporary files of writes in progress and

@@ -47,8 +47,8 @@ func TestRoundTrip(t *testing.T) {
 func TestFormatLines(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(string(encode(t, handTrace())), "\n"), "\n")
 	want := map[int]string{
-		0: `{"format":"fscachesim-trace","version":1,"tool":"0.1.0-test","scenario":"lru-vs-relinquish","options":{},"seed":2,"strategy":"pct:2","bugs":"lru-discard-no-redispatch","max_steps":100000}`,
-		1: `{"decisions":"0*3 1 0 1*2 =1/3 . 2*2 0","count":12,"threads":10,"values":1,"faults":1,"preemptions":5}`,
+		0: `{"format":"fscachesim-trace","version":2,"tool":"0.1.0-test","scenario":"lru-vs-relinquish","options":{},"seed":2,"strategy":"pct:2","bugs":"lru-discard-no-redispatch","max_steps":100000}`,
+		1: `{"decisions":"0*3 1 0 1*2 =1/3 . 2*2 0","count":12,"threads":10,"values":1,"faults":1,"choice_switches":5}`,
 		4: `{"step":36,"time_ns":0,"thread":0,"comm":"netfs","event":"fscache_cookie","obj":2,"text":"c=00000002 NEW acq   r=1"}`,
 	}
 	for i, w := range want {

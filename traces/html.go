@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,13 +22,17 @@ type HTMLOptions struct {
 	MaxEvents int
 }
 
-// Layout of the timeline, in pixels.
+// Layout of the timeline, in pixels. Lanes are laneMaxW wide when they
+// fit in fitW, narrower down to laneMinW, and past that the timeline
+// scrolls horizontally (its lane titles stay in view as it scrolls down).
 const (
-	axisW   = 170 // step and time column
-	laneW   = 290 // one thread's lane
-	rowH    = 16  // one event
-	headH   = 44  // lane titles
-	labelCh = 40  // characters of a label that fit in a lane
+	axisW    = 170  // step and time column
+	laneMaxW = 290  // one thread's lane, at most
+	laneMinW = 170  // and at least
+	fitW     = 1340 // the width the lanes try to fit (a 1400-pixel window)
+	rowH     = 16   // one event
+	headH    = 44   // lane titles
+	charW    = 6.7  // width of a character of a label
 )
 
 // RenderHTML writes t as one self-contained HTML page (also well-formed
@@ -64,7 +69,9 @@ h1{font-size:20px;margin:0 0 6px}h2{font-size:16px;margin:22px 0 8px}
 .verdict{padding:8px 10px;border-radius:4px;font-family:monospace;font-size:13px;margin:10px 0;white-space:pre-wrap}
 .verdict.fail{background:#fde8e8;border:1px solid #d33}.verdict.pass{background:#e8f6e8;border:1px solid #3a3}
 .verdict.other{background:#fff6e0;border:1px solid #c90}
-.scroll{overflow:auto;max-height:80vh;border:1px solid #ddd}
+.scroll{overflow:auto;max-height:72vh;border:1px solid #ddd;position:relative}
+.lanehead{position:sticky;top:0;z-index:2;background:#fff;display:block}.timeline{display:block}
+.lane-title.failing{fill:#d00}
 svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;white-space:pre}
 .lane-bg{fill:#f7f7fb}.lane-bg.odd{fill:#eef0f7}.lane-title{font-weight:bold;font-size:12px}
 .life{stroke:#99a;stroke-width:2}
@@ -78,13 +85,23 @@ svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;white-
 .edge path{fill:none;stroke:#bbb;stroke-width:1.2}.edge text{fill:#999;font-size:10px;text-anchor:middle}
 .edge.taken path{stroke:#c7601a;stroke-width:2.6}.edge.taken text{fill:#a04a0c;font-weight:bold}
 .edge.illegal path{stroke:#d00;stroke-dasharray:5 3}.edge.illegal text{fill:#d00}
+.edge.expected path{stroke:#080;stroke-width:2.6;stroke-dasharray:7 4}.edge.expected text{fill:#060;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.st.final ellipse{stroke:#d00;stroke-width:3.5}
 pre{font-size:12px;background:#fafafa;border:1px solid #ddd;padding:8px;overflow:auto;max-height:60vh}
 `
 
 // pageJS: clicking an event highlights every event of the same object.
+// At load it scrolls the timeline so that the failure marker and the
+// failing thread's lane are in view (and the page, if the timeline's box
+// reaches below the window).
 const pageJS = `document.querySelectorAll('.ev').forEach(function(e){e.addEventListener('click',function(){
 var o=e.getAttribute('data-obj');document.querySelectorAll('.ev').forEach(function(x){
-x.classList.toggle('hl',o!=='0'&&x.getAttribute('data-obj')===o)})})});`
+x.classList.toggle('hl',o!=='0'&&x.getAttribute('data-obj')===o)})})});
+(function(){var tl=document.getElementById('timeline'),f=document.getElementById('failure');if(!tl||!f)return;
+var fx=+f.getAttribute('data-x'),fy=+f.getAttribute('data-y'),lw=+f.getAttribute('data-w');
+tl.scrollTop=Math.max(0,fy-tl.clientHeight/2);tl.scrollLeft=Math.max(0,fx+lw/2-tl.clientWidth/2);
+var b=tl.getBoundingClientRect(),r=f.getBoundingClientRect();
+if(r.bottom>window.innerHeight-8)window.scrollBy(0,Math.min(b.top,r.bottom-window.innerHeight+40));})();`
 
 func (p *page) render(opts HTMLOptions) {
 	t := p.t
@@ -99,8 +116,8 @@ func (p *page) render(opts HTMLOptions) {
 	}
 	p.f("<p class=\"meta\">scenario <b>%s</b> · seed %d · strategy %s · bugs %s · max steps %d · tool %s · trace format %d</p>\n",
 		esc(h.Scenario), h.Seed, esc(h.Strategy), esc(bugs), h.MaxSteps, esc(h.Tool), h.Version)
-	p.f("<p class=\"meta\">%d decisions · %d preemptions · %d steps · %d events · virtual time %s s · hash %s</p>\n",
-		len(t.Log), t.Log.Preemptions(), t.Verdict.Steps, len(t.Events), sim.Time(t.Verdict.TimeNS), esc(t.Verdict.Hash))
+	p.f("<p class=\"meta\">%d decisions · %s · %d steps · %d events · virtual time %s s · hash %s</p>\n",
+		len(t.Log), esc(strings.Replace(PreemptionsText(t.Verdict), ", ", " · ", 1)), t.Verdict.Steps, len(t.Events), sim.Time(t.Verdict.TimeNS), esc(t.Verdict.Hash))
 	if s := h.Shrunk; s != nil {
 		p.f("<p class=\"meta\">shrunk from %d decisions and %d preemptions in %d attempts</p>\n", s.DecisionsBefore, s.PreemptionsBefore, s.Attempts)
 	}
@@ -120,7 +137,11 @@ func (p *page) render(opts HTMLOptions) {
 	}
 	p.s("</div>\n")
 	if v := t.Verdict.Visualization; v != "" {
-		p.f("<p class=\"meta\">linearizability: <a href=\"%s\">porcupine's visualisation of the history</a> (%s)</p>\n", esc(localHref(v)), esc(v))
+		if href, ok := safeHref(v); ok {
+			p.f("<p class=\"meta\">linearizability: <a href=\"%s\">porcupine's visualisation of the history</a> (%s)</p>\n", esc(href), esc(v))
+		} else {
+			p.f("<p class=\"meta\">linearizability: porcupine's visualisation of the history: %s (not a relative file path nor an http(s) URL: not linked)</p>\n", esc(v))
+		}
 	}
 	p.s("<h2>Timeline</h2>\n<p class=\"meta\">One lane per thread, one row per event, on the step axis (the virtual time is printed where it moves). Hover an event for its ftrace line; click it to highlight every event of its object.</p>\n")
 	p.timeline(opts)
@@ -133,25 +154,37 @@ func (p *page) render(opts HTMLOptions) {
 	p.f("</pre>\n<script>\n//<![CDATA[\n%s\n//]]>\n</script>\n</body>\n</html>\n", pageJS)
 }
 
-// localHref keeps a link relative and local: anything that looks like a
-// URL with a scheme is made a relative path.
-func localHref(v string) string {
-	if i := strings.Index(v, "://"); i >= 0 {
-		v = v[i+3:]
+// safeHref is the link a trace field may become: a relative file path
+// (letters, digits and ._-+/ only, no "..", not absolute) or an http(s) URL
+// with a host and no user info. Anything else (javascript:, data:, file:,
+// "//host", an absolute path) is not linked: ok is false.
+func safeHref(v string) (href string, ok bool) {
+	if u, err := url.Parse(v); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil {
+		return u.String(), true
 	}
-	return strings.TrimPrefix(v, "/")
+	if v == "" || strings.HasPrefix(v, "/") || slices.Contains(strings.Split(v, "/"), "..") {
+		return "", false
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-+/", r)) {
+			return "", false
+		}
+	}
+	return v, true
 }
 
-// lane is one thread's column.
+// lane is one column of the timeline: one thread, or several kworker
+// instances whose lives never overlap (as the kernel's kworker/u4:N come
+// and go, one after another).
 type lane struct {
-	id          int32
-	comm        string
-	first, last int // rows of its first and last event, -1 for none
+	ids         []int32 // its threads, by id
+	comm        string  // the (first) thread's name
+	first, last int     // rows of its first and last event, -1 for none
 }
 
-// laneOf is the lane an event belongs in: its thread, or for an event
-// outside any thread that names a pid (a thread's exit, a timer firing), the
-// lane of that pid.
+// laneOf is the thread whose lane an event belongs in: its thread, or for
+// an event outside any thread that names a pid (a thread's exit, a timer
+// firing), that pid.
 func laneOf(e *Event) int32 {
 	if e.Thread >= 0 {
 		return e.Thread
@@ -160,6 +193,146 @@ func laneOf(e *Event) int32 {
 		return pid
 	}
 	return -1
+}
+
+// kworkerPool is the pool part of a kworker's name ("kworker/u4" of
+// "kworker/u4:3"), "" for any other thread.
+func kworkerPool(comm string) string {
+	if !strings.HasPrefix(comm, "kworker/") {
+		return ""
+	}
+	pool, _, ok := strings.Cut(comm, ":")
+	if !ok {
+		return ""
+	}
+	return pool
+}
+
+// makeLanes assigns the threads of evs (and of the run) to lanes: a lane
+// per thread, except that a kworker instance goes in the lane of an
+// earlier instance of its pool whose events all come before its first.
+// It returns the lanes in order of their first thread's id and the lane
+// index of each thread.
+func makeLanes(t *Trace, evs []Event) ([]*lane, map[int32]int) {
+	type thread struct {
+		id          int32
+		comm        string
+		first, last int
+	}
+	byID := map[int32]*thread{}
+	var threads []*thread
+	add := func(id int32, comm string) *thread {
+		th, ok := byID[id]
+		if !ok {
+			th = &thread{id: id, comm: comm, first: -1, last: -1}
+			byID[id] = th
+			threads = append(threads, th)
+		}
+		if th.comm == "" {
+			th.comm = comm
+		}
+		return th
+	}
+	for _, th := range t.Verdict.Threads {
+		add(th.ID, th.Comm)
+	}
+	for i := range evs {
+		id := laneOf(&evs[i])
+		comm := evs[i].Comm
+		if id != evs[i].Thread {
+			comm = ""
+		}
+		if id < 0 {
+			comm = "(scheduler)"
+		}
+		th := add(id, comm)
+		if th.first < 0 {
+			th.first = i
+		}
+		th.last = i
+	}
+	for _, th := range threads {
+		if th.comm == "" {
+			th.comm = "?"
+		}
+	}
+	// Kworkers by their first event (those without events last), the rest
+	// by id; then greedy: the first lane of the pool that is free.
+	slices.SortFunc(threads, func(a, b *thread) int {
+		ka, kb := kworkerPool(a.comm) != "", kworkerPool(b.comm) != ""
+		switch {
+		case ka != kb:
+			if ka {
+				return 1
+			}
+			return -1
+		case ka && (a.first < 0) != (b.first < 0):
+			if a.first < 0 {
+				return 1
+			}
+			return -1
+		case ka && a.first != b.first:
+			return a.first - b.first
+		}
+		return int(a.id) - int(b.id)
+	})
+	var lanes []*lane
+	for _, th := range threads {
+		var into *lane
+		if pool := kworkerPool(th.comm); pool != "" {
+			for _, l := range lanes {
+				if kworkerPool(l.comm) == pool && (th.first < 0 || l.last < th.first) {
+					into = l
+					break
+				}
+			}
+		}
+		if into == nil {
+			into = &lane{comm: th.comm, first: -1, last: -1}
+			lanes = append(lanes, into)
+		}
+		into.ids = append(into.ids, th.id)
+		if th.first >= 0 {
+			if into.first < 0 || th.first < into.first {
+				into.first = th.first
+			}
+			into.last = max(into.last, th.last)
+		}
+	}
+	for _, l := range lanes {
+		slices.Sort(l.ids)
+	}
+	slices.SortFunc(lanes, func(a, b *lane) int { return int(a.ids[0]) - int(b.ids[0]) })
+	col := map[int32]int{}
+	for i, l := range lanes {
+		for _, id := range l.ids {
+			col[id] = i
+		}
+	}
+	return lanes, col
+}
+
+// laneName is a lane's title: "comm-pid", or for kworker instances sharing
+// it "kworker/u4:3-4, :4-5" (each instance's number and pid).
+func laneName(l *lane, comms map[int32]string) string {
+	if len(l.ids) == 1 {
+		if l.ids[0] < 0 {
+			return l.comm
+		}
+		return fmt.Sprintf("%s-%d", comms[l.ids[0]], l.ids[0])
+	}
+	var b strings.Builder
+	for i, id := range l.ids {
+		c := comms[id]
+		if i > 0 {
+			b.WriteString(", ")
+			if _, n, ok := strings.Cut(c, ":"); ok {
+				c = ":" + n
+			}
+		}
+		fmt.Fprintf(&b, "%s-%d", c, id)
+	}
+	return b.String()
 }
 
 func (p *page) timeline(opts HTMLOptions) {
@@ -180,54 +353,37 @@ func (p *page) timeline(opts HTMLOptions) {
 		p.f("<p class=\"meta\">The timeline shows events %d to %d of %d.</p>\n", start, end-1, len(evs))
 		evs = evs[start:end]
 	}
-	// Lanes: every thread of the run, plus one for the scheduler when an
-	// event belongs to no thread.
-	var lanes []*lane
-	byID := map[int32]*lane{}
-	add := func(id int32, comm string) {
-		if _, ok := byID[id]; !ok {
-			l := &lane{id: id, comm: comm, first: -1, last: -1}
-			byID[id] = l
-			lanes = append(lanes, l)
-		}
-	}
+	lanes, col := makeLanes(t, evs)
+	comms := map[int32]string{}
 	for _, th := range t.Verdict.Threads {
-		add(th.ID, th.Comm)
+		comms[th.ID] = th.Comm
 	}
 	for i := range evs {
-		id := laneOf(&evs[i])
-		comm := evs[i].Comm
-		if id != evs[i].Thread {
-			comm = ""
-		}
-		if id < 0 {
-			comm = "(scheduler)"
-		}
-		add(id, comm)
-	}
-	slices.SortFunc(lanes, func(a, b *lane) int { return int(a.id) - int(b.id) })
-	col := map[int32]int{}
-	for i, l := range lanes {
-		col[l.id] = i
-		if l.comm == "" {
-			l.comm = "?"
+		if e := &evs[i]; e.Thread >= 0 && comms[e.Thread] == "" {
+			comms[e.Thread] = e.Comm
 		}
 	}
-	for i := range evs {
-		l := lanes[col[laneOf(&evs[i])]]
-		if l.first < 0 {
-			l.first = i
+	for _, l := range lanes {
+		for _, id := range l.ids {
+			if comms[id] == "" {
+				comms[id] = l.comm
+			}
 		}
-		l.last = i
 	}
+	laneW := max(laneMinW, min(laneMaxW, (fitW-axisW)/max(len(lanes), 1)))
+	labelCh := int(float64(laneW-24) / charW)
 	// The failure goes after the last row at or before its step.
 	failRow := -1
+	failLane := -1
 	if t.Failed() {
 		failRow = 0
 		for i := range evs {
 			if evs[i].Step <= t.Verdict.Step {
 				failRow = i + 1
 			}
+		}
+		if c, ok := col[t.Verdict.Thread]; ok {
+			failLane = c
 		}
 	}
 	rows := len(evs)
@@ -236,37 +392,74 @@ func (p *page) timeline(opts HTMLOptions) {
 		extra = 2
 	}
 	width := axisW + laneW*len(lanes) + 10
-	height := headH + (rows+extra)*rowH + 12
+	height := (rows+extra)*rowH + 12
 	y := func(row int) float64 {
 		if failRow >= 0 && row >= failRow {
 			row += extra
 		}
-		return float64(headH + row*rowH + rowH/2)
+		return float64(row*rowH + rowH/2)
 	}
-	p.f("<div class=\"scroll\">\n<svg class=\"timeline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", width, height, width, height)
+	// The lane titles, in a header that stays at the top of the scrolled
+	// box; the lanes below scroll with it sideways.
+	p.s("<div class=\"scroll\" id=\"timeline\">\n")
+	p.f("<svg class=\"lanehead\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", width, headH, width, headH)
+	p.f("<text class=\"axis\" x=\"6\" y=\"18\">step</text><text class=\"axis\" x=\"60\" y=\"18\">time (s)</text>\n")
 	for i, l := range lanes {
 		x := axisW + i*laneW
 		odd := ""
 		if i%2 == 1 {
 			odd = " odd"
 		}
-		p.f("<g class=\"lane\" data-thread=\"%d\">\n<rect class=\"lane-bg%s\" x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\"/>\n", l.id, odd, x, laneW, height)
-		name := l.comm
-		if l.id >= 0 {
-			name = fmt.Sprintf("%s-%d", l.comm, l.id)
+		ids := make([]string, len(l.ids))
+		for j, id := range l.ids {
+			ids[j] = strconv.Itoa(int(id))
 		}
-		p.f("<text class=\"lane-title\" x=\"%d\" y=\"18\">%s</text>\n", x+8, esc(name))
-		if l.id >= 0 {
-			p.f("<text class=\"axis\" x=\"%d\" y=\"34\">CPU %d</text>\n", x+8, l.id%NumCPUs)
+		cls := "lane-title"
+		if i == failLane {
+			cls += " failing"
 		}
+		p.f("<rect class=\"lane-bg%s\" x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\"/>\n", odd, x, laneW, headH)
+		name := laneName(l, comms)
+		if r := []rune(name); len(r) > labelCh {
+			name = string(r[:labelCh-1]) + "…"
+		}
+		p.f("<text class=\"%s\" data-threads=\"%s\" x=\"%d\" y=\"18\"><title>%s</title>%s</text>\n", cls, strings.Join(ids, " "), x+8, esc(laneName(l, comms)), esc(name))
+		if l.ids[0] >= 0 {
+			cpus := ""
+			for j, id := range l.ids {
+				if j > 0 {
+					cpus += ","
+				}
+				cpus += strconv.Itoa(int(id % NumCPUs))
+			}
+			what := "CPU"
+			if len(l.ids) > 1 {
+				what = "CPUs"
+			}
+			p.f("<text class=\"axis\" x=\"%d\" y=\"34\">%s %s</text>\n", x+8, what, cpus)
+		}
+	}
+	p.s("</svg>\n")
+	p.f("<svg class=\"timeline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", width, height, width, height)
+	for i, l := range lanes {
+		x := axisW + i*laneW
+		odd := ""
+		if i%2 == 1 {
+			odd = " odd"
+		}
+		ids := make([]string, len(l.ids))
+		for j, id := range l.ids {
+			ids[j] = strconv.Itoa(int(id))
+		}
+		p.f("<g class=\"lane\" data-thread=\"%s\">\n<rect class=\"lane-bg%s\" x=\"%d\" y=\"0\" width=\"%d\" height=\"%d\"/>\n", strings.Join(ids, " "), odd, x, laneW, height)
 		if l.first >= 0 {
 			p.f("<line class=\"life\" x1=\"%d\" y1=\"%s\" x2=\"%d\" y2=\"%s\"/>\n", x+12, px(y(l.first)), x+12, px(y(l.last)))
 		}
 		p.s("</g>\n")
 	}
-	p.f("<text class=\"axis\" x=\"6\" y=\"18\">step</text><text class=\"axis\" x=\"60\" y=\"18\">time (s)</text>\n")
 	lastTime := int64(-1)
 	softirq := TimerThreads(t.Events)
+	prevInLane := map[int]int32{}
 	for i := range evs {
 		e := &evs[i]
 		yy := y(i)
@@ -280,7 +473,9 @@ func (p *page) timeline(opts HTMLOptions) {
 		if i == 0 || evs[i-1].Step != e.Step {
 			p.f("<text class=\"axis\" x=\"6\" y=\"%s\">%d</text>\n", px(yy+4), e.Step)
 		}
-		x := axisW + col[laneOf(e)]*laneW
+		id := laneOf(e)
+		c := col[id]
+		x := axisW + c*laneW
 		cls := "ev"
 		switch {
 		case e.Event == "fscache_cookie_state" || strings.HasSuffix(e.Event, "_state"):
@@ -288,26 +483,39 @@ func (p *page) timeline(opts HTMLOptions) {
 		case strings.HasPrefix(e.Event, "sim_"):
 			cls += " sim"
 		}
-		if t.Failed() && e.Step == t.Verdict.Step && laneOf(e) == t.Verdict.Thread && i == failRow-1 {
+		if t.Failed() && e.Step == t.Verdict.Step && id == t.Verdict.Thread && i == failRow-1 {
 			cls += " fail"
 		}
+		label := eventLabel(e, labelCh)
+		// In a shared lane, the first event of each instance names it.
+		if l := lanes[c]; len(l.ids) > 1 {
+			if prev, ok := prevInLane[c]; !ok || prev != id {
+				label = eventLabel(e, labelCh-len(comms[id])-3)
+				label = "[" + comms[id] + "] " + label
+			}
+			prevInLane[c] = id
+		}
 		p.f("<g class=\"%s\" data-obj=\"%d\" data-step=\"%d\"><title>%s</title>", cls, e.Obj, e.Step, esc(FtraceLine(e, softirq[e.Thread])+"  # step "+strconv.FormatInt(e.Step, 10)))
-		p.f("<circle cx=\"%d\" cy=\"%s\" r=\"4\"/><text x=\"%d\" y=\"%s\">%s</text></g>\n", x+12, px(yy), x+20, px(yy+4), esc(eventLabel(e)))
+		p.f("<circle cx=\"%d\" cy=\"%s\" r=\"4\"/><text x=\"%d\" y=\"%s\">%s</text></g>\n", x+12, px(yy), x+20, px(yy+4), esc(label))
 	}
 	if failRow >= 0 {
 		v := t.Verdict
-		fy := float64(headH + failRow*rowH + rowH)
-		p.f("<g class=\"failure\" id=\"failure\" data-step=\"%d\"><title>%s</title>", v.Step, esc(VerdictLine(v)))
+		fy := float64(failRow*rowH + rowH)
+		fx := 0
+		if failLane >= 0 {
+			fx = axisW + failLane*laneW
+		}
+		p.f("<g class=\"failure\" id=\"failure\" data-step=\"%d\" data-x=\"%d\" data-y=\"%s\" data-w=\"%d\"><title>%s</title>", v.Step, fx, px(fy+headH), laneW, esc(VerdictLine(v)))
 		p.f("<line x1=\"0\" y1=\"%s\" x2=\"%d\" y2=\"%s\"/>", px(fy), width, px(fy))
 		label := fmt.Sprintf("✗ step %d: %s [%s] in %s", v.Step, v.Class, v.Check, v.ThreadName)
-		p.f("<text x=\"6\" y=\"%s\">%s</text></g>\n", px(fy+rowH-2), esc(label))
+		p.f("<text x=\"%d\" y=\"%s\">%s</text></g>\n", fx+6, px(fy+rowH-2), esc(label))
 	}
 	p.s("</svg>\n</div>\n")
 }
 
 // eventLabel is an event's short label: a short event name, then its
-// fields with the padding collapsed, cut to fit the lane.
-func eventLabel(e *Event) string {
+// fields with the padding collapsed, cut to n characters.
+func eventLabel(e *Event, n int) string {
 	name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(e.Event, "fscache_"), "cachefiles_"), "sim_")
 	if e.Event == "fscache_cookie_state" {
 		name = ""
@@ -317,8 +525,9 @@ func eventLabel(e *Event) string {
 	if name != "" {
 		s = name + " " + text
 	}
-	if r := []rune(s); len(r) > labelCh {
-		s = string(r[:labelCh-1]) + "…"
+	n = max(n, 8)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
 	}
 	return s
 }
@@ -345,9 +554,85 @@ const nodeRX, nodeRY = 66, 17
 type edgeKey struct{ from, to int }
 
 type edgeInfo struct {
-	ids     []string       // transition rows drawn by this edge, table order
-	counts  map[string]int // how often the run took each row
-	illegal bool           // the run made a change along it that no row allows
+	ids      []string       // transition rows drawn by this edge, table order
+	counts   map[string]int // how often the run took each row
+	illegal  bool           // the run made a change along it that no row allows
+	expected string         // the row that should have been taken next ("" if none)
+}
+
+// finalState finds the cookie the failure names (the first "c=" object,
+// else the last cookie that changed state) and the state its last change
+// left it in; ok is false if no cookie changed state.
+func finalState(t *Trace) (cookie string, state int, ok bool) {
+	for _, o := range append(slices.Clone(t.Verdict.Objects), strings.Fields(t.Verdict.Msg)...) {
+		if strings.HasPrefix(o, "c=") && len(o) >= 10 {
+			cookie = o[:10]
+			break
+		}
+	}
+	state = -1
+	last := ""
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Event != "fscache_cookie_state" {
+			continue
+		}
+		f := strings.Fields(e.Text)
+		if len(f) < 2 {
+			continue
+		}
+		_, to, found := strings.Cut(f[1], "->")
+		if !found {
+			continue
+		}
+		if cookie == "" || f[0] == cookie {
+			state, last = stateIndex(to), f[0]
+		}
+	}
+	if cookie == "" {
+		cookie = last
+	}
+	return cookie, state, state >= 0
+}
+
+// expectedRow is, for a failing run whose cookie stopped in state from,
+// the transition row out of it that its flags (the "flags A|B" of the
+// failure message) called for and the run did not take: a row whose
+// trigger names DO_ flags, every one set (or, after "not", clear). ""
+// if no row fits.
+func expectedRow(t *Trace, from int) (fscache.Transition, bool) {
+	f := strings.Fields(t.Verdict.Msg)
+	var flags []string
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "flags" {
+			flags = strings.Split(f[i+1], "|")
+			break
+		}
+	}
+	if len(flags) == 0 {
+		return fscache.Transition{}, false
+	}
+	for _, tr := range fscache.Transitions {
+		if !slices.Contains(tr.From, fscache.CookieState(from)) || int(tr.To) == from {
+			continue
+		}
+		words := strings.FieldsFunc(tr.Trigger, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' })
+		n, fits := 0, true
+		for i, w := range words {
+			if !strings.HasPrefix(w, "DO_") {
+				continue
+			}
+			n++
+			neg := i > 0 && words[i-1] == "not"
+			if slices.Contains(flags, w) == neg {
+				fits = false
+			}
+		}
+		if n > 0 && fits {
+			return tr, true
+		}
+	}
+	return fscache.Transition{}, false
 }
 
 // stateCounts counts the cookie state changes of the run by (from, to,
@@ -447,10 +732,29 @@ func (p *page) states() {
 			total += taken[k][id]
 		}
 	}
+	cookie, final, hasFinal := finalState(p.t)
+	var want fscache.Transition
+	hasWant := false
+	if hasFinal && p.t.Failed() {
+		if want, hasWant = expectedRow(p.t, final); hasWant {
+			k := edgeKey{final, int(want.To)}
+			if edges[k] == nil {
+				addEdge(k, want.ID)
+			}
+			edges[k].expected = want.ID
+		}
+	}
 	if total == 0 {
 		p.s("<p class=\"meta\">The run made no cookie state change.</p>\n")
 	} else {
 		p.f("<p class=\"meta\">The run made %d cookie state changes; the transitions it took are highlighted, with how often (rows of the spec's transition table, T1–T16).</p>\n", total)
+	}
+	if hasFinal {
+		p.f("<p class=\"meta\" id=\"final-state\">%s ended in <b>%s</b> (circled in red)", esc(cookie), fscache.CookieState(final))
+		if hasWant {
+			p.f("; its flags called for %s %s → %s (%s), which did not happen (dashed green)", want.ID, fscache.CookieState(final), want.To, esc(want.Trigger))
+		}
+		p.s(".</p>\n")
 	}
 	p.s("<svg class=\"states\" width=\"800\" height=\"480\" viewBox=\"0 0 800 480\">\n")
 	p.s("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#888\"/></marker>")
@@ -468,8 +772,14 @@ func (p *page) states() {
 			cls += " taken"
 			title += fmt.Sprintf(": entered %d times", visits[s])
 		}
-		p.f("<g class=\"%s\" data-state=\"%s\"><title>%s</title><ellipse cx=\"%s\" cy=\"%s\" rx=\"%d\" ry=\"%d\"/><text x=\"%s\" y=\"%s\">%s</text></g>\n",
+		isFinal := hasFinal && int(s) == final
+		if isFinal {
+			cls += " final"
+			title += "; final state of " + cookie
+		}
+		p.f("<g class=\"%s\" data-state=\"%s\"><title>%s</title><ellipse cx=\"%s\" cy=\"%s\" rx=\"%d\" ry=\"%d\"/><text x=\"%s\" y=\"%s\">%s</text>",
 			cls, s.String(), esc(title), px(pos[0]), px(pos[1]), nodeRX, nodeRY, px(pos[0]), px(pos[1]+4), s.String())
+		p.s("</g>\n")
 	}
 	p.s("</svg>\n")
 }
@@ -521,6 +831,11 @@ func (p *page) edge(k edgeKey, ei *edgeInfo) {
 	if ei.illegal {
 		cls += " illegal"
 		label = "illegal: " + label
+	}
+	if ei.expected != "" {
+		cls += " expected"
+		marker = "arrow"
+		label = "expected " + ei.expected
 	}
 	from, to := "new", fscache.CookieState(k.to).String()
 	if k.from >= 0 {

@@ -109,7 +109,7 @@ func Read(r io.Reader, opts ReadOptions) (*Trace, error) {
 				return nil, err
 			}
 		case 2:
-			l, err := readLogLine(line)
+			l, err := readLogLine(line, t.Header.Version)
 			if err != nil {
 				return nil, err
 			}
@@ -124,6 +124,10 @@ func Read(r io.Reader, opts ReadOptions) (*Trace, error) {
 			}
 			switch {
 			case probe.Verdict != nil:
+				if t.Header.Version == 1 {
+					// Version 1 did not record them.
+					t.Verdict.Preemptions, t.Verdict.Switches = -1, -1
+				}
 				if err := readVerdict(n, line, &t.Verdict, len(t.Events)); err != nil {
 					return nil, err
 				}
@@ -210,8 +214,8 @@ func readHeader(line []byte, h *Header, opts ReadOptions) error {
 	if err := json.Unmarshal(line, h); err != nil {
 		return lineErr(1, "malformed header: %v", err)
 	}
-	if h.Version != Version {
-		return lineErr(1, "trace format version %d is not supported: this fscachesim reads version %d", h.Version, Version)
+	if h.Version < OldestVersion || h.Version > Version {
+		return lineErr(1, "trace format version %d is not supported: this fscachesim reads versions %d to %d", h.Version, OldestVersion, Version)
 	}
 	if h.Scenario == "" {
 		return lineErr(1, "the header names no scenario")
@@ -228,7 +232,7 @@ func readHeader(line []byte, h *Header, opts ReadOptions) error {
 	return nil
 }
 
-func readLogLine(line []byte) (sim.Log, error) {
+func readLogLine(line []byte, version int) (sim.Log, error) {
 	var probe struct {
 		Decisions *string `json:"decisions"`
 	}
@@ -263,8 +267,10 @@ func readLogLine(line []byte) (sim.Log, error) {
 		return nil, lineErr(2, "the decision log has %d values but the line says values %d", got.Values, ll.Values)
 	case got.Faults != ll.Faults:
 		return nil, lineErr(2, "the decision log has %d faults but the line says faults %d", got.Faults, ll.Faults)
-	case got.Preemptions != ll.Preemptions:
-		return nil, lineErr(2, "the decision log has %d preemptions but the line says preemptions %d", got.Preemptions, ll.Preemptions)
+	case version == 1 && got.ChoiceSwitches != ll.V1Preemptions:
+		return nil, lineErr(2, "the decision log has %d thread choices that switch thread but the line says preemptions %d", got.ChoiceSwitches, ll.V1Preemptions)
+	case version > 1 && got.ChoiceSwitches != ll.ChoiceSwitches:
+		return nil, lineErr(2, "the decision log has %d thread choices that switch thread but the line says choice_switches %d", got.ChoiceSwitches, ll.ChoiceSwitches)
 	}
 	return l, nil
 }

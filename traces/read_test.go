@@ -2,6 +2,7 @@ package traces
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,11 +31,11 @@ var corruptions = []corruption{
 		return l
 	}, want: `line 1: format "chrome-trace": not a fscachesim trace (want "fscachesim-trace")`},
 	{name: "wrong-version", apply: func(l []string) []string {
-		l[0] = strings.Replace(l[0], `"version":1`, `"version":2`, 1)
+		l[0] = strings.Replace(l[0], `"version":2`, `"version":3`, 1)
 		return l
-	}, want: "line 1: trace format version 2 is not supported: this fscachesim reads version 1"},
+	}, want: "line 1: trace format version 3 is not supported: this fscachesim reads versions 1 to 2"},
 	{name: "version-string", apply: func(l []string) []string {
-		l[0] = strings.Replace(l[0], `"version":1`, `"version":"1"`, 1)
+		l[0] = strings.Replace(l[0], `"version":2`, `"version":"2"`, 1)
 		return l
 	}, want: "line 1: malformed header: json: cannot unmarshal string"},
 	{name: "unknown-scenario", apply: func(l []string) []string {
@@ -59,10 +60,15 @@ var corruptions = []corruption{
 		l[1] = strings.Replace(l[1], `"count":12`, `"count":13`, 1)
 		return l
 	}, want: "line 2: the decision log has 12 decisions but the line says count 13"},
-	{name: "log-preemptions", apply: func(l []string) []string {
-		l[1] = strings.Replace(l[1], `"preemptions":5`, `"preemptions":0`, 1)
+	{name: "log-choice-switches", apply: func(l []string) []string {
+		l[1] = strings.Replace(l[1], `"choice_switches":5`, `"choice_switches":0`, 1)
 		return l
-	}, want: "line 2: the decision log has 5 preemptions but the line says preemptions 0"},
+	}, want: "line 2: the decision log has 5 thread choices that switch thread but the line says choice_switches 0"},
+	{name: "v1-log-preemptions", apply: func(l []string) []string {
+		l[0] = strings.Replace(l[0], `"version":2`, `"version":1`, 1)
+		l[1] = strings.Replace(l[1], `"choice_switches":5`, `"preemptions":4`, 1)
+		return l
+	}, want: "line 2: the decision log has 5 thread choices that switch thread but the line says preemptions 4"},
 	{name: "event-malformed", apply: func(l []string) []string { l[4] = `{"step":36,"event":`; return l }, want: "line 5: malformed JSON: unexpected end of JSON input"},
 	{name: "event-bad-type", apply: func(l []string) []string {
 		l[4] = strings.Replace(l[4], `"step":36`, `"step":"36"`, 1)
@@ -189,4 +195,28 @@ func FuzzReadTrace(f *testing.F) {
 			t.Fatalf("read, write, read changed the trace:\n%s", d)
 		}
 	})
+}
+
+// TestReadVersion1: a version 1 trace (the log line's count named
+// preemptions, no counts in the verdict) still reads, its preemption and
+// switch counts unknown (-1, printed "?"), and replays without a
+// difference on them.
+func TestReadVersion1(t *testing.T) {
+	tr := failingTrace(t, 3)
+	lines := strings.Split(strings.TrimSuffix(string(encode(t, tr)), "\n"), "\n")
+	lines[0] = strings.Replace(lines[0], `"version":2`, `"version":1`, 1)
+	lines[1] = strings.Replace(lines[1], `"choice_switches":`, `"preemptions":`, 1)
+	last := len(lines) - 1
+	lines[last] = regexp.MustCompile(`,"preemptions":\d+,"switches":\d+`).ReplaceAllString(lines[last], "")
+	old, err := Read(strings.NewReader(strings.Join(lines, "\n")+"\n"), ReadOptions{KnownScenario: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Verdict.Preemptions != -1 || old.Verdict.Switches != -1 || !strings.Contains(Summary(old), "? preemptions, ? switches") {
+		t.Fatalf("version 1 counts %d %d: %s", old.Verdict.Preemptions, old.Verdict.Switches, Summary(old))
+	}
+	rep, err := Replay(old, lostUpdate)
+	if err != nil || !rep.Identical {
+		t.Fatalf("a version 1 trace does not replay identically: %v %v", err, rep.VerdictDiffs)
+	}
 }

@@ -23,6 +23,30 @@ type Diff struct {
 	Index     int    // index of the event in the streams
 	Step      int64  // step of the expected event (of the replayed one past the trace's end)
 	Want, Got string // the events as compact lines; "" past the end of a stream
+	// Fields names each event field that differs with both values
+	// ("thread: 3 -> 4"), so that a difference the compact line does not
+	// show (the thread id, the object, the time below a microsecond) is
+	// still named. Empty past the end of a stream.
+	Fields []string
+}
+
+// eventFields lists the fields of want and got that differ, as
+// "name: want -> got".
+func eventFields(want, got *Event) []string {
+	var out []string
+	f := func(name string, a, b any) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s: %v -> %v", name, a, b))
+		}
+	}
+	f("step", want.Step, got.Step)
+	f("time_ns", want.TimeNS, got.TimeNS)
+	f("thread", want.Thread, got.Thread)
+	f("comm", fmt.Sprintf("%q", want.Comm), fmt.Sprintf("%q", got.Comm))
+	f("event", want.Event, got.Event)
+	f("obj", want.Obj, got.Obj)
+	f("text", fmt.Sprintf("%q", want.Text), fmt.Sprintf("%q", got.Text))
+	return out
 }
 
 func (d *Diff) String() string {
@@ -33,7 +57,11 @@ func (d *Diff) String() string {
 	if got == "" {
 		got = "(end of the replay's events)"
 	}
-	return fmt.Sprintf("first difference at event %d (step %d):\n  expected: %s\n  got:      %s", d.Index, d.Step, want, got)
+	s := fmt.Sprintf("first difference at event %d (step %d):\n  expected: %s\n  got:      %s", d.Index, d.Step, want, got)
+	if len(d.Fields) > 0 {
+		s += "\n  differing fields (expected -> got): " + strings.Join(d.Fields, ", ")
+	}
+	return s
 }
 
 // ReplayReport is what a replay found.
@@ -107,6 +135,9 @@ func Compare(want, got *Trace) (*Diff, []string) {
 		}
 		if w != g || (i < len(want.Events) && i < len(got.Events) && want.Events[i] != got.Events[i]) {
 			diff = &Diff{Index: i, Step: step, Want: w, Got: g}
+			if i < len(want.Events) && i < len(got.Events) {
+				diff.Fields = eventFields(&want.Events[i], &got.Events[i])
+			}
 			break
 		}
 	}
@@ -125,5 +156,9 @@ func Compare(want, got *Trace) (*Diff, []string) {
 	field("thread", fmt.Sprint(wv.Thread), fmt.Sprint(gv.Thread))
 	field("steps", fmt.Sprint(wv.Steps), fmt.Sprint(gv.Steps))
 	field("hash", wv.Hash, gv.Hash)
+	if wv.Preemptions >= 0 { // a version 1 trace did not record them
+		field("preemptions", fmt.Sprint(wv.Preemptions), fmt.Sprint(gv.Preemptions))
+		field("switches", fmt.Sprint(wv.Switches), fmt.Sprint(gv.Switches))
+	}
 	return diff, vd
 }

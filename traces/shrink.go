@@ -40,6 +40,10 @@ type ShrinkStats struct {
 	EventsBefore, EventsAfter           int
 	Attempts, MaxAttempts               int
 	OpsRemoved                          int // operation-list variants kept (0 until scenarios expose operations)
+	// Bounded: the shrink stopped because it used every attempt, not
+	// because a whole pass found nothing smaller: a further shrink (more
+	// attempts, or of the result) could go smaller.
+	Bounded bool
 }
 
 func (s ShrinkStats) String() string {
@@ -70,17 +74,19 @@ var ErrNotFailing = fmt.Errorf("the trace does not fail a check: nothing to shri
 // decision that does not fit the run, or a log that runs out, falls back to
 // the enabled thread picked most recently, else the lowest-numbered one
 // (value 0, no fault), so a shortened log means a less preemptive schedule.
-// A candidate is kept when its run fails the same check and its actual
-// decision log is smaller: fewer preemptions, then fewer decisions, then
+// A candidate is kept when its run fails the same check, is no larger than
+// the input in decisions, steps and events (so the result never is), and
+// its actual decision log is smaller: fewer preemptions, then fewer decisions, then
 // fewer non-zero values (so the decision count may grow when preemptions
 // go). The result is re-run with a strict replay of its log to make the
 // new trace, which must fail the same check.
 func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
-	s := &shrinker{run: run, h: t.Header, max: opts.MaxAttempts}
+	s := &shrinker{run: run, h: t.Header, max: opts.MaxAttempts,
+		maxDecisions: len(t.Log), maxSteps: t.Verdict.Steps, maxEvents: int64(len(t.Events))}
 	if s.max <= 0 {
 		s.max = DefaultShrinkAttempts
 	}
-	st := ShrinkStats{DecisionsBefore: len(t.Log), PreemptionsBefore: t.Log.Preemptions(),
+	st := ShrinkStats{DecisionsBefore: len(t.Log), PreemptionsBefore: t.Verdict.Preemptions,
 		StepsBefore: t.Verdict.Steps, EventsBefore: len(t.Events), MaxAttempts: s.max}
 	if !t.Failed() {
 		return nil, st, ErrNotFailing
@@ -92,10 +98,17 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 		return nil, st, err
 	}
 	s.best = got
+	if st.PreemptionsBefore < 0 {
+		st.PreemptionsBefore = s.lastPreemptions // a version 1 trace
+	}
 	if !ok {
 		return nil, st, fmt.Errorf("the trace's decision log no longer fails %s [%s] (the code changed since it was written?): replay it to see how it differs", s.class, s.check)
 	}
-	for pass := 0; s.left(); pass++ {
+	for pass := 0; ; pass++ {
+		if !s.left() {
+			st.Bounded = true
+			break
+		}
 		before := s.key(s.best)
 		if opts.Ops != nil {
 			st.OpsRemoved += s.ops(opts.Ops)
@@ -103,6 +116,10 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 		s.preemptions()
 		s.ddmin()
 		s.values()
+		if s.exhausted {
+			st.Bounded = true
+			break
+		}
 		if !less(s.key(s.best), before) {
 			break
 		}
@@ -124,7 +141,7 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 	if err != nil {
 		return nil, st, err
 	}
-	st.DecisionsAfter, st.PreemptionsAfter = len(out.Log), out.Log.Preemptions()
+	st.DecisionsAfter, st.PreemptionsAfter = len(out.Log), out.Verdict.Preemptions
 	st.StepsAfter, st.EventsAfter = out.Verdict.Steps, len(out.Events)
 	st.Attempts = s.attempts
 	return out, st, nil
@@ -137,12 +154,20 @@ type shrinker struct {
 	max          int
 	attempts     int
 	best         sim.Log
+	// The input's size: no candidate may be larger.
+	maxDecisions        int
+	maxSteps, maxEvents int64
+	// exhausted: a candidate was not tried for want of attempts.
+	exhausted bool
+	// lastPreemptions is the CHESS preemption count of the last run.
+	lastPreemptions int
 }
 
 func (s *shrinker) left() bool { return s.attempts < s.max }
 
-// shrinkKey orders logs: fewer preemptions, then fewer decisions, then
-// fewer non-zero values and faults.
+// shrinkKey orders logs: fewer thread choices that switch thread (the
+// log's own count: it tracks the preemptions, which a log alone does not
+// tell), then fewer decisions, then fewer non-zero values and faults.
 type shrinkKey [3]int
 
 func (s *shrinker) key(l sim.Log) shrinkKey {
@@ -165,7 +190,11 @@ func (s *shrinker) run1(h Header, cand sim.Log) (sim.Log, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	s.lastPreemptions = res.Preemptions
 	if res.Outcome != sim.OutcomeFail || res.Failure == nil || res.Failure.Class.String() != s.class || res.Failure.Check != s.check {
+		return nil, false, nil
+	}
+	if res.Steps > s.maxSteps || res.Events > s.maxEvents || res.Decisions > s.maxDecisions {
 		return nil, false, nil
 	}
 	return slices.Clone(k.Log()), true, nil
@@ -176,6 +205,7 @@ func (s *shrinker) run1(h Header, cand sim.Log) (sim.Log, bool, error) {
 // "does not fail": the first run already succeeded with this header.
 func (s *shrinker) attempt(cand sim.Log) bool {
 	if !s.left() {
+		s.exhausted = true
 		return false
 	}
 	got, ok, err := s.run1(s.h, cand)

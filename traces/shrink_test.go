@@ -24,7 +24,7 @@ func TestShrinkSynthetic(t *testing.T) {
 		if st.DecisionsAfter >= st.DecisionsBefore || st.PreemptionsAfter > st.PreemptionsBefore {
 			t.Fatalf("not smaller: %s", st)
 		}
-		if st.DecisionsAfter != len(small.Log) || st.PreemptionsAfter != small.Log.Preemptions() {
+		if st.DecisionsAfter != len(small.Log) || st.PreemptionsAfter != small.Verdict.Preemptions {
 			t.Fatalf("stats %s do not match the shrunk log (%d decisions)", st, len(small.Log))
 		}
 		if st.Attempts < 1 || st.Attempts > 300 {

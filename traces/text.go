@@ -139,8 +139,8 @@ func RenderText(w io.Writer, t *Trace, f TextFormat) error {
 	case Steps:
 		fmt.Fprintf(bw, "#   step time      thread         event: fields\n")
 	}
-	fmt.Fprintf(bw, "# fscachesim %s: scenario %s seed %d strategy %s bugs %s; %d decisions, %d preemptions\n",
-		h.Tool, h.Scenario, h.Seed, h.Strategy, bugs, len(t.Log), t.Log.Preemptions())
+	fmt.Fprintf(bw, "# fscachesim %s: scenario %s seed %d strategy %s bugs %s; %d decisions, %s\n",
+		h.Tool, h.Scenario, h.Seed, h.Strategy, bugs, len(t.Log), PreemptionsText(t.Verdict))
 	if f == Ftrace {
 		fmt.Fprintf(bw, "# each line ends with the simulator step it was emitted at (# step N); pid = thread id, CPU = pid %% %d\n", NumCPUs)
 	}
@@ -202,7 +202,21 @@ func Summary(t *Trace) string {
 	if t.Header.Bugs != "" {
 		fmt.Fprintf(&b, " bugs=%s", t.Header.Bugs)
 	}
-	fmt.Fprintf(&b, " max-steps=%d: %d decisions, %d preemptions, %d steps, %d events",
-		t.Header.MaxSteps, len(t.Log), t.Log.Preemptions(), t.Verdict.Steps, len(t.Events))
+	fmt.Fprintf(&b, " max-steps=%d: %d decisions, %s, %d steps, %d events",
+		t.Header.MaxSteps, len(t.Log), PreemptionsText(t.Verdict), t.Verdict.Steps, len(t.Events))
 	return b.String()
+}
+
+// PreemptionsText is "N preemptions, M switches": the run's CHESS
+// preemption count (what an exhaustive search's bound limits) and its
+// thread switches; "?" for a version 1 trace, which did not record them.
+// Every command and the HTML page print the counts this way.
+func PreemptionsText(v Verdict) string {
+	n := func(c int) string {
+		if c < 0 {
+			return "?"
+		}
+		return strconv.Itoa(c)
+	}
+	return n(v.Preemptions) + " preemptions, " + n(v.Switches) + " switches"
 }

@@ -36,7 +36,7 @@ func checkTraceCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	asJSON := fs.Bool("json", false, "print the report as JSON, e.g. --json")
 	partial := fs.Bool("partial", false, "the capture may stop anywhere: skip the end-of-trace rules (relinquish-end), e.g. --partial")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr (one every 16 MiB read), e.g. --quiet")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}

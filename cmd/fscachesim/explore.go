@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fscachesim/fscachesim/checker"
@@ -38,6 +40,12 @@ with the one command that replays it.
 
 With no flags it explores every race scenario (not the quirk probes) for
 2,000 executions each.
+
+Ctrl-C (SIGINT) or SIGTERM stops it with its results: no new execution
+starts, the traces of the failures found are written, the summary (and
+--json) is printed, marked as interrupted with the prefix of executions
+that ran, and it exits 130 (SIGINT) or 143 (SIGTERM). A second signal
+quits at once.
 
 Examples:
   fscachesim explore
@@ -126,9 +134,13 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(fs.Output(), exploreHelp)
 		}
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error, 3 internal error.\n")
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 every execution passed, 1 a check failed, 2 usage error or unwritable output, 3 internal error")
+		if !isRun {
+			fmt.Fprint(fs.Output(), ", 130/143 interrupted by SIGINT/SIGTERM")
+		}
+		fmt.Fprint(fs.Output(), ".\n")
 	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	fail := func(format string, a ...any) int {
@@ -137,6 +149,13 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if !isRun {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "executions" })
+		if given && *executions < 1 {
+			return fail("--executions must be at least 1 (leave it out for the default)")
+		}
 	}
 	b, err := model.ParseBugs(*bugs)
 	if err != nil {
@@ -238,9 +257,12 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	if isTerminal(stderr) {
 		cfg.Progress = func(p explorer.Progress) { fmt.Fprintf(stderr, "\r\033[K%s", p.Line()) }
 	}
-	// Ctrl-C stops the tool at once (removeTempFilesOnInterrupt): a trace
-	// being written is removed, never left half-written.
-	sum := explorer.Run(context.Background(), cfg)
+	// The first SIGINT or SIGTERM stops claiming executions; the report
+	// below is still made (signals.go), and the exit code says which
+	// signal it was.
+	ctx, sig := interruptible()
+	sum := explorer.Run(ctx, cfg)
+	sum.Tool = Version
 	if cfg.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -255,6 +277,9 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	if sum.Coverage != nil {
 		fmt.Fprintln(report, sum.Coverage.Line())
 	}
+	if s := sig(); s != nil && sum.Stopped == explorer.StopCancelled {
+		fmt.Fprintf(report, "interrupted by %s: the executions run are the indices below %d; rerun them with the same flags and --executions %d\n", signalName(s), sum.End, sum.End)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -263,7 +288,40 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 			return exitInternal
 		}
 	}
+	if s := sig(); s != nil && code != exitInternal {
+		return signalExit(s)
+	}
 	return code
+}
+
+// interruptible returns a context the first SIGINT or SIGTERM cancels
+// (signals.go), and a function that tells which signal came (nil if none).
+func interruptible() (context.Context, func() os.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var got os.Signal
+	onInterrupt(func(s os.Signal) {
+		mu.Lock()
+		got = s
+		mu.Unlock()
+		cancel()
+	})
+	return ctx, func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+}
+
+// signalName is "SIGINT" or "SIGTERM".
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
 
 // exploreExhaustive is 'explore --exhaustive'.
@@ -278,7 +336,8 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 				p.Elapsed.Seconds(), p.Search.Executions, p.Search.Explored, p.Search.Pruned, p.Search.Pending, p.Failed)
 		}
 	}
-	sum := explorer.Exhaustive(context.Background(), c)
+	ctx, sig := interruptible()
+	sum := explorer.Exhaustive(ctx, c)
 	if c.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -288,6 +347,9 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 		code = reportExplored(report, stderr, f, dir)
 	}
 	fmt.Fprintln(report, sum.Line())
+	if s := sig(); s != nil {
+		fmt.Fprintf(report, "interrupted by %s: the search is incomplete\n", signalName(s))
+	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -295,6 +357,9 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 			fmt.Fprintf(stderr, "fscachesim explore: cannot write the JSON summary: %v\n", err)
 			return exitInternal
 		}
+	}
+	if s := sig(); s != nil && code != exitInternal {
+		return signalExit(s)
 	}
 	return code
 }
@@ -316,7 +381,9 @@ func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir str
 	if f.Count > 1 {
 		fmt.Fprintf(stdout, "%d executions failed this way; the first:\n", f.Count)
 	}
-	reportFailure(stdout, stderr, h, res, k, true, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy)))
+	if !reportFailure(stdout, stderr, h, res, k, true, filepath.Join(dir, traceName(f.Scenario, f.Seed, f.Strategy))) {
+		return exitUsage
+	}
 	return exitFailure
 }
 
@@ -358,6 +425,10 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 	if path == "" {
 		path = filepath.Join(defaultTraceDir, traceName(s.Name, seed, sname))
 	}
+	if err := traces.CheckOutput(path); err != nil {
+		fmt.Fprintf(stderr, "fscachesim run: cannot write the trace: %s\n", oneLine(err.Error()))
+		return exitUsage
+	}
 	h := traces.NewHeader(Version, s.Name, seed, sname, b.Names(), maxSteps)
 	fmt.Fprintf(stdout, "run %s seed=%d strategy=%s bugs=%s max-steps=%d\n", s.Name, seed, sname, orNone(b.Names()), maxSteps)
 	st, _ := newStrategy(sname)
@@ -367,7 +438,9 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 		return exitInternal
 	}
 	if res.Outcome != sim.OutcomePass {
-		reportFailure(stdout, stderr, h, res, k, false, path)
+		if !reportFailure(stdout, stderr, h, res, k, false, path) {
+			return exitUsage
+		}
 		return exitFailure
 	}
 	t, err := traces.FromRun(h, res, k)
@@ -376,7 +449,7 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim run: cannot write the trace: %s\n", oneLine(err.Error()))
-		return exitInternal
+		return exitUsage
 	}
 	fmt.Fprintf(stdout, "PASS after %d steps, %d events, %d decisions, hash %s\n", res.Steps, res.Events, res.Decisions, traces.HashString(res.Hash))
 	fmt.Fprintf(stdout, "  trace: %s\n", path)
@@ -388,12 +461,13 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 // and exactly one command that replays it. The trace is recorded by a
 // strict replay of the run's decision log (what 'replay' will do); if that
 // does not give the same hash, the run is not deterministic, and the
-// report says so.
+// report says so. It reports whether the trace was written (when it was
+// not, the output is unwritable: exit 2 for the command).
 //
 // k must have run with Record. replayed says it already ran under a strict
 // replay of its own log (explore's failures are reported from one), so
 // its events make the trace without another run.
-func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, replayed bool, path string) {
+func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k *sim.Kernel, replayed bool, path string) bool {
 	fmt.Fprintf(stdout, "FAIL %s seed=%d strategy=%s bugs=%s max-steps=%d\n", h.Scenario, h.Seed, h.Strategy, orNone(h.Bugs), h.MaxSteps)
 	fmt.Fprintf(stdout, "  %s\n", oneLine(traces.VerdictLine(traces.VerdictOf(res))))
 	if res.Failure != nil {
@@ -403,9 +477,8 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 	}
 	log := k.Log()
 	// Preemptions as a CHESS bound counts them (what --exhaustive --bound
-	// limits); the log's count also takes in the switches after a thread
-	// blocked.
-	fmt.Fprintf(stdout, "  schedule: %d decisions, %d preemptions (%d thread switches): %s\n", len(log), res.Preemptions, log.Preemptions(), clip(log.String(), 160))
+	// limits), and every thread switch (traces.PreemptionsText).
+	fmt.Fprintf(stdout, "  schedule: %d decisions, %s: %s\n", len(log), traces.PreemptionsText(traces.VerdictOf(res)), clip(log.String(), 160))
 	fmt.Fprintf(stdout, "  last events:\n")
 	for _, e := range k.LastEvents(12) {
 		fmt.Fprintf(stdout, "    %6d %s %-14s %s: %s\n", e.Step, e.Time, k.ThreadName(e.Thread), e.Type.Name(), e.Text())
@@ -436,10 +509,11 @@ func reportFailure(stdout, stderr io.Writer, h traces.Header, res sim.Result, k 
 			bugFlag = " --bugs " + h.Bugs
 		}
 		fmt.Fprintf(stdout, "  replay: %s run --scenario %s --seed %d --strategy %s --max-steps %d%s\n", selfCommand(), h.Scenario, h.Seed, h.Strategy, h.MaxSteps, bugFlag)
-		return
+		return false
 	}
 	fmt.Fprintf(stdout, "  trace: %s\n", path)
 	fmt.Fprintf(stdout, "  replay: %s\n", replayCmd(path))
+	return true
 }
 
 // writeVisualization writes porcupine's HTML visualisation of the history
@@ -455,6 +529,9 @@ func writeVisualization(k *sim.Kernel, tracePath string) (string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", err
 		}
+	}
+	if err := traces.CheckOutput(html); err != nil {
+		return "", err
 	}
 	tmp := html + ".tmp"
 	if _, err := w.History.Check(checker.LinearOptions{VisualizePath: tmp}); err != nil {

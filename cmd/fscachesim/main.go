@@ -40,21 +40,23 @@ Usage:
   fscachesim check-trace FILE|-    check a kernel ftrace of fscache/cachefiles against the rules
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
-  fscachesim version               print the version
+  fscachesim version               print the version (also --version)
+  fscachesim help [COMMAND]        this text, or a command's help (= COMMAND --help)
 
 A trace is a JSON Lines file (docs/trace-format.md) from which a failure
 replays bit for bit:
   fscachesim explore --scenario lru-vs-relinquish --bugs lru-discard-no-redispatch
   fscachesim replay fscachesim-traces/lru-vs-relinquish-seed1-random.trace.jsonl
 
-Exit codes: 0 pass, 1 a check failed, 2 usage error or bad input, 3 internal error.
+Exit codes: 0 pass, 1 a check failed, 2 usage error or bad input, 3 internal error;
+replay also 4 (the run differs from the trace) and 5 (the trace failed, the run passes).
 Environment: fscachesim runs Go's collector at GOGC=400 (faster; the heap may grow
 to five times its live data) unless GOGC is set; results never depend on it.
 Run 'fscachesim <command> -h' for the flags of a command.
 `
 
 func main() {
-	removeTempFilesOnInterrupt()
+	handleSignals()
 	tuneGC(os.LookupEnv)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -75,6 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	if cmd := args[0]; len(args) > 1 && (cmd == "list" || cmd == "bugs" || cmd == "version" || cmd == "--version") {
+		fmt.Fprintf(stderr, "fscachesim %s: unexpected argument %q (it takes none)\n", cmd, args[1])
+		return exitUsage
+	}
 	switch args[0] {
 	case "list":
 		for _, s := range scenarios.All() {
@@ -86,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%-28s %s\n", b.Name, b.Doc)
 		}
 		return exitPass
-	case "version":
+	case "version", "--version":
 		fmt.Fprintf(stdout, "fscachesim %s\n", Version)
 		return exitPass
 	case "explore", "run":
@@ -101,7 +107,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return renderCmd(args[1:], stdout, stderr)
 	case "check-trace":
 		return checkTraceCmd(args[1:], os.Stdin, stdout, stderr)
-	case "-h", "--help", "help":
+	case "help":
+		return helpCmd(args[1:], stdout, stderr)
+	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitPass
 	}

@@ -34,7 +34,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\nExit codes: 0 no shard found a failure, 1 a check failed, 2 usage error or bad summary file.\n")
 	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {
@@ -51,6 +51,10 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		var s explorer.Summary
 		if err := json.Unmarshal(data, &s); err != nil || s.Shard.N < 1 {
 			fmt.Fprintf(stderr, "fscachesim merge: %s: not an exploration summary (want the output of 'fscachesim explore --json')\n", path)
+			return exitUsage
+		}
+		if err := s.Validate(); err != nil {
+			fmt.Fprintf(stderr, "fscachesim merge: %s: %s\n", path, oneLine(err.Error()))
 			return exitUsage
 		}
 		parts = append(parts, s)

@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/fscachesim/fscachesim/traces"
@@ -20,9 +17,16 @@ Re-run the trace at PATH with a strict replay of its decision log and
 compare the run with the trace, event by event. It reports "identical", or
 the first event that differs (the code changed since the trace was written).
 
-Exit status: 0 the run passes and matches the trace; 1 the replayed run
-fails a check (the failure is printed), or it does not match the trace (the
-difference is explained); 2 PATH is missing or not a valid trace.
+Exit status:
+  0 the run matches the trace and passes
+  1 the run matches the trace and fails its check again (reproduced; the
+    failure is printed)
+  4 the run differs from the trace (the first difference is printed, field
+    by field: the code changed since the trace was written)
+  5 the trace recorded a failure and the run now passes (fixed, or the
+    trace was edited)
+  2 PATH is missing or not a valid trace
+  3 internal error
 
 Examples:
   fscachesim replay fscachesim-traces/lru-vs-relinquish-seed2-random.trace.jsonl
@@ -74,6 +78,13 @@ Examples:
 Flags:
 `
 
+// Replay's own exit codes (replayHelp), beside exitPass (matches, passes),
+// exitFailure (matches, fails again), exitUsage and exitInternal.
+const (
+	exitReplayDiffers   = 4 // the run differs from the trace
+	exitReplayNowPasses = 5 // the trace failed, the run passes
+)
+
 // traceFlags makes the flag set of a command that takes one trace path.
 func traceFlags(cmd, help string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -87,10 +98,10 @@ func traceFlags(cmd, help string, stderr io.Writer) *flag.FlagSet {
 
 // parseTraceArgs parses flags (which may come before or after the path)
 // and returns the one path; code is the exit code when ok is false.
-func parseTraceArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (path string, code int, ok bool) {
+func parseTraceArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (path string, code int, ok bool) {
 	var paths []string
 	for {
-		if code, ok := parseFlags(fs, args, stderr); !ok {
+		if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 			return "", code, false
 		}
 		if fs.NArg() == 0 {
@@ -110,19 +121,23 @@ func parseTraceArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (path str
 	return "", exitUsage, false
 }
 
-// parseFlags parses args into fs. On -h it prints the command's help and
-// returns exit 0; on a bad flag it prints one line and returns exit 2.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+// parseFlags parses args into fs. On -h it prints the command's help on
+// stdout and returns exit 0; on a bad flag it prints one line on stderr
+// and returns exit 2.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
-	fs.SetOutput(stderr)
 	switch {
 	case err == nil:
+		fs.SetOutput(stderr)
 		return 0, true
 	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
 		fs.Usage()
+		fs.SetOutput(stderr)
 		return exitPass, false
 	}
+	fs.SetOutput(stderr)
 	fmt.Fprintf(stderr, "fscachesim %s: %s (see 'fscachesim %s -h')\n", fs.Name(), oneLine(err.Error()), fs.Name())
 	return exitUsage, false
 }
@@ -143,7 +158,7 @@ func badInput(stderr io.Writer, cmd string, err error) int {
 func replayCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("replay", replayHelp, stderr)
 	nEvents := fs.Int("events", 12, "how many of the last events to print when the replayed run fails, e.g. --events 40")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -165,9 +180,16 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 	case v.Verdict == traces.VerdictPass && rep.Identical:
 		fmt.Fprintf(stdout, "PASS %s\n", traces.VerdictLine(v))
 		return exitPass
-	case v.Verdict == traces.VerdictPass:
+	case v.Verdict == traces.VerdictPass && t.Failed():
 		fmt.Fprintf(stdout, "the replayed run passes, but the trace recorded: %s\n", traces.VerdictLine(t.Verdict))
-		return exitFailure
+		return exitReplayNowPasses
+	case v.Verdict == traces.VerdictPass:
+		fmt.Fprintf(stdout, "the replayed run passes, but differs from the trace (%s)\n", traces.VerdictLine(t.Verdict))
+		return exitReplayDiffers
+	}
+	code = exitFailure
+	if !rep.Identical {
+		code = exitReplayDiffers
 	}
 	fmt.Fprintf(stdout, "FAIL %s\n", traces.VerdictLine(v))
 	if f := rep.Result.Failure; f != nil {
@@ -186,7 +208,7 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 	for i := range evs {
 		fmt.Fprintf(stdout, "    %s\n", traces.CompactLine(&evs[i]))
 	}
-	return exitFailure
+	return code
 }
 
 func indent(s, pre string) string {
@@ -197,7 +219,7 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	fs := traceFlags("shrink", shrinkHelp, stderr)
 	out := fs.String("out", "", "where to write the shrunk trace, e.g. --out /tmp/small.trace.jsonl (default: PATH with .trace.jsonl replaced by .shrunk.trace.jsonl)")
 	attempts := fs.Int("attempts", traces.DefaultShrinkAttempts, "most re-runs to make, e.g. --attempts 2000")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -216,6 +238,9 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	if dst == "" {
 		dst = strings.TrimSuffix(strings.TrimSuffix(path, ".jsonl"), ".trace") + ".shrunk.trace.jsonl"
 	}
+	if err := traces.CheckOutput(dst, path); err != nil {
+		return badInput(stderr, "shrink", err)
+	}
 	fmt.Fprintf(stdout, "shrink %s\n  %s\n", traces.Summary(t), traces.VerdictLine(t.Verdict))
 	small, st, err := traces.Shrink(t, runner, traces.ShrinkOptions{MaxAttempts: *attempts})
 	if err != nil {
@@ -224,9 +249,12 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := writeTrace(dst, small); err != nil {
 		fmt.Fprintf(stderr, "fscachesim shrink: cannot write the trace: %s\n", oneLine(err.Error()))
-		return exitInternal
+		return exitUsage
 	}
 	fmt.Fprintf(stdout, "shrunk: %s\n", st)
+	if st.Bounded {
+		fmt.Fprintf(stdout, "  stopped at its attempt bound (%d re-runs): a further shrink could go smaller (--attempts %d, or shrink the result)\n", st.MaxAttempts, 2*st.MaxAttempts)
+	}
 	fmt.Fprintf(stdout, "  %s\n", traces.VerdictLine(small.Verdict))
 	fmt.Fprintf(stdout, "  schedule: %s\n", clip(small.Log.String(), 160))
 	fmt.Fprintf(stdout, "  trace: %s\n", dst)
@@ -240,7 +268,7 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	simEvents := fs.Bool("sim-events", false, "with ftrace, trace-cmd or oops: print the simulator's own events too (state changes, marks, spawn/exit, timers), e.g. --format ftrace --sim-events")
 	stepCol := fs.Bool("step-column", false, "with ftrace, trace-cmd or oops: a first column with the simulator step, e.g. --format oops --step-column")
 	htmlOut := fs.String("html", "", "write a self-contained HTML page there instead of printing text, e.g. --html /tmp/lru.html")
-	path, code, ok := parseTraceArgs(fs, args, stderr)
+	path, code, ok := parseTraceArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -262,6 +290,9 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 		return badInput(stderr, "render", err)
 	}
 	if *htmlOut != "" {
+		if err := traces.CheckOutput(*htmlOut, path); err != nil {
+			return badInput(stderr, "render", err)
+		}
 		err := traces.WriteFileAtomic(*htmlOut, func(w io.Writer) error { return traces.RenderHTML(w, t, traces.HTMLOptions{}) })
 		if err != nil {
 			fmt.Fprintf(stderr, "fscachesim render: cannot write %s: %s\n", *htmlOut, oneLine(err.Error()))
@@ -283,17 +314,25 @@ func renderCmd(args []string, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-// removeTempFilesOnInterrupt makes Ctrl-C (and SIGTERM) remove the
-// temporary file of a trace being written before the tool exits, so an
-// interrupted write leaves no file behind: the trace itself only appears by
-// an atomic rename after a complete write.
-func removeTempFilesOnInterrupt() {
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		sig := <-c
-		traces.RemoveTempFiles()
-		fmt.Fprintf(os.Stderr, "fscachesim: %v: stopped\n", sig)
-		os.Exit(130)
-	}()
+// helpCmd is 'help [COMMAND]': the usage, or the command's --help.
+func helpCmd(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usage)
+		return exitPass
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "fscachesim help: one command, got %q\n", args)
+		return exitUsage
+	}
+	switch c := args[0]; {
+	case c == "list" || c == "bugs" || c == "version" || c == "help":
+		fmt.Fprint(stdout, usage)
+		return exitPass
+	case strings.HasPrefix(c, "-"):
+		fmt.Fprintf(stderr, "fscachesim help: name a command, not %q (see 'fscachesim --help')\n", c)
+		return exitUsage
+	}
+	// Every other command has flags and a --help; an unknown one is
+	// refused by run.
+	return run([]string{args[0], "--help"}, stdout, stderr)
 }

@@ -55,7 +55,7 @@ func TestTraceCommandsBadInput(t *testing.T) {
 	garbled := writeFile(t, dir, "garbled.trace.jsonl", "{\"format\":\"fscachesim-trace\",\"version\":1,\n")
 	truncated := writeFile(t, dir, "truncated.trace.jsonl", string(good[:len(good)*2/3]))
 	other := writeFile(t, dir, "other.trace.jsonl", strings.Replace(string(good), `"scenario":"lru-vs-relinquish"`, `"scenario":"no-such-scenario"`, 1))
-	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":1`, `"version":7`, 1))
+	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":2`, `"version":7`, 1))
 	badlog := writeFile(t, dir, "badlog.trace.jsonl", strings.Replace(string(good), `"decisions":"1*5 0 1`, `"decisions":"1*5 zero 1`, 1))
 	empty := writeFile(t, dir, "empty.trace.jsonl", "")
 	passPath := filepath.Join(dir, "pass.trace.jsonl")
@@ -159,7 +159,7 @@ func TestRunAndReplayPass(t *testing.T) {
 }
 
 // TestReplayTampered: an event changed in the file (as if the code had
-// changed) is reported as the first difference, exit 1.
+// changed) is reported as the first difference, exit 4.
 func TestReplayTampered(t *testing.T) {
 	path := failingTrace(t)
 	b, _ := os.ReadFile(path)
@@ -168,7 +168,7 @@ func TestReplayTampered(t *testing.T) {
 	lines[9] = regexp.MustCompile(`"text":"[^"]*"`).ReplaceAllString(lines[9], `"text":"c=00000002 PUT lru   r=99"`)
 	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
 	code, out, _ := runCLI("replay", path)
-	if code != exitFailure {
+	if code != exitReplayDiffers {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	for _, want := range []string{"the replay differs from the trace", "first difference at event 7 (step ", "expected: ", "r=99", "got:      "} {
@@ -268,8 +268,24 @@ func TestRenderCmd(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 	page, _ := os.ReadFile(html)
-	if n := strings.Count(string(page), `<g class="lane" data-thread=`); n != len(tr.Verdict.Threads) {
-		t.Errorf("%d lanes, want one per thread (%d)", n, len(tr.Verdict.Threads))
+	// Six threads, four lanes: kworker/u4:1, :2 and :3 (pids 1, 2, 4) come
+	// one after another and share a lane; :4 (pid 5) starts before :3
+	// exits, so it has its own.
+	lanes := regexp.MustCompile(`<g class="lane" data-thread="([0-9 ]+)">`).FindAllStringSubmatch(string(page), -1)
+	var got []string
+	for _, l := range lanes {
+		got = append(got, l[1])
+	}
+	if len(tr.Verdict.Threads) != 6 || strings.Join(got, ",") != "0,1 2 4,3,5" {
+		t.Errorf("lanes %q of %d threads, want 0,1 2 4,3,5 (the kworkers that never overlap share a lane)", got, len(tr.Verdict.Threads))
+	}
+	// The state diagram: the failing cookie ended in QUIESCENT with
+	// DO_RELINQUISH set; T13 (QUIESCENT -> RELINQUISHING) should have
+	// followed.
+	for _, want := range []string{`class="st taken final" data-state="QUIESCENT"`, `<g class="edge expected">`, "expected T13", "c=00000002 ended in <b>QUIESCENT</b>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 	if !strings.Contains(string(page), `id="failure"`) {
 		t.Error("no failure marker")
