@@ -29,6 +29,19 @@ func TestDaemonScenario(t *testing.T) {
 			case res.Failure != nil && res.Failure.Check == "use-after-free" &&
 				strings.Contains(res.Failure.String(), "in cachefilesd: use of cookie"):
 				uaf++
+			case res.Failure != nil && res.Failure.Check == "refcount" &&
+				strings.Contains(res.Failure.String(), "in cachefilesd: refcount_t: addition on 0; use-after-free (cookie"):
+				// The same finding caught one step earlier: cachefilesd's
+				// withdrawal takes a ref on the cookie the netfs freed.
+				uaf++
+			case res.Failure != nil && res.Failure.Check == "recursive-lock" &&
+				strings.Contains(res.Failure.String(), "in cachefilesd: cachefilesd: spin_lock of cachefiles object_list_lock already held"):
+				// The same finding once more: the relinquish path put the
+				// object's cookie ref, so fscache_withdraw_cookie's LRU put
+				// (called from cachefiles_withdraw_objects under
+				// object_list_lock) frees the cookie and its volume, and
+				// cachefiles_free_volume takes object_list_lock again.
+				uaf++
 			default:
 				t.Fatalf("seed %d %s: %v %v", seed, strat.Name(), res.Outcome, res.Failure)
 			}

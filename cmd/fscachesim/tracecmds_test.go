@@ -21,11 +21,11 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 }
 
 // failingTrace writes the trace of a failing lru-vs-relinquish execution
-// with the LRU-discard bug on (seed 2, random walk) and returns its path.
+// with the LRU-discard bug on (seed 1, random walk) and returns its path.
 func failingTrace(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "fail.trace.jsonl")
-	code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--seed", "2", "--strategy", "random", "--trace", path)
+	code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--seed", "1", "--strategy", "random", "--trace", path)
 	if code != exitFailure {
 		t.Fatalf("run exit %d, want %d:\n%s%s", code, exitFailure, out, errs)
 	}
@@ -56,7 +56,7 @@ func TestTraceCommandsBadInput(t *testing.T) {
 	truncated := writeFile(t, dir, "truncated.trace.jsonl", string(good[:len(good)*2/3]))
 	other := writeFile(t, dir, "other.trace.jsonl", strings.Replace(string(good), `"scenario":"lru-vs-relinquish"`, `"scenario":"no-such-scenario"`, 1))
 	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":1`, `"version":7`, 1))
-	badlog := writeFile(t, dir, "badlog.trace.jsonl", strings.Replace(string(good), `"decisions":"1*5 0 1`, `"decisions":"1*5 zero 1`, 1))
+	badlog := writeFile(t, dir, "badlog.trace.jsonl", strings.Replace(string(good), `"decisions":"0*2 1*3 0 1`, `"decisions":"0*2 1*3 zero 1`, 1))
 	empty := writeFile(t, dir, "empty.trace.jsonl", "")
 	passPath := filepath.Join(dir, "pass.trace.jsonl")
 	if code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--trace", passPath); code != exitPass {

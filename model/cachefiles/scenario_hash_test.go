@@ -20,14 +20,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "131dc385ce89b753",
-		"cull-vs-use/pct":              "b4d033ccd34822f8",
-		"enospc-during-write/random":   "d4af9cdfd1af021d",
-		"enospc-during-write/pct":      "ced7401372cee31a",
-		"crash-and-rebind/random":      "db47947813b0a9fe",
-		"crash-and-rebind/pct":         "096edf1c38bb3d34",
-		"netfs-over-cachefiles/random": "87ea121ef885d260",
-		"netfs-over-cachefiles/pct":    "9e60355bb1c2b485",
+		"cull-vs-use/random":           "35055a3480d21827",
+		"cull-vs-use/pct":              "d6fb0dc67bca6f47",
+		"enospc-during-write/random":   "e1bbb34cdff3bb4e",
+		"enospc-during-write/pct":      "8707fbf42ac429df",
+		"crash-and-rebind/random":      "a3d6f435b3be68b0",
+		"crash-and-rebind/pct":         "5f3700616fdd9da9",
+		"netfs-over-cachefiles/random": "a8a90798d8bf6231",
+		"netfs-over-cachefiles/pct":    "0a8150198083d4de",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)
