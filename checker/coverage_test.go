@@ -70,10 +70,10 @@ func TestCoverage(t *testing.T) {
 
 	// Marks: the relinquish arriving with an LRU discard pending.
 	cov := checker.NewCoverage()
-	for seed := uint64(0); seed < 200; seed++ {
+	for seed := uint64(0); seed < 2000; seed++ {
 		cov.Merge(runCov(t, "lru-vs-relinquish", seed))
 	}
 	if cov.Marks["relinquish arrived with an LRU discard pending"] == 0 {
-		t.Errorf("mark never counted in 200 seeds:\n%s", cov)
+		t.Errorf("mark never counted in 2000 seeds:\n%s", cov)
 	}
 }

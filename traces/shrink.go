@@ -116,7 +116,9 @@ func Shrink(t *Trace, run Runner, opts ShrinkOptions) (*Trace, ShrinkStats, erro
 		s.preemptions()
 		s.ddmin()
 		s.values()
-		if s.exhausted {
+		// Every attempt spent, even by a pass that found nothing smaller
+		// with its last one, is the bound: a further shrink could go on.
+		if s.exhausted || !s.left() {
 			st.Bounded = true
 			break
 		}

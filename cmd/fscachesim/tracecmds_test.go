@@ -21,11 +21,11 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 }
 
 // failingTrace writes the trace of a failing lru-vs-relinquish execution
-// with the LRU-discard bug on (seed 2, random walk) and returns its path.
+// with the LRU-discard bug on (seed 1, random walk) and returns its path.
 func failingTrace(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "fail.trace.jsonl")
-	code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--seed", "2", "--strategy", "random", "--trace", path)
+	code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--seed", "1", "--strategy", "random", "--trace", path)
 	if code != exitFailure {
 		t.Fatalf("run exit %d, want %d:\n%s%s", code, exitFailure, out, errs)
 	}
@@ -56,7 +56,7 @@ func TestTraceCommandsBadInput(t *testing.T) {
 	truncated := writeFile(t, dir, "truncated.trace.jsonl", string(good[:len(good)*2/3]))
 	other := writeFile(t, dir, "other.trace.jsonl", strings.Replace(string(good), `"scenario":"lru-vs-relinquish"`, `"scenario":"no-such-scenario"`, 1))
 	v2 := writeFile(t, dir, "v2.trace.jsonl", strings.Replace(string(good), `"version":2`, `"version":7`, 1))
-	badlog := writeFile(t, dir, "badlog.trace.jsonl", strings.Replace(string(good), `"decisions":"1*5 0 1`, `"decisions":"1*5 zero 1`, 1))
+	badlog := writeFile(t, dir, "badlog.trace.jsonl", garbleFirstDecision(t, string(good)))
 	empty := writeFile(t, dir, "empty.trace.jsonl", "")
 	passPath := filepath.Join(dir, "pass.trace.jsonl")
 	if code, out, errs := runCLI("run", "--scenario", "lru-vs-relinquish", "--trace", passPath); code != exitPass {
@@ -72,7 +72,7 @@ func TestTraceCommandsBadInput(t *testing.T) {
 		{[]string{"replay", truncated}, "truncated.trace.jsonl: line "},
 		{[]string{"replay", other}, `line 1: unknown scenario "no-such-scenario"`},
 		{[]string{"replay", v2}, "line 1: trace format version 7 is not supported"},
-		{[]string{"replay", badlog}, `line 2: the decision log does not parse: decision "zero"`},
+		{[]string{"replay", badlog}, `line 2: the decision log does not parse: decision "zero`},
 		{[]string{"replay", empty}, "empty file: not a fscachesim trace"},
 		{[]string{"replay"}, "missing trace path"},
 		{[]string{"replay", garbled, truncated}, "one trace path, got 2"},
@@ -336,4 +336,23 @@ func TestExploreTraceDeterministic(t *testing.T) {
 	if !bytes.Equal(files[0], files[1]) {
 		t.Fatal("two explorations wrote different traces")
 	}
+}
+
+// garbleFirstDecision replaces the first decision of a trace's log line
+// with a word ("zero", keeping its repeat count), so the count still
+// matches and the log itself does not parse.
+func garbleFirstDecision(t *testing.T, trace string) string {
+	const key = `"decisions":"`
+	i := strings.Index(trace, key)
+	if i < 0 {
+		t.Fatal("the trace has no decision log")
+	}
+	i += len(key)
+	j := i + strings.IndexAny(trace[i:], " \"")
+	tok := trace[i:j]
+	repl := "zero"
+	if k := strings.IndexByte(tok, '*'); k >= 0 {
+		repl += tok[k:]
+	}
+	return trace[:i] + repl + trace[j:]
 }

@@ -107,7 +107,7 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 		return false
 	}
 	o.dName = name
-	ck.CachePriv = o
+	ck.SetCachePriv(t, o)
 	if !c.lookUpObject(t, o) {
 		o.see(t, TraceObjSeeLookupFailed)
 		fscache.CachingFailed(t, ck)
@@ -177,7 +177,7 @@ func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
 	if o.file != nil {
 		c.cleanUpObject(t, o)
 	}
-	ck.CachePriv = nil
+	ck.SetCachePriv(t, nil)
 	o.put(t, TraceObjPutDetach)
 }
 

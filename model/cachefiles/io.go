@@ -122,7 +122,7 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 		c.traceIOError(t, o, f.ino, err, ErrRead)
 	} else {
 		copy(buf[skipped:], data)
-		if o.cookie.InvalCounter == cres.InvalCounter {
+		if o.cookie.LoadInvalCounter(t) == cres.InvalCounter {
 			got = int(skipped) + len(data)
 		} else {
 			err = fscache.ErrStale

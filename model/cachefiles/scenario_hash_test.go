@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "cf91cd49b8bad804",
-		"cull-vs-use/pct":              "eee42aae9dc31eca",
-		"enospc-during-write/random":   "94651fd1d5c8d0f3",
-		"enospc-during-write/pct":      "d4d45755be6d8e4e",
-		"crash-and-rebind/random":      "6e2ba962e9de74ac",
-		"crash-and-rebind/pct":         "09d3a3e23069d282",
-		"netfs-over-cachefiles/random": "0313daaeb33ac13d",
-		"netfs-over-cachefiles/pct":    "456444ad6089043f",
+		"cull-vs-use/random":           "2e828c4edab58ca8",
+		"cull-vs-use/pct":              "05f76b50ad1fa136",
+		"enospc-during-write/random":   "a641d1e8efdad24c",
+		"enospc-during-write/pct":      "b87b5a6cb860410a",
+		"crash-and-rebind/random":      "37e0bffc0fa7f5ab",
+		"crash-and-rebind/pct":         "61592c07c8bebf50",
+		"netfs-over-cachefiles/random": "e551590b8150a7a7",
+		"netfs-over-cachefiles/pct":    "c476729a90ec9005",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -29,9 +29,10 @@ type Cookie struct {
 	KeyHash      uint32
 	Aux          []byte
 
-	hashed   bool     // on its hash chain (hash_link)
-	onLRU    bool     // commit_link non-empty
-	unusedAt sim.Time // when n_active last dropped to 0 while caching
+	hashed   bool      // on its hash chain (hash_link)
+	onLRU    bool      // commit_link non-empty
+	unusedAt sim.Time  // when n_active last dropped to 0 while caching
+	shared   sharedIDs // object ids of the fields read without their lock (shared.go)
 }
 
 // Read-only views for checkers, tests and backends.
@@ -73,7 +74,7 @@ func (c *Cookie) traceActive(t *sim.Thread, ref, nActive, nAccesses int64, why s
 // table the change belongs to.
 func (c *Cookie) setState(t *sim.Thread, s CookieState, tr string) {
 	old := c.state.Peek()
-	c.state.Set(s)
+	c.state.Store(t, s) // read without the lock elsewhere: a declared write (shared.go)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}, Str: [2]string{tr}})
 }
 
@@ -406,14 +407,16 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	if !c.flags.Test(t, FlagIsCaching) {
 		return
 	}
+	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
 	c.unusedAt = f.K.Now()
 	f.lruLock.Lock(t)
 	if !c.onLRU {
 		GetCookie(t, c, TraceCookieGetLRU)
 		f.Stats.CookiesLRU++
 	} else {
-		f.lruRemove(c)
+		f.lruRemove(t, c)
 	}
+	c.declare(t, &c.shared.lruLink, sim.AccWrite)
 	c.onLRU = true
 	f.lru = append(f.lru, c)
 	f.lruLock.Unlock(t)
@@ -634,13 +637,14 @@ func withdrawCookieRequest(t *sim.Thread, c *Cookie) {
 // dropFromLRU is fscache_cookie_drop_from_lru().
 func dropFromLRU(t *sim.Thread, c *Cookie) {
 	f := c.f
+	c.declare(t, &c.shared.lruLink, sim.AccRead) // list_empty() without the LRU lock
 	if !c.onLRU {
 		return
 	}
 	needPut := false
 	f.lruLock.Lock(t)
 	if c.onLRU {
-		f.lruRemove(c)
+		f.lruRemove(t, c)
 		f.Stats.CookiesLRU--
 		f.Stats.CookiesLRUDropped++
 		needPut = true
@@ -748,6 +752,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	c.lock.Lock(t)
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
+	c.declare(t, &c.shared.invalCounter, sim.AccWrite)
 	c.InvalCounter++
 	t.Emit(sim.Event{Type: EvInvalidate, Obj: c.DebugID, Args: [8]int64{size}})
 	switch c.state.Peek() {

@@ -10,7 +10,7 @@ import (
 // out transient states, and have the backend attach its resources.
 func beginOperation(t *sim.Thread, cres *CacheResources, c *Cookie, want Want, why string) error {
 	t.Use(&c.life)
-	*cres = CacheResources{CachePriv: c, DebugID: c.DebugID, InvalCounter: c.InvalCounter}
+	*cres = CacheResources{CachePriv: c, DebugID: c.DebugID, InvalCounter: c.LoadInvalCounter(t)}
 	if !BeginCookieAccess(t, c, why) {
 		cres.CachePriv = nil
 		return ErrNoBufs

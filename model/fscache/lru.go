@@ -3,7 +3,8 @@ package fscache
 import "github.com/fscachesim/fscachesim/sim"
 
 // lruRemove unlinks c from the LRU list; the caller holds the LRU lock.
-func (f *Fscache) lruRemove(c *Cookie) {
+func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
+	c.declare(t, &c.shared.lruLink, sim.AccWrite)
 	for i, x := range f.lru {
 		if x == c {
 			f.lru = append(f.lru[:i:i], f.lru[i+1:]...)
@@ -26,12 +27,13 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 	f.lruLock.Lock(t)
 	for len(f.lru) > 0 {
 		c := f.lru[0]
+		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
 		deadline := c.unusedAt + LRUCookieTimeout
 		if sim.Before(f.K.Now(), deadline) {
 			f.lruTimer.Reduce(t, deadline)
 			break
 		}
-		f.lruRemove(c)
+		f.lruRemove(t, c)
 		f.Stats.CookiesLRU--
 		f.lruLock.Unlock(t)
 		f.lruDoOne(t, c)

@@ -92,7 +92,7 @@ func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
 	t.Kernel().Track(&o.life)
 	o.ref.Init(1)
 	CountObject(t, b.Cache)
-	c.CachePriv = o
+	c.SetCachePriv(t, o)
 	f := b.store[storeKey(c)]
 	switch {
 	case f == nil:
@@ -143,13 +143,13 @@ func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
 		b.store[storeKey(c)] = o.file
 	}
 	o.file = nil
-	c.CachePriv = nil
+	c.SetCachePriv(t, nil)
 	b.putObject(t, o)
 }
 
 func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize int64) {
 	c := cres.CachePriv
-	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil && o.file.size > newSize {
+	if o, _ := c.LoadCachePriv(t).(*memObject); o != nil && o.file != nil && o.file.size > newSize {
 		o.file.size = newSize
 		if int64(len(o.file.data)) > newSize {
 			o.file.data = o.file.data[:newSize]
@@ -172,14 +172,14 @@ func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
 
 func (b *MemBackend) BeginOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 	cres.Ops = b
-	if o, _ := cres.CachePriv.CachePriv.(*memObject); o != nil && o.file != nil {
+	if o, _ := cres.CachePriv.LoadCachePriv(t).(*memObject); o != nil && o.file != nil {
 		cres.CachePriv2 = o.file
 	}
 	return cres.CachePriv2 != nil || want == WantParams
 }
 
 func (b *MemBackend) PrepareToWrite(t *sim.Thread, c *Cookie) {
-	if o, _ := c.CachePriv.(*memObject); o != nil && o.file != nil {
+	if o, _ := c.LoadCachePriv(t).(*memObject); o != nil && o.file != nil {
 		o.file.dirty = true
 	}
 }
@@ -202,7 +202,7 @@ func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf 
 		return 0, ErrNoData // a hole: the caller downloads instead
 	}
 	n := f.read(start, buf)
-	if cres.CachePriv.InvalCounter != cres.InvalCounter {
+	if cres.CachePriv.LoadInvalCounter(t) != cres.InvalCounter {
 		return 0, ErrStale
 	}
 	return n, nil
@@ -226,8 +226,7 @@ func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, dat
 // cachefiles_prepare_write does (through cres->cache_priv); a cookie
 // discarded under the operation has none, and that is an oops.
 func (b *MemBackend) PrepareWrite(t *sim.Thread, cres *CacheResources, start, length *int64, iSize int64, noSpace bool) error {
-	t.Yield()
-	o, _ := cres.CachePriv.CachePriv.(*memObject)
+	o, _ := cres.CachePriv.LoadCachePriv(t).(*memObject)
 	_ = o.cookie // NULL dereference if the object was withdrawn under us
 	return nil
 }

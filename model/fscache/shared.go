@@ -1,0 +1,55 @@
+package fscache
+
+import "github.com/fscachesim/fscachesim/sim"
+
+// Fields the kernel writes under a lock but reads without it. Partial-order
+// reduction (sched.Exhaustive with POR) takes two steps as independent unless
+// their declared accesses conflict, so a write made inside a locked region
+// must still be declared, or a lockless reader on another thread would look
+// independent of it and the search could prune a real outcome. Each such
+// field has an object id (sharedIDs) and every write to it, and every
+// lockless read, is a scheduling point that declares the access:
+//
+//   - cookie->state: written by __fscache_set_cookie_state under
+//     cookie->lock (setState stores it as a declared write), read without the
+//     lock by fscache_wait_for_operation and the wait conditions;
+//   - cookie->inval_counter: bumped by fscache_invalidate under cookie->lock,
+//     read without it by fscache_begin_operation's snapshot and by the
+//     backend's I/O when it checks for an invalidation under it;
+//   - cookie->unused_at: set by fscache_unuse_cookie_locked under
+//     cookie->lock, read by the LRU worker under the LRU lock only;
+//   - cookie->commit_link (the LRU link): changed under the LRU lock, tested
+//     without it by fscache_cookie_drop_from_lru (list_empty);
+//   - cookie->cache_priv: set by the backend's lookup and cleared by its
+//     withdrawal from the state machine, read by I/O without any lock (the
+//     access count is what keeps it alive).
+type sharedIDs struct {
+	invalCounter, unusedAt, lruLink, cachePriv uint32
+}
+
+// declare is a scheduling point whose step accesses the field with object
+// id *id (explorer.PORCheck is the self-check that these suffice).
+func (c *Cookie) declare(t *sim.Thread, id *uint32, kind sim.AccessKind) {
+	t.Point(t.Kernel().ObjID(id), kind)
+}
+
+// LoadCachePriv reads cookie->cache_priv as I/O does: without a lock, as a
+// declared read.
+func (c *Cookie) LoadCachePriv(t *sim.Thread) any {
+	c.declare(t, &c.shared.cachePriv, sim.AccRead)
+	return c.CachePriv
+}
+
+// SetCachePriv sets cookie->cache_priv (a backend's lookup attaching its
+// object, its withdrawal detaching it) as a declared write.
+func (c *Cookie) SetCachePriv(t *sim.Thread, priv any) {
+	c.declare(t, &c.shared.cachePriv, sim.AccWrite)
+	c.CachePriv = priv
+}
+
+// LoadInvalCounter reads cookie->inval_counter without cookie->lock, as a
+// declared read.
+func (c *Cookie) LoadInvalCounter(t *sim.Thread) uint32 {
+	c.declare(t, &c.shared.invalCounter, sim.AccRead)
+	return c.InvalCounter
+}
