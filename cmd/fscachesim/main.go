@@ -36,6 +36,8 @@ Usage:
   fscachesim replay [flags] PATH   re-run a trace and check it still does the same
   fscachesim shrink [flags] PATH   minimise a failing trace's schedule
   fscachesim render [flags] PATH   print a trace as ftrace text, or draw it as an HTML page
+  fscachesim kernel build|run      build the kernel's own fscache C from a tree and run it
+                                   under the simulated kernel (docs/kernel-c.md)
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
   fscachesim version               print the version
@@ -91,6 +93,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return explore(args[0], args[1:], stdout, stderr)
 	case "merge":
 		return mergeCmd(args[1:], stdout, stderr)
+	case "kernel":
+		return kernelCmd(args[1:], stdout, stderr)
 	case "replay":
 		return replayCmd(args[1:], stdout, stderr)
 	case "shrink":
