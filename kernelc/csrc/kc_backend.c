@@ -126,6 +126,11 @@ static void kc_mem_withdraw_cookie(struct fscache_cookie *cookie)
 {
 	struct kc_mem_object *obj = cookie->cache_priv;
 
+	/* The check: the LRU must not discard a cookie a netfs user holds in
+	 * use (between fscache_use_cookie returning and fscache_unuse_cookie). */
+	if (cookie->state == FSCACHE_COOKIE_STATE_LRU_DISCARDING && kc_users_in_use > 0)
+		kc_finding("LRU discard withdrew a cookie a netfs user holds in use");
+
 	cookie->cache_priv = NULL;
 	kfree(obj);
 	kc_mem_nobjects--;

@@ -19,6 +19,7 @@ static struct fscache_volume *kc_volume;
 static struct fscache_cookie *kc_cookie;
 static int kc_bug_switch; /* 1: use the cookie after relinquishing it */
 static int kc_done_users;
+int kc_users_in_use; /* netfs users between use and unuse: read by the backend's check */
 static struct address_space kc_mapping;
 
 static void kc_sleep(long ticks)
@@ -42,12 +43,14 @@ static void kc_user(struct fscache_cookie *cookie, bool modify)
 	ssize_t got = 0;
 
 	fscache_use_cookie(cookie, modify);
+	kc_users_in_use++;
 	if (fscache_begin_read_operation(&cres, cookie) == 0) {
 		fscache_read(&cres, 0, &iter, NETFS_READ_HOLE_IGNORE, kc_io_done, &got);
 		fscache_end_operation(&cres);
 	}
 	if (modify)
 		fscache_write_to_cache(cookie, &kc_mapping, 0, 4096, 4096, kc_io_done, &got, false, true);
+	kc_users_in_use--;
 	fscache_unuse_cookie(cookie, NULL, NULL);
 }
 
@@ -80,6 +83,18 @@ static void kc_life(void *arg)
 	kc_setup();
 	kc_user(kc_cookie, true);
 	kc_sleep(12 * HZ); /* past the LRU timeout: the cookie is discarded */
+	kc_user(kc_cookie, false);
+	kc_teardown();
+}
+
+/* lru-vs-use: the second use comes exactly when the LRU timer fires, so the
+ * LRU discard races the use (CVE-2022-48989, fixed in fscache_use_cookie). */
+static void kc_lru_vs_use(void *arg)
+{
+	(void)arg;
+	kc_setup();
+	kc_user(kc_cookie, false);
+	kc_sleep(10 * HZ);
 	kc_user(kc_cookie, false);
 	kc_teardown();
 }
@@ -157,6 +172,8 @@ int main(int argc, char **argv)
 				scenario = kc_life;
 			else if (!strcmp(v, "two-users"))
 				scenario = kc_two_users;
+			else if (!strcmp(v, "lru-vs-use"))
+				scenario = kc_lru_vs_use;
 			else
 				goto usage;
 		} else
@@ -173,6 +190,7 @@ int main(int argc, char **argv)
 		kc_world_init(seed + i, replay, nreplay, max_steps, out);
 		kc_mem_reset();
 		kc_done_users = 0;
+		kc_users_in_use = 0;
 		kc_spawn("netfs", scenario, NULL);
 		if (kc_run() < 0)
 			status = 1;
@@ -185,12 +203,12 @@ int main(int argc, char **argv)
 		kc_world_free();
 		if (status) {
 			if (quiet)
-				printf("seed %llu: finding\n", seed + i);
+				printf("seed %llu: FINDING %s\n", seed + i, kc_finding_text());
 			break;
 		}
 	}
 	return status;
 usage:
-	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users] [-bug use-after-relinquish]\n");
+	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use] [-bug use-after-relinquish]\n");
 	return 2;
 }

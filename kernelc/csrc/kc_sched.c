@@ -644,6 +644,7 @@ void kc_world_report(void)
 
 long kc_live_allocs(void) { return W.live_allocs; }
 int kc_findings(void) { return W.nfindings; }
+const char *kc_finding_text(void) { return W.finding; }
 void kc_finding(const char *what) { kc_find("%s", what); }
 
 void kc_world_free(void)

@@ -21,6 +21,7 @@ void kc_world_free(void);
 void kc_catch_crashes(void);
 long kc_live_allocs(void);
 int kc_findings(void);
+const char *kc_finding_text(void);
 void kc_finding(const char *what);
 bool kc_is_freed(const void *p);
 
@@ -28,6 +29,7 @@ bool kc_is_freed(const void *p);
 extern const struct fscache_cache_ops kc_mem_cache_ops;
 long kc_mem_objects(void);
 void kc_mem_reset(void);
+extern int kc_users_in_use;
 void kc_mem_withdraw_cache(struct fscache_cache *cache);
 
 /* restore the kernel objects' globals to their state at program start */
