@@ -247,3 +247,18 @@ func TestRevertedFixFound(t *testing.T) {
 		t.Errorf("exit %d, want 1 with the in-use check's finding:\n%s", code, out)
 	}
 }
+
+// TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of each
+// scenario on the C build, every check on.
+func TestSoakKernelC(t *testing.T) {
+	if os.Getenv("FSCACHESIM_SOAK") == "" {
+		t.Skip("a soak test: set FSCACHESIM_SOAK=1 (make kernel-test)")
+	}
+	m := theBuild(t)
+	for _, sc := range []string{"life", "two-users", "lru-vs-use"} {
+		out, code := runner(t, m, "-runs", "100000", "-quiet", "-scenario", sc)
+		if code != 0 {
+			t.Errorf("%s: exit %d:\n%s", sc, code, out)
+		}
+	}
+}

@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 	unsigned long long seed = 1;
 	unsigned long max_steps = 100000;
 	int *replay = NULL, nreplay = 0, runs = 1, quiet = 0, i, status = 0;
+	unsigned long total_steps = 0;
 	void (*scenario)(void *) = kc_life;
 	FILE *devnull = fopen("/dev/null", "w");
 
@@ -200,6 +201,7 @@ int main(int argc, char **argv)
 		}
 		if (!quiet || status)
 			kc_world_report();
+		total_steps += kc_steps();
 		kc_world_free();
 		if (status) {
 			if (quiet)
@@ -207,6 +209,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (quiet)
+		printf("runs %d steps %lu\n", i, total_steps);
 	return status;
 usage:
 	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use] [-bug use-after-relinquish]\n");

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <unistd.h>
+#include <setjmp.h>
 #include <ucontext.h>
 #include <linux/fscache-cache.h>
 #include "kc_sched.h"
@@ -25,7 +26,9 @@
 enum kc_tstate { KC_FREE, KC_RUNNABLE, KC_BLOCKED, KC_DONE };
 
 struct kc_thread {
-	ucontext_t ctx;
+	ucontext_t ctx;		/* only to start the thread on its stack */
+	jmp_buf env;		/* where it resumes */
+	bool started;
 	char *stack;
 	struct kc_task task;
 	enum kc_tstate state;
@@ -46,7 +49,8 @@ struct kc_work {
 };
 
 struct kc_world {
-	ucontext_t dispatcher;
+	ucontext_t dispatcher;	/* where a thread's first switch returns */
+	jmp_buf dispatch_env;	/* where every later switch returns */
 	struct kc_thread threads[KC_MAX_THREADS];
 	int nthreads;
 	struct kc_thread *cur;
@@ -82,6 +86,27 @@ struct workqueue_struct *system_wq = &kc_system_wq;
 struct workqueue_struct *system_unbound_wq = &kc_system_wq;
 struct workqueue_struct *fscache_wq = &kc_fscache_wq;
 
+/* ---- switching: a thread only ever switches to the dispatcher and back.
+ * A thread's first run starts it with swapcontext (that saves and restores
+ * the signal mask: two system calls); every later switch is a
+ * _setjmp/_longjmp pair, which does not touch the signal mask. ---- */
+
+static void kc_to_dispatcher(struct kc_thread *t)
+{
+	if (!_setjmp(t->env))
+		_longjmp(W.dispatch_env, 1);
+}
+
+static void kc_to_thread(struct kc_thread *t)
+{
+	if (_setjmp(W.dispatch_env))
+		return;
+	if (t->started)
+		_longjmp(t->env, 1);
+	t->started = true;
+	swapcontext(&W.dispatcher, &t->ctx);
+}
+
 /* ---- findings ---- */
 
 static void kc_find(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,8 +125,7 @@ static void kc_find(const char *fmt, ...)
 static void kc_exit_thread(void)
 {
 	W.cur->state = KC_DONE;
-	swapcontext(&W.cur->ctx, &W.dispatcher);
-	abort(); /* a finished thread is never resumed */
+	_longjmp(W.dispatch_env, 1); /* a finished thread is never resumed */
 }
 
 void kc_bug(const char *file, int line, const char *what)
@@ -169,7 +193,7 @@ static void kc_yield(void)
 
 	if (!t)
 		return; /* the dispatcher itself (world setup) never yields */
-	swapcontext(&t->ctx, &W.dispatcher);
+	kc_to_dispatcher(t);
 }
 
 void kc_point(enum kc_op op, const void *addr)
@@ -214,6 +238,7 @@ static struct kc_thread *kc_spawn_thread(const char *comm, void (*fn)(void *), v
 	t->fn = fn;
 	t->arg = arg;
 	t->work = NULL;
+	t->started = false;
 	getcontext(&t->ctx);
 	t->ctx.uc_stack.ss_sp = t->stack;
 	t->ctx.uc_stack.ss_size = KC_STACK;
@@ -325,7 +350,7 @@ int kc_run(void)
 		}
 		W.steps++;
 		W.cur = runnable[kc_choose(n)];
-		swapcontext(&W.dispatcher, &W.cur->ctx);
+		kc_to_thread(W.cur);
 		W.cur = NULL;
 	}
 }
@@ -346,7 +371,7 @@ long kc_wait(const void *var, long timeout)
 	t->deadline = timeout == MAX_SCHEDULE_TIMEOUT ? 0 : W.now + (unsigned long)timeout;
 	if (t->deadline == 0 && timeout != MAX_SCHEDULE_TIMEOUT)
 		t->deadline = 1;
-	swapcontext(&t->ctx, &W.dispatcher);
+	kc_to_dispatcher(t);
 	t->wait_var = NULL;
 	if (timeout == MAX_SCHEDULE_TIMEOUT)
 		return timeout;
@@ -644,6 +669,7 @@ void kc_world_report(void)
 
 long kc_live_allocs(void) { return W.live_allocs; }
 int kc_findings(void) { return W.nfindings; }
+unsigned long kc_steps(void) { return W.steps; }
 const char *kc_finding_text(void) { return W.finding; }
 void kc_finding(const char *what) { kc_find("%s", what); }
 

@@ -21,6 +21,7 @@ void kc_world_free(void);
 void kc_catch_crashes(void);
 long kc_live_allocs(void);
 int kc_findings(void);
+unsigned long kc_steps(void);
 const char *kc_finding_text(void);
 void kc_finding(const char *what);
 bool kc_is_freed(const void *p);
