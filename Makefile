@@ -26,7 +26,7 @@ STRESSRUNS ?= 1
 
 help: ## list the targets
 	@echo 'make targets:'
-	@awk -F':.*## ' '/^[a-z]+:.*## /{printf "  %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "  %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## compile every package, and bin/fscachesim once cmd/fscachesim exists
 	$(GO) build ./...
