@@ -1,4 +1,5 @@
-# fscachesim. Needs only Go (and make, bash): no other tools are installed.
+# fscachesim. Needs Go (and make, bash); `make test` also gcc and a Linux 6.12
+# tree, which .ci/kernel-src fetches once outside the repository.
 # `make` lists the targets; `make test` is what CI runs (.ci/run).
 
 SHELL := bash
