@@ -1,4 +1,5 @@
-# fscachesim. Needs only Go (and make, bash): no other tools are installed.
+# fscachesim. Needs Go (and make, bash); `make test` also gcc and a Linux 6.12
+# tree, which .ci/kernel-src fetches once outside the repository.
 # `make` lists the targets; `make test` is what CI runs (.ci/run).
 
 SHELL := bash
@@ -22,18 +23,18 @@ GORT_TAG := fscachesim_gort
 STRESSTIME ?= 10s
 STRESSRUNS ?= 1
 
-.PHONY: help build test lint fuzz bench soak stress clean
+.PHONY: help build test lint fuzz bench soak stress clean kernel-test
 
 help: ## list the targets
 	@echo 'make targets:'
-	@awk -F':.*## ' '/^[a-z]+:.*## /{printf "  %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z-]+:.*## /{printf "  %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## compile every package, and bin/fscachesim once cmd/fscachesim exists
 	$(GO) build ./...
 	@if [ -d cmd/fscachesim ]; then $(GO) build -o bin/fscachesim ./cmd/fscachesim && echo 'built bin/fscachesim'; fi
 
 test: lint ## what CI runs: lint (gofmt, go vet, the lint test), every test, a short run of each fuzz target
-	$(GO) test $(TESTFLAGS) ./...
+	src=$$(bash .ci/kernel-src); FSCACHESIM_KERNEL_SRC="$$src" $(GO) test $(TESTFLAGS) ./...
 	$(GO) vet -tags $(GORT_TAG) ./sim/ ./scenarios/ && $(GO) test -tags $(GORT_TAG) $(TESTFLAGS) -run '^TestGort' ./sim/ ./scenarios/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
@@ -66,6 +67,12 @@ soak: ## long runs: the TestSoak* tests (FSCACHESIM_SOAK=1), up to 2 hours
 stress: ## each bug switch stress-tested on real goroutines for STRESSTIME (10s), without then with -race
 	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
 	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -race -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
+
+# The kernel's own fscache C (docs/kernel-c.md): `make test` runs a short
+# exploration of it; this runs the long one. .ci/kernel-src finds the tree
+# (FSCACHESIM_KERNEL_SRC, or Debian's linux-source-6.12 fetched once).
+kernel-test: ## long exploration of the kernel's own fscache C build (10^5 executions a scenario)
+	src=$$(bash .ci/kernel-src); FSCACHESIM_SOAK=1 FSCACHESIM_KERNEL_SRC="$$src" $(GO) test -count=1 -timeout 2h -run '^TestSoakKernelC$$' -v ./kernelc/
 
 clean: ## remove bin/ and bench.out
 	rm -rf bin bench.out

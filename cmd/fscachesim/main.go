@@ -38,6 +38,8 @@ Usage:
   fscachesim shrink [flags] PATH   minimise a failing trace's schedule
   fscachesim render [flags] PATH   print a trace as ftrace text, or draw it as an HTML page
   fscachesim check-trace FILE|-    check a kernel ftrace of fscache/cachefiles against the rules
+  fscachesim kernel build|run      build the kernel's own fscache C from a tree and run it
+                                   under the simulated kernel (docs/kernel-c.md)
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
   fscachesim version               print the version (also --version)
@@ -99,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return explore(args[0], args[1:], stdout, stderr)
 	case "merge":
 		return mergeCmd(args[1:], stdout, stderr)
+	case "kernel":
+		return kernelCmd(args[1:], stdout, stderr)
 	case "replay":
 		return replayCmd(args[1:], stdout, stderr)
 	case "shrink":

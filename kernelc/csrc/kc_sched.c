@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fscachesim: the simulated kernel under the kernel's own fscache C.
+ *
+ * Simulated threads are ucontext stacks. The dispatcher (kc_run) runs on the
+ * real thread stack; a simulated thread runs kernel code until it reaches a
+ * scheduling point (kc_point), then switches back to the dispatcher, which
+ * picks the next thread to run among the enabled ones. Threads only ever
+ * switch to and from the dispatcher, never to each other, so every hand-off
+ * is a decision the dispatcher records (and, once linked into the Go
+ * simulator, asks sim's strategy for). Nothing on a simulated thread's stack
+ * calls anything but C. See docs/kernel-c.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <unistd.h>
+#include <setjmp.h>
+#include <ucontext.h>
+#include <linux/fscache-cache.h>
+#include "kc_sched.h"
+
+#define KC_STACK (128 * 1024)
+
+enum kc_tstate { KC_FREE, KC_RUNNABLE, KC_BLOCKED, KC_DONE };
+
+struct kc_thread {
+	ucontext_t ctx;		/* only to start the thread on its stack */
+	jmp_buf env;		/* where it resumes */
+	bool started;
+	char *stack;
+	struct kc_task task;
+	enum kc_tstate state;
+	const void *wait_var;	/* what a blocked thread waits for */
+	unsigned long deadline;	/* 0: none; else the jiffies it wakes at */
+	bool timed_out;
+	void (*fn)(void *);
+	void *arg;
+	struct work_struct *work; /* a kworker's work item, or NULL */
+};
+
+/* Workqueue bookkeeping lives beside the work item, keyed by its address, so
+ * the simulator never touches a work_struct after its function returned (the
+ * function may free it, as the kernel allows). */
+struct kc_work {
+	struct work_struct *work;
+	bool pending, running;
+};
+
+struct kc_world {
+	ucontext_t dispatcher;	/* where a thread's first switch returns */
+	jmp_buf dispatch_env;	/* where every later switch returns */
+	struct kc_thread threads[KC_MAX_THREADS];
+	int nthreads;
+	struct kc_thread *cur;
+	struct kc_work works[KC_MAX_WORKS];
+	int nworks;
+	struct timer_list *timers[KC_MAX_TIMERS];
+	int ntimers;
+	unsigned long now;
+	unsigned long steps, max_steps;
+	unsigned long points[KC_OP__NR];
+	/* the strategy: random walk from a seed, or replay of a decision list */
+	uint64_t rng;
+	const int *replay;
+	int nreplay, ireplay;
+	int decisions[KC_MAX_DECISIONS];
+	int ndecisions;
+	/* memory: live allocations and the quarantine of freed, poisoned ones */
+	long live_allocs;
+	void *quarantine[KC_MAX_ALLOCS];
+	int nquarantine;
+	/* findings */
+	int nfindings;
+	char finding[512];
+	FILE *out;
+};
+
+static struct kc_world W;
+static struct kc_task kc_dispatcher_task = { "dispatcher" };
+
+struct workqueue_struct { int unused; };
+static struct workqueue_struct kc_system_wq, kc_fscache_wq;
+struct workqueue_struct *system_wq = &kc_system_wq;
+struct workqueue_struct *system_unbound_wq = &kc_system_wq;
+struct workqueue_struct *fscache_wq = &kc_fscache_wq;
+
+/* ---- switching: a thread only ever switches to the dispatcher and back.
+ * A thread's first run starts it with swapcontext (that saves and restores
+ * the signal mask: two system calls); every later switch is a
+ * _setjmp/_longjmp pair, which does not touch the signal mask. ---- */
+
+static void kc_to_dispatcher(struct kc_thread *t)
+{
+	if (!_setjmp(t->env))
+		_longjmp(W.dispatch_env, 1);
+}
+
+static void kc_to_thread(struct kc_thread *t)
+{
+	if (_setjmp(W.dispatch_env))
+		return;
+	if (t->started)
+		_longjmp(t->env, 1);
+	t->started = true;
+	swapcontext(&W.dispatcher, &t->ctx);
+}
+
+/* ---- findings ---- */
+
+static void kc_find(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void kc_find(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (W.nfindings++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(W.finding, sizeof(W.finding), fmt, ap);
+	va_end(ap);
+	fprintf(W.out, "%lu %s FINDING %s\n", W.steps, W.cur ? W.cur->task.comm : "-", W.finding);
+}
+
+static void kc_exit_thread(void)
+{
+	W.cur->state = KC_DONE;
+	_longjmp(W.dispatch_env, 1); /* a finished thread is never resumed */
+}
+
+void kc_bug(const char *file, int line, const char *what)
+{
+	kc_find("BUG at %s:%d: %s", file, line, what);
+	if (W.cur)
+		kc_exit_thread();
+	abort();
+}
+
+bool kc_warn(const char *file, int line, const char *what)
+{
+	kc_find("WARNING at %s:%d: %s", file, line, what);
+	return true;
+}
+
+void kc_refcount_bad(const refcount_t *r, int old, const char *what)
+{
+	kc_find("refcount_t %s on %d at %p", what, old, (const void *)r);
+}
+
+/* ---- output: printk and tracepoints ---- */
+
+void kc_printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(W.out, "%lu %s printk ", W.steps, kc_current()->comm);
+	va_start(ap, fmt);
+	vfprintf(W.out, fmt, ap);
+	va_end(ap);
+	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', W.out);
+}
+
+void kc_trace(const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(W.out, "%lu %lu %s %s: ", W.steps, W.now, kc_current()->comm, event);
+	va_start(ap, fmt);
+	vfprintf(W.out, fmt, ap);
+	va_end(ap);
+	fputc('\n', W.out);
+}
+
+const char *kc_print_symbolic(unsigned long val, const struct trace_print_flags *tbl)
+{
+	for (; tbl->name; tbl++)
+		if (tbl->mask == val)
+			return tbl->name;
+	return "?";
+}
+
+struct kc_task *kc_current(void)
+{
+	return W.cur ? &W.cur->task : &kc_dispatcher_task;
+}
+
+/* ---- scheduling ---- */
+
+static void kc_yield(void)
+{
+	struct kc_thread *t = W.cur;
+
+	if (!t)
+		return; /* the dispatcher itself (world setup) never yields */
+	kc_to_dispatcher(t);
+}
+
+void kc_point(enum kc_op op, const void *addr)
+{
+	(void)addr;
+	W.points[op]++;
+	kc_yield();
+}
+
+static void kc_trampoline(void)
+{
+	struct kc_thread *t = W.cur;
+
+	t->fn(t->arg);
+	kc_exit_thread();
+}
+
+static struct kc_thread *kc_spawn_thread(const char *comm, void (*fn)(void *), void *arg)
+{
+	struct kc_thread *t = NULL;
+	int i;
+
+	for (i = 0; i < W.nthreads; i++)
+		if (W.threads[i].state == KC_FREE || W.threads[i].state == KC_DONE) {
+			t = &W.threads[i];
+			break;
+		}
+	if (!t) {
+		if (W.nthreads == KC_MAX_THREADS) {
+			kc_find("more than %d simulated threads", KC_MAX_THREADS);
+			return NULL;
+		}
+		t = &W.threads[W.nthreads++];
+	}
+	if (!t->stack)
+		t->stack = malloc(KC_STACK);
+	memset(&t->task, 0, sizeof(t->task));
+	snprintf(t->task.comm, sizeof(t->task.comm), "%s", comm);
+	t->state = KC_RUNNABLE;
+	t->wait_var = NULL;
+	t->deadline = 0;
+	t->fn = fn;
+	t->arg = arg;
+	t->work = NULL;
+	t->started = false;
+	getcontext(&t->ctx);
+	t->ctx.uc_stack.ss_sp = t->stack;
+	t->ctx.uc_stack.ss_size = KC_STACK;
+	t->ctx.uc_link = NULL;
+	makecontext(&t->ctx, kc_trampoline, 0);
+	return t;
+}
+
+void kc_spawn(const char *comm, void (*fn)(void *), void *arg)
+{
+	kc_spawn_thread(comm, fn, arg);
+}
+
+static uint64_t kc_rand(void)
+{
+	/* xorshift64*: the run's only random source, seeded by the caller */
+	W.rng ^= W.rng >> 12;
+	W.rng ^= W.rng << 25;
+	W.rng ^= W.rng >> 27;
+	return W.rng * 2685821657736338717ULL;
+}
+
+static int kc_choose(int n)
+{
+	int c;
+
+	if (n == 1)
+		return 0;
+	if (W.replay) {
+		c = W.ireplay < W.nreplay ? W.replay[W.ireplay++] : 0;
+		if (c < 0 || c >= n)
+			c = 0;
+	} else {
+		c = (int)(kc_rand() % (uint64_t)n);
+	}
+	if (W.ndecisions < KC_MAX_DECISIONS)
+		W.decisions[W.ndecisions++] = c;
+	return c;
+}
+
+/* Advance the clock to the earliest deadline (a timer or a timed wait) and
+ * make what is due runnable. Returns false when nothing is pending. */
+static bool kc_advance_clock(void)
+{
+	unsigned long next = 0;
+	bool any = false;
+	int i;
+
+	for (i = 0; i < W.ntimers; i++)
+		if (W.timers[i]->pending && (!any || time_before(W.timers[i]->expires, next))) {
+			next = W.timers[i]->expires;
+			any = true;
+		}
+	for (i = 0; i < W.nthreads; i++)
+		if (W.threads[i].state == KC_BLOCKED && W.threads[i].deadline &&
+		    (!any || time_before(W.threads[i].deadline, next))) {
+			next = W.threads[i].deadline;
+			any = true;
+		}
+	if (!any)
+		return false;
+	if (time_after(next, W.now))
+		W.now = next;
+	for (i = 0; i < W.ntimers; i++) {
+		struct timer_list *tl = W.timers[i];
+
+		if (tl->pending && !time_after(tl->expires, W.now)) {
+			tl->pending = 0;
+			kc_spawn_thread("timer", (void (*)(void *))tl->function, tl);
+		}
+	}
+	for (i = 0; i < W.nthreads; i++) {
+		struct kc_thread *t = &W.threads[i];
+
+		if (t->state == KC_BLOCKED && t->deadline && !time_after(t->deadline, W.now)) {
+			t->state = KC_RUNNABLE;
+			t->timed_out = true;
+		}
+	}
+	return true;
+}
+
+int kc_run(void)
+{
+	struct kc_thread *runnable[KC_MAX_THREADS];
+	int i, n;
+
+	for (;;) {
+		n = 0;
+		for (i = 0; i < W.nthreads; i++)
+			if (W.threads[i].state == KC_RUNNABLE)
+				runnable[n++] = &W.threads[i];
+		if (n == 0) {
+			if (kc_advance_clock())
+				continue;
+			for (i = 0; i < W.nthreads; i++)
+				if (W.threads[i].state == KC_BLOCKED) {
+					kc_find("deadlock: %s waits on %p and nothing can wake it",
+						W.threads[i].task.comm, W.threads[i].wait_var);
+					return -1;
+				}
+			return W.nfindings ? -1 : 0;
+		}
+		if (W.nfindings)
+			return -1;
+		if (W.steps >= W.max_steps) {
+			kc_find("step bound %lu reached", W.max_steps);
+			return -1;
+		}
+		W.steps++;
+		W.cur = runnable[kc_choose(n)];
+		kc_to_thread(W.cur);
+		W.cur = NULL;
+	}
+}
+
+/* ---- wait and wake ---- */
+
+long kc_wait(const void *var, long timeout)
+{
+	struct kc_thread *t = W.cur;
+
+	if (!t) {
+		kc_find("wait on %p outside a simulated thread", var);
+		return 0;
+	}
+	t->state = KC_BLOCKED;
+	t->wait_var = var;
+	t->timed_out = false;
+	t->deadline = timeout == MAX_SCHEDULE_TIMEOUT ? 0 : W.now + (unsigned long)timeout;
+	if (t->deadline == 0 && timeout != MAX_SCHEDULE_TIMEOUT)
+		t->deadline = 1;
+	kc_to_dispatcher(t);
+	t->wait_var = NULL;
+	if (timeout == MAX_SCHEDULE_TIMEOUT)
+		return timeout;
+	if (t->timed_out)
+		return 0;
+	return time_after(t->deadline, W.now) ? (long)(t->deadline - W.now) : 1;
+}
+
+void kc_wake(const void *var)
+{
+	int i;
+
+	for (i = 0; i < W.nthreads; i++)
+		if (W.threads[i].state == KC_BLOCKED && W.threads[i].wait_var == var) {
+			W.threads[i].state = KC_RUNNABLE;
+		}
+	kc_point(KC_OP_WAKE, var);
+}
+
+/* ---- locks: a contended lock blocks the thread until the holder releases ---- */
+
+void kc_spin_lock(spinlock_t *l)
+{
+	kc_point(KC_OP_LOCK, l);
+	while (l->locked)
+		kc_wait(l, MAX_SCHEDULE_TIMEOUT);
+	l->locked = 1;
+}
+
+void kc_spin_unlock(spinlock_t *l)
+{
+	if (!l->locked)
+		kc_find("spin_unlock of an unlocked lock %p", (void *)l);
+	l->locked = 0;
+	kc_wake(l);
+}
+
+void kc_bit_spin_lock(int nr, unsigned long *addr)
+{
+	kc_point(KC_OP_LOCK, addr);
+	while (*addr & (1UL << nr))
+		kc_wait(addr, MAX_SCHEDULE_TIMEOUT);
+	*addr |= 1UL << nr;
+}
+
+void kc_bit_spin_unlock(int nr, unsigned long *addr)
+{
+	if (!(*addr & (1UL << nr)))
+		kc_find("bit_spin_unlock of an unlocked bit %d of %p", nr, (void *)addr);
+	*addr &= ~(1UL << nr);
+	kc_wake(addr);
+}
+
+static void kc_rw_read(int *writer, int *readers, const void *id)
+{
+	kc_point(KC_OP_LOCK, id);
+	while (*writer)
+		kc_wait(id, MAX_SCHEDULE_TIMEOUT);
+	(*readers)++;
+}
+
+static void kc_rw_write(int *writer, int *readers, const void *id)
+{
+	kc_point(KC_OP_LOCK, id);
+	while (*writer || *readers)
+		kc_wait(id, MAX_SCHEDULE_TIMEOUT);
+	*writer = 1;
+}
+
+void kc_read_lock(rwlock_t *l) { kc_rw_read(&l->writer, &l->readers, l); }
+void kc_read_unlock(rwlock_t *l) { l->readers--; kc_wake(l); }
+void kc_write_lock(rwlock_t *l) { kc_rw_write(&l->writer, &l->readers, l); }
+void kc_write_unlock(rwlock_t *l) { l->writer = 0; kc_wake(l); }
+void kc_down_read(struct rw_semaphore *s) { kc_rw_read(&s->writer, &s->readers, s); }
+void kc_up_read(struct rw_semaphore *s) { s->readers--; kc_wake(s); }
+void kc_down_write(struct rw_semaphore *s) { kc_rw_write(&s->writer, &s->readers, s); }
+void kc_up_write(struct rw_semaphore *s) { s->writer = 0; kc_wake(s); }
+
+/* ---- workqueues: kernel semantics, one kworker thread per running item ---- */
+
+static struct kc_work *kc_work_of(struct work_struct *w, bool create)
+{
+	int i;
+
+	for (i = 0; i < W.nworks; i++)
+		if (W.works[i].work == w)
+			return &W.works[i];
+	if (!create)
+		return NULL;
+	for (i = 0; i < W.nworks; i++)
+		if (!W.works[i].work)
+			break;
+	if (i == W.nworks) {
+		if (W.nworks == KC_MAX_WORKS) {
+			kc_find("more than %d work items", KC_MAX_WORKS);
+			return NULL;
+		}
+		W.nworks++;
+	}
+	W.works[i] = (struct kc_work){ .work = w };
+	return &W.works[i];
+}
+
+static void kc_kworker(void *arg)
+{
+	struct work_struct *w = arg;
+	struct kc_work *kw = kc_work_of(w, false);
+	work_func_t fn = w->func;
+
+	while (kw->pending) {
+		kw->pending = false;
+		kw->running = true;
+		fn(w);
+		kw = kc_work_of(w, false);
+		kw->running = false;
+	}
+	kw->work = NULL; /* idle: forget it, the function may have freed it */
+}
+
+bool kc_queue_work(struct workqueue_struct *wq, struct work_struct *w)
+{
+	struct kc_work *kw;
+
+	(void)wq;
+	kc_point(KC_OP_QUEUE, w);
+	kw = kc_work_of(w, true);
+	if (!kw || kw->pending)
+		return false;
+	kw->pending = true;
+	if (!kw->running)
+		kc_spawn_thread("kworker", kc_kworker, w);
+	return true;
+}
+
+/* ---- timers and jiffies ---- */
+
+unsigned long kc_jiffies(void)
+{
+	return W.now;
+}
+
+int kc_timer_reduce(struct timer_list *t, unsigned long expires)
+{
+	int i, was = t->pending;
+
+	kc_point(KC_OP_TIMER, t);
+	for (i = 0; i < W.ntimers; i++)
+		if (W.timers[i] == t)
+			break;
+	if (i == W.ntimers) {
+		if (W.ntimers == KC_MAX_TIMERS) {
+			kc_find("more than %d timers", KC_MAX_TIMERS);
+			return 0;
+		}
+		W.timers[W.ntimers++] = t;
+	}
+	if (!t->pending || time_before(expires, t->expires))
+		t->expires = expires;
+	t->pending = 1;
+	return was;
+}
+
+/* ---- memory: poisoned on allocation and on free; freed blocks are kept in
+ * quarantine until the run ends, so an address is never reused and a use
+ * after free reads the poison ---- */
+
+struct kc_alloc_hdr { size_t size; uint64_t magic; };
+#define KC_MAGIC_LIVE 0x6b63616c6c697665ULL
+#define KC_MAGIC_FREE 0x6b63667265656421ULL
+#define KC_POISON_FREE 0x6b
+#define KC_POISON_NEW 0x5a
+
+void *kc_kmalloc(size_t size, gfp_t gfp, bool zero)
+{
+	struct kc_alloc_hdr *h;
+
+	(void)gfp;
+	kc_point(KC_OP_ALLOC, NULL);
+	h = malloc(sizeof(*h) + size);
+	if (!h)
+		abort();
+	h->size = size;
+	h->magic = KC_MAGIC_LIVE;
+	memset(h + 1, zero ? 0 : KC_POISON_NEW, size);
+	W.live_allocs++;
+	return h + 1;
+}
+
+void kc_kfree(const void *p)
+{
+	struct kc_alloc_hdr *h;
+
+	if (!p)
+		return;
+	kc_point(KC_OP_FREE, p);
+	h = (struct kc_alloc_hdr *)p - 1;
+	if (h->magic != KC_MAGIC_LIVE) {
+		kc_find("kfree of %p: %s", p, h->magic == KC_MAGIC_FREE ? "double free" : "not from kmalloc");
+		return;
+	}
+	h->magic = KC_MAGIC_FREE;
+	memset(h + 1, KC_POISON_FREE, h->size);
+	W.live_allocs--;
+	if (W.nquarantine < KC_MAX_ALLOCS)
+		W.quarantine[W.nquarantine++] = h;
+	else
+		free(h);
+}
+
+bool kc_is_freed(const void *p)
+{
+	return ((const struct kc_alloc_hdr *)p - 1)->magic == KC_MAGIC_FREE;
+}
+
+/* ---- what fs/netfs/fscache_main.c would provide ---- */
+
+/* Not the kernel's hash (that one is not ours to copy): any stable hash of
+ * the key words will do, it only picks the hash bucket. */
+unsigned int fscache_hash(unsigned int salt, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	unsigned int h = salt ^ 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+void folio_end_private_2(struct folio *folio)
+{
+	clear_bit(3, &folio->flags);
+}
+
+extern struct kmem_cache *fscache_cookie_jar;
+static struct kmem_cache kc_cookie_jar = { sizeof(struct fscache_cookie), "fscache_cookie_jar" };
+
+/* ---- the kernel's globals: the build renames the four objects' .data,
+ * .data.rel.local and .bss to kc_kdata, kc_kdatarel and kc_kbss, so the
+ * linker brackets them; every execution starts from the bytes they held at
+ * program start (hash tables, LRU list, debug ids, the LRU timer) ---- */
+
+extern char __start_kc_kdata[] __attribute__((weak)), __stop_kc_kdata[] __attribute__((weak));
+extern char __start_kc_kdatarel[] __attribute__((weak)), __stop_kc_kdatarel[] __attribute__((weak));
+extern char __start_kc_kbss[] __attribute__((weak)), __stop_kc_kbss[] __attribute__((weak));
+static char *kc_snap_data, *kc_snap_datarel;
+
+void kc_reset_globals(void)
+{
+	size_t nd = __stop_kc_kdata - __start_kc_kdata;
+	size_t nr = __stop_kc_kdatarel - __start_kc_kdatarel;
+
+	if (!kc_snap_data) {
+		kc_snap_data = malloc(nd + 1);
+		kc_snap_datarel = malloc(nr + 1);
+		memcpy(kc_snap_data, __start_kc_kdata, nd);
+		memcpy(kc_snap_datarel, __start_kc_kdatarel, nr);
+		return;
+	}
+	memcpy(__start_kc_kdata, kc_snap_data, nd);
+	memcpy(__start_kc_kdatarel, kc_snap_datarel, nr);
+	memset(__start_kc_kbss, 0, __stop_kc_kbss - __start_kc_kbss);
+}
+
+/* ---- the world ---- */
+
+void kc_world_init(uint64_t seed, const int *replay, int nreplay, unsigned long max_steps, FILE *out)
+{
+	memset(&W, 0, sizeof(W));
+	W.rng = seed * 2 + 1;
+	W.replay = replay;
+	W.nreplay = nreplay;
+	W.max_steps = max_steps;
+	W.now = 1000;
+	W.out = out;
+	fscache_cookie_jar = &kc_cookie_jar;
+}
+
+void kc_world_report(void)
+{
+	int i;
+
+	fprintf(W.out, "steps %lu jiffies %lu live_allocs %ld findings %d\n",
+		W.steps, W.now, W.live_allocs, W.nfindings);
+	fprintf(W.out, "points lock=%lu unlock=%lu atomic=%lu bitop=%lu load=%lu store=%lu barrier=%lu wake=%lu queue=%lu timer=%lu alloc=%lu free=%lu\n",
+		W.points[KC_OP_LOCK], W.points[KC_OP_UNLOCK], W.points[KC_OP_ATOMIC],
+		W.points[KC_OP_BITOP], W.points[KC_OP_LOAD], W.points[KC_OP_STORE],
+		W.points[KC_OP_BARRIER], W.points[KC_OP_WAKE], W.points[KC_OP_QUEUE],
+		W.points[KC_OP_TIMER], W.points[KC_OP_ALLOC], W.points[KC_OP_FREE]);
+	fprintf(W.out, "decisions");
+	for (i = 0; i < W.ndecisions; i++)
+		fprintf(W.out, "%s%d", i ? "," : " ", W.decisions[i]);
+	fputc('\n', W.out);
+}
+
+long kc_live_allocs(void) { return W.live_allocs; }
+int kc_findings(void) { return W.nfindings; }
+unsigned long kc_steps(void) { return W.steps; }
+const char *kc_finding_text(void) { return W.finding; }
+void kc_finding(const char *what) { kc_find("%s", what); }
+
+void kc_world_free(void)
+{
+	int i;
+
+	for (i = 0; i < W.nquarantine; i++)
+		free(W.quarantine[i]);
+	for (i = 0; i < W.nthreads; i++)
+		free(W.threads[i].stack);
+	W.nquarantine = 0;
+	W.nthreads = 0;
+}
+
+static void kc_crash(int sig)
+{
+	W.nfindings = 0;
+	kc_find("%s in a simulated thread (a use after free reads poison 0x6b)", sig == SIGSEGV ? "SIGSEGV" : "SIGBUS");
+	kc_world_report();
+	if (W.out != stdout)
+		printf("FINDING %s\n", W.finding);
+	fflush(W.out);
+	fflush(stdout);
+	_exit(1);
+}
+
+void kc_catch_crashes(void)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kc_crash;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
