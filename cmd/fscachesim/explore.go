@@ -89,12 +89,12 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	)
 	scenarioDoc := "scenarios to explore, comma-separated, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
 	seedDoc := "base seed: execution i runs master seed SEED+i, e.g. --seed 500"
-	strategyDoc := "portfolio (random, pct:1..4 and pos in rotation), or one of random, pct:D (D = depth 1..4), pos; e.g. --strategy pct:2"
+	strategyDoc := "portfolio (random, pct:1..4, pos, pos+weak and random+weak in rotation), or one of random, pct:D (D = depth 1..4), pos, each optionally +tso or +weak (store buffers); e.g. --strategy pct:2"
 	strategyDefault := "portfolio"
 	if isRun {
 		scenarioDoc = "the scenario to run (required), e.g. --scenario lru-vs-relinquish; see 'fscachesim list'"
 		seedDoc = "master seed, e.g. --seed 2"
-		strategyDoc = "random, pct:D (D = depth 1..4) or pos, e.g. --strategy pct:2"
+		strategyDoc = "random, pct:D (D = depth 1..4) or pos, optionally +tso or +weak (store buffers), e.g. --strategy pct:2 or pos+weak"
 		strategyDefault = "random"
 	}
 	scenario := fs.String("scenario", "", scenarioDoc)
