@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fscachesim/fscachesim/model"
@@ -38,19 +39,53 @@ const PCTSteps = 400
 // Name is what the replay command passes as --strategy, so it must be what
 // the command line parses back to the same strategy, and what New's
 // strategy reports as its Name.
+//
+// Memory is the memory model the execution runs with (sim/weakmem.go).
+// An entry with a weak model names it after a '+' ("pos+weak"), so the
+// name alone still rebuilds the entry (SplitMemory).
 type StrategySpec struct {
-	Name string
-	New  func() sim.Strategy
+	Name   string
+	New    func() sim.Strategy
+	Memory sim.MemoryModel
 }
 
-// DefaultPortfolio is random walk, PCT of depths 1 to 4 and POS, in that
-// rotation.
+// DefaultPortfolio is random walk, PCT of depths 1 to 4 and POS, then POS
+// and random walk again in the weak-memory mode, in that rotation: a
+// quarter of the executions run with store buffers, where a missing
+// barrier can show.
 func DefaultPortfolio() []StrategySpec {
 	p := []StrategySpec{{Name: "random", New: func() sim.Strategy { return &sched.RandomWalk{} }}}
 	for d := 1; d <= 4; d++ {
 		p = append(p, PCTSpec(d))
 	}
-	return append(p, POSSpec())
+	p = append(p, POSSpec())
+	return append(p, WithMemory(POSSpec(), sim.MemWeak), WithMemory(p[0], sim.MemWeak))
+}
+
+// WithMemory is spec run with memory model m, named "NAME+MODEL".
+func WithMemory(spec StrategySpec, m sim.MemoryModel) StrategySpec {
+	base, _, _ := SplitMemory(spec.Name)
+	spec.Memory = m
+	spec.Name = base
+	if m != sim.MemSC {
+		spec.Name += "+" + m.String()
+	}
+	return spec
+}
+
+// SplitMemory splits a portfolio entry's name into the strategy's name and
+// the memory model: "pos+weak" is pos with sim.MemWeak, "pos" is pos with
+// sim.MemSC.
+func SplitMemory(name string) (string, sim.MemoryModel, error) {
+	base, mem, ok := strings.Cut(name, "+")
+	if !ok {
+		return name, sim.MemSC, nil
+	}
+	m, err := sim.ParseMemoryModel(mem)
+	if err == nil && m == sim.MemSC {
+		err = fmt.Errorf("strategy %q: sc is the default, drop the +sc", name)
+	}
+	return base, m, err
 }
 
 // POSSpec is partial order sampling.
@@ -207,8 +242,8 @@ func (c Config) Validate() error {
 		switch {
 		case p.Name == "" || p.New == nil:
 			errs = append(errs, fmt.Errorf("strategy %q: a portfolio entry needs a name and a constructor", p.Name))
-		case p.New().Name() != p.Name:
-			errs = append(errs, fmt.Errorf("strategy %q: its strategy calls itself %q, so the replay command would not rebuild it", p.Name, p.New().Name()))
+		case p.New().Name() != strings.TrimSuffix(p.Name, "+"+p.Memory.String()) || p.Memory == sim.MemSC && strings.Contains(p.Name, "+"):
+			errs = append(errs, fmt.Errorf("strategy %q: its strategy calls itself %q with memory model %s, so the replay command would not rebuild it", p.Name, p.New().Name(), p.Memory))
 		}
 	}
 	if c.Shard.N < 1 || c.Shard.I < 0 || c.Shard.I >= c.Shard.N {

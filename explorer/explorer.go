@@ -230,7 +230,7 @@ func (r *run) execute(k int64) (res result) {
 			res.fail.Signature = Signature(res.fail.Class, res.fail.Check, res.fail.Scenario, res.fail.Msg)
 		}
 	}()
-	k2, w := scenarios.PrepareChecked(x.Scenario, r.cfg.Bugs, sim.Options{Seed: x.Seed, Strategy: x.Strategy.New(), MaxSteps: r.cfg.MaxSteps})
+	k2, w := scenarios.PrepareChecked(x.Scenario, r.cfg.Bugs, sim.Options{Seed: x.Seed, Strategy: x.Strategy.New(), MaxSteps: r.cfg.MaxSteps, Memory: x.Strategy.Memory})
 	if r.cfg.Attach != nil {
 		r.cfg.Attach(k2, w)
 	}

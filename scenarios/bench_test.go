@@ -27,3 +27,23 @@ func BenchmarkScenario(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWeakMemoryStep is the cost per step of the default scenarios
+// under random walk, sequentially consistent (sc) and with store buffers
+// (weak); one op is one execution, ns/step is the figure to compare.
+func BenchmarkWeakMemoryStep(b *testing.B) {
+	for _, m := range []sim.MemoryModel{sim.MemSC, sim.MemWeak} {
+		b.Run(m.String(), func(b *testing.B) {
+			list := Default()
+			steps := int64(0)
+			for i := 0; i < b.N; i++ {
+				res, _, _ := Execute(list[i%len(list)], model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sched.RandomWalk{}, Memory: m})
+				if res.Outcome != sim.OutcomePass {
+					b.Fatalf("seed %d: %v %v", i, res.Outcome, res.Failure)
+				}
+				steps += res.Steps
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
+		})
+	}
+}

@@ -5,10 +5,22 @@ package sim
 // indivisible while a load followed by a store is not. Peek reads without a
 // scheduling point: for checkers, tracing and assertions only.
 
-// Atomic is atomic_t / atomic_long_t / refcount_t.
+// Atomic is atomic_t / atomic_long_t / refcount_t. Every read-modify-write
+// returns a value and is fully ordered (a full barrier in a weak-memory
+// run, weakmem.go); Store is atomic_set(), a plain store.
 type Atomic struct {
-	id uint32
-	v  int64
+	id   uint32
+	v    int64
+	pend []pendStore[int64] // stores buffered by threads (weak memory)
+}
+
+func (a *Atomic) flushOne(t *Thread) { a.pend = flushOneOf(&a.v, a.pend, t) }
+
+// ordered is the full barrier of a value-returning RMW.
+func (a *Atomic) ordered(t *Thread) {
+	if len(t.sb) > 0 {
+		t.drain()
+	}
 }
 
 func (a *Atomic) rd(t *Thread) { t.point(Access{Obj: t.k.ObjID(&a.id), Kind: AccRead}) }
@@ -18,19 +30,33 @@ func (a *Atomic) wr(t *Thread) { t.point(Access{Obj: t.k.ObjID(&a.id), Kind: Acc
 func (a *Atomic) Init(v int64) { a.v = v }
 
 // Peek returns the value without a scheduling point.
-func (a *Atomic) Peek() int64 { return a.v }
+func (a *Atomic) Peek() int64 { return peekOf(a.v, a.pend) }
 
 // ID is the object id used in accesses.
 func (a *Atomic) ID(k *Kernel) uint32 { return k.ObjID(&a.id) }
 
 // Load is atomic_read().
-func (a *Atomic) Load(t *Thread) int64 { a.rd(t); return a.v }
+func (a *Atomic) Load(t *Thread) int64 {
+	a.rd(t)
+	if len(a.pend) > 0 {
+		return viewOf(a.v, a.pend, t)
+	}
+	return a.v
+}
 
-// Store is atomic_set().
-func (a *Atomic) Store(t *Thread, v int64) { a.wr(t); a.v = v }
+// Store is atomic_set(): a plain store, buffered in a weak-memory run.
+func (a *Atomic) Store(t *Thread, v int64) {
+	a.wr(t)
+	if t.k.weak() {
+		a.pend = append(a.pend, pendStore[int64]{t, v})
+		t.buffer(a, t.k.ObjID(&a.id))
+		return
+	}
+	a.v = v
+}
 
 // Add is atomic_add_return(): it returns the new value.
-func (a *Atomic) Add(t *Thread, d int64) int64 { a.wr(t); a.v += d; return a.v }
+func (a *Atomic) Add(t *Thread, d int64) int64 { a.wr(t); a.ordered(t); a.v += d; return a.v }
 
 // Inc is atomic_inc_return().
 func (a *Atomic) Inc(t *Thread) int64 { return a.Add(t, 1) }
@@ -39,12 +65,19 @@ func (a *Atomic) Inc(t *Thread) int64 { return a.Add(t, 1) }
 func (a *Atomic) Dec(t *Thread) int64 { return a.Add(t, -1) }
 
 // FetchAdd is atomic_fetch_add(): it returns the old value.
-func (a *Atomic) FetchAdd(t *Thread, d int64) int64 { a.wr(t); o := a.v; a.v += d; return o }
+func (a *Atomic) FetchAdd(t *Thread, d int64) int64 {
+	a.wr(t)
+	a.ordered(t)
+	o := a.v
+	a.v += d
+	return o
+}
 
 // AddUnless is atomic_add_unless(): add d unless the value is u; reports
 // whether it added.
 func (a *Atomic) AddUnless(t *Thread, d, u int64) bool {
 	a.wr(t)
+	a.ordered(t)
 	if a.v == u {
 		return false
 	}
@@ -56,6 +89,7 @@ func (a *Atomic) AddUnless(t *Thread, d, u int64) bool {
 // returns the old value.
 func (a *Atomic) FetchAddUnless(t *Thread, d, u int64) int64 {
 	a.wr(t)
+	a.ordered(t)
 	o := a.v
 	if o != u {
 		a.v += d
@@ -73,6 +107,7 @@ func (a *Atomic) DecAndTest(t *Thread) bool { return a.Add(t, -1) == 0 }
 // the value seen.
 func (a *Atomic) CmpXchg(t *Thread, old, new int64) int64 {
 	a.wr(t)
+	a.ordered(t)
 	o := a.v
 	if o == old {
 		a.v = new
@@ -110,17 +145,28 @@ func (f *Flags) Set(t *Thread, bit int) { f.wr(t); f.v |= 1 << bit }
 // Clear is clear_bit().
 func (f *Flags) Clear(t *Thread, bit int) { f.wr(t); f.v &^= 1 << bit }
 
-// TestAndSet is test_and_set_bit(): it returns the old bit.
+// ClearBitUnlock is clear_bit_unlock(): clear_bit with RELEASE order, so
+// every earlier store is visible before the bit clears.
+func (f *Flags) ClearBitUnlock(t *Thread, bit int) {
+	f.wr(t)
+	t.release()
+	f.v &^= 1 << bit
+}
+
+// TestAndSet is test_and_set_bit(): it returns the old bit. Fully ordered.
 func (f *Flags) TestAndSet(t *Thread, bit int) bool {
 	f.wr(t)
+	t.drain()
 	o := f.v&(1<<bit) != 0
 	f.v |= 1 << bit
 	return o
 }
 
-// TestAndClear is test_and_clear_bit(): it returns the old bit.
+// TestAndClear is test_and_clear_bit(): it returns the old bit. Fully
+// ordered.
 func (f *Flags) TestAndClear(t *Thread, bit int) bool {
 	f.wr(t)
+	t.drain()
 	o := f.v&(1<<bit) != 0
 	f.v &^= 1 << bit
 	return o
@@ -128,40 +174,84 @@ func (f *Flags) TestAndClear(t *Thread, bit int) bool {
 
 // Var is a plain shared variable whose loads and stores the model wants
 // interleaved (READ_ONCE/WRITE_ONCE, smp_load_acquire/smp_store_release).
+//
+// In a weak-memory run (weakmem.go) Store is buffered and Load reads the
+// thread's own buffered store or memory.
 type Var[T any] struct {
-	id uint32
-	v  T
+	id   uint32
+	v    T
+	pend []pendStore[T] // stores buffered by threads (weak memory)
 }
+
+func (x *Var[T]) flushOne(t *Thread) { x.pend = flushOneOf(&x.v, x.pend, t) }
 
 // Init sets the value without a scheduling point.
 func (x *Var[T]) Init(v T) { x.v = v }
 
-// Peek returns the value without a scheduling point.
-func (x *Var[T]) Peek() T { return x.v }
+// Peek returns the value without a scheduling point: during a step, what
+// the running thread would load; between steps, the newest store.
+func (x *Var[T]) Peek() T {
+	if len(x.pend) > 0 {
+		return peekOf(x.v, x.pend)
+	}
+	return x.v
+}
 
 // ID is the object id used in accesses.
 func (x *Var[T]) ID(k *Kernel) uint32 { return k.ObjID(&x.id) }
 
-// Load reads the variable.
+// Load reads the variable (READ_ONCE).
 func (x *Var[T]) Load(t *Thread) T {
 	t.point(Access{Obj: t.k.ObjID(&x.id), Kind: AccRead})
+	if len(x.pend) > 0 {
+		return viewOf(x.v, x.pend, t)
+	}
 	return x.v
 }
 
-// Store writes the variable.
+// Store writes the variable (WRITE_ONCE); buffered in a weak-memory run.
 func (x *Var[T]) Store(t *Thread, v T) {
 	t.point(Access{Obj: t.k.ObjID(&x.id), Kind: AccWrite})
+	if t.k.weak() {
+		x.pend = append(x.pend, pendStore[T]{t, v})
+		t.buffer(x, t.k.ObjID(&x.id))
+		return
+	}
 	x.v = v
 }
 
+// StoreRelease is smp_store_release(): every earlier store of t becomes
+// visible before this one.
+func (x *Var[T]) StoreRelease(t *Thread, v T) {
+	SmpWmb(t)
+	x.Store(t, v)
+}
+
+// SetRelease is smp_store_release() of a variable whose writers hold the
+// lock that protects it while lockless readers load it: every earlier
+// store of t becomes visible first, then the value, straight to memory and
+// without a scheduling point, as Set.
+func (x *Var[T]) SetRelease(t *Thread, v T) {
+	if len(t.sb) > 0 {
+		t.release()
+	}
+	x.v = v
+}
+
+// LoadAcquire is smp_load_acquire(). sim's memory models keep loads in
+// program order, so it is a load.
+func (x *Var[T]) LoadAcquire(t *Thread) T { return x.Load(t) }
+
 // Set writes the variable without a scheduling point: for a store made
 // while holding the lock that protects it, where the lock already orders it.
+// It goes straight to memory, never through a store buffer.
 func (x *Var[T]) Set(v T) { x.v = v }
 
 // CmpXchgLoad is cmpxchg() on a variable: if it holds old, store new; it
 // returns the value seen. T must be comparable.
 func (x *Var[T]) CmpXchgLoad(t *Thread, old, new T) T {
 	t.point(Access{Obj: t.k.ObjID(&x.id), Kind: AccWrite})
+	t.drain() // fully ordered
 	o := x.v
 	if any(o) == any(old) {
 		x.v = new

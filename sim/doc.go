@@ -15,6 +15,12 @@
 // pending. When every thread sleeps and nothing is pending, the run ends as
 // a deadlock naming who waits on what.
 //
+// Memory is sequentially consistent unless Options.Memory asks for a weak
+// model (weakmem.go): then every thread has a store buffer, the strategy
+// chooses when a buffered store becomes visible, and the kernel's barriers
+// (SmpMb, SmpWmb, Var.StoreRelease, the ordered atomics, unlocks, the
+// barrier a wait runs before its test) decide what may stay buffered.
+//
 // Imports: the standard library only, and from it nothing that lets the
 // outside world into a run: no wall clock (time.Now, time.Sleep, timers), no
 // math/rand or crypto/rand, no os, no goroutines, channels or select. The

@@ -71,6 +71,9 @@ type Options struct {
 	// model; it may call Kernel.Report. e is valid only during the call:
 	// keep a copy (*e), never the pointer.
 	OnEvent func(k *Kernel, e *Event)
+	// Memory is the memory model (weakmem.go): MemSC (the default), or
+	// per-thread store buffers whose flushes the strategy chooses.
+	Memory MemoryModel
 }
 
 // DefaultMaxSteps is the step bound when Options.MaxSteps is zero.
@@ -117,6 +120,8 @@ type Kernel struct {
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int
+	buffered    int       // stores waiting in store buffers (weak memory)
+	exited      []*Thread // threads that returned with stores still buffered, in exit order
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
 	Private     any       // the model's world, for hooks that need it
 }
@@ -244,6 +249,12 @@ func (k *Kernel) retire(t *Thread) {
 	if len(t.held) > 0 && k.failure == nil && !t.killed {
 		k.failure = &Failure{Class: FailLockMisuse, Check: "lock-held-at-exit", Step: k.step, Thread: t.id, ThreadName: t.name,
 			Msg: fmt.Sprintf("thread %s returned holding %s", t.name, t.heldNames())}
+	}
+	if len(t.sb) > 0 {
+		// Its stores become visible later, as the strategy chooses: a
+		// thread's last load and its exit are one step here, and draining
+		// at once would hide the reorderings of its last stores.
+		k.exited = append(k.exited, t)
 	}
 	k.emitSim(evExit, t, t.id)
 	k.asleep(t) // a thread returns only while it runs, awake

@@ -43,6 +43,7 @@ func (l *SpinLock) Lock(t *Thread) {
 // Unlock is spin_unlock().
 func (l *SpinLock) Unlock(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&l.id), Kind: AccUnlock})
+	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if l.owner != t {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: spin_unlock of %s held by %s", t.name, l.name(), ownerName(l.owner))})
@@ -109,6 +110,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 // Unlock is mutex_unlock().
 func (m *Mutex) Unlock(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&m.id), Kind: AccUnlock})
+	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if m.owner != t {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: mutex_unlock of %s held by %s", t.name, m.name(), ownerName(m.owner))})
@@ -171,6 +173,7 @@ func (s *RWSem) DownRead(t *Thread) {
 // UpRead is up_read() / read_unlock().
 func (s *RWSem) UpRead(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccUnlock})
+	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if s.readers <= 0 || !t.holds(s, -1) {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: up_read of %s not read-held by this thread", t.name, s.name())})
@@ -202,6 +205,7 @@ func (s *RWSem) DownWrite(t *Thread) {
 // UpWrite is up_write() / write_unlock().
 func (s *RWSem) UpWrite(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccUnlock})
+	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if s.writer != t {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: up_write of %s held by %s", t.name, s.name(), ownerName(s.writer))})
@@ -238,6 +242,7 @@ func BitSpinLock(t *Thread, f *Flags, bit int, name string) {
 // BitSpinUnlock releases a bit spinlock (bit_spin_unlock()).
 func BitSpinUnlock(t *Thread, f *Flags, bit int, name string) {
 	t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccUnlock})
+	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if !t.popHeld(f, int32(bit)) {
 		t.k.failNow(t, &Failure{Class: FailLockMisuse, Check: "bad-unlock",
 			Msg: fmt.Sprintf("%s: bit_spin_unlock of %s not held by this thread", t.name, name)})

@@ -61,10 +61,11 @@ const (
 	CompWorkload
 	CompFaults
 	CompDisk
+	CompMemory // which buffered store becomes visible (weak memory)
 	numComponents
 )
 
-var componentNames = [numComponents]string{"sched", "workload", "faults", "disk"}
+var componentNames = [numComponents]string{"sched", "workload", "faults", "disk", "memory"}
 
 func (c Component) String() string {
 	if int(c) < len(componentNames) {

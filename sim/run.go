@@ -41,6 +41,9 @@ func (k *Kernel) Run() Result {
 	for _, t := range k.live {
 		t.kill()
 	}
+	if k.buffered > 0 {
+		k.drainAll()
+	}
 	k.live = k.live[:0]
 	k.awake = k.awake[:0]
 	return k.judge()
@@ -105,6 +108,9 @@ func (k *Kernel) beginStep(t *Thread) {
 	k.lastRan = t.id
 	k.mix(uint64(t.id)<<8|uint64(a.Kind), uint64(a.Obj))
 	k.cur = t
+	if k.buffered > 0 {
+		k.memoryStep()
+	}
 }
 
 // endStep runs the hooks that follow every step.

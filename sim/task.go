@@ -38,6 +38,9 @@ type Thread struct {
 	atomicCtx bool  // timer callbacks run in softirq context and may not sleep
 	held      []lockRef
 	heldBuf   [4]lockRef // held's first backing array: most threads never hold more
+
+	sb    []sbEntry // store buffer, oldest first (weak memory, weakmem.go)
+	epoch uint32    // smp_wmb epoch of the next store
 }
 
 // lockRef is a lock a thread holds: the lock, or for a bit spinlock the
@@ -135,6 +138,7 @@ func (t *Thread) markBlocked(obj any, bit int32, what string) {
 	if t.killed {
 		panic(killedT{})
 	}
+	t.drain() // schedule() is a full barrier
 	t.blocked = true
 	t.k.asleep(t)
 	t.waitObj = obj

@@ -22,6 +22,7 @@ func WaitVarEvent(t *Thread, v any, what string, cond func() bool) {
 	t.mightSleep("wait_var_event", what)
 	for {
 		t.point(Access{Obj: objOf(t.k, v), Kind: AccWait})
+		t.drain() // set_current_state(): a full barrier before the test
 		if cond() {
 			return
 		}
@@ -38,6 +39,7 @@ func WaitVarEventTimeout(t *Thread, v any, what string, timeout Time, cond func(
 	deadline := t.k.now + timeout
 	for {
 		t.point(Access{Obj: objOf(t.k, v), Kind: AccWait})
+		t.drain() // set_current_state(): a full barrier before the test
 		if cond() {
 			return true
 		}
@@ -50,10 +52,13 @@ func WaitVarEventTimeout(t *Thread, v any, what string, timeout Time, cond func(
 	}
 }
 
-// WakeUpVar wakes the threads waiting on v (wake_up_var()).
+// WakeUpVar wakes the threads waiting on v (wake_up_var()). Its test for
+// waiters is waitqueue_active(), a plain load without a barrier: the
+// caller needs smp_mb() between the store its waiters test and this call
+// (weakmem.go), as the kernel's callers have.
 func WakeUpVar(t *Thread, v any) {
 	t.point(Access{Obj: objOf(t.k, v), Kind: AccWake})
-	t.k.wake(v, -1)
+	t.k.wakeActive(t, v, -1)
 }
 
 // WaitOnBit sleeps until bit of f is clear (wait_on_bit()).
@@ -68,6 +73,7 @@ func WaitOnBitTimeout(t *Thread, f *Flags, bit int, what string, timeout Time) b
 	deadline := t.k.now + timeout
 	for {
 		t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWait})
+		t.drain() // set_current_state(): a full barrier before the test
 		if f.v&(1<<bit) == 0 {
 			return true
 		}
@@ -82,16 +88,36 @@ func WaitOnBitTimeout(t *Thread, f *Flags, bit int, what string, timeout Time) b
 	}
 }
 
-// WakeUpBit wakes the threads waiting on bit of f (wake_up_bit()).
+// WakeUpBit wakes the threads waiting on bit of f (wake_up_bit()). Like
+// WakeUpVar it tests for waiters with a plain load: after clear_bit() the
+// caller needs smp_mb__after_atomic() (SmpMbAfterAtomic).
 func WakeUpBit(t *Thread, f *Flags, bit int) {
 	t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWake})
-	t.k.wake(f, int32(bit))
+	t.k.wakeActive(t, f, int32(bit))
+}
+
+// wakeActive is __wake_up_bit / wake_up_var past waitqueue_active(): if a
+// thread waits on (obj, bit), try_to_wake_up's smp_mb__after_spinlock
+// makes every store of t visible before the waiter runs, and the waiters
+// wake.
+func (k *Kernel) wakeActive(t *Thread, obj any, bit int32) {
+	if len(t.sb) > 0 {
+		for _, w := range k.live {
+			if w.blocked && w.waitObj == obj && w.waitBit == bit {
+				t.drain()
+				break
+			}
+		}
+	}
+	k.wake(obj, bit)
 }
 
 // ClearAndWakeUpBit clears bit of f and wakes its waiters in one step
-// (clear_and_wake_up_bit(): the barrier is included).
+// (clear_and_wake_up_bit(): clear_bit_unlock, smp_mb__after_atomic,
+// wake_up_bit; the barriers are included).
 func ClearAndWakeUpBit(t *Thread, f *Flags, bit int) {
 	t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWrite})
+	t.drain()
 	f.v &^= 1 << bit
 	t.k.wake(f, int32(bit))
 }
@@ -129,6 +155,7 @@ func (c *Completion) Done() bool { return c.done > 0 }
 // Complete is complete(): it lets one waiter through.
 func (c *Completion) Complete(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&c.id), Kind: AccWake})
+	t.drain() // the wait queue's lock and the wake-up order it
 	if c.done != ^uint32(0) {
 		c.done++
 	}
@@ -138,6 +165,7 @@ func (c *Completion) Complete(t *Thread) {
 // CompleteAll is complete_all(): it lets every waiter through, for good.
 func (c *Completion) CompleteAll(t *Thread) {
 	t.point(Access{Obj: t.k.ObjID(&c.id), Kind: AccWake})
+	t.drain() // the wait queue's lock and the wake-up order it
 	c.done = ^uint32(0)
 	t.k.wake(c, -1)
 }
@@ -151,6 +179,7 @@ func (c *Completion) Wait(t *Thread) {
 	t.mightSleep("wait_for_completion", name)
 	for {
 		t.point(Access{Obj: t.k.ObjID(&c.id), Kind: AccWait})
+		t.drain() // set_current_state(): a full barrier before the test
 		if c.done > 0 {
 			if c.done != ^uint32(0) {
 				c.done--

@@ -47,6 +47,7 @@ func (w *Work) Running() bool { return w.running }
 // pending.
 func QueueWork(t *Thread, wq *Workqueue, w *Work) bool {
 	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	t.drain() // fully ordered (test_and_set_bit of PENDING, the pool lock)
 	if w.pending {
 		return false
 	}
@@ -150,6 +151,7 @@ func QueueDelayedWork(t *Thread, wq *Workqueue, w *Work, delay Time) bool {
 		return QueueWork(t, wq, w)
 	}
 	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	t.drain() // fully ordered (test_and_set_bit of PENDING, the pool lock)
 	if w.pending {
 		return false
 	}
@@ -175,6 +177,7 @@ func QueueDelayedWork(t *Thread, wq *Workqueue, w *Work, delay Time) bool {
 // timer (or off the queue before it starts) and reports whether it did.
 func CancelDelayedWork(t *Thread, w *Work) bool {
 	t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
+	t.drain() // fully ordered (test_and_set_bit of PENDING, the pool lock)
 	if !w.pending {
 		return false
 	}
@@ -198,6 +201,7 @@ func FlushWork(t *Thread, w *Work) bool {
 	waited := false
 	for {
 		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccWait})
+		t.drain() // fully ordered (test_and_set_bit of PENDING, the pool lock)
 		if !w.pending && !w.running {
 			return waited
 		}

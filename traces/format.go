@@ -47,7 +47,8 @@ type Header struct {
 	Scenario string `json:"scenario"` // scenario name
 	// Options are further settings that change the execution (scenario
 	// parameters, the checker set), as name/value strings; the Runner
-	// interprets them. JSON writes them sorted by name. None exist yet.
+	// interprets them. JSON writes them sorted by name. OptMemory is the
+	// only one so far.
 	Options  map[string]string `json:"options"`
 	Seed     uint64            `json:"seed"`
 	Strategy string            `json:"strategy"` // the strategy that found the execution ("pct:2")
@@ -158,6 +159,11 @@ func (t *Trace) LogLine() LogLine {
 	}
 	return l
 }
+
+// OptMemory is the run option that names the memory model a run used
+// (sim.MemoryModel's name: "tso", "weak"); absent, the run was
+// sequentially consistent.
+const OptMemory = "memory"
 
 // NewHeader fills in the format fields of a header.
 func NewHeader(tool, scenario string, seed uint64, strategy, bugs string, maxSteps int64) Header {

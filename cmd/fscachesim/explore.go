@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,12 +98,12 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	)
 	scenarioDoc := "scenarios to explore, comma-separated, e.g. --scenario lru-vs-use (default: every race scenario, not the quirk probes); see 'fscachesim list'"
 	seedDoc := "base seed: execution i runs master seed SEED+i, e.g. --seed 500"
-	strategyDoc := "portfolio (random, pct:1..4 and pos in rotation), or one of random, pct:D (D = depth 1..4), pos; e.g. --strategy pct:2"
+	strategyDoc := "portfolio (random, pct:1..4, pos, pos+weak and random+weak in rotation), or one of random, pct:D (D = depth 1..4), pos, each optionally +tso or +weak (store buffers); e.g. --strategy pct:2"
 	strategyDefault := "portfolio"
 	if isRun {
 		scenarioDoc = "the scenario to run (required), e.g. --scenario lru-vs-relinquish; see 'fscachesim list'"
 		seedDoc = "master seed, e.g. --seed 2"
-		strategyDoc = "random, pct:D (D = depth 1..4) or pos, e.g. --strategy pct:2"
+		strategyDoc = "random, pct:D (D = depth 1..4) or pos, optionally +tso or +weak (store buffers), e.g. --strategy pct:2 or pos+weak"
 		strategyDefault = "random"
 	}
 	scenario := fs.String("scenario", "", scenarioDoc)
@@ -215,7 +214,8 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := explorer.Config{Scenarios: list, Bugs: b, Seed: *seed, MaxSteps: *maxSteps, Workers: *workers, KeepGoing: *keepGoing}
 	for _, n := range strats {
-		cfg.Portfolio = append(cfg.Portfolio, explorer.StrategySpec{Name: n, New: func() sim.Strategy { st, _ := newStrategy(n); return st }})
+		_, mem, _ := explorer.SplitMemory(n)
+		cfg.Portfolio = append(cfg.Portfolio, explorer.StrategySpec{Name: n, New: func() sim.Strategy { st, _ := newStrategy(n); return st }, Memory: mem})
 	}
 	if *executions < 0 {
 		return fail("--executions must be at least 1")
@@ -368,7 +368,7 @@ func exploreExhaustive(c explorer.ExhaustiveConfig, dir string, asJSON bool, std
 // failure's decision log, writes its trace under dir, and prints the
 // report ending with the replay command. It returns the exit code.
 func reportExplored(stdout, stderr io.Writer, f *explorer.FailureReport, dir string) int {
-	h := traces.NewHeader(Version, f.Scenario, f.Seed, f.Strategy, f.Bugs, f.MaxSteps)
+	h := withMemory(traces.NewHeader(Version, f.Scenario, f.Seed, f.Strategy, f.Bugs, f.MaxSteps))
 	res, k, err := runHeader(h, &sched.Replay{Log: f.Log, Strict: true}, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim explore: %v\n", err)
@@ -429,7 +429,7 @@ func runOne(s scenarios.Scenario, sname string, seed uint64, b model.Bugs, maxSt
 		fmt.Fprintf(stderr, "fscachesim run: cannot write the trace: %s\n", oneLine(err.Error()))
 		return exitUsage
 	}
-	h := traces.NewHeader(Version, s.Name, seed, sname, b.Names(), maxSteps)
+	h := withMemory(traces.NewHeader(Version, s.Name, seed, sname, b.Names(), maxSteps))
 	fmt.Fprintf(stdout, "run %s seed=%d strategy=%s bugs=%s max-steps=%d\n", s.Name, seed, sname, orNone(b.Names()), maxSteps)
 	st, _ := newStrategy(sname)
 	res, k, err := runHeader(h, st, true)
@@ -581,15 +581,11 @@ func runHeader(h traces.Header, strat sim.Strategy, record bool) (sim.Result, *s
 	if err != nil {
 		return sim.Result{}, nil, err
 	}
-	if len(h.Options) > 0 {
-		names := make([]string, 0, len(h.Options))
-		for n := range h.Options {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		return sim.Result{}, nil, fmt.Errorf("unknown run option %q (this fscachesim knows none)", names[0])
+	mem, err := runOptions(h)
+	if err != nil {
+		return sim.Result{}, nil, err
 	}
-	res, k, _ := scenarios.Execute(s, b, sim.Options{Seed: h.Seed, Strategy: strat, MaxSteps: h.MaxSteps, Record: record})
+	res, k, _ := scenarios.Execute(s, b, sim.Options{Seed: h.Seed, Strategy: strat, MaxSteps: h.MaxSteps, Record: record, Memory: mem})
 	return res, k, nil
 }
 

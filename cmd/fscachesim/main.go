@@ -136,6 +136,10 @@ func parseStrategy(s string) ([]string, error) {
 }
 
 func newStrategy(s string) (sim.Strategy, error) {
+	s, _, err := explorer.SplitMemory(s)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case s == "random":
 		return &sched.RandomWalk{}, nil

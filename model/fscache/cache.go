@@ -210,6 +210,7 @@ func BeginCacheAccess(t *sim.Thread, c *Cache, why string) bool {
 		return false
 	}
 	n := c.nAccesses.Inc(t)
+	sim.SmpMbAfterAtomic(t) // reread the live flag after n_accesses
 	c.traceAccess(t, n, why)
 	if !cacheIsLive(t, c) {
 		EndCacheAccess(t, c, TraceAccessUnlive)
@@ -220,6 +221,7 @@ func BeginCacheAccess(t *sim.Thread, c *Cache, why string) bool {
 
 // EndCacheAccess is fscache_end_cache_access().
 func EndCacheAccess(t *sim.Thread, c *Cache, why string) {
+	sim.SmpMbBeforeAtomic(t)
 	n := c.nAccesses.Dec(t)
 	c.traceAccess(t, n, why)
 	if n < 0 {

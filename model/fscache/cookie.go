@@ -71,10 +71,11 @@ func (c *Cookie) traceActive(t *sim.Thread, ref, nActive, nAccesses int64, why s
 
 // setState is __fscache_set_cookie_state(): the caller holds cookie->lock
 // (or the cookie is not yet published). tr names the row of the transition
-// table the change belongs to.
+// table the change belongs to. The store is smp_store_release(), as in the
+// kernel: lockless readers of the state see what came before it.
 func (c *Cookie) setState(t *sim.Thread, s CookieState, tr string) {
 	old := c.state.Peek()
-	c.state.Store(t, s) // read without the lock elsewhere: a declared write (shared.go)
+	c.state.StoreRelease(t, s) // smp_store_release, and read without the lock elsewhere: a declared write (shared.go)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}, Str: [2]string{tr}})
 }
 
@@ -85,8 +86,13 @@ func (c *Cookie) noteTransition(t *sim.Thread, tr string) {
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{int64(s), int64(s)}, Str: [2]string{tr}})
 }
 
-// wakeUpCookieState is wake_up_cookie_state().
-func (c *Cookie) wakeUpCookieState(t *sim.Thread) { sim.WakeUpVar(t, &c.state) }
+// wakeUpCookieState is wake_up_cookie_state(): smp_mb(), since the
+// spin_unlock before it is no full barrier, then wake_up_var(), whose
+// waitqueue_active() test needs it.
+func (c *Cookie) wakeUpCookieState(t *sim.Thread) {
+	sim.SmpMb(t)
+	sim.WakeUpVar(t, &c.state)
+}
 
 // setCookieState is fscache_set_cookie_state(): lock, set, unlock, wake.
 func (c *Cookie) setCookieState(t *sim.Thread, s CookieState, tr string) {
@@ -276,6 +282,7 @@ func initAccessGate(t *sim.Thread, c *Cookie) {
 // EndCookieAccess is fscache_end_cookie_access(): the last access queues the
 // state machine unless NO_ACCESS_WAKE is set.
 func EndCookieAccess(t *sim.Thread, c *Cookie, why string) {
+	sim.SmpMbBeforeAtomic(t)
 	n := c.nAccesses.Dec(t)
 	c.traceAccess(t, n, why)
 	if n < 0 {
@@ -289,6 +296,7 @@ func EndCookieAccess(t *sim.Thread, c *Cookie, why string) {
 // beginCookieAccessUnchecked is __fscache_begin_cookie_access().
 func beginCookieAccessUnchecked(t *sim.Thread, c *Cookie, why string) {
 	n := c.nAccesses.Inc(t)
+	sim.SmpMbAfterAtomic(t)
 	c.traceAccess(t, n, why)
 }
 

@@ -275,11 +275,13 @@ func BeginVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) bool {
 // BeginVolumeAccessUnchecked is __fscache_begin_volume_access().
 func BeginVolumeAccessUnchecked(t *sim.Thread, v *Volume, c *Cookie, why string) {
 	n := v.nAccesses.Inc(t)
+	sim.SmpMbAfterAtomic(t)
 	v.traceAccess(t, cookieID(c), n, why)
 }
 
 // EndVolumeAccess is fscache_end_volume_access().
 func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
+	sim.SmpMbBeforeAtomic(t)
 	n := v.nAccesses.Dec(t)
 	v.traceAccess(t, cookieID(c), n, why)
 	if n < 0 {
