@@ -206,7 +206,7 @@ func TestFailureReportReplays(t *testing.T) {
 			}
 			s := scenario(t, tc.scenario)[0]
 			for _, st := range []sim.Strategy{spec.New(), &sched.Replay{Log: f.Log, Strict: true}} {
-				res, _, _ := scenarios.Execute(s, tc.bugs, sim.Options{Seed: f.Seed, Strategy: st, MaxSteps: f.MaxSteps})
+				res, _, _ := scenarios.Execute(s, tc.bugs, sim.Options{Seed: f.Seed, Strategy: st, MaxSteps: f.MaxSteps, Memory: spec.Memory})
 				if res.Outcome != sim.OutcomeFail || res.Failure.Check != f.Check || res.Failure.Msg != f.Msg || hex(res.Hash) != f.Hash {
 					t.Fatalf("%s: re-run gave %v %v %s, want %s %s", st.Name(), res.Outcome, res.Failure, hex(res.Hash), f.Msg, f.Hash)
 				}
