@@ -457,7 +457,6 @@ func (c *Cookie) worker(t *sim.Thread) {
 // stateMachine is fscache_cookie_state_machine().
 func (c *Cookie) stateMachine(t *sim.Thread) {
 	wake := false
-	ops := c.Volume.Cache.Ops
 again:
 	c.lock.Lock(t)
 againLocked:
@@ -484,9 +483,7 @@ againLocked:
 			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
-				if ops = c.Volume.Cache.Ops; ops != nil {
-					ops.PrepareToWrite(t, c)
-				}
+				cacheOps(c.Volume.Cache, "prepare_to_write").PrepareToWrite(t, c)
 				c.lock.Lock(t)
 			}
 			if c.flags.Test(t, FlagDoLRUDiscard) {
@@ -527,9 +524,7 @@ againLocked:
 	case CookieLRUDiscarding, CookieRelinquishing, CookieWithdrawing:
 		if c.CachePriv != nil {
 			c.lock.Unlock(t)
-			if ops = c.Volume.Cache.Ops; ops != nil {
-				ops.WithdrawCookie(t, c)
-			}
+			cacheOps(c.Volume.Cache, "withdraw_cookie").WithdrawCookie(t, c)
 			c.lock.Lock(t)
 		}
 		if c.flags.TestAndClear(t, FlagDoInvalidate) {
@@ -584,7 +579,7 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 			goto out
 		}
 	}
-	if ops := v.Cache.Ops; ops == nil || !ops.LookupCookie(t, c) {
+	if !cacheOps(v.Cache, "lookup_cookie").LookupCookie(t, c) {
 		if c.state.Load(t) != CookieFailed {
 			c.setCookieState(t, CookieQuiescent, "T6'")
 		}
@@ -611,7 +606,7 @@ out:
 
 // performInvalidation is fscache_perform_invalidation().
 func (c *Cookie) performInvalidation(t *sim.Thread) {
-	if ops := c.Volume.Cache.Ops; ops == nil || !ops.InvalidateCookie(t, c) {
+	if !cacheOps(c.Volume.Cache, "invalidate_cookie").InvalidateCookie(t, c) {
 		CachingFailed(t, c)
 	}
 	EndCookieAccess(t, c, TraceAccessInvalidateCookieEnd)

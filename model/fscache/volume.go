@@ -209,9 +209,7 @@ func createVolume(t *sim.Thread, v *Volume, wait bool) {
 // createVolumeWork is fscache_create_volume_work().
 func createVolumeWork(t *sim.Thread, v *Volume) {
 	v.trace(t, v.ref.Peek(), TraceVolumeSeeCreateWork)
-	if ops := v.Cache.Ops; ops != nil {
-		ops.AcquireVolume(t, v)
-	}
+	cacheOps(v.Cache, "acquire_volume").AcquireVolume(t, v)
 	EndCacheAccess(t, v.Cache, TraceAccessAcquireVolumeEnd)
 	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
 	PutVolume(t, v, TraceVolumePutCreateWork)
@@ -238,8 +236,9 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	if v.CachePriv != nil {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
-		if ops := v.Cache.Ops; ops != nil {
-			ops.FreeVolume(t, v)
+		// The kernel looks at cache_priv again once the access is held.
+		if v.CachePriv != nil {
+			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
 		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
 	}
