@@ -125,6 +125,7 @@ func PutCookie(t *sim.Thread, c *Cookie, why string) {
 // freeCookie is fscache_free_cookie(). The kernel WARNs about (and leaks) a
 // cookie still hashed, and WARNs about one still on the LRU: both are I-2.
 func (f *Fscache) freeCookie(t *sim.Thread, c *Cookie) {
+	f.touch(t)
 	if c.onLRU {
 		warn(t, "I-2", "WARN: fscache_free_cookie: cookie c=%08x freed while on the LRU", c.DebugID)
 	}
@@ -174,6 +175,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	if err != nil {
 		return nil
 	}
+	f.touch(t)
 	f.cookieDebugID++
 	c := &Cookie{f: f, DebugID: f.cookieDebugID, Volume: v, Advice: advice, ObjectSize: objectSize,
 		Key: append([]byte(nil), key...), KeyHash: hash, Aux: append([]byte(nil), aux...)}
@@ -201,6 +203,7 @@ func cookieSame(a, b *Cookie) bool {
 
 // hashCookie is fscache_hash_cookie().
 func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
+	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	var waitFor *Cookie
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
@@ -242,6 +245,7 @@ func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 
 // unhashCookie is fscache_unhash_cookie().
 func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
+	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	for i, x := range b.chain {
@@ -260,7 +264,7 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 // once if the item was already pending.
 func queueCookie(t *sim.Thread, c *Cookie, why string) {
 	GetCookie(t, c, why)
-	if !sim.QueueWork(t, &c.f.wq, &c.work) {
+	if !c.f.queueWork(t, &c.work) {
 		PutCookie(t, c, TraceCookiePutOverQueued)
 	}
 }
@@ -406,6 +410,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	if !c.flags.Test(t, FlagIsCaching) {
 		return
 	}
+	f.touch(t)
 	c.unusedAt = f.K.Now()
 	f.lruLock.Lock(t)
 	if !c.onLRU {
@@ -449,8 +454,10 @@ func UnuseCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 // ref taken when the work was queued.
 func (c *Cookie) worker(t *sim.Thread) {
 	t.Use(&c.life)
+	c.f.enterWQ(t)
 	c.see(t, TraceCookieSeeWork)
 	c.stateMachine(t)
+	c.f.leaveWQ(t)
 	PutCookie(t, c, TraceCookiePutWork)
 }
 
@@ -633,6 +640,7 @@ func dropFromLRU(t *sim.Thread, c *Cookie) {
 		return
 	}
 	needPut := false
+	f.touch(t)
 	f.lruLock.Lock(t)
 	if c.onLRU {
 		f.lruRemove(c)

@@ -108,6 +108,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 		return nil, ErrNoMem
 	}
 	cache := f.lookupCache(t, cacheName, false)
+	f.touch(t)
 	f.volumeDebugID++
 	v := &Volume{f: f, DebugID: f.volumeDebugID, Key: key, keyBuf: buf, KeyHash: hash, Cache: cache,
 		Coherency: append([]byte(nil), coherency...)}
@@ -126,6 +127,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 
 // hashVolume is fscache_hash_volume().
 func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
+	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	for _, cursor := range b.chain {
@@ -163,6 +165,7 @@ func (f *Fscache) waitOnVolumeCollision(t *sim.Thread, v *Volume) {
 // unhashVolume is fscache_unhash_volume(): remove v from the hash and, if a
 // newer twin waits on it, let that one go.
 func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
+	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	for i, x := range b.chain {
@@ -234,6 +237,7 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 
 // freeVolume is fscache_free_volume().
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
+	f.touch(t)
 	if v.CachePriv != nil {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
 		// The kernel looks at cache_priv again once the access is held.
