@@ -28,6 +28,12 @@ type Bugs struct {
 	// LRU_DISCARDING although accesses are in flight, so the backing object
 	// is withdrawn under I/O that then dereferences a NULL cache_priv.
 	LRUDiscardIgnoresAccesses bool
+	// ExitKeepsLRUTimer is the bug fixed by "fscache: delete
+	// fscache_cookie_lru_timer when fscache exits to avoid UAF" (2024):
+	// fscache_exit destroys fscache_wq but leaves the LRU timer armed, so a
+	// timer still pending fires after the module is gone and queues its
+	// work on the freed workqueue.
+	ExitKeepsLRUTimer bool
 }
 
 // BugInfo describes one switch.
@@ -57,6 +63,12 @@ var AllBugs = []BugInfo{
 		Doc:  "fixed Aug 2024 (6.11, 6.10.7: \"fs/netfs/fscache_cookie: add missing \"n_accesses\" check\"): the state machine LRU-discards an ACTIVE cookie with accesses in flight, withdrawing the object under I/O (quirk Q-5)",
 		set:  func(b *Bugs) { b.LRUDiscardIgnoresAccesses = true },
 		get:  func(b Bugs) bool { return b.LRUDiscardIgnoresAccesses },
+	},
+	{
+		Name: "exit-keeps-lru-timer",
+		Doc:  "fixed 2024 (\"fscache: delete fscache_cookie_lru_timer when fscache exits to avoid UAF\"): module exit leaves the LRU timer armed; it fires after unload and touches the freed module (use-after-free)",
+		set:  func(b *Bugs) { b.ExitKeepsLRUTimer = true },
+		get:  func(b Bugs) bool { return b.ExitKeepsLRUTimer },
 	},
 }
 

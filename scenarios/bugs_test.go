@@ -45,6 +45,9 @@ func TestBugSwitchFound(t *testing.T) {
 		// the object withdrawn under an in-flight copy to the cache,
 		// whose prepare_write then follows a NULL cache_priv.
 		{"lru-discard-vs-io", model.Bugs{LRUDiscardIgnoresAccesses: true}, "oops", 400, false},
+		// Module exit leaving the LRU timer armed: it fires after the
+		// unload and touches the freed module.
+		{"module-exit", model.Bugs{ExitKeepsLRUTimer: true}, "use-after-free", 10, false},
 	}
 	for _, tc := range cases {
 		for _, st := range strategies {

@@ -72,6 +72,10 @@ func (w *World) setFault(f FaultClass, on bool) {
 // RandomLimits bound the generator.
 type RandomLimits struct {
 	MaxThreads, MaxCookies, MaxOps int
+	// Unload ends the world by unloading the modules (fscache_exit) once
+	// everything is let go. It draws nothing, so worlds without it are
+	// unchanged.
+	Unload bool
 }
 
 // DefaultRandomLimits keep random worlds small: small worlds find races
@@ -171,6 +175,9 @@ func RandomSetup(k *sim.Kernel, w *World, lim RandomLimits) {
 		fscache.RelinquishVolume(t, w.Vol, nil, false)
 		if !withdrawn {
 			w.Mem.Withdraw(t)
+		}
+		if lim.Unload {
+			w.unload(t)
 		}
 	})
 }

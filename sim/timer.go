@@ -10,9 +10,16 @@ type Timer struct {
 	armed    bool
 	deadline Time
 	seq      uint64
+	shutdown bool // timer_shutdown_sync() ran: arming is ignored
+	running  int  // callbacks fired and not yet returned
 }
 
 func (k *Kernel) armTimer(tm *Timer, deadline Time) {
+	if tm.shutdown {
+		// The kernel's __mod_timer finds timer->function NULL and
+		// silently discards the request.
+		return
+	}
 	k.timerSeq++
 	tm.seq = k.timerSeq
 	tm.deadline = deadline
@@ -68,6 +75,27 @@ func (tm *Timer) Del(t *Thread) bool {
 	t.k.disarmTimer(tm)
 	return was
 }
+
+// ShutdownSync is timer_shutdown_sync(): disarm the timer, wait until a
+// callback that has fired has returned, and ignore every later request to
+// arm it (Mod and Reduce become no-ops that report not pending, as the
+// kernel's do on a timer whose function it has cleared; the kernel does not
+// warn). It returns whether the timer was pending.
+func (tm *Timer) ShutdownSync(t *Thread) bool {
+	t.mightSleep("timer_shutdown_sync", tm.Name)
+	t.point(Access{Obj: t.k.ObjID(&tm.id), Kind: AccTimer})
+	was := tm.armed
+	t.k.disarmTimer(tm)
+	tm.shutdown = true
+	for tm.running > 0 {
+		t.block(tm, -1, "timer_shutdown_sync("+tm.Name+")")
+		t.point(Access{Obj: t.k.ObjID(&tm.id), Kind: AccTimer})
+	}
+	return was
+}
+
+// IsShutdown reports whether ShutdownSync has run on the timer.
+func (tm *Timer) IsShutdown() bool { return tm.shutdown }
 
 // advanceClock jumps the clock to the earliest pending deadline (a timer or
 // a timed wait), fires what is due and wakes timed sleepers. It reports
@@ -128,9 +156,14 @@ func (k *Kernel) fire(tm *Timer) {
 		name = "timer"
 	}
 	fn := tm.Func
+	tm.running++
 	th := k.Spawn(name, func(t *Thread) {
 		t.atomicCtx = true
 		fn(t)
+		tm.running--
+		if tm.running == 0 {
+			t.k.wake(tm, -1)
+		}
 	})
 	k.emitSim(evTimer, th, int32(th.id))
 }

@@ -109,6 +109,39 @@ var timerTests = []timerCase{
 		},
 		want: []sim.Time{sim.Second, 2 * sim.Second, 3 * sim.Second},
 	},
+	{
+		// timer_shutdown_sync: the timer is disarmed and arming it again
+		// is ignored.
+		name: "shutdown-ignores-rearm",
+		ops: func(t *sim.Thread, tm *sim.Timer) {
+			tm.Mod(t, 3*sim.Second)
+			expect(t, "ShutdownSync", tm.ShutdownSync(t), true)
+			expect(t, "Mod", tm.Mod(t, 5*sim.Second), false)
+			expect(t, "Reduce", tm.Reduce(t, sim.Second), false)
+			expect(t, "Pending", tm.Pending(), false)
+		},
+		want: nil,
+	},
+	{
+		// timer_shutdown_sync waits for a callback that has fired to
+		// return, whichever of the two the scheduler runs first.
+		name: "shutdown-waits-for-callback",
+		ops: func(t *sim.Thread, tm *sim.Timer) {
+			fn := tm.Func
+			done := false
+			tm.Func = func(t *sim.Thread) {
+				t.Yield()
+				t.Yield()
+				fn(t)
+				done = true
+			}
+			tm.Mod(t, sim.Second)
+			t.Sleep(sim.Second)
+			tm.ShutdownSync(t)
+			expect(t, "callback done", done, true)
+		},
+		want: []sim.Time{sim.Second},
+	},
 }
 
 func TestTimer(t *testing.T) {

@@ -85,6 +85,7 @@ func getCacheMaybe(t *sim.Thread, c *Cache, why string) bool {
 // ("" asks for any), adopting an unnamed placeholder when a backend
 // registers a tag.
 func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
+	f.touch(t)
 	f.addremove.DownRead(t)
 	for _, c := range f.caches {
 		if name != "" && c.Name == name && getCacheMaybe(t, c, TraceCacheGetAcquire) {
@@ -162,6 +163,7 @@ func PutCache(t *sim.Thread, c *Cache, why string) {
 	}
 	if r == 0 {
 		f := c.f
+		f.touch(t)
 		f.addremove.DownWrite(t)
 		for i, x := range f.caches {
 			if x == c {

@@ -132,6 +132,7 @@ func PutCookie(t *sim.Thread, c *Cookie, why string) {
 // freeCookie is fscache_free_cookie(). The kernel WARNs about (and leaks) a
 // cookie still hashed, and WARNs about one still on the LRU: both are I-2.
 func (f *Fscache) freeCookie(t *sim.Thread, c *Cookie) {
+	f.touch(t)
 	if c.onLRU {
 		warn(t, "I-2", "WARN: fscache_free_cookie: cookie c=%08x freed while on the LRU", c.DebugID)
 	}
@@ -181,6 +182,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	if err != nil {
 		return nil
 	}
+	f.touch(t)
 	f.cookieDebugID++
 	c := &Cookie{f: f, DebugID: f.cookieDebugID, Volume: v, Advice: advice, ObjectSize: objectSize,
 		Key: append([]byte(nil), key...), KeyHash: hash, Aux: append([]byte(nil), aux...)}
@@ -208,6 +210,7 @@ func cookieSame(a, b *Cookie) bool {
 
 // hashCookie is fscache_hash_cookie().
 func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
+	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	var waitFor *Cookie
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
@@ -249,6 +252,7 @@ func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 
 // unhashCookie is fscache_unhash_cookie().
 func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
+	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	for i, x := range b.chain {
@@ -267,7 +271,7 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 // once if the item was already pending.
 func queueCookie(t *sim.Thread, c *Cookie, why string) {
 	GetCookie(t, c, why)
-	if !sim.QueueWork(t, &c.f.wq, &c.work) {
+	if !c.f.queueWork(t, &c.work) {
 		PutCookie(t, c, TraceCookiePutOverQueued)
 	}
 }
@@ -415,6 +419,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	if !c.flags.Test(t, FlagIsCaching) {
 		return
 	}
+	f.touch(t)
 	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
 	c.unusedAt = f.K.Now()
 	f.lruLock.Lock(t)
@@ -460,15 +465,16 @@ func UnuseCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 // ref taken when the work was queued.
 func (c *Cookie) worker(t *sim.Thread) {
 	t.Use(&c.life)
+	c.f.enterWQ(t)
 	c.see(t, TraceCookieSeeWork)
 	c.stateMachine(t)
+	c.f.leaveWQ(t)
 	PutCookie(t, c, TraceCookiePutWork)
 }
 
 // stateMachine is fscache_cookie_state_machine().
 func (c *Cookie) stateMachine(t *sim.Thread) {
 	wake := false
-	ops := c.Volume.Cache.Ops
 again:
 	c.lock.Lock(t)
 againLocked:
@@ -495,9 +501,7 @@ againLocked:
 			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
-				if ops = c.Volume.Cache.Ops; ops != nil {
-					ops.PrepareToWrite(t, c)
-				}
+				cacheOps(c.Volume.Cache, "prepare_to_write").PrepareToWrite(t, c)
 				c.lock.Lock(t)
 			}
 			if c.flags.Test(t, FlagDoLRUDiscard) {
@@ -538,9 +542,7 @@ againLocked:
 	case CookieLRUDiscarding, CookieRelinquishing, CookieWithdrawing:
 		if c.CachePriv != nil {
 			c.lock.Unlock(t)
-			if ops = c.Volume.Cache.Ops; ops != nil {
-				ops.WithdrawCookie(t, c)
-			}
+			cacheOps(c.Volume.Cache, "withdraw_cookie").WithdrawCookie(t, c)
 			c.lock.Lock(t)
 		}
 		if c.flags.TestAndClear(t, FlagDoInvalidate) {
@@ -595,7 +597,7 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 			goto out
 		}
 	}
-	if ops := v.Cache.Ops; ops == nil || !ops.LookupCookie(t, c) {
+	if !cacheOps(v.Cache, "lookup_cookie").LookupCookie(t, c) {
 		if c.state.Load(t) != CookieFailed {
 			c.setCookieState(t, CookieQuiescent, "T6'")
 		}
@@ -622,7 +624,7 @@ out:
 
 // performInvalidation is fscache_perform_invalidation().
 func (c *Cookie) performInvalidation(t *sim.Thread) {
-	if ops := c.Volume.Cache.Ops; ops == nil || !ops.InvalidateCookie(t, c) {
+	if !cacheOps(c.Volume.Cache, "invalidate_cookie").InvalidateCookie(t, c) {
 		CachingFailed(t, c)
 	}
 	EndCookieAccess(t, c, TraceAccessInvalidateCookieEnd)
@@ -650,6 +652,7 @@ func dropFromLRU(t *sim.Thread, c *Cookie) {
 		return
 	}
 	needPut := false
+	f.touch(t)
 	f.lruLock.Lock(t)
 	if c.onLRU {
 		f.lruRemove(t, c)

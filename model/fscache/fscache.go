@@ -42,6 +42,8 @@ type Fscache struct {
 	cacheDebugID  uint32
 
 	clearance int // fscache_clearance_waiters (a wait address)
+
+	module moduleState // module exit (exit.go)
 }
 
 type cookieBucket struct {
@@ -64,6 +66,7 @@ func New(k *sim.Kernel, bugs model.Bugs) *Fscache {
 	f.lruLock.Name = "fscache_cookie_lru_lock"
 	f.lruTimer = sim.Timer{Name: "fscache_cookie_lru_timed_out", Func: f.lruTimedOut}
 	f.lruWork = sim.Work{Name: "fscache_cookie_lru_worker", Func: f.lruWorker}
+	f.module.life = sim.Life{Kind: "netfs-module(fscache)"}
 	return f
 }
 

@@ -38,7 +38,7 @@ again:
 	}
 ready:
 	c.lock.Unlock(t)
-	if ops := c.Volume.Cache.Ops; ops == nil || !ops.BeginOperation(t, cres, want) {
+	if !cacheOps(c.Volume.Cache, "begin_operation").BeginOperation(t, cres, want) {
 		goto failed
 	}
 	return nil
@@ -105,10 +105,7 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 	}
 ready:
 	if cres.CachePriv2 == nil {
-		if ops := c.Volume.Cache.Ops; ops != nil {
-			return ops.BeginOperation(t, cres, want)
-		}
-		return false
+		return cacheOps(c.Volume.Cache, "begin_operation").BeginOperation(t, cres, want)
 	}
 	return true
 }
@@ -153,9 +150,7 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
 	t.Emit(sim.Event{Type: EvResize, Obj: c.DebugID, Args: [8]int64{c.ObjectSize, newSize}})
-	if ops := c.Volume.Cache.Ops; ops != nil {
-		ops.ResizeCookie(t, &cres, newSize)
-	}
+	cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
 	EndOperation(t, &cres)
 }
 

@@ -17,13 +17,16 @@ func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
 // lruTimedOut is fscache_cookie_lru_timed_out(): the timer only queues the
 // worker.
 func (f *Fscache) lruTimedOut(t *sim.Thread) {
-	sim.QueueWork(t, &f.wq, &f.lruWork)
+	f.queueWork(t, &f.lruWork)
 }
 
 // lruWorker is fscache_cookie_lru_worker(): discard every cookie whose
 // timeout has passed, oldest first; re-arm the timer for the first one that
 // has not.
 func (f *Fscache) lruWorker(t *sim.Thread) {
+	f.touch(t)
+	f.enterWQ(t)
+	defer f.leaveWQ(t)
 	f.lruLock.Lock(t)
 	for len(f.lru) > 0 {
 		c := f.lru[0]

@@ -108,6 +108,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 		return nil, ErrNoMem
 	}
 	cache := f.lookupCache(t, cacheName, false)
+	f.touch(t)
 	f.volumeDebugID++
 	v := &Volume{f: f, DebugID: f.volumeDebugID, Key: key, keyBuf: buf, KeyHash: hash, Cache: cache,
 		Coherency: append([]byte(nil), coherency...)}
@@ -126,6 +127,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 
 // hashVolume is fscache_hash_volume().
 func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
+	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	for _, cursor := range b.chain {
@@ -163,6 +165,7 @@ func (f *Fscache) waitOnVolumeCollision(t *sim.Thread, v *Volume) {
 // unhashVolume is fscache_unhash_volume(): remove v from the hash and, if a
 // newer twin waits on it, let that one go.
 func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
+	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	for i, x := range b.chain {
@@ -209,9 +212,7 @@ func createVolume(t *sim.Thread, v *Volume, wait bool) {
 // createVolumeWork is fscache_create_volume_work().
 func createVolumeWork(t *sim.Thread, v *Volume) {
 	v.trace(t, v.ref.Peek(), TraceVolumeSeeCreateWork)
-	if ops := v.Cache.Ops; ops != nil {
-		ops.AcquireVolume(t, v)
-	}
+	cacheOps(v.Cache, "acquire_volume").AcquireVolume(t, v)
 	EndCacheAccess(t, v.Cache, TraceAccessAcquireVolumeEnd)
 	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
 	PutVolume(t, v, TraceVolumePutCreateWork)
@@ -236,10 +237,12 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 
 // freeVolume is fscache_free_volume().
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
+	f.touch(t)
 	if v.CachePriv != nil {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
-		if ops := v.Cache.Ops; ops != nil {
-			ops.FreeVolume(t, v)
+		// The kernel looks at cache_priv again once the access is held.
+		if v.CachePriv != nil {
+			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
 		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
 	}
