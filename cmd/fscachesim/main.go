@@ -36,6 +36,8 @@ Usage:
   fscachesim replay [flags] PATH   re-run a trace and check it still does the same
   fscachesim shrink [flags] PATH   minimise a failing trace's schedule
   fscachesim render [flags] PATH   print a trace as ftrace text, or draw it as an HTML page
+  fscachesim mutate [flags]        mutation testing: how many broken versions of the model
+                                   the explorer catches (docs/mutation.md)
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
   fscachesim version               print the version
@@ -97,6 +99,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return shrinkCmd(args[1:], stdout, stderr)
 	case "render":
 		return renderCmd(args[1:], stdout, stderr)
+	case "mutate":
+		return mutateCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitPass
