@@ -22,7 +22,7 @@ GORT_TAG := fscachesim_gort
 STRESSTIME ?= 10s
 STRESSRUNS ?= 1
 
-.PHONY: help build test lint fuzz bench soak stress clean
+.PHONY: help build test lint fuzz bench soak stress clean mutate
 
 help: ## list the targets
 	@echo 'make targets:'
@@ -66,6 +66,15 @@ soak: ## long runs: the TestSoak* tests (FSCACHESIM_SOAK=1), up to 2 hours
 stress: ## each bug switch stress-tested on real goroutines for STRESSTIME (10s), without then with -race
 	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
 	FSCACHESIM_SOAK=1 FSCACHESIM_STRESS_TIME=$(STRESSTIME) FSCACHESIM_STRESS_RUNS=$(STRESSRUNS) $(GO) test -race -tags $(GORT_TAG) -count=1 -timeout 2h -run '^TestSoakStress$$' -v ./scenarios/
+
+# Mutation testing (docs/mutation.md): every mutant of the model at the
+# default budget (about a minute of two cores per surviving mutant: many
+# hours in all). Not in CI: CI runs a two-mutant sample (TestMutateSample).
+# Narrow or split it with MUTATEFLAGS, e.g. MUTATEFLAGS='--jobs 2 --sample 40'
+# or '--shard 0/8 --json' and 'fscachesim mutate merge'.
+MUTATEFLAGS ?= --jobs 2
+mutate: ## mutation testing of the whole model (hours; MUTATEFLAGS narrows it)
+	nice -n 19 $(GO) run ./cmd/fscachesim mutate $(MUTATEFLAGS)
 
 clean: ## remove bin/ and bench.out
 	rm -rf bin bench.out

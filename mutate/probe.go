@@ -12,9 +12,11 @@ import (
 // DefaultExecutions is the probe's default budget: executions over the
 // default mix (scenarios.Default(), which includes the random generator)
 // under the default portfolio, in explore's index order. It is sized so
-// that one surviving mutant costs about a minute of one core on a quiet
-// machine (docs/mutation.md); killed mutants stop at their first failure.
-const DefaultExecutions = 300000
+// that one surviving mutant costs about a minute of two cores (a probe is
+// sequential: two minutes of one core, so 'mutate --jobs 2' finishes about
+// one survivor a minute; measured at ~225 µs of CPU per execution,
+// docs/mutation.md); killed mutants stop at their first failure.
+const DefaultExecutions = 500000
 
 // ProbeConfig is one probe: the first Executions executions of the
 // explorer's index space over the default mix (Config.At with the default
