@@ -23,7 +23,7 @@ GORT_TAG := fscachesim_gort
 STRESSTIME ?= 10s
 STRESSRUNS ?= 1
 
-.PHONY: help build test lint fuzz bench soak stress clean kernel-test
+.PHONY: help build test lint fuzz bench soak stress clean kernel-test mutate
 
 help: ## list the targets
 	@echo 'make targets:'
@@ -73,6 +73,15 @@ stress: ## each bug switch stress-tested on real goroutines for STRESSTIME (10s)
 # (FSCACHESIM_KERNEL_SRC, or Debian's linux-source-6.12 fetched once).
 kernel-test: ## long exploration of the kernel's own fscache C build (10^5 executions a scenario)
 	src=$$(bash .ci/kernel-src); FSCACHESIM_SOAK=1 FSCACHESIM_KERNEL_SRC="$$src" $(GO) test -count=1 -timeout 2h -run '^TestSoakKernelC$$' -v ./kernelc/
+
+# Mutation testing (docs/mutation.md): every mutant of the model at the
+# default budget (about a minute of two cores per surviving mutant: many
+# hours in all). Not in CI: CI runs a two-mutant sample (TestMutateSample).
+# Narrow or split it with MUTATEFLAGS, e.g. MUTATEFLAGS='--jobs 2 --sample 40'
+# or '--shard 0/8 --json' and 'fscachesim mutate merge'.
+MUTATEFLAGS ?= --jobs 2
+mutate: ## mutation testing of the whole model (hours; MUTATEFLAGS narrows it)
+	nice -n 19 $(GO) run ./cmd/fscachesim mutate $(MUTATEFLAGS)
 
 clean: ## remove bin/ and bench.out
 	rm -rf bin bench.out

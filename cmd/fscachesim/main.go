@@ -40,6 +40,8 @@ Usage:
   fscachesim check-trace FILE|-    check a kernel ftrace of fscache/cachefiles against the rules
   fscachesim kernel build|run      build the kernel's own fscache C from a tree and run it
                                    under the simulated kernel (docs/kernel-c.md)
+  fscachesim mutate [flags]        mutation testing: how many broken versions of the model
+                                   the explorer catches (docs/mutation.md)
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
   fscachesim version               print the version (also --version)
@@ -109,6 +111,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return shrinkCmd(args[1:], stdout, stderr)
 	case "render":
 		return renderCmd(args[1:], stdout, stderr)
+	case "mutate":
+		return mutateCmd(args[1:], stdout, stderr)
 	case "check-trace":
 		return checkTraceCmd(args[1:], os.Stdin, stdout, stderr)
 	case "help":

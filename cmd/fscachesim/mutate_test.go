@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fscachesim/fscachesim/mutate"
+)
+
+// TestMutateUsage: bad flags of mutate and its subcommands give one line
+// on stderr and exit 2.
+func TestMutateUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"mutate", "--sample", "-1"}, "--sample"},
+		{[]string{"mutate", "--shard", "2/2"}, "bad --shard"},
+		{[]string{"mutate", "--executions", "0"}, "--executions"},
+		{[]string{"mutate", "--jobs", "0"}, "--jobs"},
+		{[]string{"mutate", "--frob"}, "flag provided but not defined"},
+		{[]string{"mutate", "extra"}, "unexpected argument"},
+		{[]string{"mutate", "--root", "../..", "--operator", "nope"}, "unknown operator"},
+		{[]string{"mutate", "--root", "../..", "--id", "nope"}, "no mutant"},
+		{[]string{"mutate", "--root", "../..", "--id", "x", "--sample", "3"}, "do not apply"},
+		{[]string{"mutate", "--root", "/nonexistent"}, "no Go files"},
+		{[]string{"mutate", "merge"}, "name the reports"},
+		{[]string{"mutate", "merge", "/nonexistent.json"}, "nonexistent.json"},
+		{[]string{"mutate", "probe", "--executions", "0"}, "want --executions"},
+		{[]string{"mutate", "list", "--root", "../..", "--file", "nosuchfile"}, "no mutant matches"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(tc.args, &out, &errb)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, exitUsage, errb.String())
+			}
+			msg := errb.String()
+			if strings.Count(strings.TrimRight(msg, "\n"), "\n") != 0 || !strings.Contains(msg, tc.msg) {
+				t.Fatalf("stderr %q: want one line containing %q", msg, tc.msg)
+			}
+		})
+	}
+}
+
+// TestMutateSample is the small sample CI runs to keep the tool working:
+// two mutants picked by --sample at a small budget, as JSON (shard 0/1, so
+// that merge takes it); every mutant gets an outcome and the score follows
+// from the counts. It also lists the operators. (Merging real shards is
+// TestMerge in package mutate.)
+func TestMutateSample(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"mutate", "list", "--root", "../..", "--operators"}, &out, &errb); code != exitPass || !strings.Contains(out.String(), "drop-lock-pair") {
+		t.Fatalf("list --operators: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	dir := t.TempDir()
+	var paths []string
+	for _, sh := range []string{"0/1"} {
+		out.Reset()
+		errb.Reset()
+		code := run([]string{"mutate", "--root", "../..", "--sample", "2", "--seed", "5", "--executions", "30", "--jobs", "2", "--shard", sh, "--json"}, &out, &errb)
+		if code != exitPass {
+			t.Fatalf("mutate --shard %s: exit %d\n%s", sh, code, errb.String())
+		}
+		p := filepath.Join(dir, strings.ReplaceAll(sh, "/", "of")+".json")
+		if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(append([]string{"mutate", "merge", "--json"}, paths...), &out, &errb); code != exitPass {
+		t.Fatalf("merge: exit %d\n%s", code, errb.String())
+	}
+	var rep mutate.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Shard.N != 1 {
+		t.Fatalf("merged %d results, shard %+v; want 2, whole", len(rep.Results), rep.Shard)
+	}
+	valid := map[string]bool{mutate.Killed: true, mutate.Survived: true, mutate.Equivalent: true, mutate.NoCompile: true, mutate.Timeout: true}
+	for _, r := range rep.Results {
+		if !valid[r.Outcome] {
+			t.Errorf("%s: outcome %q", r.ID, r.Outcome)
+		}
+		if r.Outcome == mutate.Killed && (r.Check == "" || r.Executions < 1 || r.Executions > 30) {
+			t.Errorf("%s: killed without a check or with %d executions", r.ID, r.Executions)
+		}
+	}
+	if rep.Score != mutate.Score(rep.Counts) {
+		t.Errorf("score %v, counts %v", rep.Score, rep.Counts)
+	}
+	out.Reset()
+	if code := run(append([]string{"mutate", "merge"}, paths...), &out, &errb); code != exitPass || !strings.Contains(out.String(), "mutation score") {
+		t.Fatalf("merge table: exit %d\n%s", code, out.String())
+	}
+	t.Log(out.String())
+}

@@ -1,0 +1,240 @@
+package mutate
+
+import (
+	"context"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const root = ".."
+
+// TestEnumerateDeterministic: two enumerations give the same mutants in the
+// same order, ids are unique, every mutant changes its file and still
+// parses, and every operator finds something to mutate in the model (so an
+// operator whose spelling drifted from the model's is noticed).
+func TestEnumerateDeterministic(t *testing.T) {
+	a, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ids(a), ids(b)); diff != "" {
+		t.Fatalf("two enumerations differ (-first +second):\n%s", diff)
+	}
+	seen := map[string]bool{}
+	perOp := map[string]int{}
+	srcs := map[string][]byte{}
+	for _, m := range a {
+		if seen[m.ID] {
+			t.Errorf("duplicate id %s", m.ID)
+		}
+		seen[m.ID] = true
+		perOp[m.Operator]++
+		src, ok := srcs[m.File]
+		if !ok {
+			src, err = os.ReadFile(filepath.Join(root, m.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs[m.File] = src
+		}
+		out := m.Apply(src)
+		if string(out) == string(src) {
+			t.Errorf("%s changes nothing", m.ID)
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), m.File, out, 0); err != nil {
+			t.Errorf("%s (%s) does not parse: %v", m.ID, m.Diff, err)
+		}
+		if m.Diff == "" || strings.Contains(m.Diff, "\n") {
+			t.Errorf("%s: diff %q is not one line", m.ID, m.Diff)
+		}
+	}
+	for _, o := range Operators {
+		if perOp[o.Name] == 0 {
+			t.Errorf("operator %s finds nothing to mutate in the model", o.Name)
+		}
+	}
+	t.Logf("%d mutants: %v", len(a), perOp)
+}
+
+func ids(ms []Mutant) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.ID+" "+m.Diff)
+	}
+	return out
+}
+
+// TestSelect: a sample is reproducible and of the asked size; the shards of
+// a selection partition it; filters and unknown names behave.
+func TestSelect(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, err := Select(all, Selection{Sample: 20, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := Select(all, Selection{Sample: 20, Seed: 3})
+	s3, _ := Select(all, Selection{Sample: 20, Seed: 4})
+	if len(s1) != 20 || !slices.Equal(indices(s1), indices(s2)) {
+		t.Fatalf("sample not reproducible: %v vs %v", indices(s1), indices(s2))
+	}
+	if slices.Equal(indices(s1), indices(s3)) {
+		t.Fatalf("seeds 3 and 4 picked the same sample")
+	}
+	var union []int
+	for i := range 3 {
+		p, err := Select(all, Selection{Sample: 20, Seed: 3, Shard: Shard{i, 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		union = append(union, indices(p)...)
+	}
+	slices.Sort(union)
+	if !slices.Equal(union, indices(s1)) {
+		t.Fatalf("the 3 shards do not partition the sample")
+	}
+	w, _ := Select(all, Selection{Files: []string{"cookie.go"}, Operators: []string{"drop-wake"}})
+	for _, p := range w {
+		if p.Operator != "drop-wake" || !strings.HasSuffix(p.File, "cookie.go") {
+			t.Fatalf("filter let %s through", p.ID)
+		}
+	}
+	if len(w) == 0 {
+		t.Fatal("no drop-wake in cookie.go")
+	}
+	if _, err := Select(all, Selection{Operators: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), "unknown operator") {
+		t.Fatalf("unknown operator: err %v", err)
+	}
+	if _, err := Select(all, Selection{IDs: []string{"nope"}}); err == nil {
+		t.Fatal("unknown id accepted")
+	}
+}
+
+func indices(s []Selected) []int {
+	var out []int
+	for _, p := range s {
+		out = append(out, p.Index)
+	}
+	return out
+}
+
+// TestProbeDeterministic: the probe's digest is a function of its budget
+// and seed.
+func TestProbeDeterministic(t *testing.T) {
+	a := Probe(ProbeConfig{Executions: 40, Seed: 1})
+	b := Probe(ProbeConfig{Executions: 40, Seed: 1})
+	c := Probe(ProbeConfig{Executions: 40, Seed: 2})
+	if a != b {
+		t.Fatalf("two probes differ: %+v %+v", a, b)
+	}
+	if a.Failed || a.Executions != 40 {
+		t.Fatalf("the original fails its probe or ran short: %+v", a)
+	}
+	if a.Digest == c.Digest {
+		t.Fatalf("seeds 1 and 2 give the same digest %s", a.Digest)
+	}
+}
+
+// TestRunClassifies builds the original and three mutants and checks the
+// verdicts: dropping the cookie worker's put (the ref its queueing took
+// stays) is killed within the budget (today by I-20 on the first
+// execution); a mutant that changes only a
+// comment is equivalent (same digest); a mutant that does not compile is
+// reported as such and the run goes on.
+func TestRunClassifies(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	for i, m := range all {
+		if m.File == "model/fscache/cookie.go" && m.Operator == "drop-ref" && strings.Contains(m.Diff, "PutCookie(t, c, TraceCookiePutWork)") {
+			picks = append(picks, Selected{i, m})
+		}
+	}
+	if len(picks) != 1 {
+		t.Fatalf("want one drop-ref of the worker's PutCookie, found %d", len(picks))
+	}
+	src, err := os.ReadFile(filepath.Join(root, "model/fscache/cookie.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(src)
+	picks = append(picks,
+		Selected{-1, Mutant{ID: "noop", File: "model/fscache/cookie.go", Operator: "test", Diff: "a comment", edits: []edit{{end, end, "\n// no change\n"}}}},
+		Selected{-2, Mutant{ID: "broken", File: "model/fscache/cookie.go", Operator: "test", Diff: "a type error", edits: []edit{{end, end, "\nvar _ int = \"not an int\"\n"}}}})
+	rep, err := Run(context.Background(), Config{Root: root, Executions: 60, Seed: 1, Jobs: 2}, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Result{}
+	for _, r := range rep.Results {
+		got[r.ID] = r
+	}
+	k := got[picks[0].ID]
+	if k.Outcome != Killed || k.Check == "" || k.Executions < 1 || k.Executions > 60 {
+		t.Errorf("worker put dropped: %+v, want killed by a check within 60 executions", k)
+	}
+	if e := got["noop"]; e.Outcome != Equivalent || e.Digest != rep.Baseline || e.Executions != 60 {
+		t.Errorf("comment-only mutant: %+v, want equivalent with digest %s", e, rep.Baseline)
+	}
+	if b := got["broken"]; b.Outcome != NoCompile || !strings.Contains(b.Detail, "cookie.go") {
+		t.Errorf("type error: %+v, want does-not-compile naming the file", b)
+	}
+	if rep.Counts[Killed] != 1 || rep.Score != 1 {
+		t.Errorf("counts %v score %v, want 1 killed and score 1 (the others do not count)", rep.Counts, rep.Score)
+	}
+}
+
+// TestMerge: the shards of a report merge back into it; a missing or
+// repeated shard is refused.
+func TestMerge(t *testing.T) {
+	var whole Report
+	whole.Executions, whole.Seed, whole.Total, whole.Baseline, whole.Shard = 10, 1, 5, "ab", Shard{0, 1}
+	outs := []string{Killed, Survived, Equivalent, NoCompile, Killed}
+	for i, o := range outs {
+		whole.Results = append(whole.Results, Result{Mutant: Mutant{ID: string(rune('a' + i))}, Index: i, Outcome: o})
+	}
+	whole.tally()
+	parts := make([]Report, 2)
+	for s := range parts {
+		parts[s] = whole
+		parts[s].Shard = Shard{s, 2}
+		parts[s].Results = nil
+		for i, r := range whole.Results {
+			if i%2 == s {
+				parts[s].Results = append(parts[s].Results, r)
+			}
+		}
+	}
+	m, err := Merge([]Report{parts[1], parts[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&whole, m, cmpopts.IgnoreUnexported(Mutant{})); diff != "" {
+		t.Fatalf("merged differs (-whole +merged):\n%s", diff)
+	}
+	if whole.Score != 2.0/3 {
+		t.Fatalf("score %v, want 2/3", whole.Score)
+	}
+	if _, err := Merge([]Report{parts[0]}); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing shard: %v", err)
+	}
+	if _, err := Merge([]Report{parts[0], parts[0]}); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("repeated shard: %v", err)
+	}
+}

@@ -1,0 +1,107 @@
+package mutate
+
+import (
+	"fmt"
+
+	"github.com/fscachesim/fscachesim/explorer"
+	"github.com/fscachesim/fscachesim/model"
+	"github.com/fscachesim/fscachesim/scenarios"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// DefaultExecutions is the probe's default budget: executions over the
+// default mix (scenarios.Default(), which includes the random generator)
+// under the default portfolio, in explore's index order. It is sized so
+// that one surviving mutant costs about a minute of two cores (a probe is
+// sequential: two minutes of one core, so 'mutate --jobs 2' finishes about
+// one survivor a minute; measured at ~225 µs of CPU per execution,
+// docs/mutation.md); killed mutants stop at their first failure.
+const DefaultExecutions = 500000
+
+// ProbeConfig is one probe: the first Executions executions of the
+// explorer's index space over the default mix (Config.At with the default
+// scenarios and portfolio, base seed Seed), run one after another.
+type ProbeConfig struct {
+	Executions int64
+	Seed       uint64
+	MaxSteps   int64
+	// Scenarios overrides the default mix (tests use it to keep probes
+	// short); nil means scenarios.Default().
+	Scenarios []scenarios.Scenario
+}
+
+// ProbeResult is what a probe found. Digest folds, in execution order,
+// every execution's index and the simulated kernel's running hash (which
+// covers every event, every scheduling decision, every random draw, every
+// step's shared access and every timer firing): two binaries whose probes
+// ran the same executions with the same Digest ran identical executions.
+type ProbeResult struct {
+	Executions int64  `json:"executions"`
+	Digest     string `json:"digest"`
+	// Failed is set when an execution failed: the probe stops there.
+	Failed   bool   `json:"failed"`
+	Index    int64  `json:"index,omitempty"` // the failing execution's index
+	Scenario string `json:"scenario,omitempty"`
+	Strategy string `json:"strategy,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"`
+	Class    string `json:"class,omitempty"`
+	Check    string `json:"check,omitempty"`
+	Msg      string `json:"msg,omitempty"`
+}
+
+// Probe runs c and stops at the first failing execution. It is what the
+// mutant binaries run ('fscachesim mutate probe'): the same executions
+// 'fscachesim explore --executions N --seed S' runs with the default mix,
+// judged by the same checks, so a killed mutant's failure is explore's
+// first failure on that binary.
+func Probe(c ProbeConfig) ProbeResult {
+	cfg := explorer.Config{Scenarios: c.Scenarios, Seed: c.Seed, MaxSteps: c.MaxSteps, Executions: c.Executions}.Normalize()
+	var r ProbeResult
+	d := uint64(fnvOffset)
+	mix := func(v uint64) {
+		for i := 0; i < 8; i++ {
+			d = (d ^ (v & 0xff)) * fnvPrime
+			v >>= 8
+		}
+	}
+	for i := int64(0); i < c.Executions; i++ {
+		x := cfg.At(i)
+		res := execute(x, cfg.MaxSteps)
+		mix(uint64(i))
+		mix(res.Hash)
+		mix(uint64(res.Outcome))
+		r.Executions = i + 1
+		if res.Outcome != sim.OutcomePass {
+			r.Failed, r.Index, r.Scenario, r.Strategy, r.Seed = true, i, x.Scenario.Name, x.Strategy.Name, x.Seed
+			r.Class, r.Check = res.Outcome.String(), res.Outcome.String()
+			switch {
+			case res.Outcome == sim.OutcomeBound:
+				r.Class, r.Check = "step-bound", "max-steps"
+				r.Msg = fmt.Sprintf("the step bound of %d steps was hit", cfg.MaxSteps)
+			case res.Failure != nil:
+				r.Class, r.Check, r.Msg = res.Failure.Class.String(), res.Failure.Check, res.Failure.Msg
+			}
+			break
+		}
+	}
+	r.Digest = fmt.Sprintf("%016x", d)
+	return r
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// execute runs one execution as the explorer does (every check on). A panic
+// outside the simulated threads (a mutant can make one) is a failure of
+// class "panic".
+func execute(x explorer.Execution, maxSteps int64) (res sim.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = sim.Result{Outcome: sim.OutcomeFail, Failure: &sim.Failure{Class: sim.FailOops, Check: "harness", Msg: fmt.Sprintf("panic outside the simulated threads: %v", p)}}
+		}
+	}()
+	res, _, _ = scenarios.Execute(x.Scenario, model.Bugs{}, sim.Options{Seed: x.Seed, Strategy: x.Strategy.New(), MaxSteps: maxSteps})
+	return res
+}

@@ -1,0 +1,420 @@
+package mutate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Outcomes of a mutant.
+const (
+	Killed       = "killed"
+	Survived     = "survived"
+	Timeout      = "timeout"
+	NoCompile    = "does-not-compile"
+	Equivalent   = "equivalent"
+	killedByExit = "crash" // the mutant binary died without a verdict
+)
+
+// Config is one mutation run.
+type Config struct {
+	// Root is the module root whose model is mutated.
+	Root string
+	// Executions is the probe's budget per mutant (DefaultExecutions if
+	// zero); Seed its base seed (explore's --seed); MaxSteps its step
+	// bound (zero: the simulator's default).
+	Executions int64
+	Seed       uint64
+	MaxSteps   int64
+	// Timeout bounds one mutant's probe in wall time; zero means five
+	// times the original's probe time plus a minute. It only classifies a
+	// mutant as timeout: nothing else depends on the clock.
+	Timeout time.Duration
+	// Jobs is how many mutants are built and probed at once (default 1).
+	Jobs int
+	// Log, if set, gets one line per mutant as it finishes.
+	Log io.Writer
+}
+
+// Result is what became of one mutant.
+type Result struct {
+	Mutant
+	// Index is the mutant's position in the full enumeration (merge
+	// orders by it).
+	Index   int    `json:"index"`
+	Outcome string `json:"outcome"`
+	// Class and Check name the check that killed it; Executions is how
+	// many executions ran (for a killed mutant, up to and including the
+	// first failing one: executions-to-first-failure).
+	Class      string `json:"class,omitempty"`
+	Check      string `json:"check,omitempty"`
+	Executions int64  `json:"executions,omitempty"`
+	// Scenario, Strategy and Seed say which execution killed it.
+	Scenario string `json:"scenario,omitempty"`
+	Strategy string `json:"strategy,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"`
+	// Detail is the failure message or the compiler's first error.
+	Detail string `json:"detail,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	// Seconds is the wall time of its build and probe (not compared).
+	Seconds float64 `json:"seconds"`
+}
+
+// Report is a mutation run.
+type Report struct {
+	Executions int64          `json:"executions"`
+	Seed       uint64         `json:"seed"`
+	MaxSteps   int64          `json:"max_steps,omitempty"`
+	Selection  string         `json:"selection"`
+	Shard      Shard          `json:"shard"`
+	Total      int            `json:"total_mutants"` // in the whole enumeration
+	Baseline   string         `json:"baseline_digest"`
+	BaseSecs   float64        `json:"baseline_seconds"`
+	Results    []Result       `json:"results"`
+	Counts     map[string]int `json:"counts"`
+	Score      float64        `json:"score"`
+}
+
+// Shard is part I of N of the selected mutants (i mod N == I).
+type Shard struct {
+	I int `json:"i"`
+	N int `json:"n"`
+}
+
+// Selection narrows the enumeration.
+type Selection struct {
+	IDs       []string // exact ids; nothing else applies when set
+	Files     []string // a mutant's file must contain one of these
+	Operators []string
+	Sample    int // pick this many (0: all)
+	Seed      uint64
+	Shard     Shard
+}
+
+// String describes s for the report.
+func (s Selection) String() string {
+	var p []string
+	if len(s.IDs) > 0 {
+		p = append(p, "id="+strings.Join(s.IDs, ","))
+	}
+	if len(s.Files) > 0 {
+		p = append(p, "file="+strings.Join(s.Files, ","))
+	}
+	if len(s.Operators) > 0 {
+		p = append(p, "operator="+strings.Join(s.Operators, ","))
+	}
+	if s.Sample > 0 {
+		p = append(p, fmt.Sprintf("sample=%d seed=%d", s.Sample, s.Seed))
+	}
+	if len(p) == 0 {
+		return "all"
+	}
+	return strings.Join(p, " ")
+}
+
+// Selected is a mutant picked by Select with its enumeration index.
+type Selected struct {
+	Index int
+	Mutant
+}
+
+// Select applies s to all (the full enumeration) and returns the picks in
+// enumeration order. Sampling is reproducible: the same enumeration, seed
+// and size pick the same mutants.
+func Select(all []Mutant, s Selection) ([]Selected, error) {
+	known := map[string]bool{}
+	for _, n := range OperatorNames() {
+		known[n] = true
+	}
+	for _, o := range s.Operators {
+		if !known[o] {
+			return nil, fmt.Errorf("unknown operator %q: want one of %s", o, strings.Join(OperatorNames(), ", "))
+		}
+	}
+	var pick []Selected
+	if len(s.IDs) > 0 {
+		byID := map[string]int{}
+		for i, m := range all {
+			byID[m.ID] = i
+		}
+		for _, id := range s.IDs {
+			i, ok := byID[id]
+			if !ok {
+				return nil, fmt.Errorf("no mutant %q (see 'fscachesim mutate list')", id)
+			}
+			pick = append(pick, Selected{i, all[i]})
+		}
+		slices.SortFunc(pick, func(a, b Selected) int { return a.Index - b.Index })
+	} else {
+		for i, m := range all {
+			if len(s.Files) > 0 && !slices.ContainsFunc(s.Files, func(f string) bool { return strings.Contains(m.File, f) }) {
+				continue
+			}
+			if len(s.Operators) > 0 && !slices.Contains(s.Operators, m.Operator) {
+				continue
+			}
+			pick = append(pick, Selected{i, m})
+		}
+		if len(pick) == 0 {
+			return nil, errors.New("no mutant matches --file and --operator")
+		}
+		if s.Sample > 0 && s.Sample < len(pick) {
+			r := rand.New(rand.NewPCG(s.Seed, 0x6d7574616e74))
+			for i := 0; i < s.Sample; i++ {
+				j := i + r.IntN(len(pick)-i)
+				pick[i], pick[j] = pick[j], pick[i]
+			}
+			pick = pick[:s.Sample]
+			slices.SortFunc(pick, func(a, b Selected) int { return a.Index - b.Index })
+		}
+	}
+	if s.Shard.N > 1 {
+		var part []Selected
+		for i, p := range pick {
+			if i%s.Shard.N == s.Shard.I {
+				part = append(part, p)
+			}
+		}
+		pick = part
+	}
+	return pick, nil
+}
+
+// goTool is the go command to build with.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// Run builds the original and each selected mutant, probes each, and
+// classifies it. total is the size of the full enumeration. An error is
+// returned only when the run as a whole cannot go on (the original does not
+// build, or fails its own probe).
+func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selection) (*Report, error) {
+	if cfg.Executions <= 0 {
+		cfg.Executions = DefaultExecutions
+	}
+	if cfg.Jobs <= 0 {
+		cfg.Jobs = 1
+	}
+	root, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Root = root
+	tmp, err := os.MkdirTemp("", "fscachesim-mutate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	orig := filepath.Join(tmp, "fscachesim-original")
+	if out, err := build(ctx, root, "", orig); err != nil {
+		return nil, fmt.Errorf("the original does not build: %s", firstLine(out))
+	}
+	start := time.Now()
+	base, err := probe(ctx, cfg, orig, 0)
+	if err != nil {
+		return nil, fmt.Errorf("the original's probe: %v", err)
+	}
+	if base.Failed {
+		return nil, fmt.Errorf("the original fails its own probe: execution %d (%s, seed %d, %s): %s [%s] %s", base.Index, base.Scenario, base.Seed, base.Strategy, base.Class, base.Check, base.Msg)
+	}
+	rep := &Report{Executions: cfg.Executions, Seed: cfg.Seed, MaxSteps: cfg.MaxSteps, Selection: sel.String(), Shard: sel.Shard, Total: total,
+		Baseline: base.Digest, BaseSecs: time.Since(start).Seconds()}
+	if rep.Shard.N == 0 {
+		rep.Shard = Shard{0, 1}
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 5*time.Since(start) + time.Minute
+	}
+	if cfg.Log != nil {
+		fmt.Fprintf(cfg.Log, "original: %d executions, digest %s, %.1fs; %d mutant(s) to run, timeout %s each\n", base.Executions, base.Digest, rep.BaseSecs, len(picks), timeout.Round(time.Second))
+	}
+
+	rep.Results = make([]Result, len(picks))
+	var mu sync.Mutex
+	next, done := 0, 0
+	var wg sync.WaitGroup
+	for range cfg.Jobs {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(picks) || ctx.Err() != nil {
+					return
+				}
+				r := runOne(ctx, cfg, tmp, i, picks[i], base.Digest, timeout)
+				mu.Lock()
+				rep.Results[i] = r
+				done++
+				if cfg.Log != nil {
+					fmt.Fprintf(cfg.Log, "[%d/%d] %s\n", done, len(picks), r.Line())
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.tally()
+	return rep, nil
+}
+
+// runOne builds and probes one mutant.
+func runOne(ctx context.Context, cfg Config, tmp string, i int, p Selected, baseDigest string, timeout time.Duration) Result {
+	start := time.Now()
+	r := Result{Mutant: p.Mutant, Index: p.Index}
+	defer func() { r.Seconds = time.Since(start).Seconds() }()
+	dir := filepath.Join(tmp, "m"+strconv.Itoa(i))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
+		return r
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(cfg.Root, filepath.FromSlash(p.File))
+	src, err := os.ReadFile(path)
+	if err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
+		return r
+	}
+	mutated := filepath.Join(dir, filepath.Base(path))
+	overlay := filepath.Join(dir, "overlay.json")
+	ov, _ := json.Marshal(map[string]map[string]string{"Replace": {path: mutated}})
+	if err := os.WriteFile(mutated, p.Apply(src), 0o644); err == nil {
+		err = os.WriteFile(overlay, ov, 0o644)
+	}
+	bin := filepath.Join(dir, "fscachesim-mutant")
+	if out, err := build(ctx, cfg.Root, overlay, bin); err != nil {
+		r.Outcome, r.Detail = NoCompile, firstLine(out)
+		return r
+	}
+	pr, err := probe(ctx, cfg, bin, timeout)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		r.Outcome, r.Detail = Timeout, fmt.Sprintf("no verdict within %s", timeout.Round(time.Second))
+	case err != nil:
+		r.Outcome, r.Class, r.Check, r.Detail = Killed, killedByExit, killedByExit, err.Error()
+	case pr.Failed:
+		r.Outcome, r.Class, r.Check, r.Detail = Killed, pr.Class, pr.Check, pr.Msg
+		r.Executions, r.Scenario, r.Strategy, r.Seed = pr.Index+1, pr.Scenario, pr.Strategy, pr.Seed
+	case pr.Digest == baseDigest:
+		r.Outcome, r.Executions, r.Digest = Equivalent, pr.Executions, pr.Digest
+	default:
+		r.Outcome, r.Executions, r.Digest = Survived, pr.Executions, pr.Digest
+	}
+	return r
+}
+
+// build runs go build of the command, with an overlay if given.
+func build(ctx context.Context, root, overlay, out string) ([]byte, error) {
+	args := []string{"build", "-o", out}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	args = append(args, "./cmd/fscachesim")
+	cmd := exec.CommandContext(ctx, goTool(), args...)
+	cmd.Dir = root
+	return cmd.CombinedOutput()
+}
+
+// probe runs 'BIN mutate probe' and decodes its verdict.
+func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration) (ProbeResult, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	args := []string{"mutate", "probe", "--executions", strconv.FormatInt(cfg.Executions, 10), "--seed", strconv.FormatUint(cfg.Seed, 10)}
+	if cfg.MaxSteps > 0 {
+		args = append(args, "--max-steps", strconv.FormatInt(cfg.MaxSteps, 10))
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return ProbeResult{}, ctx.Err()
+	}
+	var pr ProbeResult
+	if jerr := json.Unmarshal(stdout.Bytes(), &pr); jerr != nil || pr.Digest == "" {
+		msg := firstLine(stderr.Bytes())
+		if err != nil {
+			msg = err.Error() + ": " + msg
+		}
+		return ProbeResult{}, fmt.Errorf("the binary died without a verdict: %s", msg)
+	}
+	return pr, nil
+}
+
+func firstLine(b []byte) string {
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") {
+			return short140(l)
+		}
+	}
+	return "(no output)"
+}
+
+func short140(s string) string {
+	if len(s) > 140 {
+		return s[:137] + "..."
+	}
+	return s
+}
+
+// tally counts the outcomes and computes the score.
+func (r *Report) tally() {
+	r.Counts = map[string]int{}
+	for _, x := range r.Results {
+		r.Counts[x.Outcome]++
+	}
+	r.Score = Score(r.Counts)
+}
+
+// Score is killed / (all - equivalent - does-not-compile), 0 when nothing
+// counts.
+func Score(c map[string]int) float64 {
+	all := 0
+	for _, n := range c {
+		all += n
+	}
+	d := all - c[Equivalent] - c[NoCompile]
+	if d <= 0 {
+		return 0
+	}
+	return float64(c[Killed]) / float64(d)
+}
+
+// Line is a result on one line, for the progress log.
+func (r Result) Line() string {
+	s := fmt.Sprintf("%-9s %s %s: %s", r.Outcome, r.ID, r.Operator, r.Diff)
+	switch r.Outcome {
+	case Killed:
+		s += fmt.Sprintf(" [%s after %d executions]", r.Check, r.Executions)
+	case NoCompile, Timeout:
+		s += " [" + r.Detail + "]"
+	}
+	return s
+}
