@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -42,21 +43,27 @@ func signalExit(sig os.Signal) int {
 func handleSignals() {
 	c := make(chan os.Signal, 2)
 	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		stopped := false
-		for sig := range c {
-			interrupt.Lock()
-			stop := interrupt.stop
-			interrupt.Unlock()
-			if stop != nil && !stopped {
-				stopped = true
-				fmt.Fprintf(os.Stderr, "\nfscachesim: %v: stopping, writing what was found (again to quit at once)\n", sig)
-				stop(sig)
-				continue
-			}
-			traces.RemoveTempFiles()
-			fmt.Fprintf(os.Stderr, "fscachesim: %v: stopped\n", sig)
-			os.Exit(signalExit(sig))
+	go signalLoop(c, os.Stderr, os.Exit)
+}
+
+// signalLoop handles the signals arriving on c: the first one calls the
+// stop function set by onInterrupt, if any; a second one, or any one when
+// none is set, removes temporary files and exits with signalExit's code.
+func signalLoop(c <-chan os.Signal, stderr io.Writer, exit func(int)) {
+	stopped := false
+	for sig := range c {
+		interrupt.Lock()
+		stop := interrupt.stop
+		interrupt.Unlock()
+		if stop != nil && !stopped {
+			stopped = true
+			fmt.Fprintf(stderr, "\nfscachesim: %v: stopping, writing what was found (again to quit at once)\n", sig)
+			stop(sig)
+			continue
 		}
-	}()
+		traces.RemoveTempFiles()
+		fmt.Fprintf(stderr, "fscachesim: %v: stopped\n", sig)
+		exit(signalExit(sig))
+		return
+	}
 }
