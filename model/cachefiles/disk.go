@@ -74,6 +74,7 @@ func NewCacheFS(f *fscache.Fscache, opts vfs.Options) *Cache {
 // cache used (after Crash, the next boot).
 func (c *Cache) Reboot(f *fscache.Fscache) *Cache {
 	n := NewCache(c.fs, f)
+	n.life.ID = c.life.ID + 1
 	n.wiring = c.wiring
 	n.ErrorInjection, n.InjectRate = c.ErrorInjection, c.InjectRate
 	return n

@@ -208,7 +208,7 @@ func (c *Cache) lockRename(t *sim.Thread, p1, p2 vfs.Ino) func() {
 // deleteObject is cachefiles_delete_object(): unlink a retired object's
 // file from its fan-out directory.
 func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	var err error
@@ -227,7 +227,7 @@ func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 // lookUpObject is cachefiles_look_up_object(): find the object's file in
 // its fan-out directory and open it, or create a tmpfile.
 func (c *Cache) lookUpObject(t *sim.Thread, o *Object) bool {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	ino, err := c.lookup(t, fan, o.dName)
 	c.traceLookup(t, o, fan, ino, err)
 	switch {
@@ -305,7 +305,7 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 // object's fan-out directory, marked in use and sized to the object rounded
 // up to the DIO block size.
 func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	vf, err := c.tmpfile(t, fan)
 	if err != nil {
 		c.traceVFSError(t, o, fan, err, ErrTmpfile)
@@ -334,7 +334,7 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 // commitTmpfile is cachefiles_commit_tmpfile(): link the object's tmpfile
 // into its fan-out directory, replacing a stale file of the same name.
 func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	defer dl.Unlock(t)
