@@ -78,7 +78,6 @@ func TestBugSwitchesFlagged(t *testing.T) {
 		// the state machine goes to LRU_DISCARDING with a copy to the
 		// cache in flight: I-16, before the oops in prepare_write.
 		{"lru-discard-vs-io", model.Bugs{LRUDiscardIgnoresAccesses: true}, "I-16", 400, true},
-
 	}
 	for _, tc := range cases {
 		for _, st := range strategies {
