@@ -57,6 +57,7 @@ type Cache struct {
 	bshift uint
 
 	objectDebugID uint32
+	dentries      []*dentry // the dentries cachefiles holds references on (dentry.go)
 	allObjects    []*Object // every object allocated and not yet freed (views)
 
 	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)
@@ -232,6 +233,7 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 func (c *Cache) Unbind(t *sim.Thread) {
 	t.Use(&c.life)
 	c.daemonUnbind(t)
+	c.checkDentries(t)
 	t.Free(&c.life)
 }
 

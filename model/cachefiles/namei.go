@@ -96,6 +96,9 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 		c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
 		return 0, false, err
 	}
+	// The lookup's (or mkdir's) reference on the subdirectory's dentry,
+	// kept until cachefiles_put_directory.
+	c.dget(ino, dir)
 	// Take the subdirectory's lock before dropping the parent's and mark
 	// it in use under it, so that no rmdir, rename or cull (each of which
 	// locks the victim) comes in between (__cachefiles_mark_inode_in_use).
@@ -111,6 +114,7 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	}
 	if !marked {
 		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", name, uint64(ino)))
+		c.dput(t, ino)
 		return 0, false, vfs.EBUSY
 	}
 	if st, err := c.stat(ino); err != nil || !st.IsDir() {
@@ -121,10 +125,13 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	return ino, isNew, nil
 }
 
-// putDirectory is cachefiles_put_directory().
+// putDirectory is cachefiles_put_directory(): clear the in-use mark, then
+// drop the dentry reference (in between, the daemon may remove the
+// directory: it is then dead but referenced until the dput).
 func (c *Cache) putDirectory(t *sim.Thread, ino vfs.Ino) {
 	if ino != 0 {
 		c.doUnmarkInodeInUse(t, nil, ino)
+		c.dput(t, ino)
 	}
 }
 
@@ -267,7 +274,7 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 		c.doUnmarkInodeInUse(t, o, ino)
 		return false
 	}
-	f := newCfile(vf)
+	f := c.newCfile(vf, o.fanoutDir(t))
 	if err := c.checkAuxdata(t, o, f); err != nil {
 		fscache.CookieLookupNegative(t, o.cookie)
 		c.unmarkInodeInUse(t, o, f)
@@ -314,7 +321,7 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 		}
 		return nil, err
 	}
-	f := newCfile(vf)
+	f := c.newCfile(vf, fan)
 	c.emit(t, EvTmpfile, oid(o), int64(f.ino))
 	if !c.markInodeInUse(t, o, f.ino) {
 		t.Bug("WARN", "cachefiles: new tmpfile B=%x already in use", uint64(f.ino))
