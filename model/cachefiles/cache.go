@@ -29,9 +29,10 @@ const PageSize = 4096
 // It is the control device's CacheOps (Bind, Unbind, Cull, Inuse, Status),
 // fscache's Backend (volumes, objects) and the netfs's NetfsCacheOps (I/O).
 type Cache struct {
-	fs *vfs.FS
-	F  *fscache.Fscache
-	k  *sim.Kernel
+	life sim.Life // the record's lifetime: cachefiles_daemon_open's kzalloc to put_unbind_pincount's kfree
+	fs   *vfs.FS
+	F    *fscache.Fscache
+	k    *sim.Kernel
 
 	cache  *fscache.Cache // the fscache cache record (cache->cache)
 	cfg    Config
@@ -56,6 +57,7 @@ type Cache struct {
 	bshift uint
 
 	objectDebugID uint32
+	dentries      []*dentry // the dentries cachefiles holds references on (dentry.go)
 	allObjects    []*Object // every object allocated and not yet freed (views)
 
 	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)
@@ -79,6 +81,8 @@ type Cache struct {
 func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
 	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig()}
 	c.objectListLock.Name = "cachefiles object_list_lock"
+	c.life = sim.Life{Kind: "cachefiles_cache", ID: 1}
+	c.k.Track(&c.life)
 	return c
 }
 
@@ -150,6 +154,7 @@ func (c *Cache) resolve(t *sim.Thread, path string) (vfs.Ino, error) {
 // statfs, make cache/ and graveyard/, register with fscache, set READY and
 // check the space.
 func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) error {
+	t.Use(&c.life)
 	if c.flags.Test(t, CacheReady) {
 		return vfs.EBUSY
 	}
@@ -221,9 +226,24 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	return nil
 }
 
-// Unbind is cachefiles_daemon_unbind(): withdraw a bound cache (spec §8.4)
-// and let go of graveyard/ and cache/.
+// Unbind is cachefiles_put_unbind_pincount()'s last put, the device's
+// release: cachefiles_daemon_unbind() (withdraw a bound cache, spec §8.4,
+// and let go of graveyard/ and cache/), then the kfree of the cache record.
+// Nothing may use the record afterwards (a use-after-free is reported).
 func (c *Cache) Unbind(t *sim.Thread) {
+	t.Use(&c.life)
+	c.daemonUnbind(t)
+	c.checkDentries(t)
+	t.Free(&c.life)
+}
+
+// ReleaseUnbound is the same last put for a record that was never bound
+// (or whose bind failed): the device's release calls it in place of
+// Unbind (File.Release).
+func (c *Cache) ReleaseUnbound(t *sim.Thread) { c.Unbind(t) }
+
+// daemonUnbind is cachefiles_daemon_unbind().
+func (c *Cache) daemonUnbind(t *sim.Thread) {
 	if c.flags.Test(t, CacheReady) {
 		c.withdrawCache(t)
 	}
@@ -258,7 +278,9 @@ func (c *Cache) withdrawFscacheVolumes(t *sim.Thread) {
 retry:
 	c.objectListLock.Lock(t)
 	for _, v := range c.volumes {
+		t.Use(&v.life)
 		vc := v.vcookie
+		t.Use(vc.Life())
 		if vc.NAccesses() == 0 {
 			continue
 		}
@@ -282,7 +304,7 @@ func (c *Cache) withdrawObjects(t *sim.Thread) {
 		o.see(t, TraceObjSeeWithdrawal)
 		c.objects = c.objects[1:]
 		o.onList = false
-		fscache.WithdrawCookie(t, o.cookie)
+		fscache.WithdrawCookie(t, o.cookieOf(t))
 		count++
 		if count%64 == 0 {
 			c.objectListLock.Unlock(t)
@@ -408,6 +430,7 @@ func sat(a, b uint64) uint64 {
 // Status is cachefiles_daemon_read's non-on-demand half: refresh the space
 // state, then fetch and zero the released counters.
 func (c *Cache) Status(t *sim.Thread) (Status, error) {
+	t.Use(&c.life)
 	if c.flags.Test(t, CacheDead) {
 		return Status{}, vfs.EIO
 	}
@@ -426,6 +449,7 @@ func (c *Cache) Status(t *sim.Thread) (Status, error) {
 // Cull is cachefiles_daemon_cull's call of cachefiles_cull (spec §10.6):
 // bury the entry name of directory dir unless it is in use.
 func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
+	t.Use(&c.life)
 	d, err := c.cwd(t, dir)
 	if err != nil {
 		return err
@@ -435,6 +459,7 @@ func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
 
 // Inuse is cachefiles_daemon_inuse's call of cachefiles_check_in_use.
 func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
+	t.Use(&c.life)
 	d, err := c.cwd(t, dir)
 	if err != nil {
 		return err
@@ -446,6 +471,7 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 // (get_fs_pwd): EIO if the cache is not bound or dead, ENOTDIR if dir is
 // not a directory, then cachefiles_cull.
 func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	t.Use(&c.life)
 	if err := c.cwdIno(t, dir); err != nil {
 		return err
 	}
@@ -454,6 +480,7 @@ func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
 
 // InuseAt is cachefiles_daemon_inuse with the working directory an inode.
 func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) error {
+	t.Use(&c.life)
 	if err := c.cwdIno(t, dir); err != nil {
 		return err
 	}

@@ -90,6 +90,14 @@ type CacheOps interface {
 	Status(t *sim.Thread) (Status, error)
 }
 
+// UnboundReleaser is implemented by a backend whose cache record must be
+// freed at the device's release even when it was never bound (the kernel's
+// cachefiles_put_unbind_pincount frees it either way).
+type UnboundReleaser interface {
+	// ReleaseUnbound frees the record of a cache that is not bound.
+	ReleaseUnbound(t *sim.Thread)
+}
+
 // CwdCacheOps is implemented by a backend that takes the daemon's working
 // directory as the kernel does, an inode (get_fs_pwd's dentry), not a path
 // to resolve again: the device uses it once the process has changed

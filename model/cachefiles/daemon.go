@@ -702,6 +702,8 @@ func (f *File) Release(t *sim.Thread) error {
 	// cachefiles_put_unbind_pincount → cachefiles_daemon_unbind.
 	if f.flags.Test(t, flagReady) {
 		f.cache.Unbind(t)
+	} else if r, ok := f.cache.(UnboundReleaser); ok {
+		r.ReleaseUnbound(t)
 	}
 	f.released = true
 	f.dev.open.Store(t, 0)

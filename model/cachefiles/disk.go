@@ -74,6 +74,7 @@ func NewCacheFS(f *fscache.Fscache, opts vfs.Options) *Cache {
 // cache used (after Crash, the next boot).
 func (c *Cache) Reboot(f *fscache.Fscache) *Cache {
 	n := NewCache(c.fs, f)
+	n.life.ID = c.life.ID + 1
 	n.wiring = c.wiring
 	n.ErrorInjection, n.InjectRate = c.ErrorInjection, c.InjectRate
 	return n
@@ -325,9 +326,12 @@ type cfile struct {
 	ref sim.Atomic
 }
 
-func newCfile(f *vfs.File) *cfile {
+// newCfile is an opened backing file: its path holds a reference on the
+// file's dentry (parented in dir) until the last fput.
+func (c *Cache) newCfile(f *vfs.File, dir vfs.Ino) *cfile {
 	cf := &cfile{f: f, ino: f.Ino()}
 	cf.ref.Init(1)
+	c.dget(cf.ino, dir)
 	return cf
 }
 
@@ -341,5 +345,6 @@ func getFile(t *sim.Thread, f *cfile) *cfile {
 func (c *Cache) fput(t *sim.Thread, f *cfile) {
 	if f.ref.Dec(t) == 0 {
 		c.fs.Close(f.f)
+		c.dput(t, f.ino)
 	}
 }

@@ -45,6 +45,22 @@ func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
 	return o
 }
 
+// fanoutDir is o->volume->fanout[] at the cookie's hash, as the kernel
+// reads it: the object, its volume and its cookie are dereferenced.
+func (o *Object) fanoutDir(t *sim.Thread) vfs.Ino {
+	t.Use(&o.life)
+	t.Use(&o.volume.life)
+	t.Use(o.cookie.Life())
+	return o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+}
+
+// cookieOf is o->cookie as the kernel dereferences it.
+func (o *Object) cookieOf(t *sim.Thread) *fscache.Cookie {
+	t.Use(&o.life)
+	t.Use(o.cookie.Life())
+	return o.cookie
+}
+
 // see is cachefiles_see_object().
 func (o *Object) see(t *sim.Thread, why string) {
 	t.Emit(sim.Event{Type: EvRef, Obj: o.DebugID, Args: [8]int64{int64(o.cookie.DebugID), o.ref.Peek()}, Str: [2]string{why}})
@@ -60,8 +76,7 @@ func (o *Object) grab(t *sim.Thread, why string) {
 // put is cachefiles_put_object(): the last put frees the object, drops
 // its cookie ref and uncounts it.
 func (o *Object) put(t *sim.Thread, why string) {
-	t.Use(&o.life)
-	ck := o.cookie
+	ck := o.cookieOf(t)
 	r := o.ref.Dec(t) + 1
 	t.Emit(sim.Event{Type: EvRef, Obj: o.DebugID, Args: [8]int64{int64(ck.DebugID), r}, Str: [2]string{why}})
 	if r < 1 {
@@ -74,7 +89,10 @@ func (o *Object) put(t *sim.Thread, why string) {
 		t.Bug("ASSERT", "cachefiles object o=%08x freed with a file", o.DebugID)
 	}
 	c := o.cache
-	cache := ck.Volume.Cache
+	// object->volume->cache->cache.
+	t.Use(&o.volume.life)
+	t.Use(&o.volume.cache.life)
+	cache := o.volume.cache.cache
 	t.Free(&o.life)
 	for i, x := range c.allObjects {
 		if x == o {
@@ -97,6 +115,7 @@ func objectOf(ck *fscache.Cookie) *Object {
 // look its file up (or create one), list it and adjust the file's size.
 // A failed look-up makes caching fail for the cookie.
 func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
+	t.Use(&c.life)
 	o := c.allocObject(t, ck)
 	name, err := CookKey(ck.Key)
 	if err != nil {
@@ -130,7 +149,7 @@ func (c *Cache) adjustSize(t *sim.Thread, o *Object) error {
 	if f == nil {
 		return vfs.ENOBUFS
 	}
-	ni := roundUp(o.cookie.ObjectSize, DIOBlockSize)
+	ni := roundUp(o.cookieOf(t).ObjectSize, DIOBlockSize)
 	st, err := c.stat(f.ino)
 	if err != nil {
 		return vfs.ENOBUFS
@@ -158,6 +177,7 @@ func (c *Cache) adjustSize(t *sim.Thread, o *Object) error {
 // WithdrawCookie is cachefiles_withdraw_cookie(): unlist the object,
 // commit (or, retired, delete) its file, close it and detach the object.
 func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
+	t.Use(&c.life)
 	o := objectOf(ck)
 	o.see(t, TraceObjSeeWithdrawCookie)
 	if o.onList {
@@ -183,7 +203,7 @@ func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
 
 // cleanUpObject is cachefiles_clean_up_object().
 func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
-	if o.cookie.Flags().Test(t, fscache.FlagRetired) {
+	if o.cookieOf(t).Flags().Test(t, fscache.FlagRetired) {
 		if !o.flags.Test(t, ObjUsingTmpfile) {
 			o.see(t, TraceObjSeeCleanDelete)
 			c.deleteObject(t, o, WhyWasRetired)
@@ -205,7 +225,7 @@ func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
 // commitObject is cachefiles_commit_object(): rewrite the xattr (clean) if
 // the cookie was written to or changed, then link a tmpfile in.
 func (c *Cache) commitObject(t *sim.Thread, o *Object) {
-	update := o.cookie.Flags().TestAndClear(t, fscache.FlagLocalWrite)
+	update := o.cookieOf(t).Flags().TestAndClear(t, fscache.FlagLocalWrite)
 	if o.cookie.Flags().TestAndClear(t, fscache.FlagNeedsUpdate) {
 		update = true
 	}
@@ -221,6 +241,7 @@ func (c *Cache) commitObject(t *sim.Thread, o *Object) {
 // tmpfile; I/O in flight finishes on the old file (and reads report
 // ESTALE); a linked old file is unlinked.
 func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
+	t.Use(&c.life)
 	o := objectOf(ck)
 	oldTmp := o.flags.Test(t, ObjUsingTmpfile)
 	if o.file == nil {
@@ -241,7 +262,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	fscache.ResumeAfterInvalidation(t, ck)
 	if old != nil {
 		if !oldTmp {
-			fan := o.volume.fanout[fscache.FanoutIndex(ck.KeyHash)]
+			fan := o.fanoutDir(t)
 			c.dirLock(fan).Lock(t)
 			c.buryObject(t, o, fan, o.dName, old.ino, WhyInvalidated)
 		}
@@ -254,6 +275,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 // down (to the DIO block, zeroing the padding); growing only records the
 // size.
 func (c *Cache) ResizeCookie(t *sim.Thread, cres *fscache.CacheResources, newSize int64) {
+	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	ck := o.cookie
 	if newSize < ck.ObjectSize {
@@ -290,6 +312,7 @@ func (c *Cache) shortenObject(t *sim.Thread, o *Object, f *cfile, newSize int64)
 // PrepareToWrite is cachefiles_prepare_to_write(): a linked file gets the
 // DIRTY marker (LOCAL_WRITE is set) until it is committed.
 func (c *Cache) PrepareToWrite(t *sim.Thread, ck *fscache.Cookie) {
+	t.Use(&c.life)
 	o := objectOf(ck)
 	if !o.flags.Test(t, ObjUsingTmpfile) {
 		c.setObjectXattr(t, o)

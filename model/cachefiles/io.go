@@ -56,6 +56,7 @@ func ioErr(err error) error {
 // BeginOperation is cachefiles_begin_operation(): capture a ref on the
 // object's current file for the operation.
 func (c *Cache) BeginOperation(t *sim.Thread, cres *fscache.CacheResources, want fscache.Want) bool {
+	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	if cresFile(cres) == nil {
 		cres.Ops = c
@@ -77,6 +78,7 @@ func (c *Cache) BeginOperation(t *sim.Thread, cres *fscache.CacheResources, want
 // EndOperation is cachefiles_end_operation(): drop the captured file and
 // end the operation's cookie access.
 func (c *Cache) EndOperation(t *sim.Thread, cres *fscache.CacheResources) {
+	t.Use(&c.life)
 	if f := cresFile(cres); f != nil {
 		cres.CachePriv2 = nil
 		c.fput(t, f)
@@ -89,6 +91,7 @@ func (c *Cache) EndOperation(t *sim.Thread, cres *fscache.CacheResources) {
 // reads as zeros, and a hole at its start is zeroed; a read that completes
 // after an invalidation reports ESTALE.
 func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, buf []byte, hole fscache.ReadHole) (int, error) {
+	t.Use(&c.life)
 	if !fscache.WaitForOperation(t, cres, fscache.WantRead) {
 		return 0, fscache.ErrNoBufs
 	}
@@ -122,7 +125,7 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 		c.traceIOError(t, o, f.ino, err, ErrRead)
 	} else {
 		copy(buf[skipped:], data)
-		if o.cookie.LoadInvalCounter(t) == cres.InvalCounter {
+		if o.cookieOf(t).LoadInvalCounter(t) == cres.InvalCounter {
 			got = int(skipped) + len(data)
 		} else {
 			err = fscache.ErrStale
@@ -138,6 +141,7 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 // cache's folio beyond EOF is. HAVE_DATA is set on completion, whatever
 // the result.
 func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, data []byte) error {
+	t.Use(&c.life)
 	if !fscache.WaitForOperation(t, cres, fscache.WantWrite) {
 		return fscache.ErrNoBufs
 	}
@@ -162,7 +166,7 @@ func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []b
 		c.traceIOError(t, o, f.ino, err, ErrWrite)
 	}
 	c.bWriting.Add(t, -bw)
-	o.cookie.Flags().Set(t, fscache.FlagHaveData)
+	o.cookieOf(t).Flags().Set(t, fscache.FlagHaveData)
 	o.put(t, TraceObjPutIOReq)
 	c.fput(t, f)
 	return err
@@ -171,6 +175,7 @@ func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []b
 // PrepareWrite is cachefiles_prepare_write(): wait for a file if the
 // operation has none, then check the range's alignment and the space.
 func (c *Cache) PrepareWrite(t *sim.Thread, cres *fscache.CacheResources, start, length *int64, iSize int64, noSpaceAllocatedYet bool) error {
+	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	if cresFile(cres) == nil {
 		if !fscache.WaitForOperation(t, cres, fscache.WantWrite) || cresFile(cres) == nil {
@@ -229,6 +234,7 @@ func (c *Cache) prepareWrite(t *sim.Thread, o *Object, f *cfile, start, length *
 // shortening it, and whether to copy what is downloaded to the cache
 // (SreqCopyToCache in *flags). netfsIno is printed as ni=.
 func (c *Cache) PrepareRead(t *sim.Thread, cres *fscache.CacheResources, start int64, length *int64, iSize int64, flags *uint32, netfsIno uint64) Source {
+	t.Use(&c.life)
 	ck := cres.CachePriv
 	f := cresFile(cres)
 	var o *Object
@@ -310,6 +316,7 @@ out:
 // [start, start+length) at granularity (at least the block size), or
 // ENODATA.
 func (c *Cache) QueryOccupancy(t *sim.Thread, cres *fscache.CacheResources, start, length int64, granularity int64) (dataStart, dataLen int64, err error) {
+	t.Use(&c.life)
 	f := cresFile(cres)
 	if f == nil {
 		return 0, 0, fscache.ErrNoData

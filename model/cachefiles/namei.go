@@ -96,6 +96,9 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 		c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
 		return 0, false, err
 	}
+	// The lookup's (or mkdir's) reference on the subdirectory's dentry,
+	// kept until cachefiles_put_directory.
+	c.dget(ino, dir)
 	// Take the subdirectory's lock before dropping the parent's and mark
 	// it in use under it, so that no rmdir, rename or cull (each of which
 	// locks the victim) comes in between (__cachefiles_mark_inode_in_use).
@@ -111,6 +114,7 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	}
 	if !marked {
 		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", name, uint64(ino)))
+		c.dput(t, ino)
 		return 0, false, vfs.EBUSY
 	}
 	if st, err := c.stat(ino); err != nil || !st.IsDir() {
@@ -121,10 +125,13 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	return ino, isNew, nil
 }
 
-// putDirectory is cachefiles_put_directory().
+// putDirectory is cachefiles_put_directory(): clear the in-use mark, then
+// drop the dentry reference (in between, the daemon may remove the
+// directory: it is then dead but referenced until the dput).
 func (c *Cache) putDirectory(t *sim.Thread, ino vfs.Ino) {
 	if ino != 0 {
 		c.doUnmarkInodeInUse(t, nil, ino)
+		c.dput(t, ino)
 	}
 }
 
@@ -208,7 +215,7 @@ func (c *Cache) lockRename(t *sim.Thread, p1, p2 vfs.Ino) func() {
 // deleteObject is cachefiles_delete_object(): unlink a retired object's
 // file from its fan-out directory.
 func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	var err error
@@ -227,7 +234,7 @@ func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 // lookUpObject is cachefiles_look_up_object(): find the object's file in
 // its fan-out directory and open it, or create a tmpfile.
 func (c *Cache) lookUpObject(t *sim.Thread, o *Object) bool {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	ino, err := c.lookup(t, fan, o.dName)
 	c.traceLookup(t, o, fan, ino, err)
 	switch {
@@ -267,7 +274,7 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 		c.doUnmarkInodeInUse(t, o, ino)
 		return false
 	}
-	f := newCfile(vf)
+	f := c.newCfile(vf, o.fanoutDir(t))
 	if err := c.checkAuxdata(t, o, f); err != nil {
 		fscache.CookieLookupNegative(t, o.cookie)
 		c.unmarkInodeInUse(t, o, f)
@@ -305,7 +312,7 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 // object's fan-out directory, marked in use and sized to the object rounded
 // up to the DIO block size.
 func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	vf, err := c.tmpfile(t, fan)
 	if err != nil {
 		c.traceVFSError(t, o, fan, err, ErrTmpfile)
@@ -314,7 +321,7 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 		}
 		return nil, err
 	}
-	f := newCfile(vf)
+	f := c.newCfile(vf, fan)
 	c.emit(t, EvTmpfile, oid(o), int64(f.ino))
 	if !c.markInodeInUse(t, o, f.ino) {
 		t.Bug("WARN", "cachefiles: new tmpfile B=%x already in use", uint64(f.ino))
@@ -334,7 +341,7 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 // commitTmpfile is cachefiles_commit_tmpfile(): link the object's tmpfile
 // into its fan-out directory, replacing a stale file of the same name.
 func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
-	fan := o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
+	fan := o.fanoutDir(t)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	defer dl.Unlock(t)

@@ -18,6 +18,7 @@ import (
 // and nothing but the daemon's cull (which takes the same lock) could
 // interleave, so only the interleavings inside the batch are lost.
 type Volume struct {
+	life    sim.Life // volume.c's kzalloc to __cachefiles_free_volume's kfree
 	cache   *Cache
 	vcookie *fscache.Volume
 	dir     vfs.Ino
@@ -36,7 +37,11 @@ const volumeRetryBound = 8
 // the volume and pin the fscache volume's access gate. On any failure the
 // volume is simply not cached (cache_priv stays nil).
 func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
+	t.Use(&c.life)
+	t.Use(vc.Life())
 	v := &Volume{cache: c, vcookie: vc}
+	v.life = sim.Life{Kind: "cachefiles_volume", ID: vc.DebugID}
+	c.k.Track(&v.life)
 	name := VolumeDirName(vc.Key)
 	for try := 0; ; try++ {
 		if try == volumeRetryBound {
@@ -45,12 +50,14 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 		}
 		dir, isNew, err := c.getDirectory(t, c.store, name)
 		if err != nil {
+			t.Free(&v.life)
 			return
 		}
 		v.dir = dir
 		if isNew {
 			if !c.setVolumeXattr(t, v) {
 				c.putDirectory(t, dir)
+				t.Free(&v.life)
 				return
 			}
 			break
@@ -61,6 +68,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 		}
 		if err != vfs.ESTALE {
 			c.putDirectory(t, dir)
+			t.Free(&v.life)
 			return
 		}
 		c.dirLock(c.store).Lock(t)
@@ -70,6 +78,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	}
 	if !c.makeFanout(t, v) {
 		c.putDirectory(t, v.dir)
+		t.Free(&v.life)
 		return
 	}
 	vc.CachePriv = v
@@ -121,6 +130,8 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 // freeVolume is __cachefiles_free_volume(): unpublish and release the
 // directories.
 func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
+	t.Use(&v.life)
+	t.Use(v.vcookie.Life())
 	v.vcookie.CachePriv = nil
 	batched := c.wiring != nil
 	if batched {
@@ -139,11 +150,14 @@ func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 		t.Yield()
 	}
 	c.putDirectory(t, v.dir)
+	t.Free(&v.life)
 }
 
 // FreeVolume is cachefiles_free_volume(): the fscache volume's last ref
 // went.
 func (c *Cache) FreeVolume(t *sim.Thread, vc *fscache.Volume) {
+	t.Use(&c.life)
+	t.Use(vc.Life())
 	v, _ := vc.CachePriv.(*Volume)
 	if v == nil {
 		return
@@ -170,12 +184,14 @@ func (c *Cache) unlistVolume(v *Volume) {
 // withdrawVolume is cachefiles_withdraw_volume(): write the volume's
 // coherency xattr, then release it.
 func (c *Cache) withdrawVolume(t *sim.Thread, v *Volume) {
+	t.Use(&v.life)
 	c.setVolumeXattr(t, v)
 	c.freeVolume(t, v)
 }
 
 // setVolumeXattr is cachefiles_set_volume_xattr().
 func (c *Cache) setVolumeXattr(t *sim.Thread, v *Volume) bool {
+	t.Use(v.vcookie.Life())
 	buf := EncodeVolumeXattr(v.vcookie.Coherency)
 	if err := c.setxattr(t, v.dir, buf); err != nil {
 		c.traceVFSError(t, nil, v.dir, err, ErrSetxattr)
@@ -192,6 +208,7 @@ func (c *Cache) setVolumeXattr(t *sim.Thread, v *Volume) bool {
 // checkVolumeXattr is cachefiles_check_volume_xattr(): nil, ESTALE (bury
 // and start again) or the getxattr error.
 func (c *Cache) checkVolumeXattr(t *sim.Thread, v *Volume) error {
+	t.Use(v.vcookie.Life())
 	want := v.vcookie.Coherency
 	buf, err := c.getxattr(t, v.dir, VolumeXattrHeaderLen+len(want))
 	reason := VolReasonBadXattr
