@@ -43,13 +43,14 @@ func signalExit(sig os.Signal) int {
 func handleSignals() {
 	c := make(chan os.Signal, 2)
 	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-	go signalLoop(c, os.Stderr, os.Exit)
+	go signalLoop(c, os.Stderr, traces.RemoveTempFiles, os.Exit)
 }
 
 // signalLoop handles the signals arriving on c: the first one calls the
 // stop function set by onInterrupt, if any; a second one, or any one when
-// none is set, removes temporary files and exits with signalExit's code.
-func signalLoop(c <-chan os.Signal, stderr io.Writer, exit func(int)) {
+// none is set, removes temporary files (cleanup: traces.RemoveTempFiles,
+// which also refuses every later write) and exits with signalExit's code.
+func signalLoop(c <-chan os.Signal, stderr io.Writer, cleanup func(), exit func(int)) {
 	stopped := false
 	for sig := range c {
 		interrupt.Lock()
@@ -61,7 +62,7 @@ func signalLoop(c <-chan os.Signal, stderr io.Writer, exit func(int)) {
 			stop(sig)
 			continue
 		}
-		traces.RemoveTempFiles()
+		cleanup()
 		fmt.Fprintf(stderr, "fscachesim: %v: stopped\n", sig)
 		exit(signalExit(sig))
 		return

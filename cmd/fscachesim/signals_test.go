@@ -13,7 +13,7 @@ import (
 // (Two signals sent to a real process back to back may be merged into one
 // by the kernel, so the loop is driven through its channel.)
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	stops := 0
+	stops, cleanups := 0, 0
 	onInterrupt(func(os.Signal) { stops++ })
 	defer onInterrupt(nil)
 	c := make(chan os.Signal, 2)
@@ -22,8 +22,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	close(c)
 	var errs strings.Builder
 	code := -1
-	signalLoop(c, &errs, func(n int) { code = n })
-	if stops != 1 || code != 143 {
+	signalLoop(c, &errs, func() { cleanups++ }, func(n int) { code = n })
+	if stops != 1 || code != 143 || cleanups != 1 {
 		t.Fatalf("stop called %d times, exit %d; want 1 and 143 (SIGTERM)\n%s", stops, code, errs.String())
 	}
 	if !strings.Contains(errs.String(), "stopping, writing what was found") || !strings.Contains(errs.String(), "stopped") {
@@ -35,7 +35,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	c <- os.Interrupt
 	close(c)
 	code = -1
-	signalLoop(c, &errs, func(n int) { code = n })
+	signalLoop(c, &errs, func() { cleanups++ }, func(n int) { code = n })
 	if code != 130 {
 		t.Fatalf("without a stop function, exit %d, want 130", code)
 	}
