@@ -125,20 +125,6 @@ func KernelTimes(evs []Event, keep func(*Event) bool) []int64 {
 	return out
 }
 
-const ftraceHeaderFmt = `# tracer: nop
-#
-# entries-in-buffer/entries-written: %d/%d   #P:%d
-#
-#                                _-----=> irqs-off/BH-disabled
-#                               / _----=> need-resched
-#                              | / _---=> hardirq/softirq
-#                              || / _--=> preempt-depth
-#                              ||| / _-=> migrate-disable
-#                              |||| /     delay
-#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
-#              | |         |   |||||     |         |
-`
-
 // latMark is trace_find_mark: the character after a latency-format
 // timestamp for the gap to the next event.
 func latMark(deltaNS int64) byte {
@@ -186,7 +172,7 @@ func RenderFtrace(w io.Writer, t *Trace, o FtraceOptions) error {
 	}
 	switch o.Layout {
 	case LayoutFtrace:
-		fmt.Fprintf(bw, ftraceHeaderFmt, n, n, NumCPUs)
+		fmt.Fprintf(bw, ftraceHeader, n, n, NumCPUs)
 	case LayoutTraceCmd:
 		fmt.Fprintf(bw, "cpus=%d\n", NumCPUs)
 	case LayoutOops:
