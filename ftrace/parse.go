@@ -52,9 +52,9 @@ var (
 
 var (
 	// comm-pid [(tgid)] [cpu] [flags] secs.usecs: name: fields
-	ctxRE = regexp.MustCompile(`^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d{1,4})\]\s+(?:([.a-zA-Z0-9]{4,6})\s+)?(\d+)\.(\d{6}):\s+([a-z][a-z0-9_]*):\s?(.*)$`)
+	ctxRE = regexp.MustCompile(`^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d{1,4})\]\s+(?:([.a-zA-Z0-9]{4,6})\s+)?(\d+)\.(\d{6}):\s+([a-z][a-z0-9_]*): ?(.*)$`)
 	// latency format: %8.8s-%-7d %3d<flags> %4lldus<mark>: name: fields
-	latRE = regexp.MustCompile(`^\s*(.{0,8}?)-(\d+)\s+(\d+)([.a-zA-Z][.a-zA-Z0-9]{3,5})\s+(\d+)us.:\s+([a-z][a-z0-9_]*):\s?(.*)$`)
+	latRE = regexp.MustCompile(`^\s*(.{0,8}?)-(\d+)\s+(\d+)([.a-zA-Z][.a-zA-Z0-9]{3,5})\s+(\d+)us.:\s+([a-z][a-z0-9_]*): ?(.*)$`)
 	// a printk prefix: [   12.345678] or <4>[ 12.3]
 	dmesgRE = regexp.MustCompile(`^(?:<\d>)?\[\s*\d+\.\d+\]\s?`)
 	lostRE  = regexp.MustCompile(`CPU:\s*\d+ \[LOST (\d+ )?EVENTS\]`)
