@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "2e828c4edab58ca8",
-		"cull-vs-use/pct":              "05f76b50ad1fa136",
-		"enospc-during-write/random":   "a641d1e8efdad24c",
-		"enospc-during-write/pct":      "b87b5a6cb860410a",
-		"crash-and-rebind/random":      "37e0bffc0fa7f5ab",
-		"crash-and-rebind/pct":         "61592c07c8bebf50",
-		"netfs-over-cachefiles/random": "e551590b8150a7a7",
-		"netfs-over-cachefiles/pct":    "c476729a90ec9005",
+		"cull-vs-use/random":           "1d245f7e28d9bf56",
+		"cull-vs-use/pct":              "0fdf386e8be8fad0",
+		"enospc-during-write/random":   "5729a3e6fe73783c",
+		"enospc-during-write/pct":      "194eabb5e700473e",
+		"crash-and-rebind/random":      "e04a8599c767ab00",
+		"crash-and-rebind/pct":         "051cb01f85ce9477",
+		"netfs-over-cachefiles/random": "3ca8d4831ee3a9c2",
+		"netfs-over-cachefiles/pct":    "4cb07c0aaecc6dd1",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

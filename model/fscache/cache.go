@@ -181,7 +181,7 @@ func PutCache(t *sim.Thread, c *Cache, why string) {
 func (f *Fscache) AcquireCache(t *sim.Thread, name string) (*Cache, error) {
 	c := f.lookupCache(t, name, true)
 	if c.state.CmpXchgLoad(t, CacheNotPresent, CachePreparing) != CacheNotPresent {
-		notice(t, c.DebugID, fmt.Sprintf("FS-Cache: Cache tag %s in use", name))
+		notice(t, c.DebugID, fmt.Sprintf("Cache tag %s in use", name))
 		PutCache(t, c, TraceCachePutCache)
 		return nil, ErrBusy
 	}
@@ -203,7 +203,7 @@ func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
 	c.CachePriv = priv
 	c.setState(t, CacheActive)
 	f.addremove.UpWrite(t)
-	notice(t, c.DebugID, "FS-Cache: Cache \""+c.Name+"\" added")
+	notice(t, c.DebugID, fmt.Sprintf("Cache \"%s\" added (type %s)", c.Name, ops.Name()))
 }
 
 // BeginCacheAccess is fscache_begin_cache_access().
@@ -237,7 +237,7 @@ func EndCacheAccess(t *sim.Thread, c *Cache, why string) {
 // WithdrawCache is fscache_withdraw_cache(): no new accesses; drop the pin
 // and wait for the accesses in flight.
 func WithdrawCache(t *sim.Thread, c *Cache) {
-	notice(t, c.DebugID, "FS-Cache: Withdrawing cache \""+c.Name+"\"")
+	notice(t, c.DebugID, fmt.Sprintf("Withdrawing cache \"%s\" (%d objs)", c.Name, c.objectCount.Peek()))
 	c.setState(t, CacheWithdrawn)
 	EndCacheAccess(t, c, TraceAccessCacheUnpin)
 	sim.WaitVarEvent(t, &c.nAccesses, "cache n_accesses == 0", func() bool { return c.nAccesses.Peek() == 0 })
@@ -245,10 +245,16 @@ func WithdrawCache(t *sim.Thread, c *Cache) {
 
 // RelinquishCache is fscache_relinquish_cache(): the backend lets go.
 func RelinquishCache(t *sim.Thread, c *Cache) {
+	// A cache that never got past PREPARING (the backend's bind failed)
+	// is put under its own label.
+	why := TraceCachePutRelinq
+	if c.state.Peek() == CachePreparing {
+		why = TraceCachePutPrepFail
+	}
 	c.Ops = nil
 	c.CachePriv = nil
 	c.setState(t, CacheNotPresent)
-	PutCache(t, c, TraceCachePutRelinq)
+	PutCache(t, c, why)
 }
 
 // IOError is fscache_io_error(): an ACTIVE cache goes GOT_IOERROR; every new
@@ -256,7 +262,7 @@ func RelinquishCache(t *sim.Thread, c *Cache) {
 func IOError(t *sim.Thread, c *Cache) {
 	if c.state.CmpXchgLoad(t, CacheActive, CacheGotIOError) == CacheActive {
 		t.Emit(sim.Event{Type: EvCacheState, Obj: c.DebugID, Args: [8]int64{int64(CacheActive), int64(CacheGotIOError)}})
-		notice(t, c.DebugID, "FS-Cache: Cache "+c.Name+" stopped due to I/O error")
+		notice(t, c.DebugID, fmt.Sprintf("Cache '%s' stopped due to I/O error", c.Name))
 	}
 }
 

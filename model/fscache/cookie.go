@@ -3,6 +3,7 @@ package fscache
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/fscachesim/fscachesim/sim"
 )
@@ -220,7 +221,9 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 		}
 		if !cursor.flags.Test(t, FlagRelinquished) {
 			cursor.trace(t, cursor.ref.Peek(), TraceCookieCollision)
-			notice(t, cursor.DebugID, fmt.Sprintf("FS-Cache: Duplicate cookie detected: old c=%08x new c=%08x", cursor.DebugID, c.DebugID))
+			notice(t, cursor.DebugID, "Duplicate cookie detected")
+			printCookie(t, cursor, 'O')
+			printCookie(t, c, 'N')
 			sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 			return false
 		}
@@ -245,7 +248,7 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 	dropped := func() bool { return waitFor.state.Peek() == CookieDropped }
 	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
-		notice(t, c.DebugID, fmt.Sprintf("FS-Cache: Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
+		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
 	}
 }
@@ -811,4 +814,33 @@ func NotePageRelease(t *sim.Thread, c *Cookie) {
 	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
 		c.flags.Clear(t, FlagNoDataToRead)
 	}
+}
+
+// cookieStateChars is fscache_cookie_states: one letter per state.
+const cookieStateChars = "-LCAIFUWRD"
+
+// printCookie is fscache_print_cookie(): the three pr_err lines that follow
+// a duplicate cookie. The volume key is printed with %s as the kernel does,
+// length byte first; a non-printable byte is shown as dmesg shows it
+// (\xNN).
+func printCookie(t *sim.Thread, c *Cookie, prefix byte) {
+	st := byte('?')
+	if s := int(c.state.Peek()); s < len(cookieStateChars) {
+		st = cookieStateChars[s]
+	}
+	notice(t, c.DebugID, fmt.Sprintf("%c-cookie c=%08x [fl=%x na=%d nA=%d s=%c]",
+		prefix, c.DebugID, c.flags.Peek(), c.nActive.Peek(), c.nAccesses.Peek(), st))
+	var vkey strings.Builder
+	for _, b := range c.Volume.keyBuf {
+		if b == 0 {
+			break
+		}
+		if b < 0x20 || b >= 0x7f {
+			fmt.Fprintf(&vkey, "\\x%02x", b)
+		} else {
+			vkey.WriteByte(b)
+		}
+	}
+	notice(t, c.DebugID, fmt.Sprintf("%c-cookie V=%08x [%s]", prefix, c.Volume.DebugID, vkey.String()))
+	notice(t, c.DebugID, fmt.Sprintf("%c-key=[%d] '%x'", prefix, len(c.Key), c.Key))
 }

@@ -76,7 +76,7 @@ func (f *Fscache) Exit(t *sim.Thread) {
 		f.lruTimer.ShutdownSync(t)
 	}
 	f.destroyWorkqueue(t)
-	notice(t, 0, "netfs: FS-Cache unloaded")
+	notice(t, 0, "FS-Cache unloaded")
 	t.Free(&f.module.life)
 }
 

@@ -84,9 +84,11 @@ func warn(t *sim.Thread, check, format string, args ...any) {
 	t.Bug(check, format, args...)
 }
 
-// notice is a pr_notice()/pr_warn() line: it goes into the trace only.
+// notice is a pr_notice()/pr_warn()/pr_err() line: it goes into the trace
+// only. text is the format's output; the prefix is fs/netfs/internal.h's
+// pr_fmt, "netfs: ", which 6.12 puts on every fscache message.
 func notice(t *sim.Thread, obj uint32, text string) {
-	t.Emit(sim.Event{Type: EvWarn, Obj: obj, Str: [2]string{text}})
+	t.Emit(sim.Event{Type: EvWarn, Obj: obj, Str: [2]string{"netfs: " + text}})
 }
 
 // mark records a named coverage point.

@@ -142,6 +142,8 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}
+	// The tracepoint comes first, whether or not the operation begins.
+	t.Emit(sim.Event{Type: EvResize, Obj: c.DebugID, Args: [8]int64{c.ObjectSize, newSize}})
 	var cres CacheResources
 	if err := beginOperation(t, &cres, c, WantWrite, TraceAccessIOResize); err != nil {
 		c.f.Stats.ResizesNull++
@@ -149,7 +151,6 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	}
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
-	t.Emit(sim.Event{Type: EvResize, Obj: c.DebugID, Args: [8]int64{c.ObjectSize, newSize}})
 	cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
 	EndOperation(t, &cres)
 }

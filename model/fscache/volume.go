@@ -16,6 +16,7 @@ type Volume struct {
 	nAccesses sim.Atomic
 	flags     sim.Flags
 	work      sim.Work
+	hashed    bool // on its hash chain (hash_link)
 
 	DebugID   uint32
 	Key       string // the volume key string
@@ -129,6 +130,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
 	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
+	var collidee uint32
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	for _, cursor := range b.chain {
 		if !volumeSame(v, cursor) {
@@ -137,26 +139,29 @@ func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
 		if !cursor.flags.Test(t, VolRelinquished) {
 			cursor.trace(t, cursor.ref.Peek(), TraceVolumeCollision)
 			sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
-			notice(t, v.DebugID, "FS-Cache: Duplicate volume")
 			return false
 		}
+		// A see-trace under the get label: no reference is taken.
+		cursor.trace(t, cursor.ref.Peek(), TraceVolumeGetHashCollide)
 		cursor.flags.Set(t, VolCollidedWith)
 		v.flags.Set(t, VolAcquirePending)
+		collidee = cursor.DebugID
 		break
 	}
 	b.chain = append([]*Volume{v}, b.chain...)
+	v.hashed = true
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	if v.flags.Test(t, VolAcquirePending) {
-		f.waitOnVolumeCollision(t, v)
+		f.waitOnVolumeCollision(t, v, collidee)
 	}
 	return true
 }
 
 // waitOnVolumeCollision is fscache_wait_on_volume_collision(): wait for the
 // relinquished twin to be freed, with a notice after 20 s.
-func (f *Fscache) waitOnVolumeCollision(t *sim.Thread, v *Volume) {
+func (f *Fscache) waitOnVolumeCollision(t *sim.Thread, v *Volume, collidee uint32) {
 	if !sim.WaitOnBitTimeout(t, &v.flags, VolAcquirePending, "volume ACQUIRE_PENDING", CollisionTimeout) {
-		notice(t, v.DebugID, fmt.Sprintf("FS-Cache: Potential volume collision new=%08x", v.DebugID))
+		notice(t, v.DebugID, fmt.Sprintf("Potential volume collision new=%08x old=%08x", v.DebugID, collidee))
 		f.Stats.VolumesCollision++
 		sim.WaitOnBit(t, &v.flags, VolAcquirePending, "volume ACQUIRE_PENDING")
 	}
@@ -174,6 +179,7 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 			break
 		}
 	}
+	v.hashed = false
 	if v.flags.Test(t, VolCollidedWith) {
 		for _, cursor := range b.chain {
 			if volumeSame(v, cursor) {
@@ -255,7 +261,9 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	}
 	v.Cache.nVolumes.Dec(t)
 	f.addremove.UpWrite(t)
-	f.unhashVolume(t, v)
+	if v.hashed {
+		f.unhashVolume(t, v)
+	}
 	v.trace(t, 0, TraceVolumeFree)
 	f.Stats.Volumes--
 	t.Free(&v.life)
