@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "2e828c4edab58ca8",
-		"cull-vs-use/pct":              "05f76b50ad1fa136",
-		"enospc-during-write/random":   "a641d1e8efdad24c",
-		"enospc-during-write/pct":      "b87b5a6cb860410a",
-		"crash-and-rebind/random":      "37e0bffc0fa7f5ab",
-		"crash-and-rebind/pct":         "61592c07c8bebf50",
-		"netfs-over-cachefiles/random": "e551590b8150a7a7",
-		"netfs-over-cachefiles/pct":    "c476729a90ec9005",
+		"cull-vs-use/random":           "e842a6eca05f51c5",
+		"cull-vs-use/pct":              "48ac469eddda4cfc",
+		"enospc-during-write/random":   "a6e747ec10981a80",
+		"enospc-during-write/pct":      "392afae4ff4a4065",
+		"crash-and-rebind/random":      "b4787789819459d9",
+		"crash-and-rebind/pct":         "548d70eed4d2e68b",
+		"netfs-over-cachefiles/random": "be4bd8879a061115",
+		"netfs-over-cachefiles/pct":    "b113f0e06c00d2e3",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)
