@@ -43,7 +43,7 @@ func TestCachefilesExtensionFlags(t *testing.T) {
 		c = fscache.AcquireCookie(th, vol, 0, []byte("k"), []byte("a"), 4096)
 		fscache.UseCookie(th, c, false)
 	})
-	run(func(th *sim.Thread) { fscache.WriteToCache(th, c, 0, make([]byte, 4096), 4096, true) })
+	run(func(th *sim.Thread) { fscache.WriteToCache(th, c, 0, make([]byte, 4096), 4096, true, nil) })
 	if fl := x.Step(k); fl != nil {
 		t.Fatalf("clean world: %v", fl)
 	}

@@ -26,7 +26,7 @@ func TestEndOfRun(t *testing.T) {
 				w.bind(t)
 				c := w.acquire(t, "inode-1")
 				fscache.UseCookie(t, c, false)
-				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+				fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true, nil)
 				fscache.UnuseCookie(t, c, nil, nil)
 				fscache.RelinquishCookie(t, c, false)
 				w.teardown(t)

@@ -123,10 +123,10 @@ func user(t *sim.Thread, c *fscache.Cookie) {
 		t.Sleep(sim.Time(t.Kernel().Rand(sim.CompWorkload, 3)) * 500 * sim.Microsecond)
 		var cres fscache.CacheResources
 		if fscache.BeginReadOperation(t, &cres, c) == nil {
-			if _, err := cres.Ops.Read(t, &cres, 0, make([]byte, 4096), fscache.ReadHoleFail); err != nil {
+			if _, err := cres.Ops.Read(t, &cres, 0, make([]byte, 4096), fscache.ReadHoleFail, nil); err != nil {
 				start, length := int64(0), int64(4096)
 				if cres.Ops.PrepareWrite(t, &cres, &start, &length, 4096, false) == nil {
-					cres.Ops.Write(t, &cres, start, make([]byte, length))
+					cres.Ops.Write(t, &cres, start, make([]byte, length), nil)
 				}
 			}
 			fscache.EndOperation(t, &cres)

@@ -67,7 +67,7 @@ func cfRead(t *sim.Thread, c *fscache.Cookie, fill byte) bool {
 		return false
 	}
 	buf := make([]byte, 4096)
-	n, err := cres.Ops.Read(t, &cres, 0, buf, fscache.ReadHoleFail)
+	n, err := cres.Ops.Read(t, &cres, 0, buf, fscache.ReadHoleFail, nil)
 	if err != nil || n != len(buf) {
 		return false
 	}
@@ -119,7 +119,7 @@ func init() {
 				c = fscache.AcquireCookie(t, w.Vol, 0, []byte("inode-1"), []byte("v1"), 4096)
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, true)
-				fscache.WriteToCache(t, c, 0, fill(4096, 'a'), 4096, true)
+				fscache.WriteToCache(t, c, 0, fill(4096, 'a'), 4096, true, nil)
 				fscache.UnuseCookie(t, c, nil, nil)
 				fscache.RelinquishCookie(t, c, false)
 				// Open the inode again: the file is looked up and marked in
@@ -176,7 +176,7 @@ func init() {
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, true)
 				for i := range written {
-					written[i] = fscache.WriteToCache(t, c, int64(i)*4096, fill(4096, byte('a'+i)), 4*4096, true) == nil
+					written[i] = fscache.WriteToCache(t, c, int64(i)*4096, fill(4096, byte('a'+i)), 4*4096, true, nil) == nil
 					jitter(t)
 				}
 				fscache.UnuseCookie(t, c, nil, nil)
@@ -210,7 +210,7 @@ func init() {
 				if fscache.BeginReadOperation(t, &cres, c) == nil {
 					for i := range written {
 						buf := make([]byte, 4096)
-						n, err := cres.Ops.Read(t, &cres, int64(i)*4096, buf, fscache.ReadHoleFail)
+						n, err := cres.Ops.Read(t, &cres, int64(i)*4096, buf, fscache.ReadHoleFail, nil)
 						if err == nil && n == 4096 && !written[i] && buf[0] != 0 {
 							t.Bug("cachefiles-data", "page %d was refused (%q) but reads back %q", i, byte('a'+i), buf[0])
 						}

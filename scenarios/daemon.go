@@ -42,7 +42,7 @@ func daemonUser(t *sim.Thread, w *World, key string) {
 	c := fscache.AcquireCookie(t, v, 0, []byte(key), []byte("v1"), 4096)
 	fscache.UseCookie(t, c, true)
 	cfRead(t, c, 'a')
-	fscache.WriteToCache(t, c, 0, fill(4096, 'a'), 4096, true)
+	fscache.WriteToCache(t, c, 0, fill(4096, 'a'), 4096, true, nil)
 	fscache.UnuseCookie(t, c, nil, nil)
 	jitter(t)
 	fscache.UseCookie(t, c, false)

@@ -22,7 +22,7 @@ func init() {
 			k.Spawn("netfs", func(t *sim.Thread) {
 				c := w.bindAndAcquire(t)
 				fscache.UseCookie(t, c, false)
-				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 				fscache.UnuseCookie(t, c, nil, nil)
 				fscache.RelinquishCookie(t, c, false)
 				// Let the relinquish finish before the cache goes: the

@@ -53,7 +53,7 @@ func init() {
 						modify := k.Rand(sim.CompWorkload, 2) == 1
 						fscache.UseCookie(t, c, modify)
 						if modify {
-							fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+							fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 						} else {
 							netfsReadAndCopy(t, c, 4096)
 						}
@@ -102,7 +102,7 @@ func init() {
 				w.ready.CompleteAll(t)
 				fscache.UseCookie(t, c, true)
 				t.Sleep(sim.Millisecond) // the local write into the page cache
-				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 				fscache.UnuseCookie(t, c, []byte("v1"), nil)
 				g.finish(t)
 			})

@@ -124,7 +124,7 @@ func init() {
 						t.Sleep(fscache.LRUCookieTimeout + sim.Millisecond)
 						start, length := int64(0), int64(4096)
 						if cres.Ops.PrepareWrite(t, &cres, &start, &length, 4096, false) == nil {
-							cres.Ops.Write(t, &cres, start, zeros(length))
+							cres.Ops.Write(t, &cres, start, zeros(length), nil)
 						}
 						fscache.EndOperation(t, &cres)
 					}

@@ -149,7 +149,7 @@ func RandomSetup(k *sim.Kernel, w *World, lim RandomLimits) {
 				case OpRead:
 					netfsReadAndCopy(t, c, 4096)
 				case OpWrite:
-					fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+					fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 				case OpInvalidate:
 					fscache.Invalidate(t, c, []byte("v2"), 4096, 0)
 				case OpInvalidateDIO:

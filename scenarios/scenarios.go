@@ -226,7 +226,7 @@ func init() {
 			k.Spawn("netfs", func(t *sim.Thread) {
 				c := w.bindAndAcquire(t)
 				fscache.UseCookie(t, c, false)
-				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 				fscache.UnuseCookie(t, c, nil, nil)
 				// Sleep until the LRU timeout, so the discard and the
 				// relinquish (evict) race.
@@ -245,7 +245,7 @@ func init() {
 			k.Spawn("netfs", func(t *sim.Thread) {
 				c := w.bindAndAcquire(t)
 				fscache.UseCookie(t, c, false)
-				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true)
+				fscache.WriteToCache(t, c, 0, zeroBlock[:], 4096, true, nil)
 				fscache.UnuseCookie(t, c, nil, nil)
 				t.Sleep(fscache.LRUCookieTimeout)
 				// Reopen the file and read it while the LRU worker may have
@@ -274,7 +274,7 @@ func netfsReadAndCopy(t *sim.Thread, c *fscache.Cookie, size int64) error {
 	t.Sleep(sim.Millisecond) // the download from the server
 	start, length := int64(0), size
 	if err := cres.Ops.PrepareWrite(t, &cres, &start, &length, size, false); err == nil {
-		cres.Ops.Write(t, &cres, start, zeros(length))
+		cres.Ops.Write(t, &cres, start, zeros(length), nil)
 	}
 	fscache.EndOperation(t, &cres)
 	return nil

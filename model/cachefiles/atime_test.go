@@ -45,7 +45,7 @@ func TestOpenFileTouchesAtime(t *testing.T) {
 		}
 		c = fscache.AcquireCookie(th, v, 0, key, []byte("v1"), 4096)
 		fscache.UseCookie(th, c, true)
-		fscache.WriteToCache(th, c, 0, make([]byte, 4096), 4096, true)
+		fscache.WriteToCache(th, c, 0, make([]byte, 4096), 4096, true, nil)
 		fscache.UnuseCookie(th, c, nil, nil)
 		fscache.RelinquishCookie(th, c, false)
 	})

@@ -49,9 +49,13 @@ type Cache struct {
 
 	flags        sim.Flags
 	gravecounter sim.Atomic
-	fReleased    sim.Atomic // files released since the daemon last read
-	bReleased    sim.Atomic // i_blocks (512-byte units) released since then
-	bWriting     sim.Atomic // blocks of writes in flight
+	fReleased    sim.Atomic    // files released since the daemon last read
+	bReleased    sim.Atomic    // i_blocks (512-byte units) released since then
+	bWriting     sim.Atomic    // blocks of writes in flight
+	dio          sim.Workqueue // the cache filesystem's s_dio_done_wq: where kiocbs complete (io.go)
+
+	kiocbs              int  // kiocbs not yet freed (io.go)
+	dentryCheckDeferred bool // unbind's dentry check waits for the last kiocb (checkDentries)
 
 	bsize  int64
 	bshift uint
@@ -79,7 +83,7 @@ type Cache struct {
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
 // instance f (cachefiles_daemon_open's allocation of the cache record).
 func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
-	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig()}
+	c := &Cache{fs: fs, F: f, k: f.K, cfg: DefaultConfig(), dio: fscache.DIOWorkqueue("vdb")}
 	c.objectListLock.Name = "cachefiles object_list_lock"
 	c.life = sim.Life{Kind: "cachefiles_cache", ID: 1}
 	c.k.Track(&c.life)

@@ -103,7 +103,16 @@ func (c *Cache) Dentries() []DentryRef {
 // checkDentries is the check at unbind that cachefiles has dropped every
 // dentry reference it took (the kernel would find a leaked one at the
 // backing filesystem's unmount: "BUG: Dentry still in use").
+//
+// A kiocb still in flight holds its file (and so its dentry) until its
+// last put, which may come after the unbind (the kernel's fput of it is
+// deferred in any case, and the unmount waits for it): the check then
+// runs at that put (putKiocb).
 func (c *Cache) checkDentries(t *sim.Thread) {
+	if c.kiocbs > 0 {
+		c.dentryCheckDeferred = true
+		return
+	}
 	if len(c.dentries) == 0 {
 		return
 	}

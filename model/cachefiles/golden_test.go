@@ -183,7 +183,7 @@ func (d *driver) do(td *datadriven.TestData) string {
 		var res string
 		out := d.thread(arg(td, "thread", "writer"), func(t *sim.Thread) {
 			data := []byte(strings.Repeat(string(fill), int(n)))
-			res = fmt.Sprintf("write: %v\n", fscache.WriteToCache(t, c, off, data, c.ObjectSize, true))
+			res = fmt.Sprintf("write: %v\n", fscache.WriteToCache(t, c, off, data, c.ObjectSize, true, nil))
 		})
 		return out + res
 	case "read":
@@ -201,7 +201,7 @@ func (d *driver) do(td *datadriven.TestData) string {
 				t.Sleep(delay)
 			}
 			buf := make([]byte, n)
-			got, err := cres.Ops.Read(t, &cres, off, buf, fscache.ReadHoleFail)
+			got, err := cres.Ops.Read(t, &cres, off, buf, fscache.ReadHoleFail, nil)
 			fscache.EndOperation(t, &cres)
 			res = fmt.Sprintf("read: %d %v %q\n", got, err, summarize(buf[:got]))
 			t.Emit(sim.Event{Type: fscache.EvWarn, Str: [2]string{strings.TrimSpace(res)}})

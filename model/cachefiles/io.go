@@ -6,9 +6,72 @@ import (
 	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
-// The I/O routines of fs/cachefiles/io.c. The model's I/O is synchronous:
-// each call returns when the kiocb's completion would have run, holding,
-// as the kiocb does, a ref on the file and one on the object meanwhile.
+// The I/O routines of fs/cachefiles/io.c. A read or write builds a kiocb
+// (struct cachefiles_kiocb) holding a ref on the file and one on the object,
+// with two refs of its own: the issuer's and the completion's. With a
+// termination function the I/O is submitted and the issuer drops its kiocb
+// ref and returns; the completion (cachefiles_read_complete,
+// cachefiles_write_complete) runs later on the cache's dio workqueue
+// (fscache's complete.go), calls the termination function there and drops
+// the other ref; whichever put is last releases the object and file refs.
+// The data moves at submission (the VFS call is made by the issuer): an
+// error the VFS returns there completes the kiocb in the issuer (the
+// kernel's synchronous path, was_async false), as does an I/O without a
+// termination function (a synchronous kiocb).
+
+// kiocb is struct cachefiles_kiocb.
+type kiocb struct {
+	ref    sim.Atomic // ki_refcnt: the issuer's and the completion's
+	f      *cfile
+	o      *Object
+	term   fscache.TermFunc
+	inval  uint32 // inval_counter: the operation's copy of the cookie's
+	skip   int64  // a read's hole skipped at its start
+	bw     int64  // b_writing: blocks of a write in flight
+	issued bool   // the completion runs in completion context (was_async)
+}
+
+// newKiocb takes the kiocb's refs on the file and the object.
+func (c *Cache) newKiocb(t *sim.Thread, o *Object, f *cfile, term fscache.TermFunc) *kiocb {
+	ki := &kiocb{f: f, o: o, term: term, issued: true}
+	ki.ref.Init(2)
+	c.kiocbs++
+	getFile(t, f)
+	o.grab(t, TraceObjGetIOReq)
+	fscache.IOSubmitted(o.cookie)
+	return ki
+}
+
+// put is cachefiles_put_kiocb(): the last put drops the object and the
+// file.
+func (c *Cache) putKiocb(t *sim.Thread, ki *kiocb) {
+	if ki.ref.DecAndTest(t) {
+		ki.o.put(t, TraceObjPutIOReq)
+		c.fput(t, ki.f)
+		if c.kiocbs--; c.kiocbs == 0 && c.dentryCheckDeferred {
+			c.dentryCheckDeferred = false
+			c.checkDentries(t)
+		}
+	}
+}
+
+// complete runs the kiocb's completion fn in the issuer (the kernel's
+// synchronous path: was_async false) when sync, else queues it on the
+// cache's dio workqueue; the completion drops its ref, and the issuer
+// then drops its own.
+func (c *Cache) complete(t *sim.Thread, ki *kiocb, sync bool, name string, fn func(t *sim.Thread, ki *kiocb)) {
+	if sync {
+		ki.issued = false
+		fn(t, ki)
+		c.putKiocb(t, ki)
+	} else {
+		fscache.QueueCompletion(t, &c.dio, name, func(t *sim.Thread) {
+			fn(t, ki)
+			c.putKiocb(t, ki)
+		})
+	}
+	c.putKiocb(t, ki) // in_progress: the issuer's ref
+}
 
 // Source is enum netfs_io_source: where prepare_read says a subrequest's
 // data comes from.
@@ -89,11 +152,19 @@ func (c *Cache) EndOperation(t *sim.Thread, cres *fscache.CacheResources) {
 // Read is cachefiles_read(): fill buf from the file at start. With a hole
 // policy, a range holding no data fails with ENODATA (ReadHoleFail) or
 // reads as zeros, and a hole at its start is zeroed; a read that completes
-// after an invalidation reports ESTALE.
-func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, buf []byte, hole fscache.ReadHole) (int, error) {
+// after an invalidation reports ESTALE. With term nil the read is
+// synchronous and returns the bytes read; with term set it returns once
+// submitted and its completion calls term.
+func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, buf []byte, hole fscache.ReadHole, term fscache.TermFunc) (int, error) {
 	t.Use(&c.life)
+	fail := func(n int, err error) (int, error) {
+		if term != nil {
+			term(t, n, err, false)
+		}
+		return n, err
+	}
 	if !fscache.WaitForOperation(t, cres, fscache.WantRead) {
-		return 0, fscache.ErrNoBufs
+		return fail(0, fscache.ErrNoBufs)
 	}
 	f := cresFile(cres)
 	o := objectOf(cres.CachePriv)
@@ -103,73 +174,101 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 	if hole != fscache.ReadHoleIgnore {
 		off, err := c.seek(t, f, start, true)
 		if err != nil && err != vfs.ENXIO {
-			return 0, err
+			return fail(0, err)
 		}
 		if err == vfs.ENXIO || off >= start+n {
 			if hole == fscache.ReadHoleFail {
-				return 0, fscache.ErrNoData
+				return fail(0, fscache.ErrNoData)
 			}
 			clear(buf)
-			return len(buf), nil
+			return fail(len(buf), nil)
 		}
 		skipped = off - start
 		clear(buf[:skipped])
 	}
-	getFile(t, f)
-	o.grab(t, TraceObjGetIOReq)
+	ki := c.newKiocb(t, o, f, term)
+	ki.inval, ki.skip = cres.InvalCounter, skipped
 	c.emit(t, EvRead, oid(o), int64(f.ino), start+skipped, n-skipped)
 	data, err := c.read(t, f, start+skipped, int(n-skipped))
-	// Completion (cachefiles_read_complete).
-	var got int
-	if err != nil {
-		c.traceIOError(t, o, f.ino, err, ErrRead)
-	} else {
+	if err == nil {
 		copy(buf[skipped:], data)
-		if o.cookieOf(t).LoadInvalCounter(t) == cres.InvalCounter {
-			got = int(skipped) + len(data)
-		} else {
-			err = fscache.ErrStale
-		}
 	}
-	o.put(t, TraceObjPutIOReq)
-	c.fput(t, f)
+	got := 0
+	c.complete(t, ki, term == nil || err != nil, "cachefiles_read_complete", func(t *sim.Thread, ki *kiocb) {
+		got, err = c.readComplete(t, ki, len(data), err)
+	})
+	if term != nil && err == nil {
+		return 0, nil // in progress
+	}
 	return got, err
+}
+
+// readComplete is cachefiles_read_complete(): the read's result, ESTALE
+// if the cookie was invalidated since the operation began.
+func (c *Cache) readComplete(t *sim.Thread, ki *kiocb, n int, err error) (int, error) {
+	fscache.IOCompleted(ki.o.cookie)
+	if err != nil {
+		c.traceIOError(t, ki.o, ki.f.ino, err, ErrRead)
+	} else if ki.o.cookieOf(t).LoadInvalCounter(t) == ki.inval {
+		n += int(ki.skip)
+	} else {
+		n, err = 0, fscache.ErrStale
+	}
+	if ki.term != nil {
+		ki.term(t, n, err, ki.issued)
+	}
+	return n, err
 }
 
 // Write is cachefiles_write(): write data to the file at start. A write
 // that ends past EOF is padded with zeros to the DIO block, as the page
 // cache's folio beyond EOF is. HAVE_DATA is set on completion, whatever
 // the result.
-func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, data []byte) error {
+func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, data []byte, term fscache.TermFunc) error {
 	t.Use(&c.life)
 	if !fscache.WaitForOperation(t, cres, fscache.WantWrite) {
+		if term != nil {
+			term(t, 0, fscache.ErrNoBufs, false)
+		}
 		return fscache.ErrNoBufs
 	}
-	return c.write1(t, objectOf(cres.CachePriv), cresFile(cres), start, data)
+	return c.write1(t, objectOf(cres.CachePriv), cresFile(cres), start, data, term)
 }
 
-// write1 is __cachefiles_write().
-func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte) error {
+// write1 is __cachefiles_write(). With term nil it is synchronous and
+// returns the write's result; with term set it returns nil once the write
+// is submitted (an error the VFS returns at once completes in the issuer
+// and is returned).
+func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte, term fscache.TermFunc) error {
 	c.F.Stats.Write++
 	end := start + int64(len(data))
 	if st, err := c.stat(f.ino); err == nil && end > st.Size && end%DIOBlockSize != 0 {
 		data = append(append([]byte(nil), data...), make([]byte, roundUp(end, DIOBlockSize)-end)...)
 	}
-	bw := (int64(len(data)) + c.bsize - 1) >> c.bshift
-	c.bWriting.Add(t, bw)
-	getFile(t, f)
-	o.grab(t, TraceObjGetIOReq)
+	ki := c.newKiocb(t, o, f, term)
+	ki.bw = (int64(len(data)) + c.bsize - 1) >> c.bshift
+	c.bWriting.Add(t, ki.bw)
 	c.emit(t, EvWrite, oid(o), int64(f.ino), start, int64(len(data)))
 	err := c.write(t, f, start, data)
-	// Completion (cachefiles_write_complete).
-	if err != nil {
-		c.traceIOError(t, o, f.ino, err, ErrWrite)
-	}
-	c.bWriting.Add(t, -bw)
-	o.cookieOf(t).Flags().Set(t, fscache.FlagHaveData)
-	o.put(t, TraceObjPutIOReq)
-	c.fput(t, f)
+	n := len(data)
+	c.complete(t, ki, term == nil || err != nil, "cachefiles_write_complete", func(t *sim.Thread, ki *kiocb) {
+		c.writeComplete(t, ki, n, err)
+	})
 	return err
+}
+
+// writeComplete is cachefiles_write_complete().
+func (c *Cache) writeComplete(t *sim.Thread, ki *kiocb, n int, err error) {
+	fscache.IOCompleted(ki.o.cookie)
+	if err != nil {
+		c.traceIOError(t, ki.o, ki.f.ino, err, ErrWrite)
+		n = 0
+	}
+	c.bWriting.Add(t, -ki.bw)
+	ki.o.cookieOf(t).Flags().Set(t, fscache.FlagHaveData)
+	if ki.term != nil {
+		ki.term(t, n, err, ki.issued)
+	}
 }
 
 // PrepareWrite is cachefiles_prepare_write(): wait for a file if the

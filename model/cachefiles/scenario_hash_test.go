@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "1d245f7e28d9bf56",
-		"cull-vs-use/pct":              "0fdf386e8be8fad0",
-		"enospc-during-write/random":   "5729a3e6fe73783c",
-		"enospc-during-write/pct":      "194eabb5e700473e",
-		"crash-and-rebind/random":      "e04a8599c767ab00",
-		"crash-and-rebind/pct":         "051cb01f85ce9477",
-		"netfs-over-cachefiles/random": "3ca8d4831ee3a9c2",
-		"netfs-over-cachefiles/pct":    "4cb07c0aaecc6dd1",
+		"cull-vs-use/random":           "4af6d1ce1585ca91",
+		"cull-vs-use/pct":              "1cac72ad047de3fa",
+		"enospc-during-write/random":   "79a64534139f673d",
+		"enospc-during-write/pct":      "93e08375f6732cd2",
+		"crash-and-rebind/random":      "2c67017ea5315ce0",
+		"crash-and-rebind/pct":         "4cf7a16e635e607f",
+		"netfs-over-cachefiles/random": "6badc7b69e33f175",
+		"netfs-over-cachefiles/pct":    "dc2d55fe0800b596",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -47,17 +47,31 @@ const (
 	ReadHoleFail
 )
 
+// TermFunc is netfs_io_terminated_t: how a backend reports the end of an
+// I/O. n is the number of bytes transferred (reads: including a hole
+// skipped at the start) and err the error; wasAsync says whether it runs
+// in completion context (the kiocb's ki_complete) or in the issuer (a
+// failure before submission, or a synchronous completion).
+type TermFunc func(t *sim.Thread, n int, err error, wasAsync bool)
+
 // NetfsCacheOps is struct netfs_cache_ops: the per-operation calls the netfs
-// makes through cres. The model's I/O is synchronous: each call returns when
-// the kernel's completion would have run.
+// makes through cres.
+//
+// Read and Write take a termination function as the kernel's do. With
+// term nil the kiocb is synchronous (no ki_complete): the call returns when
+// the I/O is done, with its result. With term set, the backend submits the
+// I/O and returns; the completion runs later on its own simulated context
+// (see complete.go), which the scheduler runs when it chooses, and calls
+// term there. A failure before submission calls term in the issuer
+// (wasAsync false) and is also returned.
 type NetfsCacheOps interface {
 	// EndOperation releases what BeginOperation took and ends the cookie
 	// access (fscache_end_cookie_access(io_end)).
 	EndOperation(t *sim.Thread, cres *CacheResources)
 	// Read fills buf from the object at start.
-	Read(t *sim.Thread, cres *CacheResources, start int64, buf []byte, hole ReadHole) (int, error)
+	Read(t *sim.Thread, cres *CacheResources, start int64, buf []byte, hole ReadHole, term TermFunc) (int, error)
 	// Write writes data to the object at start.
-	Write(t *sim.Thread, cres *CacheResources, start int64, data []byte) error
+	Write(t *sim.Thread, cres *CacheResources, start int64, data []byte, term TermFunc) error
 	// PrepareWrite checks and adjusts a write's range (DIO alignment, space).
 	PrepareWrite(t *sim.Thread, cres *CacheResources, start, length *int64, iSize int64, noSpaceAllocatedYet bool) error
 }

@@ -20,6 +20,8 @@ type Cookie struct {
 	lock      sim.SpinLock
 	work      sim.Work
 
+	ioInFlight int // backend I/O submitted, not yet completed (complete.go)
+
 	DebugID      uint32
 	Volume       *Volume
 	CachePriv    any // backend object; set by lookup, cleared by withdraw_cookie
@@ -545,6 +547,9 @@ againLocked:
 	case CookieLRUDiscarding, CookieRelinquishing, CookieWithdrawing:
 		if c.CachePriv != nil {
 			c.lock.Unlock(t)
+			if c.ioInFlight > 0 {
+				t.Bug("io-held-access", "cookie c=%08x: withdraw_cookie with %d backend I/O(s) in flight: an I/O must hold its cookie access until its completion has run", c.DebugID, c.ioInFlight)
+			}
 			cacheOps(c.Volume.Cache, "withdraw_cookie").WithdrawCookie(t, c)
 			c.lock.Lock(t)
 		}

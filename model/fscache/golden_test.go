@@ -178,7 +178,7 @@ func (d *driver) do(td *datadriven.TestData) string {
 	case "write":
 		c := d.cookie(td)
 		return d.netfs(td, func(t *sim.Thread) {
-			err := fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true)
+			err := fscache.WriteToCache(t, c, 0, make([]byte, 4096), 4096, true, nil)
 			t.Emit(sim.Event{Type: fscache.EvWarn, Str: [2]string{fmt.Sprintf("write_to_cache: %v", errText(err))}})
 		})
 	case "read":
@@ -188,7 +188,7 @@ func (d *driver) do(td *datadriven.TestData) string {
 			err := fscache.BeginReadOperation(t, &cres, c)
 			n := 0
 			if err == nil {
-				n, err = cres.Ops.Read(t, &cres, 0, make([]byte, 4096), fscache.ReadHoleClear)
+				n, err = cres.Ops.Read(t, &cres, 0, make([]byte, 4096), fscache.ReadHoleClear, nil)
 				fscache.EndOperation(t, &cres)
 			}
 			t.Emit(sim.Event{Type: fscache.EvWarn, Str: [2]string{fmt.Sprintf("read: %d bytes, %v", n, errText(err))}})

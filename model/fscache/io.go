@@ -111,29 +111,65 @@ ready:
 }
 
 // WriteToCache is fscache_write_to_cache(): copy data the netfs has (read
-// from the server or written locally) into the cache. It returns the
-// result the netfs's termination function would get.
-func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool) error {
-	if !caching || c == nil {
+// from the server or written locally) into the cache. The write is
+// submitted and WriteToCache returns; its completion (fscache_wreq_done:
+// term, then fscache_end_operation, which ends the cookie access) runs
+// later in the backend's completion context, so the operation holds its
+// cookie access until then. A write abandoned before submission (no
+// access, prepare_write refused) or failed synchronously completes in the
+// caller (wasAsync false): its error is returned, and given to term as
+// well. term may be nil.
+func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc) error {
+	if !caching || c == nil || len(data) == 0 {
+		if term != nil {
+			term(t, 0, ErrNoBufs, false)
+		}
 		return ErrNoBufs
 	}
-	if len(data) == 0 {
-		return ErrNoBufs
-	}
-	var cres CacheResources
-	if err := beginOperation(t, &cres, c, WantWrite, TraceAccessIOWrite); err != nil {
+	wreq := &writeRequest{term: term}
+	cres := &wreq.cres
+	if err := beginOperation(t, cres, c, WantWrite, TraceAccessIOWrite); err != nil {
+		if term != nil {
+			term(t, 0, err, false)
+		}
 		return err
 	}
 	length := int64(len(data))
-	err := cres.Ops.PrepareWrite(t, &cres, &start, &length, iSize, false)
-	if err == nil {
-		if length > int64(len(data)) {
-			data = append(data, make([]byte, length-int64(len(data)))...)
-		}
-		err = cres.Ops.Write(t, &cres, start, data[:length])
+	err := cres.Ops.PrepareWrite(t, cres, &start, &length, iSize, false)
+	if err != nil {
+		wreq.done(t, 0, err, false)
+		return err
 	}
-	EndOperation(t, &cres)
+	if length > int64(len(data)) {
+		data = append(data, make([]byte, length-int64(len(data)))...)
+	}
+	var syncErr error
+	err = cres.Ops.Write(t, cres, start, data[:length], func(t *sim.Thread, n int, err error, wasAsync bool) {
+		if !wasAsync {
+			syncErr = err
+		}
+		wreq.done(t, n, err, wasAsync)
+	})
+	if syncErr != nil {
+		return syncErr
+	}
 	return err
+}
+
+// writeRequest is struct fscache_write_request: the operation a
+// WriteToCache holds until its completion.
+type writeRequest struct {
+	cres CacheResources
+	term TermFunc
+}
+
+// done is fscache_wreq_done(): tell the netfs, then end the operation
+// (and with it the cookie access the write held).
+func (w *writeRequest) done(t *sim.Thread, n int, err error, wasAsync bool) {
+	if w.term != nil {
+		w.term(t, n, err, wasAsync)
+	}
+	EndOperation(t, &w.cres)
 }
 
 // ResizeCookie is fscache_resize_cookie(): the netfs truncated the file. A
@@ -186,13 +222,19 @@ func DirtyFolio(t *sim.Thread, inode *Inode, c *Cookie, alreadyDirty bool) bool 
 	return true
 }
 
-// UnpinWriteback is fscache_unpin_writeback(): write_inode found every dirty
-// page written (the VFS cleared I_PINNING_FSCACHE_WB), so drop the pin.
-func UnpinWriteback(t *sim.Thread, inode *Inode, c *Cookie) {
-	inode.Lock.Lock(t)
-	unpinned := inode.pinning
-	inode.pinning = false
-	inode.Lock.Unlock(t)
+// ClearPinning is the VFS's half of the unpin (__writeback_single_inode):
+// with no dirty page left it clears I_PINNING_NETFS_WB. The caller holds
+// i.Lock and passes the result to UnpinWriteback.
+func (i *Inode) ClearPinning() bool {
+	pinned := i.pinning
+	i.pinning = false
+	return pinned
+}
+
+// UnpinWriteback is fscache_unpin_writeback() (netfs_unpin_writeback in
+// 6.12): called from the flusher's write_inode; if the VFS cleared the pin
+// (wbc->unpinned_netfs_wb), drop the cookie use it stood for.
+func UnpinWriteback(t *sim.Thread, c *Cookie, unpinned bool) {
 	if unpinned {
 		UnuseCookie(t, c, nil, nil)
 	}

@@ -25,6 +25,7 @@ type MemBackend struct {
 	store   map[string]*memFile // committed objects by volume key + cookie key (lookups only)
 	objects []*memObject        // the cache's object list
 	nextID  uint32
+	dio     sim.Workqueue // where I/O completes (complete.go)
 }
 
 type memObject struct {
@@ -48,6 +49,14 @@ type memFile struct {
 
 type memVolume struct{ v *Volume }
 
+// memIO is an operation's hold on its object's file (cres->cache_priv2):
+// the object (an I/O takes a ref on it, as a cachefiles kiocb does) and the
+// file as it was when the operation began.
+type memIO struct {
+	o *memObject
+	f *memFile
+}
+
 // NewMemBackend binds an in-memory cache with tag name (fscache_acquire_cache
 // + fscache_add_cache).
 func NewMemBackend(t *sim.Thread, f *Fscache, name string) (*MemBackend, error) {
@@ -55,7 +64,7 @@ func NewMemBackend(t *sim.Thread, f *Fscache, name string) (*MemBackend, error) 
 	if err != nil {
 		return nil, err
 	}
-	b := &MemBackend{F: f, Cache: c, store: map[string]*memFile{}}
+	b := &MemBackend{F: f, Cache: c, store: map[string]*memFile{}, dio: DIOWorkqueue("memcache")}
 	AddCache(t, c, b, b)
 	return b, nil
 }
@@ -173,7 +182,7 @@ func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
 func (b *MemBackend) BeginOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 	cres.Ops = b
 	if o, _ := cres.CachePriv.LoadCachePriv(t).(*memObject); o != nil && o.file != nil {
-		cres.CachePriv2 = o.file
+		cres.CachePriv2 = &memIO{o: o, f: o.file}
 	}
 	return cres.CachePriv2 != nil || want == WantParams
 }
@@ -189,36 +198,96 @@ func (b *MemBackend) EndOperation(t *sim.Thread, cres *CacheResources) {
 	EndCookieAccess(t, cres.CachePriv, TraceAccessIOEnd)
 }
 
-func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf []byte, hole ReadHole) (int, error) {
-	if !WaitForOperation(t, cres, WantRead) {
-		return 0, ErrNoBufs
-	}
-	f, _ := cres.CachePriv2.(*memFile)
-	if f == nil {
-		return 0, ErrNoBufs
-	}
-	b.F.Stats.Read++
-	if hole == ReadHoleFail && start+int64(len(buf)) > f.size {
-		return 0, ErrNoData // a hole: the caller downloads instead
-	}
-	n := f.read(start, buf)
-	if cres.CachePriv.LoadInvalCounter(t) != cres.InvalCounter {
-		return 0, ErrStale
-	}
-	return n, nil
+// startIO is the I/O's hold on its object (cachefiles_grab_object(ioreq)).
+func (b *MemBackend) startIO(t *sim.Thread, o *memObject) {
+	t.Use(&o.life)
+	o.ref.Inc(t)
+	IOSubmitted(o.cookie)
 }
 
-func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, data []byte) error {
-	if !WaitForOperation(t, cres, WantWrite) {
-		return ErrNoBufs
+// endIO drops the I/O's object ref (the kiocb's last put).
+func (b *MemBackend) endIO(t *sim.Thread, o *memObject) { b.putObject(t, o) }
+
+// Read copies from the object at submission; the completion (in the
+// issuer with term nil, else on the dio workqueue) checks the cookie's
+// invalidation counter as cachefiles_read_complete does. The I/O holds a
+// ref on the object (and so on the cookie) until its completion is done.
+func (b *MemBackend) Read(t *sim.Thread, cres *CacheResources, start int64, buf []byte, hole ReadHole, term TermFunc) (int, error) {
+	fail := func(err error) (int, error) {
+		if term != nil {
+			term(t, 0, err, false)
+		}
+		return 0, err
 	}
-	f, _ := cres.CachePriv2.(*memFile)
-	if f == nil {
-		return ErrNoBufs
+	if !WaitForOperation(t, cres, WantRead) {
+		return fail(ErrNoBufs)
+	}
+	io, _ := cres.CachePriv2.(*memIO)
+	if io == nil {
+		return fail(ErrNoBufs)
+	}
+	f := io.f
+	b.F.Stats.Read++
+	if hole == ReadHoleFail && start+int64(len(buf)) > f.size {
+		return fail(ErrNoData) // a hole: the caller downloads instead
+	}
+	n := f.read(start, buf)
+	c, inval := cres.CachePriv, cres.InvalCounter
+	b.startIO(t, io.o)
+	complete := func(t *sim.Thread, wasAsync bool) (int, error) {
+		defer b.endIO(t, io.o)
+		IOCompleted(c)
+		var err error
+		if c.LoadInvalCounter(t) != inval {
+			n, err = 0, ErrStale
+		}
+		if term != nil {
+			term(t, n, err, wasAsync)
+		}
+		return n, err
+	}
+	if term == nil {
+		return complete(t, false)
+	}
+	QueueCompletion(t, &b.dio, "memcache_read_complete", func(t *sim.Thread) { complete(t, true) })
+	return 0, nil
+}
+
+// Write writes to the object at submission; the completion (in the issuer
+// with term nil, else on the dio workqueue) sets HAVE_DATA and calls term,
+// as cachefiles_write_complete does.
+func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, data []byte, term TermFunc) error {
+	fail := func(err error) error {
+		if term != nil {
+			term(t, 0, err, false)
+		}
+		return err
+	}
+	if !WaitForOperation(t, cres, WantWrite) {
+		return fail(ErrNoBufs)
+	}
+	io, _ := cres.CachePriv2.(*memIO)
+	if io == nil {
+		return fail(ErrNoBufs)
 	}
 	b.F.Stats.Write++
-	f.write(start, data)
-	cres.CachePriv.flags.Set(t, FlagHaveData)
+	io.f.write(start, data)
+	c, n := cres.CachePriv, len(data)
+	b.startIO(t, io.o)
+	complete := func(t *sim.Thread, wasAsync bool) {
+		defer b.endIO(t, io.o)
+		IOCompleted(c)
+		t.Use(&c.life)
+		c.flags.Set(t, FlagHaveData)
+		if term != nil {
+			term(t, n, nil, wasAsync)
+		}
+	}
+	if term == nil {
+		complete(t, false)
+		return nil
+	}
+	QueueCompletion(t, &b.dio, "memcache_write_complete", func(t *sim.Thread) { complete(t, true) })
 	return nil
 }
 

@@ -41,6 +41,9 @@ type Mount struct {
 	// missed, copies to the cache, invalidations, coherency updates,
 	// resizes, acquires and relinquishes) for the linearizability checker.
 	Rec history.Recorder
+	// bdi is the mount's flusher workqueue (bdi_wq, "writeback"): each
+	// inode's write-back runs there as its own work item.
+	bdi sim.Workqueue
 }
 
 // MountFS acquires the mount's volume (nfs_fscache_get_super_cookie /
@@ -50,7 +53,7 @@ func MountFS(t *sim.Thread, f *fscache.Fscache, srv *Server, fl Flavour, key, ca
 	if err != nil {
 		return nil, err
 	}
-	return &Mount{F: f, Server: srv, Flavour: fl, Vol: v}, nil
+	return &Mount{F: f, Server: srv, Flavour: fl, Vol: v, bdi: sim.Workqueue{Name: "writeback"}}, nil
 }
 
 // Unmount relinquishes the volume; every inode must be evicted first.
@@ -76,7 +79,20 @@ type Inode struct {
 	// second opener that finds the change attribute already moved waits
 	// until the first has invalidated the cache, instead of reading it.
 	validate sim.Mutex
-	key      string // volume key/cookie key: the history partition
+	// dirty is the page cache's dirty tag (PAGECACHE_TAG_DIRTY): pages
+	// written locally whose copy to the cache the flusher has not yet
+	// started. While set, reads are served from the page cache.
+	dirty sim.Var[bool]
+	// copying is PG_fscache (PG_private_2) on the folio and the netfs's
+	// count of outstanding I/O: a copy to the cache submitted and not yet
+	// completed. Whoever starts another copy, or changes the data, waits
+	// for it to clear (folio_wait_private_2); so does evict
+	// (netfs_wait_for_outstanding_io).
+	copying sim.Var[bool]
+	// wb is the flusher's write-back of this inode (wb_workfn ->
+	// __writeback_single_inode), queued when the inode is dirtied.
+	wb  sim.Work
+	key string // volume key/cookie key: the history partition
 }
 
 // call records the start of op on this inode's cookie (-1 if not recording).
@@ -131,6 +147,7 @@ func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key)}
 	ip.folio.Name = fmt.Sprintf("folio lock ino %d", ino)
 	ip.validate.Name = fmt.Sprintf("validate lock ino %d", ino)
+	ip.wb = sim.Work{Name: "wb_workfn", Func: ip.writeback}
 	id := ip.call(t, history.Op{Kind: history.OpAcquire, Aux: string(aux(change))})
 	ip.Cookie = fscache.AcquireCookie(t, m.Vol, 0, key, aux(change), size)
 	ip.commit(id)
@@ -170,23 +187,54 @@ func (ip *Inode) Close(t *sim.Thread) {
 	fscache.UnuseCookie(t, ip.Cookie, aux(ip.Change), &size)
 }
 
+// waitCopy is folio_wait_private_2(): wait until no copy of this inode's
+// data to the cache is in flight.
+func (ip *Inode) waitCopy(t *sim.Thread) {
+	if ip.copying.Load(t) {
+		sim.WaitVarEvent(t, &ip.copying, "PG_fscache (copy to the cache)", func() bool { return !ip.copying.Peek() })
+	}
+}
+
+// copyDone ends a copy to the cache, from the copy's completion
+// (folio_end_private_2): PG_fscache cleared with release semantics
+// (clear_bit_unlock), then its waiters woken; folio_wake_bit walks the
+// wait queue under its lock, which a full barrier stands for here.
+func (ip *Inode) copyDone(t *sim.Thread) {
+	ip.copying.StoreRelease(t, false)
+	sim.SmpMb(t)
+	sim.WakeUpVar(t, &ip.copying)
+}
+
 // Read reads [off, off+n) through the cache: a hit is served from the cache
 // and checked against the server's contents at the client's change
 // attribute; a miss downloads from the server and copies to the cache.
+// Pages dirtied locally and not yet written back are served from the page
+// cache. The read from the cache completes in the backend's completion
+// context and the reader waits for it (netfs_wait_for_read); the copy to
+// the cache is submitted and the read returns without waiting for it.
 func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 	ip.folio.Lock(t)
 	defer ip.folio.Unlock(t)
 	change := ip.Change
-	var cres fscache.CacheResources
 	rid := ip.call(t, history.Op{Kind: history.OpRead, Off: off, Len: n})
-	err := fscache.BeginReadOperation(t, &cres, ip.Cookie)
+	if ip.dirty.Load(t) {
+		// The page cache holds the current data (dirty folios are
+		// uptodate): nothing is asked of the cache.
+		ip.commit(rid)
+		ip.ret(rid, history.OpResult{Miss: true})
+		data, _ := ip.M.Server.At(ip.Ino, change)
+		return sliceOf(data, off, n)
+	}
+	ip.waitCopy(t)
+	cres := new(fscache.CacheResources)
+	err := fscache.BeginReadOperation(t, cres, ip.Cookie)
 	if err == nil && !ip.Cookie.Has(fscache.FlagNoDataToRead) {
 		buf := make([]byte, n)
-		got, rerr := cres.Ops.Read(t, &cres, off, buf, fscache.ReadHoleFail)
+		got, rerr := ip.readWait(t, cres, off, buf)
 		if rerr == nil && int64(got) == n {
 			ip.commit(rid)
 			ip.ret(rid, history.OpResult{Data: string(buf)})
-			fscache.EndOperation(t, &cres)
+			fscache.EndOperation(t, cres)
 			ip.M.Hits++
 			t.Emit(sim.Event{Type: fscache.EvMark, Obj: ip.Cookie.DebugID, Str: [2]string{"netfs read served from the cache"}})
 			// A read concurrent with this client's own writes may see any
@@ -203,39 +251,101 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 			return buf
 		}
 	}
-	// Miss: download, then copy to the cache through the same operation.
+	// Miss: download, then copy to the cache through the same operation;
+	// the copy's completion ends the operation.
 	ip.commit(rid)
 	ip.ret(rid, history.OpResult{Miss: true})
 	data, srvChange := ip.M.Server.Read(t, ip.Ino, off, n)
 	ip.M.Misses++
-	copied := false
 	if err == nil {
 		if srvChange == change {
-			start, length := off, n
-			wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(srvChange))})
-			werr := cres.Ops.PrepareWrite(t, &cres, &start, &length, ip.Size, false)
-			if werr == nil {
-				werr = cres.Ops.Write(t, &cres, start, data)
-				copied = werr == nil
-			} else {
-				werr = fscache.ErrNoBufs // prepare_write refused: nothing written
-			}
-			ip.commit(wid)
-			ip.ret(wid, history.OpResult{Err: errString(werr)})
+			ip.copyToCache(t, cres, off, data, srvChange)
+		} else {
+			fscache.EndOperation(t, cres)
 		}
-		fscache.EndOperation(t, &cres)
-	}
-	if copied {
-		// Memory pressure reclaims the page that was copied to the
-		// cache: from now on reads must consult the cache.
-		fscache.NotePageRelease(t, ip.Cookie)
 	}
 	return data
 }
 
-// Write writes through to the server. AFS copies the new data into the
-// cache (with write-back pinning) and updates the coherency data; NFS
-// invalidates. direct marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
+// readWait is the netfs's read from the cache: submit the read with a
+// termination function and wait for its completion (netfs_wait_for_read).
+func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64, buf []byte) (int, error) {
+	var done sim.Completion
+	var got int
+	var rerr error
+	cres.Ops.Read(t, cres, off, buf, fscache.ReadHoleFail, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		got, rerr = n, err
+		done.Complete(t)
+	})
+	done.Wait(t)
+	return got, rerr
+}
+
+// copyToCache writes data downloaded under change to the cache through the
+// read's operation (netfs_pgpriv2_copy_to_cache): the folio is marked
+// PG_fscache, the write submitted; its completion records the result,
+// clears the mark and ends the operation.
+func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off int64, data []byte, change uint64) {
+	start, length := off, int64(len(data))
+	wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(change))})
+	if err := cres.Ops.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
+		ip.commit(wid) // prepare_write refused: nothing written
+		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
+		fscache.EndOperation(t, cres)
+		return
+	}
+	ip.copying.Store(t, true)
+	rec := ip.record(wid)
+	defer rec.submitted()
+	cres.Ops.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		rec.done(err)
+		if err == nil {
+			// Memory pressure reclaims the page that was copied to the
+			// cache: from now on reads must consult the cache.
+			fscache.NotePageRelease(t, ip.Cookie)
+		}
+		fscache.EndOperation(t, cres)
+		ip.copyDone(t)
+	})
+}
+
+// ioRecord records a copy to the cache in the history: it takes effect
+// when submitted (the data reaches the backing file then) and returns,
+// with its result, at its completion, which may come first (a failure
+// before submission).
+type ioRecord struct {
+	ip        *Inode
+	id        int
+	committed bool
+}
+
+func (ip *Inode) record(id int) *ioRecord { return &ioRecord{ip: ip, id: id} }
+
+func (r *ioRecord) submitted() {
+	if !r.committed {
+		r.committed = true
+		r.ip.commit(r.id)
+	}
+}
+
+func (r *ioRecord) done(err error) {
+	r.submitted()
+	r.ip.ret(r.id, history.OpResult{Err: errString(err)})
+}
+
+// sliceOf is data[off:off+n], zero-filled past its end.
+func sliceOf(data []byte, off, n int64) []byte {
+	b := make([]byte, n)
+	if off < int64(len(data)) {
+		copy(b, data[off:])
+	}
+	return b
+}
+
+// Write writes through to the server. AFS dirties the page cache and pins
+// the cookie (netfs_dirty_folio), updates the coherency data and leaves the
+// copy to the cache to the flusher (writeback); NFS invalidates. direct
+// marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 	if direct {
 		// netfs_unbuffered_write_iter and nfs_file_direct_write
@@ -255,6 +365,7 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 	}
 	ip.folio.Lock(t)
 	defer ip.folio.Unlock(t)
+	ip.waitCopy(t) // a folio under copy to the cache is not changed
 	change := ip.M.Server.Write(t, ip.Ino, off, data)
 	prev := ip.Change
 	ip.Change = change
@@ -267,18 +378,51 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 		// contents are not what this write started from.
 		ip.invalidate(t, change, ip.Size, 0)
 	default:
-		// AFS: the page cache now holds the new data; write-back copies it
-		// to the cache under the new coherency data.
+		// AFS: the page cache now holds the new data, dirty; the
+		// flusher copies it to the cache under the new coherency data.
+		ip.dirty.Store(t, true)
 		fscache.DirtyFolio(t, &ip.WB, ip.Cookie, false)
 		ip.now(t, history.Op{Kind: history.OpUpdate, Aux: string(aux(change))})
 		fscache.UpdateCookie(t, ip.Cookie, aux(change), &ip.Size)
+		sim.QueueWork(t, &ip.M.bdi, &ip.wb) // __mark_inode_dirty wakes the flusher
+	}
+}
+
+// writeback is the flusher's write-back of the inode, on its own kworker
+// (wb_workfn -> __writeback_single_inode): do_writepages copies the dirty
+// pages to the cache (the folio is cleaned and marked PG_fscache, the
+// write submitted; its completion ends the mark), then, under i_lock, if
+// no dirty page remains the pin is dropped (I_PINNING_NETFS_WB cleared,
+// unpinned_netfs_wb) and write_inode unpins the cookie
+// (netfs_unpin_writeback). A page dirtied meanwhile keeps the pin for the
+// next pass, which its dirtying queued.
+func (ip *Inode) writeback(t *sim.Thread) {
+	ip.folio.Lock(t)
+	if ip.dirty.Load(t) {
+		ip.waitCopy(t)
+		if !ip.WB.Pinning() {
+			t.Bug("netfs-writeback-unpinned", "write-back of ino %d's dirty pages to the cache (cookie c=%08x) after its write-back pin was dropped", ip.Ino, ip.Cookie.DebugID)
+		}
+		ip.dirty.Store(t, false) // folio_clear_dirty_for_io
+		change, size := ip.Change, ip.Size
 		snap, _ := ip.M.Server.At(ip.Ino, change)
 		wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: 0, Data: string(snap), Aux: string(aux(change))})
-		werr := fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), ip.Size, true)
-		ip.commit(wid)
-		ip.ret(wid, history.OpResult{Err: errString(werr)})
-		fscache.UnpinWriteback(t, &ip.WB, ip.Cookie)
+		ip.copying.Store(t, true)
+		rec := ip.record(wid)
+		fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), size, true, func(t *sim.Thread, n int, err error, wasAsync bool) {
+			rec.done(err)
+			ip.copyDone(t)
+		})
+		rec.submitted()
 	}
+	ip.folio.Unlock(t)
+	ip.WB.Lock.Lock(t)
+	unpinned := false
+	if !ip.dirty.Load(t) {
+		unpinned = ip.WB.ClearPinning()
+	}
+	ip.WB.Lock.Unlock(t)
+	fscache.UnpinWriteback(t, ip.Cookie, unpinned)
 }
 
 // Truncate truncates on the server and resizes the cache object.
@@ -293,6 +437,10 @@ func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 // Evict is ->evict_inode: drop a write-back pin still held, then
 // relinquish the cookie; unlink retires the cache object.
 func (ip *Inode) Evict(t *sim.Thread, unlink bool) {
+	// The flusher's last pass (inode_wait_for_writeback), then the copies
+	// still in flight (netfs_wait_for_outstanding_io).
+	sim.FlushWork(t, &ip.wb)
+	ip.waitCopy(t)
 	fscache.ClearInodeWriteback(t, &ip.WB, ip.Cookie, aux(ip.Change), ip.Size)
 	id := ip.call(t, history.Op{Kind: history.OpRelinquish, Retire: unlink})
 	fscache.RelinquishCookie(t, ip.Cookie, unlink)

@@ -8,6 +8,16 @@
 // when the server's change attribute moves (and on direct I/O writes),
 // truncates, evicts and relinquishes (retiring the object on unlink).
 //
+// I/O to the cache completes later, in the backend's completion context: a
+// read from the cache waits for its completion; a miss's copy to the cache
+// is submitted and the read returns (PG_fscache marks the copy until its
+// completion ends the operation). A buffered AFS write dirties the page
+// cache, pins the cookie and queues the flusher, a work item per inode on
+// the mount's "writeback" workqueue, which copies the dirty data to the
+// cache and drops the pin only when no dirty page remains. The check
+// "netfs-writeback-unpinned" fires if dirty data is written back after the
+// pin was dropped.
+//
 // Two flavours matter for caching and are options of one implementation:
 // FlavourAFS copies local writes into the cache and updates the coherency
 // data; FlavourNFS invalidates the cache on every change it sees or makes.
