@@ -43,8 +43,11 @@ var TreeHeaders = []string{
 	"include/trace/events/netfs.h",
 }
 
-// glueFiles are the project's C files linked with the kernel objects.
+// glueFiles are the project's C files linked with the kernel objects into
+// the archive; mainFile is kc-run's main, linked only into kc-run.
 var glueFiles = []string{"kc_sched.c", "kc_backend.c", "kc_driver.c"}
+
+const mainFile = "kc_main.c"
 
 // CFlags are the flags every C file is compiled with. The kernel's objects
 // get -fno-common so their globals land in sections the build renames (the
@@ -196,8 +199,13 @@ func Build(opts Options) (*Manifest, error) {
 	if msg, err := run("ar", append([]string{"rcs", m.Archive}, objs...)...); err != nil {
 		return nil, fmt.Errorf("ar: %s", firstError(msg, err))
 	}
+	mainObj := filepath.Join(obj, "kc_main.o")
+	args := append(append(append([]string{}, CFlags...), incs...), "-c", mainFile, "-o", mainObj)
+	if msg, err := runIn(filepath.Join(stage, "csrc"), cc, args...); err != nil {
+		return nil, fmt.Errorf("%w: fscachesim's glue %s does not compile against this tree's headers: %s", ErrBadTree, mainFile, firstError(msg, err))
+	}
 	m.Runner = filepath.Join(out, "kc-run")
-	if msg, err := run(cc, append([]string{"-o", m.Runner}, objs...)...); err != nil {
+	if msg, err := run(cc, append([]string{"-o", m.Runner, mainObj}, objs...)...); err != nil {
 		return nil, fmt.Errorf("link: %s", firstError(msg, err))
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
