@@ -3,9 +3,12 @@
 package csim
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/fscachesim/fscachesim/traces"
 
 	"github.com/fscachesim/fscachesim/sched"
 	"github.com/fscachesim/fscachesim/sim"
@@ -116,6 +119,7 @@ func TestExploreClean(t *testing.T) {
 				case want != "" && res.Outcome == sim.OutcomeFail && res.Failure.Check == want:
 					t.Logf("%s: %s found at seed %d (%s): %v", sc, want, seed, k.Strategy().Name(), res.Failure)
 					found = true
+					traceRoundTrip(t, sc, seed, k)
 				case res.Outcome != sim.OutcomePass:
 					t.Fatalf("%s strategy %d seed %d: %v %v\nlog %s", sc, i, seed, res.Outcome, res.Failure, k.Log())
 				}
@@ -148,4 +152,41 @@ func TestCheckerSeesC(t *testing.T) {
 	if res.Outcome != sim.OutcomeFail || res.Failure.Check != "kernel-c" || !strings.Contains(res.Failure.Msg, "WARNING at fs/netfs/fscache_cookie.c") {
 		t.Errorf("use after relinquish: %v %v, want the kernel's WARN as a kernel-c failure", res.Outcome, res.Failure)
 	}
+}
+
+// traceRoundTrip: a failing C-build run, found under a strategy, becomes a
+// trace file that the existing tools replay bit for bit (traces.Replay:
+// same events, verdict and hash) and shrink (traces.Shrink: the same check
+// still fails, with no more decisions).
+func traceRoundTrip(t *testing.T, sc string, seed uint64, k *sim.Kernel) {
+	t.Helper()
+	const tree = "test-tree 0"
+	h := Header("test", sc, seed, k.Strategy().Name(), "", 0, "test-tree", "0")
+	run := Runner(tree)
+	rp := &sched.Replay{Log: append(sim.Log(nil), k.Log()...), Strict: true}
+	res, k2, err := run(h, rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := traces.FromRun(h, res, k2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := traces.Encode(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	back, err := traces.Read(&buf, traces.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := traces.Replay(back, run)
+	if err != nil || !rep.Identical {
+		t.Fatalf("replay of the C-build trace: %v\n%s", err, rep.Explain())
+	}
+	small, st, err := traces.Shrink(back, run, traces.ShrinkOptions{MaxAttempts: 100})
+	if err != nil || small.Verdict.Check != back.Verdict.Check || len(small.Log) > len(back.Log) {
+		t.Fatalf("shrink of the C-build trace: %v, check %q (was %q), %v", err, small.Verdict.Check, back.Verdict.Check, st)
+	}
+	t.Logf("trace: %d events, replay identical; shrink: %v", len(back.Events), st)
 }
