@@ -64,6 +64,10 @@ type Options struct {
 	Src string // the kernel tree (its top directory)
 	Out string // the build directory; "" means DefaultOutDir(hash)
 	CC  string // the C compiler; "" means $CC or gcc
+	// Module is the fscachesim module's source directory, or "": with it,
+	// Build also links kc-sim (package kernelc/csim/kcsim: the C build
+	// under sim's strategies, which `fscachesim diff` runs) with `go build`.
+	Module string
 }
 
 // Manifest records what a build compiled; a trace of the C build carries it.
@@ -76,6 +80,7 @@ type Manifest struct {
 	Compiler     string            `json:"compiler"`      // first line of `cc --version`
 	Archive      string            `json:"archive"`       // libkernelc.a: kernel objects + glue, for the cgo link
 	Runner       string            `json:"runner"`        // kc-run: the C-build driver executable
+	Sim          string            `json:"sim,omitempty"` // kc-sim: the C build under sim's strategies (built when Options.Module is set)
 	SourceOrigin string            `json:"source_origin"` // the tree directory as given
 }
 
@@ -207,6 +212,18 @@ func Build(opts Options) (*Manifest, error) {
 	m.Runner = filepath.Join(out, "kc-run")
 	if msg, err := run(cc, append([]string{"-o", m.Runner, mainObj}, objs...)...); err != nil {
 		return nil, fmt.Errorf("link: %s", firstError(msg, err))
+	}
+	if opts.Module != "" {
+		m.Sim = filepath.Join(out, "kc-sim")
+		// go build leaves an output it thinks up to date alone, and the
+		// archive's content is not part of what it compares: remove it.
+		os.Remove(m.Sim)
+		cmd := exec.Command("go", "build", "-tags", "fscachesim_kernelc", "-o", m.Sim, "./kernelc/csim/kcsim")
+		cmd.Dir = opts.Module
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "CC="+cc, "CGO_LDFLAGS=-L"+out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build kc-sim in %s: %s", opts.Module, firstError(string(msg), err))
+		}
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
