@@ -73,6 +73,7 @@ static void kc_teardown(void)
 	if (kc_bug_switch == 1)
 		fscache_use_cookie(kc_cookie, false); /* the bug: a use after relinquish */
 	fscache_relinquish_volume(kc_volume, NULL, false);
+	kc_sleep(10 * HZ); /* as the Go twins (kernelc/diff.go) must */
 	kc_mem_withdraw_cache(kc_cache);
 }
 

@@ -67,11 +67,9 @@ struct kc_world {
 	uint64_t rng;
 	const int *replay;
 	int nreplay, ireplay;
-	int decisions[KC_MAX_DECISIONS];
 	int ndecisions;
 	/* memory: live allocations and the quarantine of freed, poisoned ones */
 	long live_allocs;
-	void *quarantine[KC_MAX_ALLOCS];
 	int nquarantine;
 	/* findings */
 	int nfindings;
@@ -90,6 +88,12 @@ struct kc_world {
 };
 
 static struct kc_world W;
+/* Kept out of W, which every execution clears: the big arrays only need
+ * their counts reset, and the thread stacks are reused, one per slot
+ * (allocating 128 KiB afresh is an mmap and page faults each time). */
+static int kc_decisions[KC_MAX_DECISIONS];
+static void *kc_quarantine[KC_MAX_ALLOCS];
+static char *kc_stacks[KC_MAX_THREADS];
 static struct kc_task kc_dispatcher_task = { "dispatcher" };
 
 struct workqueue_struct { int unused; };
@@ -284,8 +288,9 @@ static struct kc_thread *kc_spawn_thread(const char *comm, void (*fn)(void *), v
 		}
 		t = &W.threads[W.nthreads++];
 	}
-	if (!t->stack)
-		t->stack = malloc(KC_STACK);
+	if (!kc_stacks[t - W.threads])
+		kc_stacks[t - W.threads] = malloc(KC_STACK);
+	t->stack = kc_stacks[t - W.threads];
 	memset(&t->task, 0, sizeof(t->task));
 	snprintf(t->task.comm, sizeof(t->task.comm), "%s", comm);
 	t->state = KC_RUNNABLE;
@@ -335,7 +340,7 @@ static int kc_choose(int n)
 		c = (int)(kc_rand() % (uint64_t)n);
 	}
 	if (W.ndecisions < KC_MAX_DECISIONS)
-		W.decisions[W.ndecisions++] = c;
+		kc_decisions[W.ndecisions++] = c;
 	return c;
 }
 
@@ -640,7 +645,7 @@ void kc_kfree(const void *p)
 	memset(h + 1, KC_POISON_FREE, h->size);
 	W.live_allocs--;
 	if (W.nquarantine < KC_MAX_ALLOCS)
-		W.quarantine[W.nquarantine++] = h;
+		kc_quarantine[W.nquarantine++] = h;
 	else
 		free(h);
 }
@@ -781,7 +786,7 @@ void kc_world_report(void)
 		W.points[KC_OP_TIMER], W.points[KC_OP_ALLOC], W.points[KC_OP_FREE]);
 	fprintf(W.out, "decisions");
 	for (i = 0; i < W.ndecisions; i++)
-		fprintf(W.out, "%s%d", i ? "," : " ", W.decisions[i]);
+		fprintf(W.out, "%s%d", i ? "," : " ", kc_decisions[i]);
 	fputc('\n', W.out);
 }
 
@@ -796,9 +801,7 @@ void kc_world_free(void)
 	int i;
 
 	for (i = 0; i < W.nquarantine; i++)
-		free(W.quarantine[i]);
-	for (i = 0; i < W.nthreads; i++)
-		free(W.threads[i].stack);
+		free(kc_quarantine[i]);
 	W.nquarantine = 0;
 	W.nthreads = 0;
 }
