@@ -11,7 +11,7 @@ import (
 	"github.com/fscachesim/fscachesim/sim"
 )
 
-// The differential check (docs/kernel-c.md §9): the same operation script
+// The differential check (docs/kernel-c.md §9b): the same operation script
 // runs on the Go model (a twin below, written with the model's API) and on
 // the C build (the scenario of csrc/kc_driver.c of the same name), under
 // the same schedule, and their fscache tracepoint streams are compared line

@@ -30,7 +30,8 @@ fscachesim source tree, it also links kc-sim (the C build under sim's
 strategies, for 'fscachesim diff') with go build.
 
 'run' runs the driver of a build: RUNNER-FLAGS are its own
-  -seed N -runs N -quiet -scenario life|two-users -replay 0,1,...
+  -seed N -runs N -quiet -scenario life|two-users|lru-vs-use|lru-vs-io
+  -replay 0,1,...
   -max-steps N -bug use-after-relinquish
 
 Examples:
