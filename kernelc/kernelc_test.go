@@ -108,7 +108,7 @@ func TestLife(t *testing.T) {
 		"fscache_cookie: c=00000002 -   x-lru", // the LRU discard withdrew it
 		"fscache_relinquish: c=00000002",
 		"fscache_cookie: c=00000002 -   x-rlq", // relinquished and withdrawn
-		"fscache_volume: V=00000001 FREE",       // freed during the teardown's sleep...
+		"fscache_volume: V=00000001 FREE",      // freed during the teardown's sleep...
 		"fscache_cache: C=00000001 PUT vol   r=1",
 		"fscache_cache: C=00000001 PUT relnq r=0", // ...before the cache is withdrawn
 		"live_allocs 0 findings 0",
