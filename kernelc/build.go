@@ -54,6 +54,9 @@ const mainFile = "kc_main.c"
 // simulator restores them before each execution).
 var CFlags = []string{"-std=gnu11", "-D_GNU_SOURCE", "-Wall", "-O2", "-g", "-fno-strict-aliasing", "-fno-common"}
 
+// ASanFlags are added to CFlags by Options.ASan.
+var ASanFlags = []string{"-fsanitize=address", "-fno-omit-frame-pointer", "-DKC_ASAN"}
+
 // ErrBadTree is wrapped by every error that is the tree's fault (missing,
 // incomplete, or not compiling against the stand-ins), as opposed to a
 // missing compiler or an unwritable output directory.
@@ -68,6 +71,11 @@ type Options struct {
 	// Build also links kc-sim (package kernelc/csim/kcsim: the C build
 	// under sim's strategies, which `fscachesim diff` runs) with `go build`.
 	Module string
+	// ASan builds every object with AddressSanitizer (gcc
+	// -fsanitize=address): kc-run then reports out-of-bounds accesses and,
+	// kfree freeing at once, uses after free by ASan's own checks. kc-sim
+	// is not built (cgo would need go build -asan).
+	ASan bool
 }
 
 // Manifest records what a build compiled; a trace of the C build carries it.
@@ -80,6 +88,7 @@ type Manifest struct {
 	Compiler     string            `json:"compiler"`      // first line of `cc --version`
 	Archive      string            `json:"archive"`       // libkernelc.a: kernel objects + glue, for the cgo link
 	Runner       string            `json:"runner"`        // kc-run: the C-build driver executable
+	ASan         bool              `json:"asan,omitempty"` // built with -fsanitize=address
 	Sim          string            `json:"sim,omitempty"` // kc-sim: the C build under sim's strategies (built when Options.Module is set)
 	SourceOrigin string            `json:"source_origin"` // the tree directory as given
 }
@@ -96,7 +105,13 @@ func Build(opts Options) (*Manifest, error) {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a directory (want a Linux source tree, e.g. Debian's linux-source-6.12 unpacked)", ErrBadTree, opts.Src)
 	}
-	m := &Manifest{Files: map[string]string{}, CFlags: CFlags, SourceOrigin: opts.Src}
+	cflags := CFlags
+	var ldflags []string
+	if opts.ASan {
+		cflags = append(append([]string{}, CFlags...), ASanFlags...)
+		ldflags = []string{"-fsanitize=address"}
+	}
+	m := &Manifest{Files: map[string]string{}, CFlags: cflags, SourceOrigin: opts.Src, ASan: opts.ASan}
 	treeFiles := append(append([]string{}, KernelFiles...), TreeHeaders...)
 	sort.Strings(treeFiles)
 	contents := map[string][]byte{}
@@ -122,6 +137,9 @@ func Build(opts Options) (*Manifest, error) {
 	if out == "" {
 		if out, err = DefaultOutDir(m.TreeHash, m.StandinHash); err != nil {
 			return nil, err
+		}
+		if opts.ASan {
+			out += "-asan"
 		}
 	}
 	if out, err = filepath.Abs(out); err != nil {
@@ -175,7 +193,7 @@ func Build(opts Options) (*Manifest, error) {
 	var kobjs []string
 	for _, f := range KernelFiles {
 		o := filepath.Join(obj, strings.TrimSuffix(filepath.Base(f), ".c")+".o")
-		args := append(append(append([]string{}, CFlags...), incs...), "-c", f, "-o", o)
+		args := append(append(append([]string{}, cflags...), incs...), "-c", f, "-o", o)
 		if msg, err := runIn(filepath.Join(stage, "tree"), cc, args...); err != nil {
 			return nil, fmt.Errorf("%w: %s does not compile against fscachesim's stand-in headers (made for Linux 6.12; this tree is %s): %s", ErrBadTree, f, m.TreeVersion, firstError(msg, err))
 		}
@@ -193,7 +211,7 @@ func Build(opts Options) (*Manifest, error) {
 	objs := []string{kernel}
 	for _, g := range glueFiles {
 		o := filepath.Join(obj, strings.TrimSuffix(g, ".c")+".o")
-		args := append(append(append([]string{}, CFlags...), incs...), "-c", g, "-o", o)
+		args := append(append(append([]string{}, cflags...), incs...), "-c", g, "-o", o)
 		if msg, err := runIn(filepath.Join(stage, "csrc"), cc, args...); err != nil {
 			return nil, fmt.Errorf("%w: fscachesim's glue %s does not compile against this tree's headers (made for Linux 6.12; this tree is %s): %s", ErrBadTree, g, m.TreeVersion, firstError(msg, err))
 		}
@@ -205,15 +223,15 @@ func Build(opts Options) (*Manifest, error) {
 		return nil, fmt.Errorf("ar: %s", firstError(msg, err))
 	}
 	mainObj := filepath.Join(obj, "kc_main.o")
-	args := append(append(append([]string{}, CFlags...), incs...), "-c", mainFile, "-o", mainObj)
+	args := append(append(append([]string{}, cflags...), incs...), "-c", mainFile, "-o", mainObj)
 	if msg, err := runIn(filepath.Join(stage, "csrc"), cc, args...); err != nil {
 		return nil, fmt.Errorf("%w: fscachesim's glue %s does not compile against this tree's headers: %s", ErrBadTree, mainFile, firstError(msg, err))
 	}
 	m.Runner = filepath.Join(out, "kc-run")
-	if msg, err := run(cc, append([]string{"-o", m.Runner, mainObj}, objs...)...); err != nil {
+	if msg, err := run(cc, append(append([]string{"-o", m.Runner, mainObj}, objs...), ldflags...)...); err != nil {
 		return nil, fmt.Errorf("link: %s", firstError(msg, err))
 	}
-	if opts.Module != "" {
+	if opts.Module != "" && !opts.ASan {
 		m.Sim = filepath.Join(out, "kc-sim")
 		// go build leaves an output it thinks up to date alone, and the
 		// archive's content is not part of what it compares: remove it.

@@ -13,7 +13,7 @@ import (
 	"github.com/fscachesim/fscachesim/kernelc"
 )
 
-const kernelHelp = `Usage: fscachesim kernel build --src DIR [--out DIR]
+const kernelHelp = `Usage: fscachesim kernel build --src DIR [--out DIR] [--asan]
        fscachesim kernel run --build DIR [-- RUNNER-FLAGS]
 
 Run the kernel's own fscache C code under fscachesim's simulated kernel
@@ -32,7 +32,7 @@ strategies, for 'fscachesim diff') with go build.
 'run' runs the driver of a build: RUNNER-FLAGS are its own
   -seed N -runs N -quiet -scenario life|two-users|lru-vs-use|lru-vs-io
   -replay 0,1,...
-  -max-steps N -bug use-after-relinquish
+  -max-steps N -bug use-after-relinquish|heap-overflow
 
 Examples:
   fscachesim kernel build --src /usr/src/linux-source-6.12
@@ -56,6 +56,7 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 	src := fs.String("src", "", "build: the kernel source tree, e.g. /usr/src/linux-source-6.12")
 	out := fs.String("out", "", "build: the build directory (default: under the user cache directory)")
 	build := fs.String("build", "", "run: a build directory written by 'kernel build'")
+	asan := fs.Bool("asan", false, "build: compile with AddressSanitizer (gcc -fsanitize=address); kc-run only, no kc-sim")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), kernelHelp)
 		fs.PrintDefaults()
@@ -70,7 +71,7 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "fscachesim kernel build: want --src DIR and nothing else (see 'fscachesim kernel -h')\n")
 			return exitUsage
 		}
-		m, err := kernelc.Build(kernelc.Options{Src: *src, Out: *out, Module: moduleDir()})
+		m, err := kernelc.Build(kernelc.Options{Src: *src, Out: *out, Module: moduleDir(), ASan: *asan})
 		if err != nil {
 			fmt.Fprintf(stderr, "fscachesim kernel build: %s\n", oneLine(err.Error()))
 			if errors.Is(err, kernelc.ErrBadTree) {
@@ -82,6 +83,8 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "runner %s\narchive %s\n", m.Runner, m.Archive)
 		if m.Sim != "" {
 			fmt.Fprintf(stdout, "sim %s\n", m.Sim)
+		} else if m.ASan {
+			fmt.Fprintf(stdout, "sim: not built (an AddressSanitizer build has kc-run only)\n")
 		} else {
 			fmt.Fprintf(stdout, "sim: not built (run 'kernel build' inside the fscachesim source tree, with Go, to link kc-sim for 'fscachesim diff')\n")
 		}

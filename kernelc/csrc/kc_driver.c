@@ -17,7 +17,7 @@
 static struct fscache_cache *kc_cache;
 static struct fscache_volume *kc_volume;
 static struct fscache_cookie *kc_cookie;
-int kc_bug_switch; /* 1: use the cookie after relinquishing it */
+int kc_bug_switch; /* 1: use the cookie after relinquishing it; 2: a heap overflow */
 static int kc_done_users;
 int kc_users_in_use; /* netfs users between use and unuse: read by the backend's check */
 static struct address_space kc_mapping;
@@ -69,6 +69,15 @@ static void kc_setup(void)
 
 static void kc_teardown(void)
 {
+	if (kc_bug_switch == 2) {
+		/* the bug: a read one byte past a kmalloc'd block, which only
+		 * an AddressSanitizer build (kernel build --asan) can see */
+		char *p = kmalloc(8, GFP_KERNEL);
+		volatile char c = p[8];
+
+		(void)c;
+		kfree(p);
+	}
 	fscache_relinquish_cookie(kc_cookie, false);
 	if (kc_bug_switch == 1)
 		fscache_use_cookie(kc_cookie, false); /* the bug: a use after relinquish */

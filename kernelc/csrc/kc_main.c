@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-runs"))
 			runs = atoi(v);
 		else if (!strcmp(a, "-bug"))
-			kc_bug_switch = !strcmp(v, "use-after-relinquish") ? 1 : -1;
+			kc_bug_switch = !strcmp(v, "use-after-relinquish") ? 1 : !strcmp(v, "heap-overflow") ? 2 : -1;
 		else if (!strcmp(a, "-replay")) {
 			nreplay = kc_parse_list(v, &replay);
 			if (nreplay < 0)
@@ -103,6 +103,6 @@ int main(int argc, char **argv)
 		printf("runs %d steps %lu\n", i, total_steps);
 	return status;
 usage:
-	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use|lru-vs-io] [-bug use-after-relinquish]\n");
+	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use|lru-vs-io] [-bug use-after-relinquish|heap-overflow]\n");
 	return 2;
 }
