@@ -80,17 +80,17 @@ type Options struct {
 
 // Manifest records what a build compiled; a trace of the C build carries it.
 type Manifest struct {
-	TreeVersion  string            `json:"tree_version"`  // from the tree's Makefile, e.g. 6.12.118
-	TreeHash     string            `json:"tree_hash"`     // sha256 of the compiled tree files (path, NUL, content, NUL...)
-	StandinHash  string            `json:"standin_hash"`  // sha256 of the project's C and headers
-	Files        map[string]string `json:"files"`         // tree file -> its sha256
-	CFlags       []string          `json:"cflags"`        //
-	Compiler     string            `json:"compiler"`      // first line of `cc --version`
-	Archive      string            `json:"archive"`       // libkernelc.a: kernel objects + glue, for the cgo link
-	Runner       string            `json:"runner"`        // kc-run: the C-build driver executable
+	TreeVersion  string            `json:"tree_version"`   // from the tree's Makefile, e.g. 6.12.118
+	TreeHash     string            `json:"tree_hash"`      // sha256 of the compiled tree files (path, NUL, content, NUL...)
+	StandinHash  string            `json:"standin_hash"`   // sha256 of the project's C and headers
+	Files        map[string]string `json:"files"`          // tree file -> its sha256
+	CFlags       []string          `json:"cflags"`         //
+	Compiler     string            `json:"compiler"`       // first line of `cc --version`
+	Archive      string            `json:"archive"`        // libkernelc.a: kernel objects + glue, for the cgo link
+	Runner       string            `json:"runner"`         // kc-run: the C-build driver executable
 	ASan         bool              `json:"asan,omitempty"` // built with -fsanitize=address
-	Sim          string            `json:"sim,omitempty"` // kc-sim: the C build under sim's strategies (built when Options.Module is set)
-	SourceOrigin string            `json:"source_origin"` // the tree directory as given
+	Sim          string            `json:"sim,omitempty"`  // kc-sim: the C build under sim's strategies (built when Options.Module is set)
+	SourceOrigin string            `json:"source_origin"`  // the tree directory as given
 }
 
 // Build compiles the four fscache files of the tree at opts.Src, unchanged,
