@@ -43,13 +43,19 @@ var TreeHeaders = []string{
 	"include/trace/events/netfs.h",
 }
 
-// glueFiles are the project's C files linked with the kernel objects.
+// glueFiles are the project's C files linked with the kernel objects into
+// the archive; mainFile is kc-run's main, linked only into kc-run.
 var glueFiles = []string{"kc_sched.c", "kc_backend.c", "kc_driver.c"}
+
+const mainFile = "kc_main.c"
 
 // CFlags are the flags every C file is compiled with. The kernel's objects
 // get -fno-common so their globals land in sections the build renames (the
 // simulator restores them before each execution).
 var CFlags = []string{"-std=gnu11", "-D_GNU_SOURCE", "-Wall", "-O2", "-g", "-fno-strict-aliasing", "-fno-common"}
+
+// ASanFlags are added to CFlags by Options.ASan.
+var ASanFlags = []string{"-fsanitize=address", "-fno-omit-frame-pointer", "-DKC_ASAN"}
 
 // ErrBadTree is wrapped by every error that is the tree's fault (missing,
 // incomplete, or not compiling against the stand-ins), as opposed to a
@@ -61,19 +67,30 @@ type Options struct {
 	Src string // the kernel tree (its top directory)
 	Out string // the build directory; "" means DefaultOutDir(hash)
 	CC  string // the C compiler; "" means $CC or gcc
+	// Module is the fscachesim module's source directory, or "": with it,
+	// Build also links kc-sim (package kernelc/csim/kcsim: the C build
+	// under sim's strategies, which `fscachesim diff` runs) with `go build`.
+	Module string
+	// ASan builds every object with AddressSanitizer (gcc
+	// -fsanitize=address): kc-run then reports out-of-bounds accesses and,
+	// kfree freeing at once, uses after free by ASan's own checks. kc-sim
+	// is not built (cgo would need go build -asan).
+	ASan bool
 }
 
 // Manifest records what a build compiled; a trace of the C build carries it.
 type Manifest struct {
-	TreeVersion  string            `json:"tree_version"`  // from the tree's Makefile, e.g. 6.12.118
-	TreeHash     string            `json:"tree_hash"`     // sha256 of the compiled tree files (path, NUL, content, NUL...)
-	StandinHash  string            `json:"standin_hash"`  // sha256 of the project's C and headers
-	Files        map[string]string `json:"files"`         // tree file -> its sha256
-	CFlags       []string          `json:"cflags"`        //
-	Compiler     string            `json:"compiler"`      // first line of `cc --version`
-	Archive      string            `json:"archive"`       // libkernelc.a: kernel objects + glue, for the cgo link
-	Runner       string            `json:"runner"`        // kc-run: the C-build driver executable
-	SourceOrigin string            `json:"source_origin"` // the tree directory as given
+	TreeVersion  string            `json:"tree_version"`   // from the tree's Makefile, e.g. 6.12.118
+	TreeHash     string            `json:"tree_hash"`      // sha256 of the compiled tree files (path, NUL, content, NUL...)
+	StandinHash  string            `json:"standin_hash"`   // sha256 of the project's C and headers
+	Files        map[string]string `json:"files"`          // tree file -> its sha256
+	CFlags       []string          `json:"cflags"`         //
+	Compiler     string            `json:"compiler"`       // first line of `cc --version`
+	Archive      string            `json:"archive"`        // libkernelc.a: kernel objects + glue, for the cgo link
+	Runner       string            `json:"runner"`         // kc-run: the C-build driver executable
+	ASan         bool              `json:"asan,omitempty"` // built with -fsanitize=address
+	Sim          string            `json:"sim,omitempty"`  // kc-sim: the C build under sim's strategies (built when Options.Module is set)
+	SourceOrigin string            `json:"source_origin"`  // the tree directory as given
 }
 
 // Build compiles the four fscache files of the tree at opts.Src, unchanged,
@@ -88,7 +105,13 @@ func Build(opts Options) (*Manifest, error) {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a directory (want a Linux source tree, e.g. Debian's linux-source-6.12 unpacked)", ErrBadTree, opts.Src)
 	}
-	m := &Manifest{Files: map[string]string{}, CFlags: CFlags, SourceOrigin: opts.Src}
+	cflags := CFlags
+	var ldflags []string
+	if opts.ASan {
+		cflags = append(append([]string{}, CFlags...), ASanFlags...)
+		ldflags = []string{"-fsanitize=address"}
+	}
+	m := &Manifest{Files: map[string]string{}, CFlags: cflags, SourceOrigin: opts.Src, ASan: opts.ASan}
 	treeFiles := append(append([]string{}, KernelFiles...), TreeHeaders...)
 	sort.Strings(treeFiles)
 	contents := map[string][]byte{}
@@ -114,6 +137,9 @@ func Build(opts Options) (*Manifest, error) {
 	if out == "" {
 		if out, err = DefaultOutDir(m.TreeHash, m.StandinHash); err != nil {
 			return nil, err
+		}
+		if opts.ASan {
+			out += "-asan"
 		}
 	}
 	if out, err = filepath.Abs(out); err != nil {
@@ -167,7 +193,7 @@ func Build(opts Options) (*Manifest, error) {
 	var kobjs []string
 	for _, f := range KernelFiles {
 		o := filepath.Join(obj, strings.TrimSuffix(filepath.Base(f), ".c")+".o")
-		args := append(append(append([]string{}, CFlags...), incs...), "-c", f, "-o", o)
+		args := append(append(append([]string{}, cflags...), incs...), "-c", f, "-o", o)
 		if msg, err := runIn(filepath.Join(stage, "tree"), cc, args...); err != nil {
 			return nil, fmt.Errorf("%w: %s does not compile against fscachesim's stand-in headers (made for Linux 6.12; this tree is %s): %s", ErrBadTree, f, m.TreeVersion, firstError(msg, err))
 		}
@@ -185,7 +211,7 @@ func Build(opts Options) (*Manifest, error) {
 	objs := []string{kernel}
 	for _, g := range glueFiles {
 		o := filepath.Join(obj, strings.TrimSuffix(g, ".c")+".o")
-		args := append(append(append([]string{}, CFlags...), incs...), "-c", g, "-o", o)
+		args := append(append(append([]string{}, cflags...), incs...), "-c", g, "-o", o)
 		if msg, err := runIn(filepath.Join(stage, "csrc"), cc, args...); err != nil {
 			return nil, fmt.Errorf("%w: fscachesim's glue %s does not compile against this tree's headers (made for Linux 6.12; this tree is %s): %s", ErrBadTree, g, m.TreeVersion, firstError(msg, err))
 		}
@@ -196,9 +222,26 @@ func Build(opts Options) (*Manifest, error) {
 	if msg, err := run("ar", append([]string{"rcs", m.Archive}, objs...)...); err != nil {
 		return nil, fmt.Errorf("ar: %s", firstError(msg, err))
 	}
+	mainObj := filepath.Join(obj, "kc_main.o")
+	args := append(append(append([]string{}, cflags...), incs...), "-c", mainFile, "-o", mainObj)
+	if msg, err := runIn(filepath.Join(stage, "csrc"), cc, args...); err != nil {
+		return nil, fmt.Errorf("%w: fscachesim's glue %s does not compile against this tree's headers: %s", ErrBadTree, mainFile, firstError(msg, err))
+	}
 	m.Runner = filepath.Join(out, "kc-run")
-	if msg, err := run(cc, append([]string{"-o", m.Runner}, objs...)...); err != nil {
+	if msg, err := run(cc, append(append([]string{"-o", m.Runner, mainObj}, objs...), ldflags...)...); err != nil {
 		return nil, fmt.Errorf("link: %s", firstError(msg, err))
+	}
+	if opts.Module != "" && !opts.ASan {
+		m.Sim = filepath.Join(out, "kc-sim")
+		// go build leaves an output it thinks up to date alone, and the
+		// archive's content is not part of what it compares: remove it.
+		os.Remove(m.Sim)
+		cmd := exec.Command("go", "build", "-tags", "fscachesim_kernelc", "-o", m.Sim, "./kernelc/csim/kcsim")
+		cmd.Dir = opts.Module
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "CC="+cc, "CGO_LDFLAGS=-L"+out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build kc-sim in %s: %s", opts.Module, firstError(string(msg), err))
+		}
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

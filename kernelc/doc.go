@@ -11,8 +11,14 @@
 // runner (kc-run) in a build directory outside the repository, described by
 // its Manifest (tree version, hash of the compiled files).
 //
-// kernelc may import only the standard library. It runs the compiler and the
-// runner as child processes; it starts no goroutines.
+// kernelc is pure Go: it runs the compiler, go build and the runners as
+// child processes and starts no goroutines. Besides the build it holds what
+// the Go model and the C build share: the accessor interface Objects with
+// its Go model side GoObjects, the Checker that judges either through it,
+// and the differential check's Go twins of the C driver's scenarios
+// (RunTwin, DiffStreams). It imports sim, sched and model/fscache for
+// those. The cgo side is package kernelc/csim (build tag
+// fscachesim_kernelc): the C build under sim's strategies.
 //
 //	m, err := kernelc.Build(kernelc.Options{Src: "/usr/src/linux-source-6.12"})
 //	out, err := exec.Command(m.Runner, "-seed", "1").Output()

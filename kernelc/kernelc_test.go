@@ -108,8 +108,9 @@ func TestLife(t *testing.T) {
 		"fscache_cookie: c=00000002 -   x-lru", // the LRU discard withdrew it
 		"fscache_relinquish: c=00000002",
 		"fscache_cookie: c=00000002 -   x-rlq", // relinquished and withdrawn
-		"fscache_volume: V=00000001 FREE",
-		"fscache_cache: C=00000001 PUT vol   r=0",
+		"fscache_volume: V=00000001 FREE",      // freed during the teardown's sleep...
+		"fscache_cache: C=00000001 PUT vol   r=1",
+		"fscache_cache: C=00000001 PUT relnq r=0", // ...before the cache is withdrawn
 		"live_allocs 0 findings 0",
 	}
 	rest := out
@@ -260,5 +261,102 @@ func TestSoakKernelC(t *testing.T) {
 		if code != 0 {
 			t.Errorf("%s: exit %d:\n%s", sc, code, out)
 		}
+	}
+}
+
+// csimTest compiles package csim's tests (cgo, build tag fscachesim_kernelc)
+// linked against the archive of m, and returns the test binary.
+func csimTest(t *testing.T, m *Manifest) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "csim.test")
+	cmd := exec.Command("go", "test", "-tags", "fscachesim_kernelc", "-c", "-o", bin, "./csim/")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "CGO_LDFLAGS=-L"+filepath.Dir(m.Archive))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c ./csim/ against %s: %v\n%s", m.Archive, err, out)
+	}
+	return bin
+}
+
+// TestCgoSim runs package csim's tests against the build of the tree: the
+// C build under sim's strategies (random, PCT, POS), sim's decision log and
+// strict replay, the kernel's tracepoints as sim events, the shared checker
+// reading the C cookies, and the short exploration of every C scenario.
+func TestCgoSim(t *testing.T) {
+	m := theBuild(t)
+	bin := csimTest(t, m)
+	out, err := exec.Command(bin, "-test.count=1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS") {
+		t.Fatalf("csim tests: %v\n%s", err, out)
+	}
+}
+
+// nAccessesFix is the check the 2024 fix "fs/netfs/fscache_cookie: add
+// missing "n_accesses" check" added to the cookie state machine's ACTIVE
+// case: an LRU discard waits while accesses are in flight.
+const nAccessesFix = "\t\t\tif (atomic_read(&cookie->n_accesses) != 0)\n" +
+	"\t\t\t\t/* still being accessed: postpone it */\n" +
+	"\t\t\t\tbreak;\n\n"
+
+// TestRevertedNAccessesFixFound: on a copy of the tree without the 2024
+// n_accesses check, the C build explored under sim's strategies fails the
+// shared checker's n_accesses check (kernelc.Checker, I-16) in lru-vs-io;
+// TestCgoSim explores the same scenario clean on the tree as it is.
+func TestRevertedNAccessesFixFound(t *testing.T) {
+	src := kernelSrc(t)
+	reverted := t.TempDir()
+	for _, f := range append(append([]string{"Makefile"}, KernelFiles...), TreeHeaders...) {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "fs/netfs/fscache_cookie.c" {
+			if n := strings.Count(string(b), nAccessesFix); n != 1 {
+				t.Fatalf("%s has the n_accesses fix lines %d times, want once (is this Linux 6.12?)", f, n)
+			}
+			b = []byte(strings.Replace(string(b), nAccessesFix, "", 1))
+		}
+		if err := writeFile(filepath.Join(reverted, f), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := Build(Options{Src: reverted, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=n_accesses", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-io")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "lru-vs-io: n_accesses found at seed") {
+		t.Fatalf("want the n_accesses check to fail on the reverted tree: %v\n%s", err, out)
+	}
+}
+
+// TestASanBuild: `kernel build --asan` compiles everything with
+// AddressSanitizer; the scenarios run clean under it (no false alarm from
+// the thread switching or the globals' restore), and the driver's
+// heap-overflow switch, a read one byte past a kmalloc'd block that the
+// ordinary build cannot see (it exits 0), is reported by ASan.
+func TestASanBuild(t *testing.T) {
+	m := theBuild(t)
+	if out, code := runner(t, m, "-seed", "1", "-bug", "heap-overflow"); code != 0 {
+		t.Fatalf("the ordinary build saw the heap overflow (exit %d): the test proves nothing\n%s", code, out)
+	}
+	a, err := Build(Options{Src: kernelSrc(t), Out: t.TempDir(), ASan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.ASan || a.Sim != "" {
+		t.Errorf("manifest: asan %v, sim %q", a.ASan, a.Sim)
+	}
+	for _, sc := range []string{"life", "two-users", "lru-vs-use", "lru-vs-io"} {
+		if out, code := runner(t, a, "-runs", "200", "-quiet", "-scenario", sc); code != 0 {
+			t.Errorf("%s under ASan: exit %d:\n%s", sc, code, out)
+		}
+	}
+	cmd := exec.Command(a.Runner, "-seed", "1", "-bug", "heap-overflow")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "AddressSanitizer: heap-buffer-overflow") {
+		t.Errorf("heap-overflow under ASan: %v, want ASan's report:\n%s", err, out)
 	}
 }

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"github.com/fscachesim/fscachesim/kernelc"
 )
 
-const kernelHelp = `Usage: fscachesim kernel build --src DIR [--out DIR]
+const kernelHelp = `Usage: fscachesim kernel build --src DIR [--out DIR] [--asan]
        fscachesim kernel run --build DIR [-- RUNNER-FLAGS]
 
 Run the kernel's own fscache C code under fscachesim's simulated kernel
@@ -22,11 +25,14 @@ linux/fscache.h, fscache-cache.h, netfs.h, list_bl.h, fs/netfs/internal.h and
 trace/events/{fscache,netfs}.h are used as they are), links them with the
 simulated kernel, an in-memory backend and the driver, and prints the build
 directory (default: under the user cache directory, never the repository)
-with the tree's version and the hash of the compiled files.
+with the tree's version and the hash of the compiled files. Run inside the
+fscachesim source tree, it also links kc-sim (the C build under sim's
+strategies, for 'fscachesim diff') with go build.
 
 'run' runs the driver of a build: RUNNER-FLAGS are its own
-  -seed N -runs N -quiet -scenario life|two-users -replay 0,1,...
-  -max-steps N -bug use-after-relinquish
+  -seed N -runs N -quiet -scenario life|two-users|lru-vs-use|lru-vs-io
+  -replay 0,1,...
+  -max-steps N -bug use-after-relinquish|heap-overflow
 
 Examples:
   fscachesim kernel build --src /usr/src/linux-source-6.12
@@ -50,6 +56,7 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 	src := fs.String("src", "", "build: the kernel source tree, e.g. /usr/src/linux-source-6.12")
 	out := fs.String("out", "", "build: the build directory (default: under the user cache directory)")
 	build := fs.String("build", "", "run: a build directory written by 'kernel build'")
+	asan := fs.Bool("asan", false, "build: compile with AddressSanitizer (gcc -fsanitize=address); kc-run only, no kc-sim")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), kernelHelp)
 		fs.PrintDefaults()
@@ -64,7 +71,7 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "fscachesim kernel build: want --src DIR and nothing else (see 'fscachesim kernel -h')\n")
 			return exitUsage
 		}
-		m, err := kernelc.Build(kernelc.Options{Src: *src, Out: *out})
+		m, err := kernelc.Build(kernelc.Options{Src: *src, Out: *out, Module: moduleDir(), ASan: *asan})
 		if err != nil {
 			fmt.Fprintf(stderr, "fscachesim kernel build: %s\n", oneLine(err.Error()))
 			if errors.Is(err, kernelc.ErrBadTree) {
@@ -74,6 +81,13 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "tree %s (Linux %s), sha256 of the compiled files %s\n", m.SourceOrigin, m.TreeVersion, m.TreeHash)
 		fmt.Fprintf(stdout, "runner %s\narchive %s\n", m.Runner, m.Archive)
+		if m.Sim != "" {
+			fmt.Fprintf(stdout, "sim %s\n", m.Sim)
+		} else if m.ASan {
+			fmt.Fprintf(stdout, "sim: not built (an AddressSanitizer build has kc-run only)\n")
+		} else {
+			fmt.Fprintf(stdout, "sim: not built (run 'kernel build' inside the fscachesim source tree, with Go, to link kc-sim for 'fscachesim diff')\n")
+		}
 		return exitPass
 	default:
 		if *build == "" {
@@ -102,4 +116,19 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fscachesim kernel run: %s: %s\n", m.Runner, oneLine(err.Error()))
 		return exitInternal
 	}
+}
+
+// moduleDir is the fscachesim module's source directory when the command
+// runs inside it (go env GOMOD names our go.mod), else "".
+func moduleDir() string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return ""
+	}
+	gomod := strings.TrimSpace(string(out))
+	b, err := os.ReadFile(gomod)
+	if err != nil || !strings.HasPrefix(string(b), "module github.com/fscachesim/fscachesim\n") {
+		return ""
+	}
+	return filepath.Dir(gomod)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,9 @@ func TestKernelCmdErrors(t *testing.T) {
 		{[]string{"kernel", "build", "--src", tmp}, exitUsage, "has no fs/netfs/fscache_cache.c"},
 		{[]string{"kernel", "run"}, exitUsage, "want --build DIR"},
 		{[]string{"kernel", "run", "--build", tmp}, exitUsage, "is not a kernel build"},
+		{[]string{"diff"}, exitUsage, "want --build DIR"},
+		{[]string{"diff", "--build", tmp}, exitUsage, "is not a kernel build"},
+		{[]string{"diff", "-h"}, exitPass, "fscachesim diff --build DIR"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -48,6 +52,32 @@ func TestKernelBuildAndRun(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"kernel", "build", "--src", src, "--out", dir}, &out, &errb); code != exitPass || !strings.Contains(out.String(), "(Linux 6.12") {
 		t.Fatalf("kernel build: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "sim "+dir) {
+		t.Fatalf("kernel build inside the source tree did not link kc-sim:\n%s", out.String())
+	}
+	// diff: the Go model and the kernel's C under the sequential schedule
+	// agree on the first tracepoints of each scenario (the cache, volume
+	// and cookie set up, the use and the lookup), then differ where
+	// docs/kernel-c.md says; both lines are printed.
+	out.Reset()
+	errb.Reset()
+	code := run([]string{"diff", "--build", dir}, &out, &errb)
+	if code != exitFailure || strings.Count(out.String(), "first difference at tracepoint") != 3 ||
+		!strings.Contains(out.String(), "  Go model: fscache_") || !strings.Contains(out.String(), "  kernel C: fscache_") {
+		t.Errorf("diff: exit %d, want 1 with a first difference in each of the 3 scenarios:\n%s%s", code, out.String(), errb.String())
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		var sc string
+		var at int
+		if n, _ := fmt.Sscanf(l, "%s first difference at tracepoint %d", &sc, &at); n == 2 && at < 20 {
+			t.Errorf("diff: %s differs already at tracepoint %d (the set-up, use and lookup agree on 6.12):\n%s", sc, at, out.String())
+		}
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"diff", "--build", dir, "--scenario", "nosuch"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "no scenario") {
+		t.Errorf("diff --scenario nosuch: exit %d:\n%s", code, errb.String())
 	}
 	for _, tc := range []struct {
 		args []string

@@ -40,6 +40,8 @@ Usage:
   fscachesim check-trace FILE|-    check a kernel ftrace of fscache/cachefiles against the rules
   fscachesim kernel build|run      build the kernel's own fscache C from a tree and run it
                                    under the simulated kernel (docs/kernel-c.md)
+  fscachesim diff --build DIR      the Go model against the kernel's own C, same script and
+                                   schedule: the first differing tracepoint (docs/kernel-c.md)
   fscachesim mutate [flags]        mutation testing: how many broken versions of the model
                                    the explorer catches (docs/mutation.md)
   fscachesim list                  list the scenarios
@@ -105,6 +107,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return mergeCmd(args[1:], stdout, stderr)
 	case "kernel":
 		return kernelCmd(args[1:], stdout, stderr)
+	case "diff":
+		return diffCmd(args[1:], stdout, stderr)
 	case "replay":
 		return replayCmd(args[1:], stdout, stderr)
 	case "shrink":

@@ -110,7 +110,8 @@ static bool kc_mem_lookup_cookie(struct fscache_cookie *cookie)
 	unsigned char k = *(unsigned char *)fscache_get_key(cookie);
 	struct kc_mem_object *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 
-	obj->cookie = cookie;
+	/* the object pins the cookie, as cachefiles' object does */
+	obj->cookie = fscache_get_cookie(cookie, fscache_cookie_get_attach_object);
 	obj->size = cookie->object_size;
 	cookie->cache_priv = obj;
 	kc_mem_nobjects++;
@@ -133,6 +134,7 @@ static void kc_mem_withdraw_cookie(struct fscache_cookie *cookie)
 
 	cookie->cache_priv = NULL;
 	kfree(obj);
+	fscache_put_cookie(cookie, fscache_cookie_put_object);
 	kc_mem_nobjects--;
 	fscache_uncount_object(cookie->volume->cache);
 }

@@ -38,6 +38,8 @@ struct kc_thread {
 	void (*fn)(void *);
 	void *arg;
 	struct work_struct *work; /* a kworker's work item, or NULL */
+	enum kc_op op;		/* the point it stopped at (Go-driven mode) */
+	const void *addr;
 };
 
 /* Workqueue bookkeeping lives beside the work item, keyed by its address, so
@@ -65,19 +67,33 @@ struct kc_world {
 	uint64_t rng;
 	const int *replay;
 	int nreplay, ireplay;
-	int decisions[KC_MAX_DECISIONS];
 	int ndecisions;
 	/* memory: live allocations and the quarantine of freed, poisoned ones */
 	long live_allocs;
-	void *quarantine[KC_MAX_ALLOCS];
 	int nquarantine;
 	/* findings */
 	int nfindings;
 	char finding[512];
 	FILE *out;
+	/* Go-driven mode (kc_go.c): the Go simulator decides; these lists say
+	 * what a step did that the Go side must mirror */
+	bool go_mode;
+	bool go_unlisted;	/* the next spawn is a timer the Go side fired itself */
+	int spawned[KC_MAX_THREADS], nspawned;
+	int woken[KC_MAX_THREADS], nwoken;
+	struct timer_list *armed[KC_MAX_TIMERS], *armed_seen;
+	int narmed;
+	char tbuf[16384];
+	size_t tlen;
 };
 
 static struct kc_world W;
+/* Kept out of W, which every execution clears: the big arrays only need
+ * their counts reset, and the thread stacks are reused, one per slot
+ * (allocating 128 KiB afresh is an mmap and page faults each time). */
+static int kc_decisions[KC_MAX_DECISIONS];
+static void *kc_quarantine[KC_MAX_ALLOCS];
+static char *kc_stacks[KC_MAX_THREADS];
 static struct kc_task kc_dispatcher_task = { "dispatcher" };
 
 struct workqueue_struct { int unused; };
@@ -119,7 +135,8 @@ static void kc_find(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(W.finding, sizeof(W.finding), fmt, ap);
 	va_end(ap);
-	fprintf(W.out, "%lu %s FINDING %s\n", W.steps, W.cur ? W.cur->task.comm : "-", W.finding);
+	if (W.out)
+		fprintf(W.out, "%lu %s FINDING %s\n", W.steps, W.cur ? W.cur->task.comm : "-", W.finding);
 }
 
 static void kc_exit_thread(void)
@@ -149,9 +166,39 @@ void kc_refcount_bad(const refcount_t *r, int old, const char *what)
 
 /* ---- output: printk and tracepoints ---- */
 
+static void kc_tbuf_printf(const char *fmt, va_list ap)
+{
+	int n;
+
+	if (W.tlen >= sizeof(W.tbuf) - 1)
+		return;
+	n = vsnprintf(W.tbuf + W.tlen, sizeof(W.tbuf) - W.tlen, fmt, ap);
+	if (n > 0)
+		W.tlen += (size_t)n < sizeof(W.tbuf) - W.tlen ? (size_t)n : sizeof(W.tbuf) - W.tlen - 1;
+}
+
+static void kc_tbuf_puts(const char *s, ...)
+{
+	va_list ap;
+
+	va_start(ap, s);
+	kc_tbuf_printf(s, ap);
+	va_end(ap);
+}
+
 void kc_printk(const char *fmt, ...)
 {
 	va_list ap;
+
+	if (W.go_mode) {
+		kc_tbuf_puts("printk\t");
+		va_start(ap, fmt);
+		kc_tbuf_printf(fmt, ap);
+		va_end(ap);
+		if (W.tlen && W.tbuf[W.tlen - 1] != '\n')
+			kc_tbuf_puts("\n");
+		return;
+	}
 
 	fprintf(W.out, "%lu %s printk ", W.steps, kc_current()->comm);
 	va_start(ap, fmt);
@@ -164,6 +211,16 @@ void kc_printk(const char *fmt, ...)
 void kc_trace(const char *event, const char *fmt, ...)
 {
 	va_list ap;
+
+	if (W.go_mode) {
+		/* buffered for the Go side: "event TAB text NL" */
+		kc_tbuf_puts("%s\t", event);
+		va_start(ap, fmt);
+		kc_tbuf_printf(fmt, ap);
+		va_end(ap);
+		kc_tbuf_puts("\n");
+		return;
+	}
 
 	fprintf(W.out, "%lu %lu %s %s: ", W.steps, W.now, kc_current()->comm, event);
 	va_start(ap, fmt);
@@ -198,8 +255,11 @@ static void kc_yield(void)
 
 void kc_point(enum kc_op op, const void *addr)
 {
-	(void)addr;
 	W.points[op]++;
+	if (W.cur) {
+		W.cur->op = op;
+		W.cur->addr = addr;
+	}
 	kc_yield();
 }
 
@@ -228,8 +288,9 @@ static struct kc_thread *kc_spawn_thread(const char *comm, void (*fn)(void *), v
 		}
 		t = &W.threads[W.nthreads++];
 	}
-	if (!t->stack)
-		t->stack = malloc(KC_STACK);
+	if (!kc_stacks[t - W.threads])
+		kc_stacks[t - W.threads] = malloc(KC_STACK);
+	t->stack = kc_stacks[t - W.threads];
 	memset(&t->task, 0, sizeof(t->task));
 	snprintf(t->task.comm, sizeof(t->task.comm), "%s", comm);
 	t->state = KC_RUNNABLE;
@@ -244,6 +305,10 @@ static struct kc_thread *kc_spawn_thread(const char *comm, void (*fn)(void *), v
 	t->ctx.uc_stack.ss_size = KC_STACK;
 	t->ctx.uc_link = NULL;
 	makecontext(&t->ctx, kc_trampoline, 0);
+	t->op = KC_OP__NR;
+	t->addr = NULL;
+	if (W.go_mode && !W.go_unlisted)
+		W.spawned[W.nspawned++] = (int)(t - W.threads);
 	return t;
 }
 
@@ -275,7 +340,7 @@ static int kc_choose(int n)
 		c = (int)(kc_rand() % (uint64_t)n);
 	}
 	if (W.ndecisions < KC_MAX_DECISIONS)
-		W.decisions[W.ndecisions++] = c;
+		kc_decisions[W.ndecisions++] = c;
 	return c;
 }
 
@@ -387,6 +452,8 @@ void kc_wake(const void *var)
 	for (i = 0; i < W.nthreads; i++)
 		if (W.threads[i].state == KC_BLOCKED && W.threads[i].wait_var == var) {
 			W.threads[i].state = KC_RUNNABLE;
+			if (W.go_mode && W.nwoken < KC_MAX_THREADS)
+				W.woken[W.nwoken++] = i;
 		}
 	kc_point(KC_OP_WAKE, var);
 }
@@ -531,6 +598,8 @@ int kc_timer_reduce(struct timer_list *t, unsigned long expires)
 	if (!t->pending || time_before(expires, t->expires))
 		t->expires = expires;
 	t->pending = 1;
+	if (W.go_mode && W.narmed < KC_MAX_TIMERS)
+		W.armed[W.narmed++] = t;
 	return was;
 }
 
@@ -575,10 +644,63 @@ void kc_kfree(const void *p)
 	h->magic = KC_MAGIC_FREE;
 	memset(h + 1, KC_POISON_FREE, h->size);
 	W.live_allocs--;
+#ifdef KC_ASAN
+	/* ASan's own quarantine and shadow catch a later use: free at once */
+	free(h);
+	return;
+#endif
 	if (W.nquarantine < KC_MAX_ALLOCS)
-		W.quarantine[W.nquarantine++] = h;
+		kc_quarantine[W.nquarantine++] = h;
 	else
 		free(h);
+}
+
+/* The live cookies, in allocation order, for the checker's accessors (the
+ * cookie jar is the only kmem_cache the four files use). */
+#define KC_MAX_COOKIES 64
+extern struct kmem_cache *fscache_cookie_jar;
+static struct fscache_cookie *kc_cookies[KC_MAX_COOKIES];
+static int kc_ncookies;
+
+void *kc_kmem_cache_zalloc(struct kmem_cache *c, gfp_t gfp)
+{
+	void *p = kc_kmalloc(c->size, gfp, true);
+
+	if (c == fscache_cookie_jar && kc_ncookies < KC_MAX_COOKIES)
+		kc_cookies[kc_ncookies++] = p;
+	return p;
+}
+
+void kc_kmem_cache_free(struct kmem_cache *c, const void *p)
+{
+	int i;
+
+	for (i = 0; i < kc_ncookies; i++)
+		if (kc_cookies[i] == p) {
+			memmove(&kc_cookies[i], &kc_cookies[i + 1], (kc_ncookies - i - 1) * sizeof(kc_cookies[0]));
+			kc_ncookies--;
+			break;
+		}
+	kc_kfree(p);
+}
+
+int kc_go_ncookies(void) { return kc_ncookies; }
+
+/* kc_go_cookie_view reads cookie i's fields as the checker sees them,
+ * without scheduling points: the struct layout is the tree's fscache.h. */
+void kc_go_cookie_view(int i, long *v)
+{
+	struct fscache_cookie *c = kc_cookies[i];
+
+	v[0] = c->debug_id;
+	v[1] = c->state;
+	v[2] = (long)c->flags;
+	v[3] = c->ref.refs.counter;
+	v[4] = c->n_active.counter;
+	v[5] = c->n_accesses.counter;
+	v[6] = c->lock.locked;
+	v[7] = c->commit_link.next != &c->commit_link;
+	v[8] = (c->flags >> FSCACHE_COOKIE_IS_HASHED) & 1;
 }
 
 bool kc_is_freed(const void *p)
@@ -619,6 +741,31 @@ extern char __start_kc_kdatarel[] __attribute__((weak)), __stop_kc_kdatarel[] __
 extern char __start_kc_kbss[] __attribute__((weak)), __stop_kc_kbss[] __attribute__((weak));
 static char *kc_snap_data, *kc_snap_datarel;
 
+long kc_go_globals_size(void)
+{
+	return (long)(__stop_kc_kdata - __start_kc_kdata) + (long)(__stop_kc_kdatarel - __start_kc_kdatarel);
+}
+
+/* The sections hold several globals; under AddressSanitizer (kernel build
+ * --asan) the redzones between them must not be read or written through
+ * an instrumented or intercepted copy, so the copy is a plain uninstrumented
+ * byte loop (volatile, so the compiler does not make it a memcpy call). */
+#ifdef KC_ASAN
+#define KC_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define KC_NO_ASAN
+#endif
+
+static KC_NO_ASAN void kc_copy_raw(char *d, const char *s, size_t n, bool zero)
+{
+	volatile char *vd = d;
+	const volatile char *vs = s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		vd[i] = zero ? 0 : vs[i];
+}
+
 void kc_reset_globals(void)
 {
 	size_t nd = __stop_kc_kdata - __start_kc_kdata;
@@ -627,13 +774,13 @@ void kc_reset_globals(void)
 	if (!kc_snap_data) {
 		kc_snap_data = malloc(nd + 1);
 		kc_snap_datarel = malloc(nr + 1);
-		memcpy(kc_snap_data, __start_kc_kdata, nd);
-		memcpy(kc_snap_datarel, __start_kc_kdatarel, nr);
+		kc_copy_raw(kc_snap_data, __start_kc_kdata, nd, false);
+		kc_copy_raw(kc_snap_datarel, __start_kc_kdatarel, nr, false);
 		return;
 	}
-	memcpy(__start_kc_kdata, kc_snap_data, nd);
-	memcpy(__start_kc_kdatarel, kc_snap_datarel, nr);
-	memset(__start_kc_kbss, 0, __stop_kc_kbss - __start_kc_kbss);
+	kc_copy_raw(__start_kc_kdata, kc_snap_data, nd, false);
+	kc_copy_raw(__start_kc_kdatarel, kc_snap_datarel, nr, false);
+	kc_copy_raw(__start_kc_kbss, NULL, __stop_kc_kbss - __start_kc_kbss, true);
 }
 
 /* ---- the world ---- */
@@ -648,6 +795,7 @@ void kc_world_init(uint64_t seed, const int *replay, int nreplay, unsigned long 
 	W.now = 1000;
 	W.out = out;
 	fscache_cookie_jar = &kc_cookie_jar;
+	kc_ncookies = 0;
 }
 
 void kc_world_report(void)
@@ -663,7 +811,7 @@ void kc_world_report(void)
 		W.points[KC_OP_TIMER], W.points[KC_OP_ALLOC], W.points[KC_OP_FREE]);
 	fprintf(W.out, "decisions");
 	for (i = 0; i < W.ndecisions; i++)
-		fprintf(W.out, "%s%d", i ? "," : " ", W.decisions[i]);
+		fprintf(W.out, "%s%d", i ? "," : " ", kc_decisions[i]);
 	fputc('\n', W.out);
 }
 
@@ -678,9 +826,7 @@ void kc_world_free(void)
 	int i;
 
 	for (i = 0; i < W.nquarantine; i++)
-		free(W.quarantine[i]);
-	for (i = 0; i < W.nthreads; i++)
-		free(W.threads[i].stack);
+		free(kc_quarantine[i]);
 	W.nquarantine = 0;
 	W.nthreads = 0;
 }
@@ -709,4 +855,130 @@ void kc_catch_crashes(void)
 	sa.sa_flags = SA_ONSTACK;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* ---- Go-driven mode: the Go simulator (package kernelc/csim) decides which
+ * thread runs; each call below is made by the Go side on its own stack, runs
+ * a simulated thread to its next scheduling point at most, and returns. No C
+ * code ever calls Go. ---- */
+
+void kc_go_world(void)
+{
+	kc_world_init(0, NULL, 0, ~0UL, NULL);
+	W.go_mode = true;
+}
+
+void kc_go_set_jiffies(unsigned long j) { W.now = j; }
+
+/* kc_go_step runs thread slot to its next point. Returns 0 stopped at a
+ * point, 1 blocked, 2 finished. */
+int kc_go_step(int slot)
+{
+	struct kc_thread *t = &W.threads[slot];
+
+	if (t->state != KC_RUNNABLE)
+		return t->state == KC_BLOCKED ? 1 : 2;
+	W.steps++;
+	W.cur = t;
+	kc_to_thread(t);
+	W.cur = NULL;
+	return t->state == KC_RUNNABLE ? 0 : t->state == KC_BLOCKED ? 1 : 2;
+}
+
+/* kc_go_run is kc_go_step with everything the Go side reads after a step
+ * in one call: v[0] the result, v[1] the op, v[2] the address, v[3..7] how
+ * many spawns, wakes, armed timers, findings and trace bytes the step left
+ * (one cgo call per step instead of nine). */
+void kc_go_run(int slot, unsigned long now, long *v)
+{
+	W.now = now;
+	v[0] = kc_go_step(slot);
+	v[1] = W.threads[slot].op;
+	v[2] = (long)W.threads[slot].addr;
+	v[3] = W.nspawned;
+	v[4] = W.nwoken;
+	v[5] = W.narmed;
+	v[6] = W.nfindings;
+	v[7] = (long)W.tlen;
+}
+
+/* kc_go_cookie_views fills 9 longs a cookie (kc_go_cookie_view) for up to
+ * max cookies; it returns how many cookies there are. */
+int kc_go_cookie_views(long *v, int max)
+{
+	int i;
+
+	for (i = 0; i < kc_ncookies && i < max; i++)
+		kc_go_cookie_view(i, v + 9 * i);
+	return kc_ncookies;
+}
+
+int kc_go_state(int slot) { return (int)W.threads[slot].state; }
+int kc_go_op(int slot) { return (int)W.threads[slot].op; }
+const void *kc_go_addr(int slot) { return W.threads[slot].addr; }
+const void *kc_go_wait_var(int slot) { return W.threads[slot].wait_var; }
+unsigned long kc_go_deadline(int slot) { return W.threads[slot].deadline; }
+const char *kc_go_comm(int slot) { return W.threads[slot].task.comm; }
+
+void kc_go_timeout(int slot)
+{
+	struct kc_thread *t = &W.threads[slot];
+
+	if (t->state == KC_BLOCKED) {
+		t->state = KC_RUNNABLE;
+		t->timed_out = true;
+	}
+}
+
+/* What the last step spawned, woke and armed; each call empties its list. */
+int kc_go_spawned(int *out)
+{
+	int n = W.nspawned;
+
+	memcpy(out, W.spawned, n * sizeof(int));
+	W.nspawned = 0;
+	return n;
+}
+
+int kc_go_woken(int *out)
+{
+	int n = W.nwoken;
+
+	memcpy(out, W.woken, n * sizeof(int));
+	W.nwoken = 0;
+	return n;
+}
+
+int kc_go_armed(void **out, unsigned long *expires)
+{
+	int i, n = W.narmed;
+
+	for (i = 0; i < n; i++) {
+		out[i] = W.armed[i];
+		expires[i] = W.armed[i]->expires;
+	}
+	W.narmed = 0;
+	return n;
+}
+
+/* kc_go_fire_timer is the timer's expiry, decided by the Go side's clock:
+ * it returns the slot of the thread that runs the timer's function. */
+int kc_go_fire_timer(void *p)
+{
+	struct timer_list *tl = p;
+	struct kc_thread *t;
+
+	tl->pending = 0;
+	W.go_unlisted = true;
+	t = kc_spawn_thread("timer", (void (*)(void *))tl->function, tl);
+	W.go_unlisted = false;
+	return t ? (int)(t - W.threads) : -1;
+}
+
+/* The trace lines of the last steps ("event TAB text NL"), then emptied. */
+const char *kc_go_traces(size_t *len)
+{
+	*len = W.tlen;
+	W.tlen = 0;
+	return W.tbuf;
 }

@@ -31,6 +31,8 @@ extern const struct fscache_cache_ops kc_mem_cache_ops;
 long kc_mem_objects(void);
 void kc_mem_reset(void);
 extern int kc_users_in_use;
+extern int kc_bug_switch;
+int kc_start_scenario(const char *name);
 void kc_mem_withdraw_cache(struct fscache_cache *cache);
 
 /* restore the kernel objects' globals to their state at program start */

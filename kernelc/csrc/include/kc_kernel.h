@@ -319,8 +319,10 @@ static inline void *kmemdup(const void *src, size_t len, gfp_t gfp)
 static inline char *kstrdup(const char *s, gfp_t gfp)
 { return s ? kmemdup(s, strlen(s) + 1, gfp) : NULL; }
 struct kmem_cache { size_t size; const char *name; };
-#define kmem_cache_zalloc(c, g) kc_kmalloc((c)->size, g, true)
-#define kmem_cache_free(c, p) kc_kfree(p)
+void *kc_kmem_cache_zalloc(struct kmem_cache *c, gfp_t gfp);
+void kc_kmem_cache_free(struct kmem_cache *c, const void *p);
+#define kmem_cache_zalloc(c, g) kc_kmem_cache_zalloc(c, g)
+#define kmem_cache_free(c, p) kc_kmem_cache_free(c, p)
 
 /* ---- the VFS and page-cache types the tree's headers name ---- */
 struct xarray { int unused; };

@@ -1,0 +1,192 @@
+//go:build fscachesim_kernelc
+
+package csim
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/fscachesim/fscachesim/traces"
+
+	"github.com/fscachesim/fscachesim/sched"
+	"github.com/fscachesim/fscachesim/sim"
+)
+
+// These tests run only linked against a C build (kernelc's TestCgo* build
+// the tree and run them with -tags fscachesim_kernelc and CGO_LDFLAGS
+// pointing at the archive).
+
+var scenarioNames = []string{"life", "two-users", "lru-vs-use", "lru-vs-io"}
+
+func strategies() []func() sim.Strategy {
+	return []func() sim.Strategy{
+		func() sim.Strategy { return &sched.RandomWalk{} },
+		func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 300} },
+		func() sim.Strategy { return &sched.POS{} },
+	}
+}
+
+func execute(t *testing.T, o Options) (sim.Result, *sim.Kernel) {
+	t.Helper()
+	res, k, err := Execute(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, k
+}
+
+// TestGlobalsRestored: the link kept the section brackets, so each
+// execution starts from the kernel objects' pristine globals.
+func TestGlobalsRestored(t *testing.T) {
+	if GlobalsSize() == 0 {
+		t.Fatal("kc_kdata/kc_kdatarel are empty in this link: executions would share the kernel's globals")
+	}
+}
+
+// TestSimDecides: under each of sim's strategies, the same seed gives the
+// same execution (hash of every step and event), the decision log sim
+// recorded replays it exactly (strict sched.Replay), and different seeds
+// give different executions, so the strategy is what chooses.
+func TestSimDecides(t *testing.T) {
+	for _, mk := range strategies() {
+		for _, sc := range []string{"life", "two-users"} {
+			o := Options{Scenario: sc, Sim: sim.Options{Seed: 5, Strategy: mk()}}
+			a, ka := execute(t, o)
+			if a.Outcome != sim.OutcomePass {
+				t.Fatalf("%s %s: %v", ka.Strategy().Name(), sc, a.Failure)
+			}
+			if a.Decisions < 10 {
+				t.Fatalf("%s %s: %d decisions: sim's strategy is not choosing", ka.Strategy().Name(), sc, a.Decisions)
+			}
+			log := append(sim.Log(nil), ka.Log()...)
+			o.Sim.Strategy = mk()
+			b, _ := execute(t, o)
+			if b.Hash != a.Hash || b.Steps != a.Steps {
+				t.Errorf("%s %s: seed 5 twice: hash %x/%x steps %d/%d", ka.Strategy().Name(), sc, a.Hash, b.Hash, a.Steps, b.Steps)
+			}
+			rp := &sched.Replay{Log: log, Strict: true}
+			o.Sim = sim.Options{Seed: 99, Strategy: rp}
+			c, _ := execute(t, o)
+			if c.Hash != a.Hash || c.Outcome != sim.OutcomePass || rp.Err() != nil {
+				t.Errorf("%s %s: replay of the log: hash %x want %x, outcome %v, %v", ka.Strategy().Name(), sc, c.Hash, a.Hash, c.Outcome, rp.Err())
+			}
+			o.Sim = sim.Options{Seed: 6, Strategy: mk()}
+			d, _ := execute(t, o)
+			if d.Hash == a.Hash {
+				t.Errorf("%s %s: seeds 5 and 6 gave the same execution", ka.Strategy().Name(), sc)
+			}
+		}
+	}
+}
+
+// TestTraceIsTheKernels: the tracepoints of the kernel's own code are sim
+// events, in the kernel's TP_printk text.
+func TestTraceIsTheKernels(t *testing.T) {
+	_, k := execute(t, Options{Scenario: "life", Sim: sim.Options{Seed: 1, Record: true}})
+	var b strings.Builder
+	for _, e := range k.Events() {
+		if e.Type == evTrace {
+			b.WriteString(e.Text())
+			b.WriteByte('\n')
+		}
+	}
+	for _, want := range []string{"fscache_acquire: c=00000002", "fscache_cookie: c=00000002 -   lrudo", "fscache_volume: V=00000001 FREE"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in the trace:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestExploreClean is the short exploration of `make test`: each scenario
+// under each strategy, every check on (the C side's WARN/BUG, refcount,
+// memory and deadlock checks, and the shared checks of kernelc.Checker).
+// With FSCACHESIM_KERNELC_WANT set (a reverted fix), it instead expects
+// that check to fail in the scenario FSCACHESIM_KERNELC_SCENARIO.
+func TestExploreClean(t *testing.T) {
+	want, wantSc := os.Getenv("FSCACHESIM_KERNELC_WANT"), os.Getenv("FSCACHESIM_KERNELC_SCENARIO")
+	runs := 300
+	for _, sc := range scenarioNames {
+		if want != "" && sc != wantSc {
+			continue
+		}
+		found := false
+		for i, mk := range strategies() {
+			for seed := uint64(0); seed < uint64(runs) && !found; seed++ {
+				res, k := execute(t, Options{Scenario: sc, Sim: sim.Options{Seed: seed, Strategy: mk()}})
+				switch {
+				case want != "" && res.Outcome == sim.OutcomeFail && res.Failure.Check == want:
+					t.Logf("%s: %s found at seed %d (%s): %v", sc, want, seed, k.Strategy().Name(), res.Failure)
+					found = true
+					traceRoundTrip(t, sc, seed, k)
+				case res.Outcome != sim.OutcomePass:
+					t.Fatalf("%s strategy %d seed %d: %v %v\nlog %s", sc, i, seed, res.Outcome, res.Failure, k.Log())
+				}
+			}
+		}
+		if want != "" && !found {
+			t.Errorf("%s: the %s check never failed in %d executions per strategy", sc, want, runs)
+		}
+	}
+}
+
+// TestCheckerSeesC: the C build's cookies are read through the shared
+// accessors (the driver's bug switch makes the kernel's own WARN fire too,
+// which ends the run as a kernel-c finding).
+func TestCheckerSeesC(t *testing.T) {
+	var seen, active bool
+	chk := func(k *sim.Kernel) {
+		for _, v := range (&Objects{}).Cookies(nil) {
+			seen = true
+			if v.DebugID == 2 && v.State == 3 && v.NActive > 0 {
+				active = true
+			}
+		}
+	}
+	res, _ := execute(t, Options{Scenario: "life", Sim: sim.Options{Seed: 1, StepHook: chk}})
+	if res.Outcome != sim.OutcomePass || !seen || !active {
+		t.Errorf("outcome %v, cookies seen %v, c=2 ACTIVE in use seen %v", res.Outcome, seen, active)
+	}
+	res, _ = execute(t, Options{Scenario: "life", Bug: "use-after-relinquish", Sim: sim.Options{Seed: 1}})
+	if res.Outcome != sim.OutcomeFail || res.Failure.Check != "kernel-c" || !strings.Contains(res.Failure.Msg, "WARNING at fs/netfs/fscache_cookie.c") {
+		t.Errorf("use after relinquish: %v %v, want the kernel's WARN as a kernel-c failure", res.Outcome, res.Failure)
+	}
+}
+
+// traceRoundTrip: a failing C-build run, found under a strategy, becomes a
+// trace file that the existing tools replay bit for bit (traces.Replay:
+// same events, verdict and hash) and shrink (traces.Shrink: the same check
+// still fails, with no more decisions).
+func traceRoundTrip(t *testing.T, sc string, seed uint64, k *sim.Kernel) {
+	t.Helper()
+	const tree = "test-tree 0"
+	h := Header("test", sc, seed, k.Strategy().Name(), "", 0, "test-tree", "0")
+	run := Runner(tree)
+	rp := &sched.Replay{Log: append(sim.Log(nil), k.Log()...), Strict: true}
+	res, k2, err := run(h, rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := traces.FromRun(h, res, k2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := traces.Encode(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	back, err := traces.Read(&buf, traces.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := traces.Replay(back, run)
+	if err != nil || !rep.Identical {
+		t.Fatalf("replay of the C-build trace: %v\n%s", err, rep.Explain())
+	}
+	small, st, err := traces.Shrink(back, run, traces.ShrinkOptions{MaxAttempts: 100})
+	if err != nil || small.Verdict.Check != back.Verdict.Check || len(small.Log) > len(back.Log) {
+		t.Fatalf("shrink of the C-build trace: %v, check %q (was %q), %v", err, small.Verdict.Check, back.Verdict.Check, st)
+	}
+	t.Logf("trace: %d events, replay identical; shrink: %v", len(back.Events), st)
+}
