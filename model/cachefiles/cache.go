@@ -163,6 +163,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	}
 	c.cfg, c.notify = cfg, notify
 	cache, err := c.F.AcquireCache(t, cfg.Tag)
+	if err == fscache.ErrNoMem {
+		return vfs.ENOMEM
+	}
 	if err != nil {
 		return vfs.EBUSY
 	}
@@ -178,6 +181,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		fscache.RelinquishCache(t, cache)
 		return err
 	}
+	if t.AllocFails(AllocSiteGetSecurityID) {
+		return fail(vfs.ENOMEM)
+	}
 	root, err := c.resolve(t, cfg.RootDir)
 	if err != nil {
 		return fail(err)
@@ -188,6 +194,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	}
 	if !st.IsDir() {
 		return fail(vfs.ENOTDIR)
+	}
+	if t.AllocFails(AllocSiteCacheSecurity) {
+		return fail(vfs.ENOMEM)
 	}
 	c.root = root
 	sf, err := c.fs.Statfs()

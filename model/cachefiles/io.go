@@ -115,6 +115,9 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 		skipped = off - start
 		clear(buf[:skipped])
 	}
+	if t.AllocFails(AllocSiteReadKiocb) {
+		return 0, vfs.ENOMEM
+	}
 	getFile(t, f)
 	o.grab(t, TraceObjGetIOReq)
 	c.emit(t, EvRead, oid(o), int64(f.ino), start+skipped, n-skipped)
@@ -151,6 +154,9 @@ func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, 
 // write1 is __cachefiles_write().
 func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte) error {
 	c.F.Stats.Write++
+	if t.AllocFails(AllocSiteWriteKiocb) {
+		return vfs.ENOMEM
+	}
 	end := start + int64(len(data))
 	if st, err := c.stat(f.ino); err == nil && end > st.Size && end%DIOBlockSize != 0 {
 		data = append(append([]byte(nil), data...), make([]byte, roundUp(end, DIOBlockSize)-end)...)

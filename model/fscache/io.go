@@ -120,6 +120,9 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 	if len(data) == 0 {
 		return ErrNoBufs
 	}
+	if t.AllocFails(AllocSiteWriteRequest) {
+		return ErrNoBufs
+	}
 	var cres CacheResources
 	if err := beginOperation(t, &cres, c, WantWrite, TraceAccessIOWrite); err != nil {
 		return err
