@@ -194,8 +194,10 @@ func init() {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024, Now: k.Now})
 			k.Spawn("cachefilesd", func(t *sim.Thread) {
 				w.cfBind(t)
-				fscache.RelinquishVolume(t, w.Vol, nil, false)
 				name := cachefiles.VolumeDirName(w.Vol.Key)
+				fscache.RelinquishVolume(t, w.Vol, nil, false)
+				// Let the volume's creation work finish and free it.
+				t.Sleep(sim.Millisecond)
 				if err := k.SetAllocFaults(sim.AllocFaults{Sites: map[string]sim.Ratio{"cachefiles_bury_object": {Num: 1, Den: 1}}}); err != nil {
 					t.Bug("setup", "%v", err)
 				}
