@@ -141,3 +141,58 @@ func TestAllocSitesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocBrokenUnwindCaught: a model whose failure path forgets its undo
+// step (a reference kept, a lifetime not ended, an in-use mark left) is
+// caught by the checks TestAllocSitesUnwind runs, at the seeds where the
+// site fails; the same seeds pass with the kernel's unwind.
+func TestAllocBrokenUnwindCaught(t *testing.T) {
+	mutants := []struct {
+		site  string
+		check string // the check that must catch it
+		what  string // a word of its message
+	}{
+		{"fscache_alloc_volume", "leak", "fscache still holds 1 object(s) after the run drained: cache C="}, // the cache ref kept
+		{"cachefiles_acquire_volume.name", "leak", "cachefiles_volume"},                                     // the volume never freed
+		{"cachefiles_cook_key", "deadlock", "volume ACQUIRE_PENDING"},                                       // the object and its cookie ref kept: the volume is never freed, its next acquirer waits
+		{"cachefiles_open_file", "cachefiles-inuse", "in use"},                                              // the inode left marked
+	}
+	for _, m := range mutants {
+		t.Run(m.site, func(t *testing.T) {
+			site, ok := sim.AllocSiteByName(m.site)
+			if !ok {
+				t.Fatalf("no site %s", m.site)
+			}
+			world := AllocFaultsWorld(sim.AllocFaults{Sites: map[string]sim.Ratio{m.site: {Num: 1, Den: 2}}})
+			broken := world
+			broken.Setup = func(k *sim.Kernel, w *World) {
+				world.Setup(k, w)
+				w.F.BreakUnwind(site)
+				w.CF.BreakUnwind(site)
+			}
+			caught := 0
+			for seed := uint64(0); seed < 24 && caught < 6; seed++ {
+				res, k, _ := Execute(broken, model.Bugs{}, sim.Options{Seed: seed, Record: true})
+				if allocFailures(k)[m.site] == 0 {
+					if res.Outcome != sim.OutcomePass {
+						t.Fatalf("seed %d: the site did not fail, yet %v %v", seed, res.Outcome, res.Failure)
+					}
+					continue
+				}
+				if res.Outcome == sim.OutcomePass {
+					continue // a failure whose undo was not needed (nothing to undo yet)
+				}
+				if res.Failure.Check != m.check || !strings.Contains(res.Failure.Msg, m.what) {
+					t.Fatalf("seed %d: caught as %v, want check %q naming %q", seed, res.Failure, m.check, m.what)
+				}
+				if clean, _, _ := Execute(world, model.Bugs{}, sim.Options{Seed: seed}); clean.Outcome != sim.OutcomePass {
+					t.Fatalf("seed %d: the kernel's unwind fails too: %v", seed, clean.Failure)
+				}
+				caught++
+			}
+			if caught == 0 {
+				t.Fatal("the broken unwind was never caught")
+			}
+		})
+	}
+}

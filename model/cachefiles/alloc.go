@@ -101,3 +101,10 @@ func (c *Cache) lookupNoInjectAt(t *sim.Thread, s sim.AllocSite, dir vfs.Ino, na
 	}
 	return c.fs.Lookup(dir, name)
 }
+
+// BreakUnwind makes the failure path of allocation site s skip its undo
+// step (cachefiles_acquire_volume.name: the kfree of the volume;
+// cachefiles_cook_key: the put of the object; cachefiles_open_file: the
+// unmark of the inode). It is a mutant for the tests that prove the checks
+// catch a broken unwind; a model run for any other purpose never calls it.
+func (c *Cache) BreakUnwind(s sim.AllocSite) { c.brokenUnwind = s }

@@ -69,6 +69,10 @@ type Cache struct {
 	// EIO (read and remove points) or, for write points, EIO or ENOSPC.
 	InjectRate sim.Ratio
 
+	// brokenUnwind, set only by tests, is an allocation site whose failure
+	// path skips its undo step: a mutant the checks must catch (alloc_test.go).
+	brokenUnwind sim.AllocSite
+
 	severed bool        // the disk crashed under this cache: no more disk I/O
 	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
 	// suppress elides the routine events of the batched fan-out

@@ -132,7 +132,9 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 		return false
 	}
 	if t.AllocFails(AllocSiteCookKey) {
-		o.put(t, TraceObjPutAllocFail)
+		if c.brokenUnwind != AllocSiteCookKey {
+			o.put(t, TraceObjPutAllocFail)
+		}
 		return false
 	}
 	o.dName = name

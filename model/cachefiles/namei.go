@@ -280,7 +280,9 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	if err != nil {
 		c.traceVFSError(t, o, ino, err, ErrOpen)
-		c.doUnmarkInodeInUse(t, o, ino)
+		if c.brokenUnwind != AllocSiteOpenFile {
+			c.doUnmarkInodeInUse(t, o, ino)
+		}
 		return false
 	}
 	f := c.newCfile(vf, o.fanoutDir(t))

@@ -46,7 +46,9 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	v.life = sim.Life{Kind: "cachefiles_volume", ID: vc.DebugID}
 	c.k.Track(&v.life)
 	if t.AllocFails(AllocSiteVolumeName) {
-		t.Free(&v.life)
+		if c.brokenUnwind != AllocSiteVolumeName {
+			t.Free(&v.life)
+		}
 		return
 	}
 	name := VolumeDirName(vc.Key)

@@ -49,3 +49,9 @@ var (
 		Unwind: "abandon: no operation begun, the page bits cleared, term_func(-ENOBUFS)",
 	})
 )
+
+// BreakUnwind makes the failure path of allocation site s skip its undo
+// step (for fscache_alloc_volume: the put of the cache ref). It is a
+// mutant for the tests that prove the checks catch a broken unwind; a
+// model run for any other purpose never calls it.
+func (f *Fscache) BreakUnwind(s sim.AllocSite) { f.brokenUnwind = s }

@@ -115,7 +115,9 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 		return nil, ErrNoMem
 	}
 	if t.AllocFails(AllocSiteVolume) || t.AllocFails(AllocSiteVolumeKey) {
-		PutCache(t, cache, TraceCachePutAllocVol)
+		if f.brokenUnwind != AllocSiteVolume {
+			PutCache(t, cache, TraceCachePutAllocVol)
+		}
 		f.Stats.VolumesNomem++
 		return nil, ErrNoMem
 	}
