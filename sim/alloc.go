@@ -102,12 +102,22 @@ func (p AllocFaults) Enabled() bool {
 	if p.All.Num != 0 && p.All.Den != 0 {
 		return true
 	}
-	for _, r := range p.Sites {
-		if r.Num != 0 && r.Den != 0 {
+	for _, n := range p.siteNames() {
+		if r := p.Sites[n]; r.Num != 0 && r.Den != 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// siteNames are the names of Sites, sorted.
+func (p AllocFaults) siteNames() []string {
+	names := make([]string, 0, len(p.Sites))
+	for n := range p.Sites {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Validate checks that every site the plan names is registered and every
@@ -116,12 +126,7 @@ func (p AllocFaults) Validate() error {
 	if p.All.Num > p.All.Den {
 		return fmt.Errorf("allocation faults: rate %d/%d is above 1", p.All.Num, p.All.Den)
 	}
-	names := make([]string, 0, len(p.Sites))
-	for n := range p.Sites {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range p.siteNames() {
 		if _, ok := AllocSiteByName(n); !ok {
 			return fmt.Errorf("allocation faults: unknown site %q", n)
 		}
@@ -139,12 +144,7 @@ func (p AllocFaults) String() string {
 	if p.All.Num != 0 {
 		parts = append(parts, "all="+ratioString(p.All))
 	}
-	names := make([]string, 0, len(p.Sites))
-	for n := range p.Sites {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range p.siteNames() {
 		parts = append(parts, n+"="+ratioString(p.Sites[n]))
 	}
 	return strings.Join(parts, ",")
