@@ -82,8 +82,9 @@ func TestAllocSitesUnwind(t *testing.T) {
 }
 
 // TestAllocFaultsPlan: the plan offered to the random world fails every
-// site but the known findings, and the allocation-fault world passes under
-// it (many sites failing in one run, their unwinds interleaved).
+// site but the known findings and model/netfs's gaps, and the
+// allocation-fault world passes under it (many sites failing in one run,
+// their unwinds interleaved).
 func TestAllocFaultsPlan(t *testing.T) {
 	p := AllocFaultsPlan(sim.Ratio{Num: 1, Den: 6})
 	if err := p.Validate(); err != nil {
@@ -91,8 +92,9 @@ func TestAllocFaultsPlan(t *testing.T) {
 	}
 	for _, site := range sim.AllocSites() {
 		r := p.Rate(site)
-		if known := allocSiteFinding(site.String()) != ""; known != (r.Num == 0) {
-			t.Errorf("site %s: rate %v, known finding %v", site, r, known)
+		gap := site.String() == "fscache_write_to_cache" || site.String() == "__cachefiles_write"
+		if left := allocSiteFinding(site.String()) != "" || gap; left != (r.Num == 0) {
+			t.Errorf("site %s: rate %v, left out %v", site, r, left)
 		}
 	}
 	s := AllocFaultsWorld(p)

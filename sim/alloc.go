@@ -231,13 +231,13 @@ func (k *Kernel) AllocFails(s AllocSite) bool {
 		return false
 	}
 	info := s.Info()
-	k.emitValue(k.cur, Event{Type: evAllocFail, Args: [8]int64{int64(s)}, Str: [2]string{info.Name, info.Call}})
+	k.emitValue(k.cur, Event{Type: EvAllocFail, Args: [8]int64{int64(s)}, Str: [2]string{info.Name, info.Call}})
 	return true
 }
 
-// evAllocFail is the simulator's trace of an injected allocation failure
+// EvAllocFail is the simulator's trace of an injected allocation failure
 // (the kernel has no tracepoint for it; failslab prints a stack).
-var evAllocFail = RegisterEventType("sim_alloc_fail", func(b []byte, e *Event) []byte {
+var EvAllocFail = RegisterEventType("sim_alloc_fail", func(b []byte, e *Event) []byte {
 	b = append(b, "site="...)
 	b = append(b, e.Str[0]...)
 	b = append(b, " call="...)
