@@ -15,7 +15,12 @@
 //   - world.go: "random", the random world over the whole model (a netfs
 //     over either backend, swarm testing of its features);
 //   - random.go: "random-fscache", random worlds of bare fscache calls
-//     over the in-memory cache.
+//     over the in-memory cache;
+//   - alloc.go: allocation failure (sim/alloc.go): AllocFaultsWorld, a
+//     world that reaches every allocation site and tolerates each
+//     failure; AllocFaultsPlan, the plan a random world switches on with
+//     k.SetAllocFaults (every site but the known findings );
+//     and the probes of those two findings.
 //
 // The API contract the scripts keep, as the kernel's fscache users do
 // (breaking it is an API violation, not a finding about fscache):

@@ -22,6 +22,8 @@ func TestQuirkFindings(t *testing.T) {
 		{"quirk-q1-stale-withdraw", func() sim.Strategy { return &sched.RandomWalk{} }, 50, "Q-1"},
 		{"quirk-q2-inval-access-held", func() sim.Strategy { return &sched.RandomWalk{} }, 500, "I-2"},
 		{"quirk-stale-after-failed-invalidation", func() sim.Strategy { return &sched.RandomWalk{} }, 5, "netfs-coherency"},
+		{"quirk-q21-cookie-nomem-unwind", func() sim.Strategy { return &sched.RandomWalk{} }, 1, "alloc-unwind"},
+		{"quirk-q22-cull-nomem-keeps-mark", func() sim.Strategy { return &sched.RandomWalk{} }, 1, "Q-22"},
 		// The stall itself is not reached: the API forbids the I/O it needs.
 		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sched.RandomWalk{} }, 2000, ""},
 	}

@@ -124,6 +124,7 @@ type Kernel struct {
 	exited      []*Thread // threads that returned with stores still buffered, in exit order
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
 	Private     any       // the model's world, for hooks that need it
+	alloc       allocPlan // the allocation-failure plan (alloc.go)
 }
 
 // New prepares an execution. Spawn its threads, then call Run.

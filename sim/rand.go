@@ -62,10 +62,11 @@ const (
 	CompFaults
 	CompDisk
 	CompMemory // which buffered store becomes visible (weak memory)
+	CompAlloc  // which allocation fails (sim/alloc.go)
 	numComponents
 )
 
-var componentNames = [numComponents]string{"sched", "workload", "faults", "disk", "memory"}
+var componentNames = [numComponents]string{"sched", "workload", "faults", "disk", "memory", "alloc"}
 
 func (c Component) String() string {
 	if int(c) < len(componentNames) {

@@ -46,6 +46,8 @@ Usage:
                                    the explorer catches (docs/mutation.md)
   fscachesim list                  list the scenarios
   fscachesim bugs                  list the historical-bug switches
+  fscachesim alloc-sites           list the allocation sites a scenario's allocation-failure
+                                   plan can fail (docs/kernel-baseline.md)
   fscachesim version               print the version (also --version)
   fscachesim help [COMMAND]        this text, or a command's help (= COMMAND --help)
 
@@ -83,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	if cmd := args[0]; len(args) > 1 && (cmd == "list" || cmd == "bugs" || cmd == "version" || cmd == "--version") {
+	if cmd := args[0]; len(args) > 1 && (cmd == "list" || cmd == "bugs" || cmd == "alloc-sites" || cmd == "version" || cmd == "--version") {
 		fmt.Fprintf(stderr, "fscachesim %s: unexpected argument %q (it takes none)\n", cmd, args[1])
 		return exitUsage
 	}
@@ -96,6 +98,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "bugs":
 		for _, b := range model.AllBugs {
 			fmt.Fprintf(stdout, "%-28s %s\n", b.Name, b.Doc)
+		}
+		return exitPass
+	case "alloc-sites":
+		for _, s := range sim.AllocSites() {
+			i := s.Info()
+			fmt.Fprintf(stdout, "%-36s %s; on failure: %s\n", i.Name, i.Call, i.Unwind)
 		}
 		return exitPass
 	case "version", "--version":

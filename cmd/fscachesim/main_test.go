@@ -25,6 +25,7 @@ func TestExitCodes(t *testing.T) {
 		out  string
 	}{
 		{[]string{"list"}, exitPass, "lru-vs-relinquish"},
+		{[]string{"alloc-sites"}, exitPass, "cachefiles_alloc_object"},
 		{[]string{"bugs"}, exitPass, "lru-discard-no-redispatch"},
 		{[]string{"version"}, exitPass, "fscachesim "},
 		{[]string{"frobnicate"}, exitUsage, "unknown command"},

@@ -325,7 +325,7 @@ func helpCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch c := args[0]; {
-	case c == "list" || c == "bugs" || c == "version" || c == "help":
+	case c == "list" || c == "bugs" || c == "alloc-sites" || c == "version" || c == "help":
 		fmt.Fprint(stdout, usage)
 		return exitPass
 	case strings.HasPrefix(c, "-"):

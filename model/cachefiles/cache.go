@@ -73,6 +73,10 @@ type Cache struct {
 	// EIO (read and remove points) or, for write points, EIO or ENOSPC.
 	InjectRate sim.Ratio
 
+	// brokenUnwind, set only by tests, is an allocation site whose failure
+	// path skips its undo step: a mutant the checks must catch (alloc_test.go).
+	brokenUnwind sim.AllocSite
+
 	severed bool        // the disk crashed under this cache: no more disk I/O
 	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
 	// suppress elides the routine events of the batched fan-out
@@ -167,6 +171,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	}
 	c.cfg, c.notify = cfg, notify
 	cache, err := c.F.AcquireCache(t, cfg.Tag)
+	if err == fscache.ErrNoMem {
+		return vfs.ENOMEM
+	}
 	if err != nil {
 		return vfs.EBUSY
 	}
@@ -182,6 +189,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		fscache.RelinquishCache(t, cache)
 		return err
 	}
+	if t.AllocFails(AllocSiteGetSecurityID) {
+		return fail(vfs.ENOMEM)
+	}
 	root, err := c.resolve(t, cfg.RootDir)
 	if err != nil {
 		return fail(err)
@@ -192,6 +202,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	}
 	if !st.IsDir() {
 		return fail(vfs.ENOTDIR)
+	}
+	if t.AllocFails(AllocSiteCacheSecurity) {
+		return fail(vfs.ENOMEM)
 	}
 	c.root = root
 	sf, err := c.fs.Statfs()

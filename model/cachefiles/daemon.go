@@ -125,6 +125,11 @@ func (d *Device) Open(t *sim.Thread, newCache func() CacheOps) (*File, error) {
 		emitDaemon(t, 0, "open", vfs.EBUSY.Neg(), "")
 		return nil, vfs.EBUSY
 	}
+	if t.AllocFails(AllocSiteDaemonOpen) {
+		d.open.Store(t, 0)
+		emitDaemon(t, 0, "open", vfs.ENOMEM.Neg(), "")
+		return nil, vfs.ENOMEM
+	}
 	d.opens++
 	f := &File{dev: d, id: d.opens, cfg: DefaultConfig(), cwd: "/"}
 	f.cfg.Debug = d.debug
@@ -218,6 +223,9 @@ func (f *File) write(t *sim.Thread, data []byte) (int, error) {
 	// memdup_user_nul: the copy from user memory and the GFP_KERNEL
 	// allocation may sleep.
 	t.Yield()
+	if t.AllocFails(AllocSiteDaemonWrite) {
+		return 0, vfs.ENOMEM
+	}
 	cmd, args, err := ParseCommand(data)
 	if err != nil {
 		return 0, err
@@ -472,6 +480,9 @@ func (f *File) dir(t *sim.Thread, args string) error {
 	if f.cfg.RootDir != "" {
 		return vfs.EEXIST // "Second cache directory specified"
 	}
+	if t.AllocFails(AllocSiteDaemonDir) {
+		return vfs.ENOMEM
+	}
 	f.cfg.RootDir = args
 	return nil
 }
@@ -496,6 +507,9 @@ func (f *File) tag(t *sim.Thread, args string) error {
 	}
 	if f.cfg.Tag != "" {
 		return vfs.EEXIST
+	}
+	if t.AllocFails(AllocSiteDaemonTag) {
+		return vfs.ENOMEM
 	}
 	f.cfg.Tag = args
 	return nil
@@ -537,6 +551,9 @@ func (f *File) bind(t *sim.Thread, args string) error {
 		return vfs.EINVAL // "'bind' command doesn't take an argument"
 	}
 	if c.Tag == "" {
+		if t.AllocFails(AllocSiteDaemonBindTag) {
+			return vfs.ENOMEM
+		}
 		c.Tag = DefaultTag
 	}
 	if err := f.cache.Bind(t, *c, f.notify); err != nil {

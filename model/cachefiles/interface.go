@@ -30,8 +30,11 @@ type Object struct {
 }
 
 // allocObject is cachefiles_alloc_object(): ref 1, a cookie ref, counted
-// on the cache.
+// on the cache; nil when the allocation fails.
 func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
+	if t.AllocFails(AllocSiteObject) {
+		return nil
+	}
 	c.objectDebugID++
 	o := &Object{cache: c, DebugID: c.objectDebugID, volume: ck.Volume.CachePriv.(*Volume)}
 	o.life = sim.Life{Kind: "object", ID: o.DebugID}
@@ -117,12 +120,21 @@ func objectOf(ck *fscache.Cookie) *Object {
 func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	t.Use(&c.life)
 	o := c.allocObject(t, ck)
+	if o == nil {
+		return false
+	}
 	name, err := CookKey(ck.Key)
 	if err != nil {
 		// cachefiles_cook_key BUG()s on a key longer than NAME_MAX - 3
 		// (fscache passes keys up to 255 bytes): an oops, not a
 		// caching failure.
 		t.Bug("BUG_ON", "kernel BUG at fs/cachefiles/key.c: cachefiles_cook_key: keylen %d > NAME_MAX - 3 (c=%08x)", len(ck.Key), ck.DebugID)
+		return false
+	}
+	if t.AllocFails(AllocSiteCookKey) {
+		if c.brokenUnwind != AllocSiteCookKey {
+			o.put(t, TraceObjPutAllocFail)
+		}
 		return false
 	}
 	o.dName = name
@@ -325,6 +337,9 @@ func (c *Cache) setObjectXattr(t *sim.Thread, o *Object) error {
 	if f == nil {
 		return vfs.ESTALE
 	}
+	if t.AllocFails(AllocSiteSetObjectXattr) {
+		return vfs.ENOMEM
+	}
 	ck := o.cookie
 	content := o.content
 	if ck.Flags().Test(t, fscache.FlagLocalWrite) {
@@ -361,6 +376,9 @@ func (c *Cache) removeObjectXattr(t *sim.Thread, o *Object, ino vfs.Ino) error {
 // checkAuxdata is cachefiles_check_auxdata(): does the file's xattr still
 // describe the cookie? nil, ESTALE, or the getxattr error.
 func (c *Cache) checkAuxdata(t *sim.Thread, o *Object, f *cfile) error {
+	if t.AllocFails(AllocSiteCheckAuxdata) {
+		return vfs.ENOMEM
+	}
 	ck := o.cookie
 	buf, err := c.getxattr(t, f.ino, ObjectXattrHeaderLen+len(ck.Aux))
 	reason, content := ReasonBadXattr, Content(0)

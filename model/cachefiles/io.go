@@ -186,6 +186,13 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 		skipped = off - start
 		clear(buf[:skipped])
 	}
+	if t.AllocFails(AllocSiteReadKiocb) {
+		// presubmission_error: the termination function hears of it.
+		if term != nil {
+			term(t, 0, vfs.ENOMEM, false)
+		}
+		return 0, vfs.ENOMEM
+	}
 	ki := c.newKiocb(t, o, f, term)
 	ki.inval, ki.skip = cres.InvalCounter, skipped
 	c.emit(t, EvRead, oid(o), int64(f.ino), start+skipped, n-skipped)
@@ -241,6 +248,12 @@ func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, 
 // and is returned).
 func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte, term fscache.TermFunc) error {
 	c.F.Stats.Write++
+	if t.AllocFails(AllocSiteWriteKiocb) {
+		if term != nil {
+			term(t, 0, vfs.ENOMEM, false)
+		}
+		return vfs.ENOMEM
+	}
 	end := start + int64(len(data))
 	if st, err := c.stat(f.ino); err == nil && end > st.Size && end%DIOBlockSize != 0 {
 		data = append(append([]byte(nil), data...), make([]byte, roundUp(end, DIOBlockSize)-end)...)

@@ -70,7 +70,7 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 		}
 	}
 	isNew := false
-	ino, err := c.lookup(t, dir, name)
+	ino, err := c.lookupAt(t, AllocSiteGetDirectory, dir, name)
 	if err == nil || err == vfs.ENOENT {
 		c.traceLookup(t, nil, dir, ino, nil)
 	} else {
@@ -93,7 +93,9 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	case err != nil:
 		c.traceVFSError(t, nil, dir, err, ErrLookup)
 		unlock()
-		c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
+		if err != vfs.ENOMEM { // nomem_d_alloc says nothing
+			c.emitWarn(t, fmt.Sprintf("CacheFiles: Lookup %s failed with error %d", name, vfs.Code(err)))
+		}
 		return 0, false, err
 	}
 	// The lookup's (or mkdir's) reference on the subdirectory's dentry,
@@ -183,9 +185,13 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 			unlock()
 			return nil // probably culled meanwhile
 		}
-		if _, err := c.lookupNoInject(t, c.graveyard, grave); err == nil {
+		if _, err := c.lookupNoInjectAt(t, AllocSiteBuryGrave, c.graveyard, grave); err == nil {
 			unlock()
 			continue
+		} else if err == vfs.ENOMEM {
+			unlock()
+			c.traceVFSError(t, o, c.graveyard, err, ErrLookup)
+			return err
 		} else if err != vfs.ENOENT {
 			unlock()
 			c.ioError(t, "Lookup error %d", vfs.Code(err))
@@ -235,7 +241,7 @@ func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 // its fan-out directory and open it, or create a tmpfile.
 func (c *Cache) lookUpObject(t *sim.Thread, o *Object) bool {
 	fan := o.fanoutDir(t)
-	ino, err := c.lookup(t, fan, o.dName)
+	ino, err := c.lookupAt(t, AllocSiteLookUpObject, fan, o.dName)
 	c.traceLookup(t, o, fan, ino, err)
 	switch {
 	case err == vfs.ENOENT:
@@ -268,10 +274,15 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", o.dName, uint64(ino)))
 		return false
 	}
-	vf, err := c.open(t, ino)
+	vf, err := (*vfs.File)(nil), error(vfs.ENOMEM)
+	if !t.AllocFails(AllocSiteOpenFile) {
+		vf, err = c.open(t, ino)
+	}
 	if err != nil {
 		c.traceVFSError(t, o, ino, err, ErrOpen)
-		c.doUnmarkInodeInUse(t, o, ino)
+		if c.brokenUnwind != AllocSiteOpenFile {
+			c.doUnmarkInodeInUse(t, o, ino)
+		}
 		return false
 	}
 	f := c.newCfile(vf, o.fanoutDir(t))
@@ -313,7 +324,10 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 // up to the DIO block size.
 func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 	fan := o.fanoutDir(t)
-	vf, err := c.tmpfile(t, fan)
+	vf, err := (*vfs.File)(nil), error(vfs.ENOMEM)
+	if !t.AllocFails(AllocSiteTmpfile) {
+		vf, err = c.tmpfile(t, fan)
+	}
 	if err != nil {
 		c.traceVFSError(t, o, fan, err, ErrTmpfile)
 		if err == vfs.EIO {
@@ -345,7 +359,7 @@ func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	defer dl.Unlock(t)
-	ino, err := c.lookup(t, fan, o.dName)
+	ino, err := c.lookupAt(t, AllocSiteCommitTmpfile, fan, o.dName)
 	switch {
 	case err == nil && ino == o.file.ino:
 		return true
@@ -353,7 +367,7 @@ func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
 		if err := c.unlink(t, o, fan, o.dName, ino, WhyIsStale); err != nil {
 			return false
 		}
-		if _, err = c.lookup(t, fan, o.dName); err != nil && err != vfs.ENOENT {
+		if _, err = c.lookupAt(t, AllocSiteCommitTmpfile, fan, o.dName); err != nil && err != vfs.ENOENT {
 			c.traceVFSError(t, o, fan, err, ErrLookup)
 			return false
 		}
@@ -377,7 +391,7 @@ func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
 func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
 	dl := c.dirLock(dir)
 	dl.Lock(t)
-	ino, err := c.lookupNoInject(t, dir, name)
+	ino, err := c.lookupNoInjectAt(t, AllocSiteLookupForCull, dir, name)
 	switch {
 	case err == vfs.ENOENT:
 		dl.Unlock(t) // a negative dentry

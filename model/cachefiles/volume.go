@@ -39,9 +39,18 @@ const volumeRetryBound = 8
 func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	t.Use(&c.life)
 	t.Use(vc.Life())
+	if t.AllocFails(AllocSiteVolume) {
+		return
+	}
 	v := &Volume{cache: c, vcookie: vc}
 	v.life = sim.Life{Kind: "cachefiles_volume", ID: vc.DebugID}
 	c.k.Track(&v.life)
+	if t.AllocFails(AllocSiteVolumeName) {
+		if c.brokenUnwind != AllocSiteVolumeName {
+			t.Free(&v.life)
+		}
+		return
+	}
 	name := VolumeDirName(vc.Key)
 	for try := 0; ; try++ {
 		if try == volumeRetryBound {
@@ -192,6 +201,9 @@ func (c *Cache) withdrawVolume(t *sim.Thread, v *Volume) {
 // setVolumeXattr is cachefiles_set_volume_xattr().
 func (c *Cache) setVolumeXattr(t *sim.Thread, v *Volume) bool {
 	t.Use(v.vcookie.Life())
+	if t.AllocFails(AllocSiteSetVolumeXattr) {
+		return false
+	}
 	buf := EncodeVolumeXattr(v.vcookie.Coherency)
 	if err := c.setxattr(t, v.dir, buf); err != nil {
 		c.traceVFSError(t, nil, v.dir, err, ErrSetxattr)
@@ -209,6 +221,9 @@ func (c *Cache) setVolumeXattr(t *sim.Thread, v *Volume) bool {
 // and start again) or the getxattr error.
 func (c *Cache) checkVolumeXattr(t *sim.Thread, v *Volume) error {
 	t.Use(v.vcookie.Life())
+	if t.AllocFails(AllocSiteCheckVolumeXattr) {
+		return vfs.ENOMEM
+	}
 	want := v.vcookie.Coherency
 	buf, err := c.getxattr(t, v.dir, VolumeXattrHeaderLen+len(want))
 	reason := VolReasonBadXattr

@@ -61,7 +61,12 @@ func (c *Cache) setState(t *sim.Thread, s CacheState) {
 // cacheIsLive is fscache_cache_is_live().
 func cacheIsLive(t *sim.Thread, c *Cache) bool { return c.state.Load(t) == CacheActive }
 
+// allocCache is fscache_alloc_cache(): nil when an allocation fails (the
+// record, or the copy of its name).
 func (f *Fscache) allocCache(t *sim.Thread, name string) *Cache {
+	if t.AllocFails(AllocSiteCache) || (name != "" && t.AllocFails(AllocSiteCacheName)) {
+		return nil
+	}
 	f.cacheDebugID++
 	c := &Cache{f: f, Name: name, DebugID: f.cacheDebugID}
 	c.life = sim.Life{Kind: "cache", ID: c.DebugID}
@@ -83,7 +88,8 @@ func getCacheMaybe(t *sim.Thread, c *Cache, why string) bool {
 
 // lookupCache is fscache_lookup_cache(): find or create the record for name
 // ("" asks for any), adopting an unnamed placeholder when a backend
-// registers a tag.
+// registers a tag. It returns nil (the kernel's ERR_PTR(-ENOMEM)) when the
+// candidate record cannot be allocated.
 func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 	f.touch(t)
 	f.addremove.DownRead(t)
@@ -106,6 +112,9 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 	f.addremove.UpRead(t)
 
 	candidate := f.allocCache(t, name)
+	if candidate == nil {
+		return nil
+	}
 	f.addremove.DownWrite(t)
 	// The second pass remembers the last unnamed record it passes (a
 	// backend registering a tag adopts it) and, asked for any cache,
@@ -177,9 +186,13 @@ func PutCache(t *sim.Thread, c *Cache, why string) {
 }
 
 // AcquireCache is fscache_acquire_cache(): a backend claims the tag name.
-// It fails with ErrBusy if the tag is in use.
+// It fails with ErrBusy if the tag is in use, ErrNoMem if the record
+// cannot be allocated.
 func (f *Fscache) AcquireCache(t *sim.Thread, name string) (*Cache, error) {
 	c := f.lookupCache(t, name, true)
+	if c == nil {
+		return nil, ErrNoMem
+	}
 	if c.state.CmpXchgLoad(t, CacheNotPresent, CachePreparing) != CacheNotPresent {
 		notice(t, c.DebugID, fmt.Sprintf("Cache tag %s in use", name))
 		PutCache(t, c, TraceCachePutCache)

@@ -180,12 +180,33 @@ func AcquireCookie(t *sim.Thread, v *Volume, advice uint8, key, aux []byte, obje
 	return c
 }
 
+// Sizes of the cookie's inline key and auxiliary data buffers
+// (inline_key[16], inline_aux[8]): longer ones are allocated apart.
+const (
+	inlineKeyLen = 16
+	inlineAuxLen = 8
+)
+
+// allocCookie is fscache_alloc_cookie(): nil when an allocation fails.
 func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux []byte, objectSize int64) *Cookie {
 	_, hash, err := CookieKey(v.KeyHash, key)
 	if err != nil {
 		return nil
 	}
+	if t.AllocFails(AllocSiteCookie) {
+		return nil
+	}
 	f.touch(t)
+	if (len(key) > inlineKeyLen && t.AllocFails(AllocSiteCookieKey)) ||
+		(len(aux) > inlineAuxLen && t.AllocFails(AllocSiteCookieAux)) {
+		// The nomem path calls fscache_free_cookie on the zeroed cookie:
+		// its commit_link and proc_link are not initialised yet, so
+		// list_empty is false (WARN_ON_ONCE) and the list_del_init and
+		// list_del that follow write through NULL pointers.
+		warn(t, "alloc-unwind", "WARN: fscache_free_cookie: commit_link not initialised: fscache_alloc_cookie's nomem path (key %d bytes, aux %d bytes) frees the cookie before INIT_LIST_HEAD, then list_del of its zeroed links dereferences NULL",
+			len(key), len(aux))
+		return nil
+	}
 	f.cookieDebugID++
 	c := &Cookie{f: f, DebugID: f.cookieDebugID, Volume: v, Advice: advice, ObjectSize: objectSize,
 		Key: append([]byte(nil), key...), KeyHash: hash, Aux: append([]byte(nil), aux...)}

@@ -44,6 +44,10 @@ type Fscache struct {
 	clearance int // fscache_clearance_waiters (a wait address)
 
 	module moduleState // module exit (exit.go)
+
+	// brokenUnwind, set only by tests, is an allocation site whose failure
+	// path skips its undo step: a mutant the checks must catch (alloc_test.go).
+	brokenUnwind sim.AllocSite
 }
 
 type cookieBucket struct {

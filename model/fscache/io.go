@@ -126,6 +126,14 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		}
 		return ErrNoBufs
 	}
+	// kzalloc of struct fscache_write_request; its failure abandons the
+	// write like the checks above.
+	if t.AllocFails(AllocSiteWriteRequest) {
+		if term != nil {
+			term(t, 0, ErrNoBufs, false)
+		}
+		return ErrNoBufs
+	}
 	wreq := &writeRequest{term: term}
 	cres := &wreq.cres
 	if err := beginOperation(t, cres, c, WantWrite, TraceAccessIOWrite); err != nil {

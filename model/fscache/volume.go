@@ -92,7 +92,6 @@ func PutVolume(t *sim.Thread, v *Volume, why string) {
 func (f *Fscache) AcquireVolume(t *sim.Thread, key, cacheName string, coherency []byte) (*Volume, error) {
 	v, err := f.allocVolume(t, key, cacheName, coherency)
 	if err != nil {
-		f.Stats.VolumesNomem++
 		return nil, err
 	}
 	if !f.hashVolume(t, v) {
@@ -103,12 +102,26 @@ func (f *Fscache) AcquireVolume(t *sim.Thread, key, cacheName string, coherency 
 	return v, nil
 }
 
+// allocVolume is fscache_alloc_volume(): ErrNoMem for a key over NAME_MAX,
+// a cache record that cannot be made, or a failed allocation of the
+// volume or its key buffer (those two put the cache ref and count
+// volumes_nomem).
 func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []byte) (*Volume, error) {
 	buf, hash, err := VolumeKey(key)
 	if err != nil {
 		return nil, ErrNoMem
 	}
 	cache := f.lookupCache(t, cacheName, false)
+	if cache == nil {
+		return nil, ErrNoMem
+	}
+	if t.AllocFails(AllocSiteVolume) || t.AllocFails(AllocSiteVolumeKey) {
+		if f.brokenUnwind != AllocSiteVolume {
+			PutCache(t, cache, TraceCachePutAllocVol)
+		}
+		f.Stats.VolumesNomem++
+		return nil, ErrNoMem
+	}
 	f.touch(t)
 	f.volumeDebugID++
 	v := &Volume{f: f, DebugID: f.volumeDebugID, Key: key, keyBuf: buf, KeyHash: hash, Cache: cache,
