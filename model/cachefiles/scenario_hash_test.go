@@ -25,10 +25,10 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "05f76b50ad1fa136",
 		"enospc-during-write/random":   "a641d1e8efdad24c",
 		"enospc-during-write/pct":      "b87b5a6cb860410a",
-		"crash-and-rebind/random":      "37e0bffc0fa7f5ab",
-		"crash-and-rebind/pct":         "61592c07c8bebf50",
-		"netfs-over-cachefiles/random": "e551590b8150a7a7",
-		"netfs-over-cachefiles/pct":    "c476729a90ec9005",
+		"crash-and-rebind/random":      "68c1548a0b3a717d",
+		"crash-and-rebind/pct":         "58a86f975d8a843f",
+		"netfs-over-cachefiles/random": "73812ac0c566f9ff",
+		"netfs-over-cachefiles/pct":    "895418e68b1f8394",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)
