@@ -28,16 +28,30 @@ import (
 //   - a user holding a file open across the kernel's timeouts (25 s: past
 //     the 10 s LRU expiry and the 20 s collision and operation waits);
 //   - users sleeping out the LRU timeout between opens;
-//   - the cache withdrawn while the users run (fscache_withdraw_cache for
-//     the in-memory cache, the daemon's release of /dev/cachefiles for
-//     cachefiles);
+//   - the in-memory cache withdrawn while the users run
+//     (fscache_withdraw_cache; cachefiles is withdrawn only at the end:
+//     quirk Q-21);
 //   - at the end, a file evicted and looked up again at once (its cookie
 //     re-acquired while the previous one is still being relinquished), and
 //     the filesystem unmounted and mounted again at once (the volume
 //     re-acquired while the previous one is still being relinquished);
 //   - truncation, by the last user alone;
 //   - the in-memory cache's lookup fault, switched on and off as the
-//     scripts go (not its invalidation fault: see drawWorld).
+//     scripts go (not its invalidation fault: see drawWorld);
+//   - over cachefiles, cachefilesd's cull and inuse commands on the
+//     files' objects (world_actors.go);
+//   - a second mount of the volume (refused while the first has it,
+//     handed over once it is gone);
+//   - cookies and a volume with keys at the kernel's limits;
+//   - the modules unloaded at the end (fscache_exit), sometimes with the
+//     LRU timer still armed.
+//
+// "random-disk" adds, over cachefiles, what makes the cache's lookups and
+// creations fail: virtual-disk faults (EIO, ENOSPC, slow operations of
+// each class but write and create) switched on and off as the users go, a
+// power failure at a random point and the next boot's rebind, another
+// user filling the disk, tight cachefilesd thresholds. It has open
+// findings (docs/quirks.md), so it is not in the default set.
 //
 // The API contract the scripts keep (scenarios/doc.go): a file is evicted
 // only when nobody has it open; I/O only between open and close; each
@@ -71,6 +85,7 @@ type worldFeatures struct {
 	secondMount bool // the volume mounted a second time
 	limitKeys   bool // cookies and a volume with keys at the kernel's limits
 	unload      bool // the modules unloaded at the end
+	violate     bool // the API violator (random-api-violations only)
 }
 
 // drawWorld draws a swarm of features; with disk, a world over cachefiles
@@ -208,7 +223,7 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 	if f.withdrawEarly {
 		nGate++
 	}
-	for _, on := range []bool{f.cull, f.hog, f.limitKeys} {
+	for _, on := range []bool{f.cull, f.hog, f.limitKeys, f.violate} {
 		if on {
 			nGate++
 		}
@@ -332,6 +347,13 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		k.Spawn("keys", func(t *sim.Thread) {
 			w.WaitReady(t)
 			keyUser(t, w, r, m.Vol, f.cachefiles)
+			g.finish(t)
+		})
+	}
+	if f.violate {
+		k.Spawn("api-violator", func(t *sim.Thread) {
+			w.WaitReady(t)
+			violate(t, w, r, m, ips)
 			g.finish(t)
 		})
 	}

@@ -34,6 +34,7 @@ type worldStats struct {
 	longVolumes  int // volumes acquired with a long key
 	unloads      int
 	tightConfigs int
+	violations   int // API violations made (random-api-violations)
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

@@ -96,3 +96,31 @@ func TestWorldFindsExitBug(t *testing.T) {
 	}
 	t.Fatal("exit-keeps-lru-timer not found within 300 seeds")
 }
+
+// TestAPIViolatorOptIn: the API violator is in no default exploration, and
+// what it breaks is found: most of its worlds fail, each after exactly one
+// announced violation.
+func TestAPIViolatorOptIn(t *testing.T) {
+	for _, s := range Default() {
+		if s.Name == "random-api-violations" {
+			t.Fatal("random-api-violations is in the default set")
+		}
+	}
+	s, err := Get("random-api-violations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for seed := 0; seed < 100; seed++ {
+		res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: &sched.RandomWalk{}})
+		if w.stats.violations != 1 {
+			t.Fatalf("seed %d: %d violations made, want 1", seed, w.stats.violations)
+		}
+		if res.Outcome == sim.OutcomeFail {
+			failed++
+		}
+	}
+	if failed < 50 {
+		t.Errorf("only %d of 100 worlds with an API violation failed", failed)
+	}
+}
