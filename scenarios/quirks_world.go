@@ -12,8 +12,8 @@ import (
 func init() {
 	register(Scenario{
 		Name:  "quirk-withdraw-volume-twice",
-		Quirk: "Q-21",
-		Desc:  "Q-21 (new): cachefiles' withdrawal of the fscache volumes takes a transient volume access (a lookup backing out of a dying cache) for a pin still held and withdraws the volume again: n_accesses underflows",
+		Quirk: "Q-24",
+		Desc:  "Q-24 (new): cachefiles' withdrawal of the fscache volumes takes a transient volume access (a lookup backing out of a dying cache) for a pin still held and withdraws the volume again: n_accesses underflows",
 		Setup: func(k *sim.Kernel, w *World) {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
 			var cs []*fscache.Cookie

@@ -30,7 +30,7 @@ import (
 //   - users sleeping out the LRU timeout between opens;
 //   - the in-memory cache withdrawn while the users run
 //     (fscache_withdraw_cache; cachefiles is withdrawn only at the end:
-//     quirk Q-21);
+//     quirk Q-24);
 //   - at the end, a file evicted and looked up again at once (its cookie
 //     re-acquired while the previous one is still being relinquished), and
 //     the filesystem unmounted and mounted again at once (the volume
@@ -134,7 +134,7 @@ func drawWorld(k *sim.Kernel, disk bool) worldFeatures {
 		// Not cachefiles withdrawn while the users run: the daemon's
 		// release may withdraw a volume twice when a lookup backs out of
 		// the dying cache, and n_accesses underflows or the release
-		// hangs (quirk Q-21, quirk-withdraw-volume-twice, a 6.12 race
+		// hangs (quirk Q-24, quirk-withdraw-volume-twice, a 6.12 race
 		// found by this world). The in-memory cache is still withdrawn
 		// under the users, and cachefiles at the end.
 		f.withdrawEarly = false
@@ -393,7 +393,7 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 			// leaves its file, and a crash may undo the unlink; either way
 			// the next boot or lookup is served the old, still coherent,
 			// data, which the per-cookie register takes for stale (quirk
-			// Q-22, docs/quirks.md). File 1 is looked up
+			// Q-25, docs/quirks.md). File 1 is looked up
 			// again (reacquire, remount, second mount), every file after a
 			// crash.
 			ip.Evict(t, i > 0 && !f.crash && r(3) == 0)
