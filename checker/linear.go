@@ -79,7 +79,10 @@ func clipped(s string, n int64) string {
 	return s
 }
 
-// writeRange puts data at off, marking it servable or not.
+// writeRange puts data at off, marking it servable or not. A write that
+// is not servable (it failed, or carries other coherency data) leaves each
+// byte either as it was or as written: a byte that was servable and that
+// the write would set to the same value stays servable, whichever it did.
 func writeRange(st regState, off int64, data string, ok bool) regState {
 	if off < 0 || len(data) == 0 {
 		return st
@@ -91,13 +94,16 @@ func writeRange(st regState, off int64, data string, ok bool) regState {
 		d = append(d, 0)
 		v = append(v, '-')
 	}
-	copy(d[off:end], data)
-	mark := byte('-')
-	if ok {
-		mark = 'v'
-	}
 	for i := off; i < end; i++ {
-		v[i] = mark
+		b := data[i-off]
+		switch {
+		case ok:
+			v[i] = 'v'
+		case v[i] == 'v' && d[i] == b:
+		default:
+			v[i] = '-'
+		}
+		d[i] = b
 	}
 	st.data, st.valid = string(d), string(v)
 	return st

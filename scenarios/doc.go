@@ -12,8 +12,11 @@
 //     releasing the device under I/O;
 //   - quirks.go: probes for the open quirks of spec §14 and the ones found
 //     since (docs/quirks.md);
-//   - world.go: "random", the random world over the whole model (a netfs
-//     over either backend, swarm testing of its features);
+//   - world.go, world_actors.go: "random", the random world over the
+//     whole model (a netfs over either backend, swarm testing of its
+//     features), and "random-disk", the same with a failing, crashing or
+//     full disk (opt-in: open findings); quirks_world.go: the quirks it
+//     found;
 //   - random.go: "random-fscache", random worlds of bare fscache calls
 //     over the in-memory cache;
 //   - alloc.go: allocation failure (sim/alloc.go): AllocFaultsWorld, a
@@ -30,6 +33,10 @@
 //   - a cookie relinquished once, after its last unuse (the netfs evicts
 //     an inode only when nobody has it open);
 //   - a volume relinquished after all its cookies; a cache withdrawn once;
+//   - cachefilesd sends its commands (cull, inuse) with the control
+//     device open: the release that withdraws the cache comes after the
+//     last command has returned;
+//   - the modules are unloaded only once every user is gone;
 //   - a netfs revalidates an inode under its own lock (AFS's validate_lock,
 //     NFS's NFS_INO_INVALIDATING), and an O_DIRECT write invalidates the
 //     cache before the write is sent (model/netfs).

@@ -45,6 +45,9 @@ type World struct {
 	// linearizability check (PrepareChecked sets it); scenarios that mount
 	// a netfs hand it to the mount (netfs.Mount.Rec).
 	History *checker.Recorder
+
+	// stats counts what the random world's actors did (world_actors.go).
+	stats worldStats
 }
 
 var registry = map[string]Scenario{}

@@ -25,10 +25,10 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "1cac72ad047de3fa",
 		"enospc-during-write/random":   "79a64534139f673d",
 		"enospc-during-write/pct":      "93e08375f6732cd2",
-		"crash-and-rebind/random":      "2c67017ea5315ce0",
-		"crash-and-rebind/pct":         "4cf7a16e635e607f",
-		"netfs-over-cachefiles/random": "6badc7b69e33f175",
-		"netfs-over-cachefiles/pct":    "dc2d55fe0800b596",
+		"crash-and-rebind/random":      "8a070ac543423f54",
+		"crash-and-rebind/pct":         "f941b3e95843ecbf",
+		"netfs-over-cachefiles/random": "975628ffd227d83a",
+		"netfs-over-cachefiles/pct":    "caceefe14613b796",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

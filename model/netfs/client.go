@@ -366,6 +366,14 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 	ip.folio.Lock(t)
 	defer ip.folio.Unlock(t)
 	ip.waitCopy(t) // a folio under copy to the cache is not changed
+	// The change attribute the write returns and the coherency update
+	// that follows are applied under the per-inode validation lock, as
+	// AFS applies a reply's status under its vnode lock: a concurrent
+	// opener's revalidation (which may have seen a later change) cannot
+	// land between them, so the cookie's coherency data never goes back
+	// to an older version than the client already invalidated to.
+	ip.validate.Lock(t)
+	defer ip.validate.Unlock(t)
 	change := ip.M.Server.Write(t, ip.Ino, off, data)
 	prev := ip.Change
 	ip.Change = change
