@@ -1,7 +1,11 @@
 package mutate
 
 import (
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
@@ -104,4 +108,35 @@ func execute(x explorer.Execution, maxSteps int64) (res sim.Result) {
 	}()
 	res, _, _ = scenarios.Execute(x.Scenario, model.Bugs{}, sim.Options{Seed: x.Seed, Strategy: x.Strategy.New(), MaxSteps: maxSteps})
 	return res
+}
+
+// ProbeMain is the command line of a probe ('fscachesim mutate probe' and
+// mutate/probecmd): --executions N --seed S --max-steps M, the verdict as
+// one JSON object on stdout. It returns the exit code: 0 when a verdict
+// was printed (whatever it is), 2 on bad flags, 3 when it cannot write.
+func ProbeMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mutate probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	executions := fs.Int64("executions", DefaultExecutions, "executions to run, e.g. --executions 2000")
+	seed := fs.Uint64("seed", 1, "base seed (explore's --seed)")
+	maxSteps := fs.Int64("max-steps", sim.DefaultMaxSteps, "step bound of one execution")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate probe [flags]\n\nRun the first --executions executions of the default mix (as 'fscachesim explore --seed S' numbers them), one after another, stop at the first failure, and print the verdict and the digest of the executions' hashes as JSON. 'fscachesim mutate' runs it in each mutant.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || *executions < 1 || *maxSteps < 1 {
+		fmt.Fprintln(stderr, "fscachesim mutate probe: want --executions N (N >= 1), --seed S, --max-steps M (M >= 1) and no argument")
+		return 2
+	}
+	r := Probe(ProbeConfig{Executions: *executions, Seed: *seed, MaxSteps: *maxSteps})
+	if err := json.NewEncoder(stdout).Encode(r); err != nil {
+		return 3
+	}
+	return 0
 }
