@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"context"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -369,5 +370,59 @@ func TestEnumerateEveryFile(t *testing.T) {
 	want := map[string]bool{"model/fscache/cookie.go": true, "model/cachefiles/ondemand.go": true, "model/cachefiles/ondemand_open.go": true, "model/cachefilesd/daemon.go": true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("files mutated (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunSchemaMatches: mutants probed in one schema binary get the same
+// verdicts (outcome, check, executions-to-first-failure, digest) as the
+// same mutants built alone, and the schema holds them.
+func TestRunSchemaMatches(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	perOp := map[string]int{}
+	for i, m := range all {
+		if m.File != "model/fscache/cookie.go" || perOp[m.Operator] >= 1 {
+			continue
+		}
+		if m.Operator == "drop-ref" && !strings.Contains(m.Diff, "PutCookie(t, c, TraceCookiePutWork)") {
+			continue
+		}
+		if slices.Contains([]string{"drop-ref", "if-negate", "swap-shared", "drop-wake", "off-by-one"}, m.Operator) {
+			perOp[m.Operator]++
+			picks = append(picks, Selected{i, m})
+		}
+	}
+	if len(picks) != 5 {
+		t.Fatalf("picked %d mutants, want 5", len(picks))
+	}
+	cfg := Config{Root: root, Executions: 60, Seed: 1, NoCoverage: true}
+	schema, err := Run(context.Background(), cfg, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NoSchema = true
+	alone, err := Run(context.Background(), cfg, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schema.SchemaMutants != len(picks) || alone.SchemaMutants != 0 {
+		t.Fatalf("schema held %d of %d mutants (alone: %d)", schema.SchemaMutants, len(picks), alone.SchemaMutants)
+	}
+	verdict := func(r Result) string {
+		return fmt.Sprintf("%s %s %s %d %s", r.ID, r.Outcome, r.Check, r.Executions, r.Digest)
+	}
+	kinds := map[string]bool{}
+	for i := range picks {
+		a, b := verdict(schema.Results[i]), verdict(alone.Results[i])
+		if a != b {
+			t.Errorf("schema: %s\nalone:  %s", a, b)
+		}
+		kinds[alone.Results[i].Outcome] = true
+	}
+	if !kinds[Killed] || len(kinds) < 2 {
+		t.Errorf("outcomes %v: want a killed one and another outcome, so the comparison means something", kinds)
 	}
 }

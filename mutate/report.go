@@ -118,6 +118,8 @@ func Merge(parts []Report) (*Report, error) {
 		}
 		seen[p.Shard.I] = true
 		m.Results = append(m.Results, p.Results...)
+		m.SchemaMutants += p.SchemaMutants
+		m.SchemaSecs += p.SchemaSecs
 	}
 	for i, ok := range seen {
 		if !ok {

@@ -53,6 +53,9 @@ type Config struct {
 	// NoCoverage builds and probes every mutant that type-checks, even
 	// one whose mutated code no execution of the original's probe runs.
 	NoCoverage bool
+	// NoSchema builds every mutant alone instead of as many as it can in
+	// one schema binary (schema.go).
+	NoSchema bool
 }
 
 // Result is what became of one mutant.
@@ -94,10 +97,14 @@ type Report struct {
 	Coverage bool `json:"coverage"`
 	// Interrupted is set when the run was stopped (SIGINT/SIGTERM) before
 	// every selected mutant had a verdict: Results holds those that had.
-	Interrupted bool           `json:"interrupted,omitempty"`
-	Results     []Result       `json:"results"`
-	Counts      map[string]int `json:"counts"`
-	Score       float64        `json:"score"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// SchemaMutants mutants were probed in one schema binary, built and
+	// checked in SchemaSecs (not counted in their Seconds).
+	SchemaMutants int            `json:"schema_mutants,omitempty"`
+	SchemaSecs    float64        `json:"schema_seconds,omitempty"`
+	Results       []Result       `json:"results"`
+	Counts        map[string]int `json:"counts"`
+	Score         float64        `json:"score"`
 }
 
 // Shard is part I of N of the selected mutants (i mod N == I).
@@ -305,7 +312,11 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 		}
 	}
 	pstart := time.Now()
-	base, err := probe(ctx, cfg, orig, 0, covDir)
+	var covEnv []string
+	if covDir != "" {
+		covEnv = []string{"GOCOVERDIR=" + covDir}
+	}
+	base, err := probe(ctx, cfg, orig, 0, covEnv)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
@@ -334,27 +345,77 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 	results := make([]Result, len(picks))
 	finished := make([]bool, len(picks))
 	var mu sync.Mutex
-	next, done := 0, 0
+	done := 0
+	record := func(i int, r Result) {
+		mu.Lock()
+		results[i], finished[i] = r, true
+		done++
+		logf("[%d/%d] %s\n", done, len(picks), r.Line())
+		mu.Unlock()
+	}
+	// Cheap verdicts first: the type check and the coverage.
+	srcs := map[string][]byte{}
+	var pending []int
+	for i, p := range picks {
+		if ctx.Err() != nil {
+			break
+		}
+		src, ok := srcs[p.File]
+		if !ok {
+			src, err = os.ReadFile(filepath.Join(root, filepath.FromSlash(p.File)))
+			if err != nil {
+				return nil, err
+			}
+			srcs[p.File] = src
+		}
+		if r, ok := quickVerdict(cfg, tc, cov, p, src, base.Digest); ok {
+			record(i, r)
+			continue
+		}
+		pending = append(pending, i)
+	}
+	// One schema build for every pending mutant it can hold.
+	var schemaBin string
+	holds := map[int]bool{}
+	if !cfg.NoSchema && len(pending) > 0 && ctx.Err() == nil {
+		var ps []Selected
+		for _, i := range pending {
+			ps = append(ps, picks[i])
+		}
+		sstart := time.Now()
+		bin, plan, msg := buildSchema(ctx, cfg, tmp, ps, srcs, base.Digest)
+		rep.SchemaSecs = time.Since(sstart).Seconds()
+		if bin != "" {
+			schemaBin, holds = bin, plan.holds
+			rep.SchemaMutants = len(plan.holds)
+			logf("schema: %d of the %d mutants to build and probe in one binary (%.1fs)\n", len(plan.holds), len(pending), rep.SchemaSecs)
+		} else if ctx.Err() == nil {
+			logf("schema: not used (%s); every mutant is built alone\n", msg)
+		}
+	}
+	next := 0
 	var wg sync.WaitGroup
 	for range cfg.Jobs {
 		wg.Go(func() {
 			for {
 				mu.Lock()
-				i := next
+				k := next
 				next++
 				mu.Unlock()
-				if i >= len(picks) || ctx.Err() != nil {
+				if k >= len(pending) || ctx.Err() != nil {
 					return
 				}
-				r := runOne(ctx, cfg, tmp, tc, cov, i, picks[i], base.Digest, timeout)
+				i := pending[k]
+				var r Result
+				if holds[picks[i].Index+1] {
+					r = probeMutant(ctx, cfg, Result{Mutant: picks[i].Mutant, Index: picks[i].Index}, schemaBin, picks[i].Index+1, base.Digest, timeout)
+				} else {
+					r = buildAndProbe(ctx, cfg, tmp, i, picks[i], srcs[picks[i].File], base.Digest, timeout)
+				}
 				if ctx.Err() != nil {
 					return // stopped half-way: not a verdict
 				}
-				mu.Lock()
-				results[i], finished[i] = r, true
-				done++
-				logf("[%d/%d] %s\n", done, len(picks), r.Line())
-				mu.Unlock()
+				record(i, r)
 			}
 		})
 	}
@@ -371,48 +432,106 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 	return rep, nil
 }
 
-// runOne classifies one mutant: type check, coverage, build, probe.
-func runOne(ctx context.Context, cfg Config, tmp string, tc *typeChecker, cov *coverage, i int, p Selected, baseDigest string, timeout time.Duration) (r Result) {
+// quickVerdict classifies p without building it, when it can: it does not
+// type-check (does-not-compile), or no execution runs its code
+// (equivalent, not-reached).
+func quickVerdict(cfg Config, tc *typeChecker, cov *coverage, p Selected, src []byte, baseDigest string) (Result, bool) {
+	start := time.Now()
+	r := Result{Mutant: p.Mutant, Index: p.Index}
+	if msg, err := tc.check(p.File, p.Apply(src)); err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
+	} else if msg != "" {
+		r.Outcome, r.Class, r.Detail = NoCompile, "types", msg
+	} else if cov.unreached(p.Mutant, src) {
+		r.Outcome, r.Class, r.Check, r.Executions, r.Digest = Equivalent, "coverage", NotReached, cfg.Executions, baseDigest
+		r.Detail = "no execution of the budget runs the mutated code (the original's coverage)"
+	} else {
+		return r, false
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, true
+}
+
+// buildSchema builds the schema of ps (schema.go) and checks that with no
+// mutant chosen it gives the original's digest. It returns the binary, or
+// "" and why not.
+func buildSchema(ctx context.Context, cfg Config, tmp string, ps []Selected, srcs map[string][]byte, baseDigest string) (string, *schemaPlan, string) {
+	plan, err := planSchema(cfg.Root, ps, srcs)
+	if err != nil {
+		return "", nil, err.Error()
+	}
+	if len(plan.holds) < 2 {
+		return "", nil, "fewer than two mutants fit"
+	}
+	dir := filepath.Join(tmp, "schema")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err.Error()
+	}
+	overlay, err := plan.writeOverlay(dir)
+	if err != nil {
+		return "", nil, err.Error()
+	}
+	bin := filepath.Join(dir, "probe-schema")
+	if out, err := build(ctx, cfg.Root, tmp, overlay, bin); err != nil {
+		return "", nil, "it does not build: " + firstLine(out)
+	}
+	r := probeMutant(ctx, cfg, Result{}, bin, 0, baseDigest, 0)
+	if r.Outcome != Equivalent {
+		return "", nil, fmt.Sprintf("with no mutant chosen it is not the original: %s %s", r.Outcome, r.Detail)
+	}
+	return bin, plan, ""
+}
+
+// buildAndProbe builds one mutant alone and probes it.
+func buildAndProbe(ctx context.Context, cfg Config, tmp string, i int, p Selected, src []byte, baseDigest string, timeout time.Duration) (r Result) {
 	start := time.Now()
 	r = Result{Mutant: p.Mutant, Index: p.Index}
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
-	path := filepath.Join(cfg.Root, filepath.FromSlash(p.File))
-	src, err := os.ReadFile(path)
-	if err != nil {
-		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
-		return r
-	}
-	msrc := p.Apply(src)
-	if msg, err := tc.check(p.File, msrc); err != nil {
-		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
-		return r
-	} else if msg != "" {
-		r.Outcome, r.Class, r.Detail = NoCompile, "types", msg
-		return r
-	}
-	if cov.unreached(p.Mutant, src) {
-		r.Outcome, r.Class, r.Check, r.Executions, r.Digest = Equivalent, "coverage", NotReached, cfg.Executions, baseDigest
-		r.Detail = "no execution of the budget runs the mutated code (the original's coverage)"
-		return r
-	}
 	dir := filepath.Join(tmp, "m"+strconv.Itoa(i))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
 		return r
 	}
 	defer os.RemoveAll(dir)
+	path := filepath.Join(cfg.Root, filepath.FromSlash(p.File))
 	mutated := filepath.Join(dir, filepath.Base(path))
-	overlay := filepath.Join(dir, "overlay.json")
-	ov, _ := json.Marshal(map[string]map[string]string{"Replace": {path: mutated}})
-	if err := os.WriteFile(mutated, msrc, 0o644); err == nil {
-		err = os.WriteFile(overlay, ov, 0o644)
+	err := os.WriteFile(mutated, p.Apply(src), 0o644)
+	var overlay string
+	if err == nil {
+		overlay, err = writeOverlayFile(dir, map[string]string{path: mutated})
+	}
+	if err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
+		return r
 	}
 	bin := filepath.Join(dir, "probe-mutant")
 	if out, err := build(ctx, cfg.Root, tmp, overlay, bin); err != nil {
 		r.Outcome, r.Class, r.Detail = NoCompile, "build", firstLine(out)
 		return r
 	}
-	pr, err := probe(ctx, cfg, bin, timeout, "")
+	return probeMutant(ctx, cfg, r, bin, 0, baseDigest, timeout)
+}
+
+// writeOverlayFile writes the go command's overlay file mapping each
+// original path to its replacement, in dir.
+func writeOverlayFile(dir string, repl map[string]string) (string, error) {
+	overlay := filepath.Join(dir, "overlay.json")
+	ov, err := json.Marshal(map[string]map[string]string{"Replace": repl})
+	if err == nil {
+		err = os.WriteFile(overlay, ov, 0o644)
+	}
+	return overlay, err
+}
+
+// probeMutant probes bin (with mutant k chosen, if k > 0: a schema) and
+// classifies r by the verdict.
+func probeMutant(ctx context.Context, cfg Config, r Result, bin string, k int, baseDigest string, timeout time.Duration) Result {
+	start := time.Now()
+	var env []string
+	if k > 0 {
+		env = []string{MutantEnv + "=" + strconv.Itoa(k)}
+	}
+	pr, err := probe(ctx, cfg, bin, timeout, env)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		r.Outcome, r.Detail = Timeout, fmt.Sprintf("no verdict within %s", timeout.Round(time.Second))
@@ -426,6 +545,7 @@ func runOne(ctx context.Context, cfg Config, tmp string, tc *typeChecker, cov *c
 	default:
 		r.Outcome, r.Executions, r.Digest = Survived, pr.Executions, pr.Digest
 	}
+	r.Seconds += time.Since(start).Seconds()
 	return r
 }
 
@@ -456,7 +576,7 @@ func goCommand(ctx context.Context, root, tmp string, args ...string) *exec.Cmd 
 
 // probe runs the probe binary and decodes its verdict; with covDir, the
 // binary's coverage counters are written there (GOCOVERDIR).
-func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration, covDir string) (ProbeResult, error) {
+func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration, env []string) (ProbeResult, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -467,8 +587,8 @@ func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration, c
 		args = append(args, "--max-steps", strconv.FormatInt(cfg.MaxSteps, 10))
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
-	if covDir != "" {
-		cmd.Env = append(os.Environ(), "GOCOVERDIR="+covDir)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -24,7 +24,9 @@ Each mutant is one change made on the Go syntax tree (the operators: 'fscachesim
 mutate list --operators'). For each, mutate builds this tool with the one file
 replaced (go build -overlay of the small probe command mutate/probecmd: the
 tree is not copied or touched; it needs the go command and is run from the
-module root, or --root), runs the mutant's probe — the first --executions executions of 'fscachesim explore --seed S'
+module root, or --root; most mutants are built together into one binary
+that picks the mutant when it starts, a mutant schema), runs the mutant's
+probe — the first --executions executions of 'fscachesim explore --seed S'
 over the default mix (every race scenario and the random generator), with
 every check on, stopping at the first failure — and classifies it:
 
@@ -75,6 +77,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 1, "mutants built and probed at once, e.g. --jobs 2")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout (for CI and 'fscachesim mutate merge'); progress goes to stderr")
 	noCoverage := fs.Bool("no-coverage", false, "build and probe every mutant that type-checks, also those whose code no execution of the budget runs (by default they are equivalent, check not-reached, without a build)")
+	noSchema := fs.Bool("no-schema", false, "build every mutant alone (by default the mutants that fit are built into one binary and chosen at run time: see docs/mutation.md)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mutateHelp)
 		fs.PrintDefaults()
@@ -106,7 +109,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage}
+	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema}
 	// The first SIGINT or SIGTERM stops the running build or probe; Run
 	// removes its temporary directory and returns what finished, which is
 	// reported, and the exit code says which signal it was.
