@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -142,7 +143,7 @@ func TestProbeDeterministic(t *testing.T) {
 	if a != b {
 		t.Fatalf("two probes differ: %+v %+v", a, b)
 	}
-	if a.Failed || a.Executions != 40 {
+	if a.Failed || a.Executions != 40+int64(len(scenarios.Liveness())) {
 		t.Fatalf("the original fails its probe or ran short: %+v", a)
 	}
 	if a.Digest == c.Digest {
@@ -192,7 +193,7 @@ func TestRunClassifies(t *testing.T) {
 	if k.Outcome != Killed || k.Check == "" || k.Executions < 1 || k.Executions > 60 {
 		t.Errorf("worker put dropped: %+v, want killed by a check within 60 executions", k)
 	}
-	if e := got["noop"]; e.Outcome != Equivalent || e.Digest != rep.Baseline || e.Executions != 60 {
+	if e := got["noop"]; e.Outcome != Equivalent || e.Digest != rep.Baseline || e.Executions != 60+int64(len(scenarios.Liveness())) {
 		t.Errorf("comment-only mutant: %+v, want equivalent with digest %s", e, rep.Baseline)
 	}
 	if b := got["broken"]; b.Outcome != NoCompile || b.Class != "types" || !strings.Contains(b.Detail, "cookie.go") {
@@ -424,5 +425,34 @@ func TestRunSchemaMatches(t *testing.T) {
 	}
 	if !kinds[Killed] || len(kinds) < 2 {
 		t.Errorf("outcomes %v: want a killed one and another outcome, so the comparison means something", kinds)
+	}
+}
+
+// TestLivenessKills: a mutant that turns caching off without breaking any
+// invariant — BeginVolumeAccess fails whenever the cache is live, so no
+// volume ever gets its backend object and every read misses — passes the
+// default mix's executions (it survived 10,000 of them, docs/mutation.md)
+// and is killed by the liveness scenarios' cache-liveness check.
+func TestLivenessKills(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	for i, m := range all {
+		if m.File == "model/fscache/volume.go" && m.Operator == "if-negate" && m.Diff == "if !cacheIsLive(t, v.Cache)  ->  if !(...)" {
+			picks = append(picks, Selected{i, m})
+			break
+		}
+	}
+	if len(picks) != 1 {
+		t.Fatal("no if-negate of BeginVolumeAccess's cacheIsLive in volume.go")
+	}
+	rep, err := Run(context.Background(), Config{Root: root, Executions: 20, Seed: 1, NoCoverage: true}, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Results[0]; r.Outcome != Killed || r.Check != "cache-liveness" || r.Executions <= 20 {
+		t.Fatalf("%s: %+v, want killed by cache-liveness in a liveness execution (after the 20 of the mix)", r.ID, r)
 	}
 }

@@ -368,7 +368,7 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 			}
 			srcs[p.File] = src
 		}
-		if r, ok := quickVerdict(cfg, tc, cov, p, src, base.Digest); ok {
+		if r, ok := quickVerdict(tc, cov, p, src, base); ok {
 			record(i, r)
 			continue
 		}
@@ -435,7 +435,7 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 // quickVerdict classifies p without building it, when it can: it does not
 // type-check (does-not-compile), or no execution runs its code
 // (equivalent, not-reached).
-func quickVerdict(cfg Config, tc *typeChecker, cov *coverage, p Selected, src []byte, baseDigest string) (Result, bool) {
+func quickVerdict(tc *typeChecker, cov *coverage, p Selected, src []byte, base ProbeResult) (Result, bool) {
 	start := time.Now()
 	r := Result{Mutant: p.Mutant, Index: p.Index}
 	if msg, err := tc.check(p.File, p.Apply(src)); err != nil {
@@ -443,7 +443,7 @@ func quickVerdict(cfg Config, tc *typeChecker, cov *coverage, p Selected, src []
 	} else if msg != "" {
 		r.Outcome, r.Class, r.Detail = NoCompile, "types", msg
 	} else if cov.unreached(p.Mutant, src) {
-		r.Outcome, r.Class, r.Check, r.Executions, r.Digest = Equivalent, "coverage", NotReached, cfg.Executions, baseDigest
+		r.Outcome, r.Class, r.Check, r.Executions, r.Digest = Equivalent, "coverage", NotReached, base.Executions, base.Digest
 		r.Detail = "no execution of the budget runs the mutated code (the original's coverage)"
 	} else {
 		return r, false

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fscachesim/fscachesim/mutate"
+	"github.com/fscachesim/fscachesim/scenarios"
 )
 
 // TestMutateUsage: bad flags of mutate and its subcommands give one line
@@ -95,7 +96,7 @@ func TestMutateSample(t *testing.T) {
 		if !valid[r.Outcome] {
 			t.Errorf("%s: outcome %q", r.ID, r.Outcome)
 		}
-		if r.Outcome == mutate.Killed && (r.Check == "" || r.Executions < 1 || r.Executions > 30) {
+		if r.Outcome == mutate.Killed && (r.Check == "" || r.Executions < 1 || r.Executions > 30+int64(len(scenarios.Liveness()))) {
 			t.Errorf("%s: killed without a check or with %d executions", r.ID, r.Executions)
 		}
 	}
