@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"context"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/scenarios"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -141,7 +143,7 @@ func TestProbeDeterministic(t *testing.T) {
 	if a != b {
 		t.Fatalf("two probes differ: %+v %+v", a, b)
 	}
-	if a.Failed || a.Executions != 40 {
+	if a.Failed || a.Executions != 40+int64(len(scenarios.Liveness())) {
 		t.Fatalf("the original fails its probe or ran short: %+v", a)
 	}
 	if a.Digest == c.Digest {
@@ -152,9 +154,11 @@ func TestProbeDeterministic(t *testing.T) {
 // TestRunClassifies builds the original and three mutants and checks the
 // verdicts: dropping the cookie worker's put (the ref its queueing took
 // stays) is killed within the budget (today by I-20 on the first
-// execution); a mutant that changes only a
-// comment is equivalent (same digest); a mutant that does not compile is
-// reported as such and the run goes on.
+// execution); a mutant that changes only a comment (outside every block of
+// code, so it is built and probed) is equivalent (same digest as the
+// coverage-instrumented original's); a mutant that does not compile is
+// reported as such by the type check, without a build, and the run goes
+// on.
 func TestRunClassifies(t *testing.T) {
 	all, err := Enumerate(root)
 	if err != nil {
@@ -189,11 +193,11 @@ func TestRunClassifies(t *testing.T) {
 	if k.Outcome != Killed || k.Check == "" || k.Executions < 1 || k.Executions > 60 {
 		t.Errorf("worker put dropped: %+v, want killed by a check within 60 executions", k)
 	}
-	if e := got["noop"]; e.Outcome != Equivalent || e.Digest != rep.Baseline || e.Executions != 60 {
+	if e := got["noop"]; e.Outcome != Equivalent || e.Digest != rep.Baseline || e.Executions != 60+int64(len(scenarios.Liveness())) {
 		t.Errorf("comment-only mutant: %+v, want equivalent with digest %s", e, rep.Baseline)
 	}
-	if b := got["broken"]; b.Outcome != NoCompile || !strings.Contains(b.Detail, "cookie.go") {
-		t.Errorf("type error: %+v, want does-not-compile naming the file", b)
+	if b := got["broken"]; b.Outcome != NoCompile || b.Class != "types" || !strings.Contains(b.Detail, "cookie.go") {
+		t.Errorf("type error: %+v, want does-not-compile by the type check (no build), naming the file", b)
 	}
 	if rep.Counts[Killed] != 1 || rep.Score != 1 {
 		t.Errorf("counts %v score %v, want 1 killed and score 1 (the others do not count)", rep.Counts, rep.Score)
@@ -236,5 +240,219 @@ func TestMerge(t *testing.T) {
 	}
 	if _, err := Merge([]Report{parts[0], parts[0]}); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Fatalf("repeated shard: %v", err)
+	}
+}
+
+// TestRunNotReached: a mutant in code no execution of the budget runs (the
+// message of a cachefilesd.conf error: no scenario has a bad conf) is
+// classified equivalent from the
+// original's coverage, without a build; built and probed anyway
+// (NoCoverage), it is equivalent by its digest too, which is what makes the
+// shortcut sound. A mutant the executions do run is not skipped.
+func TestRunNotReached(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	for i, m := range all {
+		if m.File == "model/cachefilesd/conf.go" && m.Operator == "if-negate" && m.Diff == "if e.Line == 0  ->  if !(...)" {
+			picks = append(picks, Selected{i, m})
+		}
+		if m.File == "model/fscache/cookie.go" && m.Operator == "drop-ref" && strings.Contains(m.Diff, "PutCookie(t, c, TraceCookiePutWork)") {
+			picks = append(picks, Selected{i, m})
+		}
+	}
+	if len(picks) != 2 {
+		t.Fatalf("want the if-negate of ConfError.Error and the worker's put, found %d", len(picks))
+	}
+	rep, err := Run(context.Background(), Config{Root: root, Executions: 60, Seed: 1}, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || !rep.Coverage {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.Results[0].File != "model/cachefilesd/conf.go" {
+		rep.Results[0], rep.Results[1] = rep.Results[1], rep.Results[0]
+	}
+	if r := rep.Results[0]; r.Outcome != Equivalent || r.Check != NotReached || r.Digest != rep.Baseline {
+		t.Fatalf("%s (%s): %+v, want equivalent, not reached", r.ID, r.Diff, r)
+	}
+	if r := rep.Results[1]; r.Outcome != Killed {
+		t.Fatalf("%s: %+v, want killed (its code runs: it must not be skipped)", r.ID, r)
+	}
+	conf := slices.IndexFunc(picks, func(p Selected) bool { return p.File == "model/cachefilesd/conf.go" })
+	full, err := Run(context.Background(), Config{Root: root, Executions: 60, Seed: 1, NoCoverage: true}, picks[conf:conf+1], len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := full.Results[0]; r.Outcome != Equivalent || r.Check == NotReached || r.Digest != full.Baseline || full.Baseline != rep.Baseline {
+		t.Fatalf("built and probed, %s: %+v (baseline %s, with coverage %s), want equivalent by digest", r.ID, r, full.Baseline, rep.Baseline)
+	}
+}
+
+// TestRunInterrupted: a run cancelled after its first verdict returns the
+// report of what finished, marked interrupted, and leaves no temporary
+// directory behind (the builds' own temporary files included).
+func TestRunInterrupted(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	for i, m := range all {
+		if m.File == "model/fscache/cookie.go" && m.Operator == "if-negate" && len(picks) < 3 {
+			picks = append(picks, Selected{i, m})
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := cancelOn{"[1/3]", cancel}
+	rep, err := Run(ctx, Config{Root: root, Executions: 60, Seed: 1, Log: &log, NoCoverage: true}, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Interrupted || len(rep.Results) != 1 || rep.Results[0].Outcome == "" {
+		t.Fatalf("want an interrupted report with the one finished verdict, got interrupted=%v, %d results", rep.Interrupted, len(rep.Results))
+	}
+	if !strings.Contains(rep.Line(), "INTERRUPTED") {
+		t.Errorf("summary line does not say it was interrupted: %s", rep.Line())
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
+	if len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+	if _, err := Merge([]Report{*rep}); err == nil {
+		t.Fatalf("an interrupted report merged")
+	}
+}
+
+// cancelOn cancels when a log line starts with prefix.
+type cancelOn struct {
+	prefix string
+	cancel func()
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), c.prefix) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestEnumerateEveryFile: every non-test .go file of the model packages is
+// in reach, whatever its name (the on-demand files, model/cachefiles/
+// ondemand*.go, among them), except events.go and views.go.
+func TestEnumerateEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	body := "package p\n\nfunc f(n int) int {\n\tif n > 1 {\n\t\treturn 2\n\t}\n\treturn 0\n}\n"
+	files := []string{"model/fscache/cookie.go", "model/cachefiles/ondemand.go", "model/cachefiles/ondemand_open.go",
+		"model/cachefiles/events.go", "model/cachefiles/ondemand_test.go", "model/cachefilesd/daemon.go"}
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := Enumerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range ms {
+		got[m.File] = true
+	}
+	want := map[string]bool{"model/fscache/cookie.go": true, "model/cachefiles/ondemand.go": true, "model/cachefiles/ondemand_open.go": true, "model/cachefilesd/daemon.go": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("files mutated (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunSchemaMatches: mutants probed in one schema binary get the same
+// verdicts (outcome, check, executions-to-first-failure, digest) as the
+// same mutants built alone, and the schema holds them.
+func TestRunSchemaMatches(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	perOp := map[string]int{}
+	for i, m := range all {
+		if m.File != "model/fscache/cookie.go" || perOp[m.Operator] >= 1 {
+			continue
+		}
+		if m.Operator == "drop-ref" && !strings.Contains(m.Diff, "PutCookie(t, c, TraceCookiePutWork)") {
+			continue
+		}
+		if slices.Contains([]string{"drop-ref", "if-negate", "swap-shared", "drop-wake", "off-by-one"}, m.Operator) {
+			perOp[m.Operator]++
+			picks = append(picks, Selected{i, m})
+		}
+	}
+	if len(picks) != 5 {
+		t.Fatalf("picked %d mutants, want 5", len(picks))
+	}
+	cfg := Config{Root: root, Executions: 60, Seed: 1, NoCoverage: true}
+	schema, err := Run(context.Background(), cfg, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NoSchema = true
+	alone, err := Run(context.Background(), cfg, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schema.SchemaMutants != len(picks) || alone.SchemaMutants != 0 {
+		t.Fatalf("schema held %d of %d mutants (alone: %d)", schema.SchemaMutants, len(picks), alone.SchemaMutants)
+	}
+	verdict := func(r Result) string {
+		return fmt.Sprintf("%s %s %s %d %s", r.ID, r.Outcome, r.Check, r.Executions, r.Digest)
+	}
+	kinds := map[string]bool{}
+	for i := range picks {
+		a, b := verdict(schema.Results[i]), verdict(alone.Results[i])
+		if a != b {
+			t.Errorf("schema: %s\nalone:  %s", a, b)
+		}
+		kinds[alone.Results[i].Outcome] = true
+	}
+	if !kinds[Killed] || len(kinds) < 2 {
+		t.Errorf("outcomes %v: want a killed one and another outcome, so the comparison means something", kinds)
+	}
+}
+
+// TestLivenessKills: a mutant that turns caching off without breaking any
+// invariant — BeginVolumeAccess fails whenever the cache is live, so no
+// volume ever gets its backend object and every read misses — passes the
+// default mix's executions (it survived 10,000 of them, docs/mutation.md)
+// and is killed by the liveness scenarios' cache-liveness check.
+func TestLivenessKills(t *testing.T) {
+	all, err := Enumerate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picks []Selected
+	for i, m := range all {
+		if m.File == "model/fscache/volume.go" && m.Operator == "if-negate" && m.Diff == "if !cacheIsLive(t, v.Cache)  ->  if !(...)" {
+			picks = append(picks, Selected{i, m})
+			break
+		}
+	}
+	if len(picks) != 1 {
+		t.Fatal("no if-negate of BeginVolumeAccess's cacheIsLive in volume.go")
+	}
+	rep, err := Run(context.Background(), Config{Root: root, Executions: 20, Seed: 1, NoCoverage: true}, picks, len(all), Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Results[0]; r.Outcome != Killed || r.Check != "cache-liveness" || r.Executions <= 20 {
+		t.Fatalf("%s: %+v, want killed by cache-liveness in a liveness execution (after the 20 of the mix)", r.ID, r)
 	}
 }

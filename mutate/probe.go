@@ -1,7 +1,11 @@
 package mutate
 
 import (
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
@@ -52,8 +56,10 @@ type ProbeResult struct {
 // Probe runs c and stops at the first failing execution. It is what the
 // mutant binaries run ('fscachesim mutate probe'): the same executions
 // 'fscachesim explore --executions N --seed S' runs with the default mix,
-// judged by the same checks, so a killed mutant's failure is explore's
-// first failure on that binary.
+// judged by the same checks, then (with the default mix) one execution of
+// each liveness scenario (scenarios.Liveness), numbered N, N+1, ...; so a
+// killed mutant's failure within N is explore's first failure on that
+// binary.
 func Probe(c ProbeConfig) ProbeResult {
 	cfg := explorer.Config{Scenarios: c.Scenarios, Seed: c.Seed, MaxSteps: c.MaxSteps, Executions: c.Executions}.Normalize()
 	var r ProbeResult
@@ -64,24 +70,42 @@ func Probe(c ProbeConfig) ProbeResult {
 			v >>= 8
 		}
 	}
-	for i := int64(0); i < c.Executions; i++ {
-		x := cfg.At(i)
+	// run runs execution x as number i of the probe; false when it failed.
+	run := func(i int64, x explorer.Execution) bool {
 		res := execute(x, cfg.MaxSteps)
 		mix(uint64(i))
 		mix(res.Hash)
 		mix(uint64(res.Outcome))
 		r.Executions = i + 1
-		if res.Outcome != sim.OutcomePass {
-			r.Failed, r.Index, r.Scenario, r.Strategy, r.Seed = true, i, x.Scenario.Name, x.Strategy.Name, x.Seed
-			r.Class, r.Check = res.Outcome.String(), res.Outcome.String()
-			switch {
-			case res.Outcome == sim.OutcomeBound:
-				r.Class, r.Check = "step-bound", "max-steps"
-				r.Msg = fmt.Sprintf("the step bound of %d steps was hit", cfg.MaxSteps)
-			case res.Failure != nil:
-				r.Class, r.Check, r.Msg = res.Failure.Class.String(), res.Failure.Check, res.Failure.Msg
-			}
+		if res.Outcome == sim.OutcomePass {
+			return true
+		}
+		r.Failed, r.Index, r.Scenario, r.Strategy, r.Seed = true, i, x.Scenario.Name, x.Strategy.Name, x.Seed
+		r.Class, r.Check = res.Outcome.String(), res.Outcome.String()
+		switch {
+		case res.Outcome == sim.OutcomeBound:
+			r.Class, r.Check = "step-bound", "max-steps"
+			r.Msg = fmt.Sprintf("the step bound of %d steps was hit", cfg.MaxSteps)
+		case res.Failure != nil:
+			r.Class, r.Check, r.Msg = res.Failure.Class.String(), res.Failure.Check, res.Failure.Msg
+		}
+		return false
+	}
+	for i := int64(0); i < c.Executions; i++ {
+		if !run(i, cfg.At(i)) {
 			break
+		}
+	}
+	// Then, with the default mix, one execution of each liveness scenario
+	// (scenarios.Liveness: the cache must serve something), numbered after
+	// the budget, under the portfolio's first strategy.
+	if !r.Failed && c.Scenarios == nil {
+		lc := explorer.Config{Scenarios: scenarios.Liveness(), Seed: c.Seed, MaxSteps: c.MaxSteps}.Normalize()
+		for j := range lc.Scenarios {
+			x := lc.At(int64(j) * int64(len(lc.Portfolio)))
+			if !run(c.Executions+int64(j), x) {
+				break
+			}
 		}
 	}
 	r.Digest = fmt.Sprintf("%016x", d)
@@ -104,4 +128,35 @@ func execute(x explorer.Execution, maxSteps int64) (res sim.Result) {
 	}()
 	res, _, _ = scenarios.Execute(x.Scenario, model.Bugs{}, sim.Options{Seed: x.Seed, Strategy: x.Strategy.New(), MaxSteps: maxSteps})
 	return res
+}
+
+// ProbeMain is the command line of a probe ('fscachesim mutate probe' and
+// mutate/probecmd): --executions N --seed S --max-steps M, the verdict as
+// one JSON object on stdout. It returns the exit code: 0 when a verdict
+// was printed (whatever it is), 2 on bad flags, 3 when it cannot write.
+func ProbeMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mutate probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	executions := fs.Int64("executions", DefaultExecutions, "executions to run, e.g. --executions 2000")
+	seed := fs.Uint64("seed", 1, "base seed (explore's --seed)")
+	maxSteps := fs.Int64("max-steps", sim.DefaultMaxSteps, "step bound of one execution")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate probe [flags]\n\nRun the first --executions executions of the default mix (as 'fscachesim explore --seed S' numbers them), one after another, stop at the first failure, and print the verdict and the digest of the executions' hashes as JSON. 'fscachesim mutate' runs it in each mutant.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || *executions < 1 || *maxSteps < 1 {
+		fmt.Fprintln(stderr, "fscachesim mutate probe: want --executions N (N >= 1), --seed S, --max-steps M (M >= 1) and no argument")
+		return 2
+	}
+	r := Probe(ProbeConfig{Executions: *executions, Seed: *seed, MaxSteps: *maxSteps})
+	if err := json.NewEncoder(stdout).Encode(r); err != nil {
+		return 3
+	}
+	return 0
 }

@@ -83,6 +83,9 @@ func (r *Report) Line() string {
 	if r.Shard.N > 1 {
 		sh = fmt.Sprintf(", shard %d/%d", r.Shard.I, r.Shard.N)
 	}
+	if r.Interrupted {
+		sh += ", INTERRUPTED: only the mutants listed"
+	}
 	return fmt.Sprintf("mutation score %s (killed / (all - equivalent - does-not-compile)) over %d of %d mutants (%s%s), budget %d executions, seed %d: %s",
 		pct(r.Counts), len(r.Results), r.Total, r.Selection, sh, r.Executions, r.Seed, strings.Join(p, ", "))
 }
@@ -101,17 +104,22 @@ func Merge(parts []Report) (*Report, error) {
 	}
 	seen := make([]bool, n)
 	m := &Report{Executions: first.Executions, Seed: first.Seed, MaxSteps: first.MaxSteps, Selection: first.Selection, Shard: Shard{0, 1},
-		Total: first.Total, Baseline: first.Baseline, BaseSecs: first.BaseSecs}
+		Total: first.Total, Baseline: first.Baseline, BaseSecs: first.BaseSecs, Coverage: first.Coverage}
 	for _, p := range parts {
 		if p.Shard.N != n || p.Executions != first.Executions || p.Seed != first.Seed || p.MaxSteps != first.MaxSteps ||
-			p.Selection != first.Selection || p.Baseline != first.Baseline || p.Total != first.Total {
+			p.Selection != first.Selection || p.Baseline != first.Baseline || p.Total != first.Total || p.Coverage != first.Coverage {
 			return nil, fmt.Errorf("merge: shard %d/%d is not of the same run as shard %d/%d (budget, seed, selection, shard count or original differ)", p.Shard.I, p.Shard.N, first.Shard.I, n)
+		}
+		if p.Interrupted {
+			return nil, fmt.Errorf("merge: shard %d/%d was interrupted: run it again", p.Shard.I, n)
 		}
 		if p.Shard.I < 0 || p.Shard.I >= n || seen[p.Shard.I] {
 			return nil, fmt.Errorf("merge: shard %d/%d is given twice or is out of range", p.Shard.I, n)
 		}
 		seen[p.Shard.I] = true
 		m.Results = append(m.Results, p.Results...)
+		m.SchemaMutants += p.SchemaMutants
+		m.SchemaSecs += p.SchemaSecs
 	}
 	for i, ok := range seen {
 		if !ok {

@@ -27,6 +27,9 @@ const (
 	NoCompile    = "does-not-compile"
 	Equivalent   = "equivalent"
 	killedByExit = "crash" // the mutant binary died without a verdict
+	// NotReached is the check of an equivalent mutant decided by the
+	// original's coverage: no execution of the budget runs its code.
+	NotReached = "not-reached"
 )
 
 // Config is one mutation run.
@@ -47,6 +50,12 @@ type Config struct {
 	Jobs int
 	// Log, if set, gets one line per mutant as it finishes.
 	Log io.Writer
+	// NoCoverage builds and probes every mutant that type-checks, even
+	// one whose mutated code no execution of the original's probe runs.
+	NoCoverage bool
+	// NoSchema builds every mutant alone instead of as many as it can in
+	// one schema binary (schema.go).
+	NoSchema bool
 }
 
 // Result is what became of one mutant.
@@ -75,17 +84,27 @@ type Result struct {
 
 // Report is a mutation run.
 type Report struct {
-	Executions int64          `json:"executions"`
-	Seed       uint64         `json:"seed"`
-	MaxSteps   int64          `json:"max_steps,omitempty"`
-	Selection  string         `json:"selection"`
-	Shard      Shard          `json:"shard"`
-	Total      int            `json:"total_mutants"` // in the whole enumeration
-	Baseline   string         `json:"baseline_digest"`
-	BaseSecs   float64        `json:"baseline_seconds"`
-	Results    []Result       `json:"results"`
-	Counts     map[string]int `json:"counts"`
-	Score      float64        `json:"score"`
+	Executions int64   `json:"executions"`
+	Seed       uint64  `json:"seed"`
+	MaxSteps   int64   `json:"max_steps,omitempty"`
+	Selection  string  `json:"selection"`
+	Shard      Shard   `json:"shard"`
+	Total      int     `json:"total_mutants"` // in the whole enumeration
+	Baseline   string  `json:"baseline_digest"`
+	BaseSecs   float64 `json:"baseline_seconds"`
+	// Coverage says whether mutants whose code no execution ran were
+	// classified without a build (Config.NoCoverage unset).
+	Coverage bool `json:"coverage"`
+	// Interrupted is set when the run was stopped (SIGINT/SIGTERM) before
+	// every selected mutant had a verdict: Results holds those that had.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// SchemaMutants mutants were probed in one schema binary, built and
+	// checked in SchemaSecs (not counted in their Seconds).
+	SchemaMutants int            `json:"schema_mutants,omitempty"`
+	SchemaSecs    float64        `json:"schema_seconds,omitempty"`
+	Results       []Result       `json:"results"`
+	Counts        map[string]int `json:"counts"`
+	Score         float64        `json:"score"`
 }
 
 // Shard is part I of N of the selected mutants (i mod N == I).
@@ -201,10 +220,20 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// Run builds the original and each selected mutant, probes each, and
-// classifies it. total is the size of the full enumeration. An error is
-// returned only when the run as a whole cannot go on (the original does not
-// build, or fails its own probe).
+// Run classifies each selected mutant; total is the size of the full
+// enumeration. First it lists the model's packages and their imports' export
+// data (go list -export), builds the original probe binary with coverage
+// over the model and probes it (the baseline digest, and which blocks the
+// budget's executions run). Then, per mutant: type-check the mutated
+// package (does-not-compile without a build), skip it when every edit lies
+// in code no execution ran (equivalent, check not-reached), else build the
+// probe binary with the mutated file (go build -overlay) and probe it.
+//
+// When ctx is cancelled (SIGINT/SIGTERM in the command) the running build
+// or probe is stopped, the temporary directory is removed, and the report
+// of the mutants finished so far is returned with Interrupted set. An
+// error is returned only when the run as a whole cannot go on (the
+// original does not build, or fails its own probe).
 func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selection) (*Report, error) {
 	if cfg.Executions <= 0 {
 		cfg.Executions = DefaultExecutions
@@ -222,69 +251,241 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	rep := &Report{Executions: cfg.Executions, Seed: cfg.Seed, MaxSteps: cfg.MaxSteps, Selection: sel.String(), Shard: sel.Shard, Total: total,
+		Coverage: !cfg.NoCoverage}
+	if rep.Shard.N == 0 {
+		rep.Shard = Shard{0, 1}
+	}
+	interrupted := func() (*Report, error) {
+		rep.Interrupted = true
+		rep.tally()
+		return rep, nil
+	}
+	logf := func(format string, a ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format, a...)
+		}
+	}
 
-	orig := filepath.Join(tmp, "fscachesim-original")
-	if out, err := build(ctx, root, "", orig); err != nil {
+	logf("listing the model's packages and building the original (with coverage: %v)\n", !cfg.NoCoverage)
+	start := time.Now()
+	pkgs, err := listPackages(ctx, root, tmp)
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the original does not build: %v", err)
+	}
+	modPath := ""
+	for ip, p := range pkgs {
+		if rel, err := filepath.Rel(root, p.Dir); err == nil && filepath.ToSlash(rel) == ModelDirs[0] {
+			modPath = strings.TrimSuffix(ip, "/"+ModelDirs[0])
+		}
+	}
+	if modPath == "" {
+		return nil, fmt.Errorf("go list does not list %s under %s", ModelDirs[0], root)
+	}
+	tc := newTypeChecker(root, pkgs)
+	orig := filepath.Join(tmp, "probe-original")
+	var coverFlags []string
+	if !cfg.NoCoverage {
+		var cp []string
+		for _, d := range ModelDirs {
+			cp = append(cp, modPath+"/"+d)
+		}
+		// The main package must be among them, or the binary writes no
+		// counters at all (go 1.26).
+		cp = append(cp, modPath+"/"+strings.TrimPrefix(ProbeCmd, "./"))
+		coverFlags = []string{"-cover", "-covermode=set", "-coverpkg=" + strings.Join(cp, ",")}
+	}
+	if out, err := build(ctx, root, tmp, "", orig, coverFlags...); err != nil {
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		return nil, fmt.Errorf("the original does not build: %s", firstLine(out))
 	}
-	start := time.Now()
-	base, err := probe(ctx, cfg, orig, 0)
+	covDir := ""
+	if !cfg.NoCoverage {
+		covDir = filepath.Join(tmp, "covdata")
+		if err := os.MkdirAll(covDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	pstart := time.Now()
+	var covEnv []string
+	if covDir != "" {
+		covEnv = []string{"GOCOVERDIR=" + covDir}
+	}
+	base, err := probe(ctx, cfg, orig, 0, covEnv)
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the original's probe: %v", err)
 	}
 	if base.Failed {
 		return nil, fmt.Errorf("the original fails its own probe: execution %d (%s, seed %d, %s): %s [%s] %s", base.Index, base.Scenario, base.Seed, base.Strategy, base.Class, base.Check, base.Msg)
 	}
-	rep := &Report{Executions: cfg.Executions, Seed: cfg.Seed, MaxSteps: cfg.MaxSteps, Selection: sel.String(), Shard: sel.Shard, Total: total,
-		Baseline: base.Digest, BaseSecs: time.Since(start).Seconds()}
-	if rep.Shard.N == 0 {
-		rep.Shard = Shard{0, 1}
+	rep.Baseline, rep.BaseSecs = base.Digest, time.Since(pstart).Seconds()
+	var cov *coverage
+	if !cfg.NoCoverage {
+		if cov, err = readCoverage(ctx, root, modPath, covDir, tmp); err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
+			return nil, fmt.Errorf("the original's coverage: %v", err)
+		}
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
-		timeout = 5*time.Since(start) + time.Minute
+		timeout = 5*time.Since(pstart) + time.Minute
 	}
-	if cfg.Log != nil {
-		fmt.Fprintf(cfg.Log, "original: %d executions, digest %s, %.1fs; %d mutant(s) to run, timeout %s each\n", base.Executions, base.Digest, rep.BaseSecs, len(picks), timeout.Round(time.Second))
-	}
+	logf("original: %d executions, digest %s, probe %.1fs (setup %.1fs); %d mutant(s) to run, timeout %s each\n", base.Executions, base.Digest, rep.BaseSecs, time.Since(start).Seconds(), len(picks), timeout.Round(time.Second))
 
-	rep.Results = make([]Result, len(picks))
+	results := make([]Result, len(picks))
+	finished := make([]bool, len(picks))
 	var mu sync.Mutex
-	next, done := 0, 0
+	done := 0
+	record := func(i int, r Result) {
+		mu.Lock()
+		results[i], finished[i] = r, true
+		done++
+		logf("[%d/%d] %s\n", done, len(picks), r.Line())
+		mu.Unlock()
+	}
+	// Cheap verdicts first: the type check and the coverage.
+	srcs := map[string][]byte{}
+	var pending []int
+	for i, p := range picks {
+		if ctx.Err() != nil {
+			break
+		}
+		src, ok := srcs[p.File]
+		if !ok {
+			src, err = os.ReadFile(filepath.Join(root, filepath.FromSlash(p.File)))
+			if err != nil {
+				return nil, err
+			}
+			srcs[p.File] = src
+		}
+		if r, ok := quickVerdict(tc, cov, p, src, base); ok {
+			record(i, r)
+			continue
+		}
+		pending = append(pending, i)
+	}
+	// One schema build for every pending mutant it can hold.
+	var schemaBin string
+	holds := map[int]bool{}
+	if !cfg.NoSchema && len(pending) > 0 && ctx.Err() == nil {
+		var ps []Selected
+		for _, i := range pending {
+			ps = append(ps, picks[i])
+		}
+		sstart := time.Now()
+		bin, plan, msg := buildSchema(ctx, cfg, tmp, ps, srcs, base.Digest)
+		rep.SchemaSecs = time.Since(sstart).Seconds()
+		if bin != "" {
+			schemaBin, holds = bin, plan.holds
+			rep.SchemaMutants = len(plan.holds)
+			logf("schema: %d of the %d mutants to build and probe in one binary (%.1fs)\n", len(plan.holds), len(pending), rep.SchemaSecs)
+		} else if ctx.Err() == nil {
+			logf("schema: not used (%s); every mutant is built alone\n", msg)
+		}
+	}
+	next := 0
 	var wg sync.WaitGroup
 	for range cfg.Jobs {
 		wg.Go(func() {
 			for {
 				mu.Lock()
-				i := next
+				k := next
 				next++
 				mu.Unlock()
-				if i >= len(picks) || ctx.Err() != nil {
+				if k >= len(pending) || ctx.Err() != nil {
 					return
 				}
-				r := runOne(ctx, cfg, tmp, i, picks[i], base.Digest, timeout)
-				mu.Lock()
-				rep.Results[i] = r
-				done++
-				if cfg.Log != nil {
-					fmt.Fprintf(cfg.Log, "[%d/%d] %s\n", done, len(picks), r.Line())
+				i := pending[k]
+				var r Result
+				if holds[picks[i].Index+1] {
+					r = probeMutant(ctx, cfg, Result{Mutant: picks[i].Mutant, Index: picks[i].Index}, schemaBin, picks[i].Index+1, base.Digest, timeout)
+				} else {
+					r = buildAndProbe(ctx, cfg, tmp, i, picks[i], srcs[picks[i].File], base.Digest, timeout)
 				}
-				mu.Unlock()
+				if ctx.Err() != nil {
+					return // stopped half-way: not a verdict
+				}
+				record(i, r)
 			}
 		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	for i, ok := range finished {
+		if ok {
+			rep.Results = append(rep.Results, results[i])
+		}
+	}
+	if ctx.Err() != nil {
+		return interrupted()
 	}
 	rep.tally()
 	return rep, nil
 }
 
-// runOne builds and probes one mutant.
-func runOne(ctx context.Context, cfg Config, tmp string, i int, p Selected, baseDigest string, timeout time.Duration) Result {
+// quickVerdict classifies p without building it, when it can: it does not
+// type-check (does-not-compile), or no execution runs its code
+// (equivalent, not-reached).
+func quickVerdict(tc *typeChecker, cov *coverage, p Selected, src []byte, base ProbeResult) (Result, bool) {
 	start := time.Now()
 	r := Result{Mutant: p.Mutant, Index: p.Index}
+	if msg, err := tc.check(p.File, p.Apply(src)); err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
+	} else if msg != "" {
+		r.Outcome, r.Class, r.Detail = NoCompile, "types", msg
+	} else if cov.unreached(p.Mutant, src) {
+		r.Outcome, r.Class, r.Check, r.Executions, r.Digest = Equivalent, "coverage", NotReached, base.Executions, base.Digest
+		r.Detail = "no execution of the budget runs the mutated code (the original's coverage)"
+	} else {
+		return r, false
+	}
+	r.Seconds = time.Since(start).Seconds()
+	return r, true
+}
+
+// buildSchema builds the schema of ps (schema.go) and checks that with no
+// mutant chosen it gives the original's digest. It returns the binary, or
+// "" and why not.
+func buildSchema(ctx context.Context, cfg Config, tmp string, ps []Selected, srcs map[string][]byte, baseDigest string) (string, *schemaPlan, string) {
+	plan, err := planSchema(cfg.Root, ps, srcs)
+	if err != nil {
+		return "", nil, err.Error()
+	}
+	if len(plan.holds) < 2 {
+		return "", nil, "fewer than two mutants fit"
+	}
+	dir := filepath.Join(tmp, "schema")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err.Error()
+	}
+	overlay, err := plan.writeOverlay(dir)
+	if err != nil {
+		return "", nil, err.Error()
+	}
+	bin := filepath.Join(dir, "probe-schema")
+	if out, err := build(ctx, cfg.Root, tmp, overlay, bin); err != nil {
+		return "", nil, "it does not build: " + firstLine(out)
+	}
+	r := probeMutant(ctx, cfg, Result{}, bin, 0, baseDigest, 0)
+	if r.Outcome != Equivalent {
+		return "", nil, fmt.Sprintf("with no mutant chosen it is not the original: %s %s", r.Outcome, r.Detail)
+	}
+	return bin, plan, ""
+}
+
+// buildAndProbe builds one mutant alone and probes it.
+func buildAndProbe(ctx context.Context, cfg Config, tmp string, i int, p Selected, src []byte, baseDigest string, timeout time.Duration) (r Result) {
+	start := time.Now()
+	r = Result{Mutant: p.Mutant, Index: p.Index}
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
 	dir := filepath.Join(tmp, "m"+strconv.Itoa(i))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -293,23 +494,44 @@ func runOne(ctx context.Context, cfg Config, tmp string, i int, p Selected, base
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(cfg.Root, filepath.FromSlash(p.File))
-	src, err := os.ReadFile(path)
+	mutated := filepath.Join(dir, filepath.Base(path))
+	err := os.WriteFile(mutated, p.Apply(src), 0o644)
+	var overlay string
+	if err == nil {
+		overlay, err = writeOverlayFile(dir, map[string]string{path: mutated})
+	}
 	if err != nil {
 		r.Outcome, r.Class, r.Detail = NoCompile, "io", err.Error()
 		return r
 	}
-	mutated := filepath.Join(dir, filepath.Base(path))
-	overlay := filepath.Join(dir, "overlay.json")
-	ov, _ := json.Marshal(map[string]map[string]string{"Replace": {path: mutated}})
-	if err := os.WriteFile(mutated, p.Apply(src), 0o644); err == nil {
-		err = os.WriteFile(overlay, ov, 0o644)
-	}
-	bin := filepath.Join(dir, "fscachesim-mutant")
-	if out, err := build(ctx, cfg.Root, overlay, bin); err != nil {
-		r.Outcome, r.Detail = NoCompile, firstLine(out)
+	bin := filepath.Join(dir, "probe-mutant")
+	if out, err := build(ctx, cfg.Root, tmp, overlay, bin); err != nil {
+		r.Outcome, r.Class, r.Detail = NoCompile, "build", firstLine(out)
 		return r
 	}
-	pr, err := probe(ctx, cfg, bin, timeout)
+	return probeMutant(ctx, cfg, r, bin, 0, baseDigest, timeout)
+}
+
+// writeOverlayFile writes the go command's overlay file mapping each
+// original path to its replacement, in dir.
+func writeOverlayFile(dir string, repl map[string]string) (string, error) {
+	overlay := filepath.Join(dir, "overlay.json")
+	ov, err := json.Marshal(map[string]map[string]string{"Replace": repl})
+	if err == nil {
+		err = os.WriteFile(overlay, ov, 0o644)
+	}
+	return overlay, err
+}
+
+// probeMutant probes bin (with mutant k chosen, if k > 0: a schema) and
+// classifies r by the verdict.
+func probeMutant(ctx context.Context, cfg Config, r Result, bin string, k int, baseDigest string, timeout time.Duration) Result {
+	start := time.Now()
+	var env []string
+	if k > 0 {
+		env = []string{MutantEnv + "=" + strconv.Itoa(k)}
+	}
+	pr, err := probe(ctx, cfg, bin, timeout, env)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		r.Outcome, r.Detail = Timeout, fmt.Sprintf("no verdict within %s", timeout.Round(time.Second))
@@ -323,33 +545,51 @@ func runOne(ctx context.Context, cfg Config, tmp string, i int, p Selected, base
 	default:
 		r.Outcome, r.Executions, r.Digest = Survived, pr.Executions, pr.Digest
 	}
+	r.Seconds += time.Since(start).Seconds()
 	return r
 }
 
-// build runs go build of the command, with an overlay if given.
-func build(ctx context.Context, root, overlay, out string) ([]byte, error) {
-	args := []string{"build", "-o", out}
+// build builds the probe binary (mutate/probecmd), with an overlay if
+// given, into out.
+func build(ctx context.Context, root, tmp, overlay, out string, extra ...string) ([]byte, error) {
+	args := []string{"build", "-buildvcs=false", "-ldflags=-s -w", "-o", out}
+	args = append(args, extra...)
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
-	args = append(args, "./cmd/fscachesim")
-	cmd := exec.CommandContext(ctx, goTool(), args...)
-	cmd.Dir = root
-	return cmd.CombinedOutput()
+	args = append(args, ProbeCmd)
+	return goCommand(ctx, root, tmp, args...).CombinedOutput()
 }
 
-// probe runs 'BIN mutate probe' and decodes its verdict.
-func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration) (ProbeResult, error) {
+// goCommand is the go command with args, run in root. Its own temporary
+// files go under tmp (GOTMPDIR), so an interrupted go command leaves
+// nothing behind once tmp is removed; when ctx is cancelled it gets SIGINT,
+// then SIGKILL 10 s later.
+func goCommand(ctx context.Context, root, tmp string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, goTool(), args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+tmp)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+// probe runs the probe binary and decodes its verdict; with covDir, the
+// binary's coverage counters are written there (GOCOVERDIR).
+func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration, env []string) (ProbeResult, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	args := []string{"mutate", "probe", "--executions", strconv.FormatInt(cfg.Executions, 10), "--seed", strconv.FormatUint(cfg.Seed, 10)}
+	args := []string{"--executions", strconv.FormatInt(cfg.Executions, 10), "--seed", strconv.FormatUint(cfg.Seed, 10)}
 	if cfg.MaxSteps > 0 {
 		args = append(args, "--max-steps", strconv.FormatInt(cfg.MaxSteps, 10))
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/fscachesim/fscachesim/mutate"
 	"github.com/fscachesim/fscachesim/sim"
@@ -24,8 +22,10 @@ Mutation testing of the model: how many deliberately broken versions of
 model/fscache, model/cachefiles and model/cachefilesd the explorer catches.
 Each mutant is one change made on the Go syntax tree (the operators: 'fscachesim
 mutate list --operators'). For each, mutate builds this tool with the one file
-replaced (go build -overlay: the tree is not copied or touched; it needs the
-go command and is run from the module root, or --root), runs the mutant's
+replaced (go build -overlay of the small probe command mutate/probecmd: the
+tree is not copied or touched; it needs the go command and is run from the
+module root, or --root; most mutants are built together into one binary
+that picks the mutant when it starts, a mutant schema), runs the mutant's
 probe — the first --executions executions of 'fscachesim explore --seed S'
 over the default mix (every race scenario and the random generator), with
 every check on, stopping at the first failure — and classifies it:
@@ -37,8 +37,12 @@ every check on, stopping at the first failure — and classifies it:
                     the digest of the simulator's per-execution running hashes
                     (events, schedule, random draws, shared accesses, timers),
                     in execution order, equals the original's
+                    (or, check not-reached, no execution of the budget runs
+                    the mutated code: decided from the original's coverage,
+                    without building the mutant; --no-coverage builds it)
   timeout           no verdict within --timeout of wall time
-  does-not-compile  the mutant does not build (reported, not fatal)
+  does-not-compile  the mutant does not type-check (go/types, before any
+                    build) or does not build (reported, not fatal)
 
 The score is killed / (all - equivalent - does-not-compile).
 
@@ -72,10 +76,12 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 0, "wall time allowed to one mutant's probe before it is classified timeout, e.g. --timeout 5m (default: five times the original's probe time plus a minute)")
 	jobs := fs.Int("jobs", 1, "mutants built and probed at once, e.g. --jobs 2")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout (for CI and 'fscachesim mutate merge'); progress goes to stderr")
+	noCoverage := fs.Bool("no-coverage", false, "build and probe every mutant that type-checks, also those whose code no execution of the budget runs (by default they are equivalent, check not-reached, without a build)")
+	noSchema := fs.Bool("no-schema", false, "build every mutant alone (by default the mutants that fit are built into one binary and chosen at run time: see docs/mutation.md)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mutateHelp)
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), "\nExit codes: 0 the run completed (whatever the score), 2 usage error, 3 the original does not build or fails its own probe.\n")
+		fmt.Fprint(fs.Output(), "\nExit codes: 0 the run completed (whatever the score), 2 usage error, 3 the original does not build or fails its own probe, 130/143 interrupted by SIGINT/SIGTERM (the report of the mutants finished so far is printed, marked INTERRUPTED).\n")
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
@@ -103,13 +109,22 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr}
-	rep, err := mutate.Run(context.Background(), cfg, picks, len(all), sel)
+	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema}
+	// The first SIGINT or SIGTERM stops the running build or probe; Run
+	// removes its temporary directory and returns what finished, which is
+	// reported, and the exit code says which signal it was.
+	ctx, sig := interruptible()
+	rep, err := mutate.Run(ctx, cfg, picks, len(all), sel)
 	if err != nil {
 		fmt.Fprintf(stderr, "fscachesim mutate: %s\n", oneLine(err.Error()))
 		return exitInternal
 	}
-	return writeMutateReport(rep, *asJSON, stdout, stderr)
+	code = writeMutateReport(rep, *asJSON, stdout, stderr)
+	if s := sig(); s != nil && rep.Interrupted && code == exitPass {
+		fmt.Fprintf(stderr, "fscachesim mutate: interrupted by %s: %d of %d mutant(s) have a verdict\n", signalName(s), len(rep.Results), len(picks))
+		return signalExit(s)
+	}
+	return code
 }
 
 func writeMutateReport(rep *mutate.Report, asJSON bool, stdout, stderr io.Writer) int {
@@ -262,28 +277,8 @@ func mutateMerge(args []string, stdout, stderr io.Writer) int {
 	return writeMutateReport(m, *asJSON, stdout, stderr)
 }
 
-// mutateProbe is 'mutate probe': what mutate runs in each mutant binary.
+// mutateProbe is 'mutate probe': what each mutant runs (mutate/probecmd
+// runs the same).
 func mutateProbe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mutate probe", flag.ContinueOnError)
-	executions := fs.Int64("executions", mutate.DefaultExecutions, "executions to run, e.g. --executions 2000")
-	seed := fs.Uint64("seed", 1, "base seed (explore's --seed)")
-	maxSteps := fs.Int64("max-steps", sim.DefaultMaxSteps, "step bound of one execution")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate probe [flags]\n\nRun the first --executions executions of the default mix (as 'fscachesim explore --seed S' numbers them), one after another, stop at the first failure, and print the verdict and the digest of the executions' hashes as JSON. 'fscachesim mutate' runs it in each mutant.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
-		return code
-	}
-	if fs.NArg() > 0 || *executions < 1 || *maxSteps < 1 {
-		fmt.Fprintln(stderr, "fscachesim mutate probe: want --executions N (N >= 1), --seed S, --max-steps M (M >= 1) and no argument")
-		return exitUsage
-	}
-	start := time.Now()
-	r := mutate.Probe(mutate.ProbeConfig{Executions: *executions, Seed: *seed, MaxSteps: *maxSteps})
-	fmt.Fprintf(stderr, "probe: %d executions in %.1fs\n", r.Executions, time.Since(start).Seconds())
-	if err := json.NewEncoder(stdout).Encode(r); err != nil {
-		return exitInternal
-	}
-	return exitPass
+	return mutate.ProbeMain(args, stdout, stderr)
 }

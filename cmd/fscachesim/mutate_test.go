@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/fscachesim/fscachesim/mutate"
+	"github.com/fscachesim/fscachesim/scenarios"
 )
 
 // TestMutateUsage: bad flags of mutate and its subcommands give one line
@@ -90,7 +96,7 @@ func TestMutateSample(t *testing.T) {
 		if !valid[r.Outcome] {
 			t.Errorf("%s: outcome %q", r.ID, r.Outcome)
 		}
-		if r.Outcome == mutate.Killed && (r.Check == "" || r.Executions < 1 || r.Executions > 30) {
+		if r.Outcome == mutate.Killed && (r.Check == "" || r.Executions < 1 || r.Executions > 30+int64(len(scenarios.Liveness()))) {
 			t.Errorf("%s: killed without a check or with %d executions", r.ID, r.Executions)
 		}
 	}
@@ -102,4 +108,61 @@ func TestMutateSample(t *testing.T) {
 		t.Fatalf("merge table: exit %d\n%s", code, out.String())
 	}
 	t.Log(out.String())
+}
+
+// TestMutateInterrupted: SIGINT or SIGTERM while mutate builds stops it:
+// the running go command is stopped, the temporary directory
+// ($TMPDIR/fscachesim-mutate-*, with the go command's own temporary files)
+// is removed, the report of what finished is printed marked interrupted
+// (--json: "interrupted": true), and the exit code is 130 or 143.
+func TestMutateInterrupted(t *testing.T) {
+	bin := buildTool(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			cmd := exec.Command(bin, "mutate", "--root", "../..", "--sample", "3", "--seed", "1", "--executions", "100000", "--json")
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			stderrPipe, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderrPipe)
+			if !sc.Scan() || !strings.HasPrefix(sc.Text(), "listing the model's packages") {
+				cmd.Process.Kill()
+				t.Fatalf("no first progress line: %q", sc.Text())
+			}
+			// Let the go command start, then interrupt.
+			time.Sleep(500 * time.Millisecond)
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			var rest strings.Builder
+			for sc.Scan() {
+				rest.WriteString(sc.Text() + "\n")
+			}
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+				t.Fatalf("exit %v, want %d\nstderr:\n%s", err, tc.code, rest.String())
+			}
+			var rep mutate.Report
+			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+				t.Fatalf("--json output is not a report: %v\n%q", err, stdout.String())
+			}
+			if !rep.Interrupted || !strings.Contains(rest.String(), "INTERRUPTED") {
+				t.Fatalf("the report is not marked interrupted: %+v\nstderr:\n%s", rep, rest.String())
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+				t.Fatalf("left behind in TMPDIR: %q", left)
+			}
+		})
+	}
 }
