@@ -41,6 +41,11 @@ type World struct {
 	Checks []checker.Extension
 	// Checker judges the execution when it was prepared with PrepareChecked.
 	Checker *checker.Checker
+	// LivenessBound, if set by a scenario's Setup, replaces the checker's
+	// default (checker.DefaultLivenessBound) for its runs: a scenario with
+	// a long legitimate stretch of one thread (cachefilesd scanning a
+	// volume's 256 fan-out directories) sets a larger one.
+	LivenessBound int64
 	// History records the netfs-visible operations for the
 	// linearizability check (PrepareChecked sets it); scenarios that mount
 	// a netfs hand it to the mount (netfs.Mount.Rec).
@@ -123,7 +128,7 @@ func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel
 func PrepareChecked(s Scenario, bugs model.Bugs, opts sim.Options) (*sim.Kernel, *World) {
 	k, w := Prepare(s, bugs, opts)
 	w.History = checker.NewRecorder(k)
-	w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History})
+	w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History, LivenessBound: w.LivenessBound})
 	w.Checker.Attach(k)
 	return k, w
 }
