@@ -295,10 +295,11 @@ func (d *Daemon) removeFromTables(o *object) error {
 }
 
 // insertIntoCullTable is insert_into_cull_table: the build table keeps the
-// culltable_size oldest objects, newest first; an object no newer than the
-// oldest goes last, one newer than the newest first, others before the
-// first entry not newer than them; a full table takes an object only if it
-// is older than the newest, which it displaces.
+// culltable_size oldest objects, newest first. While it is not full an
+// object goes after the entries as new as it (last if no newer than the
+// oldest, first if newer than the newest); a full table takes an object
+// only if it is older than the newest, which it displaces, and puts it
+// before the entries as new as it (but last if no newer than the oldest).
 func (d *Daemon) insertIntoCullTable(o *object) error {
 	n := len(d.build)
 	if n < d.size {
