@@ -68,6 +68,9 @@ func init() {
 		// the object already unlisted, skips object_list_lock, frees the
 		// object and lets the netfs free the cookie. TestDaemonScenario
 		// pins it until it is judged (a kernel race or a model artefact).
+		// A few more reach Q-21: a volume freed by the last relinquish
+		// keeps its directories past the daemon's unbind (see
+		// quirk-volume-dentries-outlive-unbind).
 		Quirk: "withdraw_objects-vs-relinquish",
 		Setup: func(k *sim.Kernel, w *World) {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024, Now: k.Now})
