@@ -80,6 +80,9 @@ func init() {
 				done.Wait(t)
 				done.Wait(t)
 				fscache.RelinquishVolume(t, vol, nil, false)
+				// Let the volume's release finish before the daemon's
+				// exit unbinds the cache (otherwise: Q-21).
+				t.Sleep(sim.Second)
 				d.Stop(t) // SIGTERM: the daemon releases the device
 				d.WaitExit(t)
 				if err := d.Err(); err != nil {

@@ -75,6 +75,18 @@ func TestDaemonCullUnderUse(t *testing.T) {
 	if total["cull EBUSY"]+total["inuse EBUSY"] == 0 {
 		t.Fatalf("no command met an object in use: %v", total)
 	}
+	// Weak memory (store buffers), as TestWeakMemoryNoFalseAlarms runs
+	// the scenarios that are not Long.
+	for seed := 0; seed < 20; seed++ {
+		var st sim.Strategy = &sched.RandomWalk{}
+		if seed%2 == 1 {
+			st = &sched.POS{}
+		}
+		res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: st, Memory: sim.MemWeak})
+		if res.Outcome != sim.OutcomePass {
+			t.Fatalf("seed %d (%s, weak memory): %v %v", seed, st.Name(), res.Outcome, res.Failure)
+		}
+	}
 	a, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 7, Strategy: &sched.POS{}})
 	b, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 7, Strategy: &sched.POS{}})
 	if a.Hash != b.Hash {
