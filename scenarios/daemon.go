@@ -68,7 +68,7 @@ func init() {
 		// the object already unlisted, skips object_list_lock, frees the
 		// object and lets the netfs free the cookie. TestDaemonScenario
 		// pins it until it is judged (a kernel race or a model artefact).
-		// A few more reach Q-21: a volume freed by the last relinquish
+		// A few more reach Q-23: a volume freed by the last relinquish
 		// keeps its directories past the daemon's unbind (see
 		// quirk-volume-dentries-outlive-unbind).
 		Quirk: "withdraw_objects-vs-relinquish",

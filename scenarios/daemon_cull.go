@@ -81,7 +81,7 @@ func init() {
 				done.Wait(t)
 				fscache.RelinquishVolume(t, vol, nil, false)
 				// Let the volume's release finish before the daemon's
-				// exit unbinds the cache (otherwise: Q-21).
+				// exit unbinds the cache (otherwise: Q-23).
 				t.Sleep(sim.Second)
 				d.Stop(t) // SIGTERM: the daemon releases the device
 				d.WaitExit(t)

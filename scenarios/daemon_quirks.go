@@ -6,7 +6,7 @@ import (
 	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
-// cachefiles_free_volume takes the volume off cache->volumes under
+// cachefiles_free_volume takes the volume off cache->volumes under
 // object_list_lock and only then puts its 257 directories
 // (__cachefiles_free_volume); cachefiles_withdraw_volumes, spinning on a
 // listed volume whose refcount already reached 0, sees the list empty and
@@ -19,8 +19,8 @@ import (
 func init() {
 	register(Scenario{
 		Name:  "quirk-volume-dentries-outlive-unbind",
-		Quirk: "Q-21",
-		Desc:  "Q-21 (new): a netfs relinquishes its volume (the last ref: cachefiles_free_volume unlists it, then puts its 257 directories) while the cache is unbound; the withdrawal finds no volume listed and the unbind completes while the volume's dentries are still held",
+		Quirk: "Q-23",
+		Desc:  "Q-23 (new): a netfs relinquishes its volume (the last ref: cachefiles_free_volume unlists it, then puts its 257 directories) while the cache is unbound; the withdrawal finds no volume listed and the unbind completes while the volume's dentries are still held",
 		Setup: func(k *sim.Kernel, w *World) {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
 			var relinquishing sim.Completion

@@ -11,7 +11,7 @@ import (
 
 // leakedVolumeDirs reports whether the cache still holds dentries after
 // a run and all are volume directories: entries named I... of a directory
-// named "cache" (the store, which the unbind has put): the shape of Q-21.
+// named "cache" (the store, which the unbind has put): the shape of Q-23.
 func leakedVolumeDirs(w *World) bool {
 	refs := w.CF.Dentries()
 	if len(refs) == 0 {
@@ -38,7 +38,7 @@ func leakedVolumeDirs(w *World) bool {
 	return true
 }
 
-// TestQuirkVolumeDentriesOutliveUnbind: Q-21 is reached (POS finds it in
+// TestQuirkVolumeDentriesOutliveUnbind: Q-23 is reached (POS finds it in
 // about one seed in ten), always as the unbind's dentry-leak with only
 // volume directories held, and the same seed replays to the same hash.
 func TestQuirkVolumeDentriesOutliveUnbind(t *testing.T) {
@@ -60,7 +60,7 @@ func TestQuirkVolumeDentriesOutliveUnbind(t *testing.T) {
 		}
 	}
 	if found < 0 {
-		t.Fatal("Q-21 not reached in 100 POS seeds")
+		t.Fatal("Q-23 not reached in 100 POS seeds")
 	}
 	a, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(found), Strategy: &sched.POS{}})
 	b, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(found), Strategy: &sched.POS{}})

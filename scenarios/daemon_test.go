@@ -21,7 +21,7 @@ func TestDaemonScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passed, uaf, q21 := 0, 0, 0
+	passed, uaf, q23 := 0, 0, 0
 	for seed := 0; seed < 300; seed++ {
 		for _, strat := range []sim.Strategy{&sched.RandomWalk{}, &sched.PCT{Depth: 1 + seed%4, Steps: 400}, &sched.POS{}} {
 			res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: strat})
@@ -47,17 +47,17 @@ func TestDaemonScenario(t *testing.T) {
 				// cachefiles_free_volume takes object_list_lock again.
 				uaf++
 			case res.Failure != nil && res.Failure.Check == "dentry-leak" && leakedVolumeDirs(w):
-				// cachefiles_free_volume unlisted the volume,
+				// cachefiles_free_volume unlisted the volume,
 				// so cachefiles_withdraw_volumes found none and the
 				// unbind finished while the freeing thread still
 				// held the volume's directories (docs/quirks.md).
-				q21++
+				q23++
 			default:
 				t.Fatalf("seed %d %s: %v %v", seed, strat.Name(), res.Outcome, res.Failure)
 			}
 		}
 	}
-	t.Logf("%d passed, %d use-after-free, %d Q-21", passed, uaf, q21)
+	t.Logf("%d passed, %d use-after-free, %d Q-23", passed, uaf, q23)
 	if passed < 750 || uaf == 0 {
 		t.Fatalf("%d passed, %d reached the use-after-free: want most to pass and the finding reached", passed, uaf)
 	}
