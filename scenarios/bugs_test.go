@@ -85,7 +85,7 @@ func TestBugSwitchFound(t *testing.T) {
 // end-of-run drain and leak checks and linearizability.
 func TestNoFalseAlarms(t *testing.T) {
 	for _, s := range All() {
-		if s.Quirk != "" {
+		if s.Quirk != "" || s.Long { // a Long scenario's own test runs it
 			continue
 		}
 		t.Run(s.Name, func(t *testing.T) {

@@ -21,10 +21,10 @@ func TestDaemonScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passed, uaf, leak := 0, 0, 0
+	passed, uaf, q23 := 0, 0, 0
 	for seed := 0; seed < 300; seed++ {
 		for _, strat := range []sim.Strategy{&sched.RandomWalk{}, &sched.PCT{Depth: 1 + seed%4, Steps: 400}, &sched.POS{}} {
-			res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: strat})
+			res, _, w := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(seed), Strategy: strat})
 			switch {
 			case res.Outcome == sim.OutcomePass:
 				passed++
@@ -46,21 +46,19 @@ func TestDaemonScenario(t *testing.T) {
 				// object_list_lock) frees the cookie and its volume, and
 				// cachefiles_free_volume takes object_list_lock again.
 				uaf++
-			case res.Failure != nil && res.Failure.Check == "dentry-leak":
-				// Not yet explained (the dentry count is new): the second
-				// daemon's unbind finds the volume directory of a volume
-				// whose cookie was being relinquished still referenced
-				// (seed 12 pos). Counted apart, and it must stay rare.
-				leak++
+			case res.Failure != nil && res.Failure.Check == "dentry-leak" && leakedVolumeDirs(w):
+				// cachefiles_free_volume unlisted the volume,
+				// so cachefiles_withdraw_volumes found none and the
+				// unbind finished while the freeing thread still
+				// held the volume's directories (docs/quirks.md).
+				q23++
 			default:
 				t.Fatalf("seed %d %s: %v %v", seed, strat.Name(), res.Outcome, res.Failure)
 			}
 		}
 	}
-	if leak > 0 {
-		t.Logf("%d runs left a dentry referenced at unbind (open, see above)", leak)
-	}
-	if passed < 750 || uaf == 0 || leak > 20 {
+	t.Logf("%d passed, %d use-after-free, %d Q-23", passed, uaf, q23)
+	if passed < 750 || uaf == 0 {
 		t.Fatalf("%d passed, %d reached the use-after-free: want most to pass and the finding reached", passed, uaf)
 	}
 	a, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 218, Strategy: &sched.PCT{Depth: 3, Steps: 400}})

@@ -24,6 +24,11 @@ type Scenario struct {
 	// A quirk scenario may fail with no bug switch on: that is its finding
 	// (docs/quirks.md); the no-false-alarm tests leave it out.
 	Quirk string
+	// Long keeps a scenario out of the default exploration because one
+	// execution is tens of thousands of steps (cachefilesd scanning a
+	// volume's 256 fan-out directories); run it with --scenario. Its own
+	// test covers it.
+	Long bool
 }
 
 // World is what a scenario's threads share and a checker watches.
@@ -41,6 +46,11 @@ type World struct {
 	Checks []checker.Extension
 	// Checker judges the execution when it was prepared with PrepareChecked.
 	Checker *checker.Checker
+	// LivenessBound, if set by a scenario's Setup, replaces the checker's
+	// default (checker.DefaultLivenessBound) for its runs: a scenario with
+	// a long legitimate stretch of one thread (cachefilesd scanning a
+	// volume's 256 fan-out directories) sets a larger one.
+	LivenessBound int64
 	// History records the netfs-visible operations for the
 	// linearizability check (PrepareChecked sets it); scenarios that mount
 	// a netfs hand it to the mount (netfs.Mount.Rec).
@@ -89,11 +99,11 @@ func All() []Scenario {
 
 // Default lists the scenarios an exploration runs when none is named: every
 // race scenario, without the quirk probes (which fail by design where the
-// kernel's behaviour is questionable; see docs/quirks.md).
+// kernel's behaviour is questionable; see docs/quirks.md) and the Long ones.
 func Default() []Scenario {
 	var out []Scenario
 	for _, s := range All() {
-		if s.Quirk == "" {
+		if s.Quirk == "" && !s.Long {
 			out = append(out, s)
 		}
 	}
@@ -126,7 +136,7 @@ func Run(s Scenario, bugs model.Bugs, opts sim.Options) (sim.Result, *sim.Kernel
 func PrepareChecked(s Scenario, bugs model.Bugs, opts sim.Options) (*sim.Kernel, *World) {
 	k, w := Prepare(s, bugs, opts)
 	w.History = checker.NewRecorder(k)
-	w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History})
+	w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History, LivenessBound: w.LivenessBound})
 	w.Checker.Attach(k)
 	return k, w
 }

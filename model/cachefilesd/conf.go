@@ -5,44 +5,40 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/fscachesim/fscachesim/model/cachefiles"
-	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
-// cachefilesd.conf, as cachefilesd 0.10.x reads it (main() of
-// cachefilesd.c, and cachefilesd.conf(5)):
+// cachefilesd.conf, as cachefilesd 0.10.10 reads it (main() of
+// cachefilesd.c, checked against the Debian binary; cachefilesd.conf(5)):
 //
 //   - one command a line; every line, the last included, must end in a
 //     newline ("Unterminated line"), be shorter than the page size with its
 //     newline ("Line too long") and hold no NUL;
 //   - leading white space is skipped to find the command; blank lines and
 //     lines whose first non-blank character is '#' are comments;
-//   - the daemon's own commands are not sent to the kernel: culltable
-//     <log2size> (12..20, decimal, nothing after it) and nocull;
+//   - culltable <log2size> (12..20, strtoul base 10, nothing after it) is
+//     the daemon's own and is not sent to the kernel;
+//   - nocull sets culling_disabled but is not skipped: the line goes to
+//     the kernel, which has no such command (-EOPNOTSUPP), so a conf with
+//     nocull never starts (culling can be disabled with -N: Options.NoCull);
+//   - resume_thresholds is compared over 18 bytes with a 17-character word
+//     (the terminating NUL included), so it is never recognised: the line
+//     goes to the kernel, which refuses it; the thresholds keep their
+//     defaults (5 files, no block threshold);
+//   - dir <path>: the daemon stats the path first ("Can't confirm cache
+//     location") and keeps it as the cache root; the line is then sent;
 //   - bind is refused ("'bind' command not permitted");
-//   - every other line is written to the control device as it is — leading
-//     white space, trailing spaces and all — and the kernel's answer
-//     decides: an error there is fatal ("CacheFiles gave config error").
-//     dir is also noted by the daemon, which stats the path first ("Can't
-//     confirm cache location") and scans it for culling.
+//   - every other line is written to the control device as it is, leading
+//     white space and trailing spaces included, and the kernel's answer
+//     decides: an error there is fatal ("CacheFiles gave config error: %m").
+//     An indented command or an unknown one is the kernel's -EOPNOTSUPP;
+//     with no dir line at all, the kernel refuses bind (-EINVAL).
 //
-// Where the simulation differs, and why:
-//
-//   - The daemon's nocull test does not skip the line, so 0.10.x also
-//     writes "nocull" to the kernel, which refuses it (-EOPNOTSUPP): a conf
-//     with nocull cannot start. Here nocull does what the manual says and
-//     is not sent.
-//   - resume_thresholds is compared over 18 bytes against a 17-character
-//     word, so 0.10.x never recognises it and the kernel refuses the line:
-//     ParseConf reports it as unsupported.
-//   - Lines the kernel would refuse whatever the state (an unknown command,
-//     or leading white space before a command: the kernel takes the
-//     command word to start at the first byte) are reported by ParseConf
-//     with a clear message rather than as the kernel's -EOPNOTSUPP when
-//     the daemon runs. The arguments are left to the kernel.
-//   - With no dir command the real daemon fails at bind (-EINVAL);
-//     ParseConf reports it.
+// The daemon checks and sends the lines one by one, so an error it finds
+// itself on line 5 is reported only if the kernel accepted lines 1-4:
+// ParseConf stops at the first such error and returns it with a Conf
+// holding the lines before it (Conf.Fail set), which a Daemon can still
+// run: it sends those lines, then fails with that error, as the binary
+// does.
 
 // The limits of cachefilesd.c.
 const (
@@ -59,18 +55,25 @@ type Conf struct {
 	Name string // the file name, for messages
 	// Commands are the lines written to the control device, in order.
 	Commands []Command
-	// Dir is the cache root (the last dir command).
+	// Dir is the cache root (cacheroot: the last dir line's path).
 	Dir string
-	// CullTable is the number of entries of the cull table (1<<culltable).
+	// CullTable is the number of entries of each cull table
+	// (culltable_size, 1<<culltable).
 	CullTable int
-	// NoCull disables culling.
+	// NoCull is culling_disabled as the conf sets it (a nocull line).
 	NoCull bool
+	// Fail is the error the daemon finds in the conf itself, after the
+	// Commands (nil for a good conf).
+	Fail *ConfError
 }
 
 // Command is one line for the kernel and where it came from.
 type Command struct {
 	Line int    // 1-based line number
 	Text string // the line without its newline, as written to the device
+	// Dir is the path of a dir line, which the daemon stats before
+	// sending the line ("" for other lines).
+	Dir string
 }
 
 // ConfError is a configuration error, one line in cachefilesd's cfgerror
@@ -112,14 +115,17 @@ func skipSpace(s string) string {
 	return s
 }
 
-// ParseConf parses the contents of a cachefilesd.conf named name.
+// ParseConf parses the contents of a cachefilesd.conf named name. On an
+// error the daemon finds itself it returns that error and a Conf with the
+// lines before it and Fail set (see above); otherwise the Conf and nil.
 func ParseConf(name string, data []byte) (*Conf, error) {
 	if name == "" {
 		name = defaultConf
 	}
 	c := &Conf{Name: name, CullTable: 1 << DefaultCullLog}
 	bad := func(line int, format string, args ...any) (*Conf, error) {
-		return nil, &ConfError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
+		c.Fail = &ConfError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
+		return c, c.Fail
 	}
 	for no := 1; len(data) > 0; no++ {
 		nl := bytes.IndexByte(data, '\n')
@@ -143,46 +149,30 @@ func ParseConf(name string, data []byte) (*Conf, error) {
 		if cp == "" || cp[0] == '#' {
 			continue
 		}
-		switch {
-		case hasWord(cp, "nocull", true):
-			c.NoCull = true
-			continue
-		case hasWord(cp, "culltable", false):
+		cmd := Command{Line: no, Text: line}
+		if hasWord(cp, "nocull", true) {
+			c.NoCull = true // and sent on: the kernel refuses it
+		}
+		if hasWord(cp, "culltable", false) {
 			n, err := culltable(skipSpace(cp[len("culltable"):]))
 			if err != "" {
 				return bad(no, "%s", err)
 			}
 			c.CullTable = 1 << n
 			continue
-		case hasWord(cp, "resume_thresholds", true):
-			return bad(no, "resume_thresholds is not supported (cachefilesd 0.10.x never recognises it and the kernel refuses it)")
-		case hasWord(cp, "dir", false):
+		}
+		// resume_thresholds: never recognised (see above), sent on.
+		if hasWord(cp, "dir", false) {
 			dir := skipSpace(cp[len("dir"):])
 			if len(dir) > pathMax-10 {
 				return bad(no, "Cache pathname is too long")
 			}
-			c.Dir = dir
-		case hasWord(cp, "bind", true):
+			c.Dir, cmd.Dir = dir, dir
+		}
+		if hasWord(cp, "bind", true) {
 			return bad(no, "'bind' command not permitted")
 		}
-		if _, _, err := cachefiles.ParseCommand([]byte(line)); err != nil {
-			word := cp
-			if i := strings.IndexFunc(word, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) }); i >= 0 {
-				word = word[:i]
-			}
-			switch {
-			case err == vfs.EOPNOTSUPP && cp != line:
-				return bad(no, "white space before %q (the kernel refuses the line: %v)", word, err)
-			case err == vfs.EOPNOTSUPP:
-				return bad(no, "unknown command %q", word)
-			default:
-				return bad(no, "the kernel refuses %q: %v", line, err)
-			}
-		}
-		c.Commands = append(c.Commands, Command{Line: no, Text: line})
-	}
-	if c.Dir == "" {
-		return bad(0, "no 'dir' command: the cache has no root")
+		c.Commands = append(c.Commands, cmd)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package cachefilesd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,17 +13,29 @@ import (
 
 // Options tune the simulated daemon.
 type Options struct {
-	// ResumeFiles is how many files the kernel must release before a
-	// suspended scan starts again (cachefilesd's f_resume_threshold,
-	// default 5). A scan is suspended when it found fewer cullable
-	// objects than the cull table holds.
+	// NoCull is the -N flag (culling_disabled): no scan, no cull table,
+	// no cull; the daemon only reaps the graveyard. (The conf's nocull
+	// also sets it, but 0.10.10 sends that line to the kernel, which
+	// refuses it: see conf.go.)
+	NoCull bool
+	// ResumeFiles is how many files the kernel must report released
+	// before a suspended scan starts again (f_resume_threshold, default
+	// 5). 0.10.10 never parses the conf's resume_thresholds (see
+	// conf.go), so on a real machine it is always 5; scenarios may change
+	// it. The block threshold stays ULLONG_MAX (never reached).
 	ResumeFiles uint64
 	// MaxCulls bounds the cull commands of one run (0: no bound), so a
-	// scenario can keep the daemon's share of the steps small.
+	// scenario can keep the daemon's share of the steps small: once spent,
+	// the daemon goes on scanning and reaping but no longer culls.
 	MaxCulls int
 }
 
-// Daemon is one run of cachefilesd on a machine: Run is its thread.
+// Daemon is one run of cachefilesd 0.10.10 on a machine: Run is its
+// thread (main() from the conf on, then cachefilesd()).
+//
+// Stable API (other packages, the random world among them, rely on it):
+// New, Run, Stop, WaitBound, WaitExit, Err, File, and the fields Culled,
+// Busy and Scans. Everything else is the daemon's own state.
 type Daemon struct {
 	conf     *Conf
 	fs       *vfs.FS
@@ -31,33 +44,36 @@ type Daemon struct {
 	opts     Options
 
 	file   *cachefiles.File
-	stop   sim.Var[bool]
+	stop   sim.Var[bool] // stop_signalled: SIGTERM or SIGINT
+	reap   sim.Var[bool] // reap_signalled: SIGIO from the graveyard's dnotify
 	bound  sim.Completion
 	exited sim.Completion
 	err    error // why the daemon stopped early; nil for a clean stop
 
-	cacheIno, graveIno vfs.Ino
-	cacheDir, graveDir string
+	graveDir string       // graveyardpath
+	graveIno vfs.Ino      // graveyardfd
+	watch    *vfs.Dnotify // the F_NOTIFY on graveyardfd
+	cwd      vfs.Ino      // the working directory while reaping (chdir)
 
-	table     []candidate // the cull table: newest first, oldest last
-	suspended bool        // the last scan did not fill the table
-	fRel      uint64      // files released since the last scan
-	bRel      uint64      // blocks released since the last scan
-	uniq      int         // uniquifier of graveyard names for unexpected dirs
+	root      object    // the cache/ directory (root, usage 2)
+	cursor    *object   // scan_cursor
+	build     []*object // cullbuild: newest first, oldest last
+	ready     []*object // cullready: newest first, oldest last
+	size      int       // culltable_size
+	ncullable int       // objects marked cullable (decanted)
+	wantsCull bool      // kernel_wants_cull: the state line's cull=
+	releases  bool      // have_nr_releases: the kernel reports releases
+	fRel      uint64    // f_released_since_last_scan
+	bRel      uint64    // b_released_since_last_scan
+	scanning  bool      // scan_in_progress
+	suspended bool      // scanning_suspended
+	uniq      uint32    // destroy_unexpected_object's uniquifier
 
 	// Culled lists the objects the kernel culled at the daemon's request
-	// (path names), Busy those it refused as in use.
+	// (path names), Busy those it refused as in use (-EBUSY).
 	Culled, Busy []string
-	// Scans counts the scans of the cache tree.
+	// Scans counts the scans begun (begin_building_cull_table).
 	Scans int
-}
-
-// candidate is an entry of the cull table.
-type candidate struct {
-	dir    string // absolute path of its directory
-	dirIno vfs.Ino
-	name   string
-	atime  sim.Time
 }
 
 // New prepares a daemon for conf on the cache filesystem fs, with the
@@ -67,9 +83,13 @@ func New(conf *Conf, fs *vfs.FS, dev *cachefiles.Device, newCache func() cachefi
 	if opts.ResumeFiles == 0 {
 		opts.ResumeFiles = 5
 	}
-	d := &Daemon{conf: conf, fs: fs, dev: dev, newCache: newCache, opts: opts}
+	if conf.NoCull {
+		opts.NoCull = true
+	}
+	d := &Daemon{conf: conf, fs: fs, dev: dev, newCache: newCache, opts: opts, size: conf.CullTable}
 	d.bound.Name = "cachefilesd bind"
 	d.exited.Name = "cachefilesd exit"
+	d.root = object{usage: 2, typ: objIndex}
 	return d
 }
 
@@ -91,8 +111,10 @@ func (d *Daemon) WaitBound(t *sim.Thread) error {
 // WaitExit sleeps until the daemon has released the device and ended.
 func (d *Daemon) WaitExit(t *sim.Thread) { d.exited.Wait(t) }
 
-// Stop asks the daemon to stop (SIGTERM): it wakes it if it sleeps in
-// poll; the daemon then releases the device, which withdraws the cache.
+// Stop is SIGTERM (sigterm(): stop_signalled). The daemon tests the flag
+// at the top of its loop, and the signal ends its ppoll; whatever step it
+// is in finishes first. It then exits, and the exit closes the device,
+// which withdraws the cache.
 func (d *Daemon) Stop(t *sim.Thread) {
 	d.stop.Store(t, true)
 	if d.file != nil {
@@ -100,9 +122,24 @@ func (d *Daemon) Stop(t *sim.Thread) {
 	}
 }
 
+// sigio is SIGIO, sent by the graveyard's dnotify from the thread that
+// moved an entry into it (sigio(): reap_signalled).
+func (d *Daemon) sigio(t *sim.Thread) {
+	d.reap.Store(t, true)
+	if d.file != nil {
+		d.file.Interrupt(t)
+	}
+}
+
 // Run is the daemon's thread: main() and cachefilesd() of cachefilesd.c.
+// At the exit the descriptors close: the graveyard's (its dnotify watch
+// goes) and the device's (cachefiles_daemon_release: the cache is
+// withdrawn).
 func (d *Daemon) Run(t *sim.Thread) {
 	d.err = d.run(t)
+	if d.watch != nil {
+		d.watch.Remove()
+	}
 	if d.file != nil && !d.file.Released() {
 		d.file.Release(t)
 	}
@@ -110,73 +147,65 @@ func (d *Daemon) Run(t *sim.Thread) {
 	d.exited.CompleteAll(t)
 }
 
+// sysError is oserror(): "what: errno N (message)", the daemon exits 1.
+type sysError struct {
+	what string
+	err  error
+}
+
+func (e *sysError) Error() string {
+	var n vfs.Errno
+	if errors.As(e.err, &n) {
+		return fmt.Sprintf("%s: errno %d (%s)", e.what, int(n), strerror(n))
+	}
+	return fmt.Sprintf("%s: %v", e.what, e.err)
+}
+
+func (e *sysError) Unwrap() error { return e.err }
+
+func oserror(err error, format string, args ...any) error {
+	return &sysError{what: fmt.Sprintf(format, args...), err: err}
+}
+
+// internalError is error(): "Internal error: ...", the daemon exits 3.
+func internalError(format string, args ...any) error {
+	return fmt.Errorf("Internal error: "+format, args...)
+}
+
+// run is main() from the opening of the device: the conf lines to the
+// kernel, bind, then cachefilesd().
 func (d *Daemon) run(t *sim.Thread) error {
 	f, err := d.dev.Open(t, d.newCache)
 	if err != nil {
-		return fmt.Errorf("Unable to open /dev/cachefiles: %w", err)
+		return oserror(err, "Unable to open /dev/cachefiles")
 	}
 	d.file = f
 	for _, c := range d.conf.Commands {
-		if hasWord(skipSpace(c.Text), "dir", false) {
-			if _, err := d.resolve(t, skipSpace(skipSpace(c.Text)[3:])); err != nil {
-				return fmt.Errorf("Can't confirm cache location: %w", err)
+		if c.Dir != "" { // stat(2) of the path
+			if _, err := d.resolve(t, c.Dir); err != nil {
+				return oserror(err, "Can't confirm cache location")
 			}
 		}
 		if _, err := f.Write(t, []byte(c.Text)); err != nil {
 			return &ConfError{File: d.conf.Name, Line: c.Line, Msg: "CacheFiles gave config error: " + strerror(err)}
 		}
 	}
+	if d.conf.Fail != nil {
+		return d.conf.Fail
+	}
 	if d.stop.Load(t) {
 		return nil
 	}
 	if _, err := f.Write(t, []byte("bind")); err != nil {
-		return fmt.Errorf("CacheFiles bind failed: %w", err)
+		return oserror(err, "CacheFiles bind failed")
 	}
 	d.bound.CompleteAll(t)
-	if err := d.openCache(t); err != nil {
-		return err
-	}
-	if err := d.reap(t, d.graveIno); err != nil {
-		return err
-	}
-	for !d.stop.Load(t) {
-		culling, err := d.readState(t)
-		if err != nil {
-			return err
-		}
-		if culling && !d.conf.NoCull && !d.cullBudgetSpent() {
-			if len(d.table) == 0 && !d.suspended {
-				if err := d.scan(t); err != nil {
-					return err
-				}
-				if len(d.table) < d.conf.CullTable {
-					d.suspended = true
-				}
-				d.fRel, d.bRel = 0, 0
-			}
-			if len(d.table) > 0 {
-				if err := d.cullOldest(t); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		if err := d.reap(t, d.graveIno); err != nil {
-			return err
-		}
-		if _, err := f.PollWait(t, cachefiles.EPOLLIN, d.stop.Peek); err != nil && err != vfs.EINTR {
-			return fmt.Errorf("Unable to suspend process: %w", err)
-		}
-	}
-	return nil
-}
-
-func (d *Daemon) cullBudgetSpent() bool {
-	return d.opts.MaxCulls > 0 && len(d.Culled)+len(d.Busy) >= d.opts.MaxCulls
+	return d.cachefilesd(t)
 }
 
 // resolve walks an absolute path from the root of the cache filesystem
-// (components "." and empty ones are skipped; ".." is not supported).
+// (path resolution: components "." and empty ones are skipped; ".." is
+// not supported).
 func (d *Daemon) resolve(t *sim.Thread, path string) (vfs.Ino, error) {
 	if !strings.HasPrefix(path, "/") {
 		return 0, vfs.ENOENT
@@ -198,157 +227,149 @@ func (d *Daemon) resolve(t *sim.Thread, path string) (vfs.Ino, error) {
 	return ino, nil
 }
 
-// openCache is open_cache: find cache/ and graveyard/ under the root.
-func (d *Daemon) openCache(t *sim.Thread) error {
-	root := strings.TrimRight(d.conf.Dir, "/")
-	d.cacheDir, d.graveDir = root+"/cache", root+"/graveyard"
-	var err error
-	if d.cacheIno, err = d.resolve(t, d.cacheDir); err != nil {
-		return fmt.Errorf("Unable to open cache directory: %w", err)
+// cachefilesd is cachefilesd(): open the cache, reap the graveyard, then
+// loop until SIGTERM. Each turn reads the cache state; a scan is begun
+// when the build table is less than half full (unless suspended until the
+// kernel has released enough files); a cull is done when the kernel asks
+// and the ready table has an object; one step of the scan is taken; a
+// finished scan's build table is decanted into the ready table when that
+// is at most half full; the graveyard is reaped on SIGIO. With nothing to
+// do the daemon sleeps in ppoll for POLLIN (a state change) or a signal.
+func (d *Daemon) cachefilesd(t *sim.Thread) error {
+	if err := d.openCache(t); err != nil {
+		return err
 	}
-	if d.graveIno, err = d.resolve(t, d.graveDir); err != nil {
-		return fmt.Errorf("Unable to open graveyard directory: %w", err)
+	if err := d.reapGraveyard(t); err != nil {
+		return err
 	}
-	return nil
-}
-
-// readState is read_cache_state: read the state line and take what the
-// daemon uses from it, the culling flag and the released counts.
-func (d *Daemon) readState(t *sim.Thread) (bool, error) {
-	buf := make([]byte, 4096)
-	n, err := d.file.Read(t, buf)
-	if err != nil {
-		return false, fmt.Errorf("Unable to read cache state: %w", err)
-	}
-	culling := false
-	for _, tok := range strings.Fields(string(buf[:n])) {
-		k, v, ok := strings.Cut(tok, "=")
-		if !ok {
-			continue
+	for !d.stop.Load(t) {
+		doCull := false
+		if err := d.readCacheState(t); err != nil {
+			return err
 		}
-		x, _ := cachefiles.SimpleStrtoul(v, 16)
-		switch k {
-		case "cull":
-			culling = x != 0
-		case "freleased":
-			d.fRel += x
-		case "breleased":
-			d.bRel += x
-		}
-	}
-	if d.suspended && d.fRel >= d.opts.ResumeFiles {
-		d.suspended = false
-	}
-	return culling, nil
-}
-
-// The first characters of the names cachefilesd expects in the cache:
-// index (I, J) and intermediate (@, +) directories, data (D, E) and
-// special (S, T) objects.
-const expected = "IDSJET+@"
-
-func isIndex(c byte) bool        { return c == 'I' || c == 'J' }
-func isIntermediate(c byte) bool { return c == '@' || c == '+' }
-
-// scan is one pass of build_cull_table over the whole cache tree: every
-// data or special object not in use goes into the cull table, which keeps
-// the CullTable oldest by atime; empty index directories are culled and
-// empty intermediate ones removed; unexpected entries are destroyed.
-func (d *Daemon) scan(t *sim.Thread) error {
-	d.Scans++
-	_, err := d.scanDir(t, d.cacheDir, d.cacheIno)
-	return err
-}
-
-// scanDir scans one directory and reports whether it was empty.
-func (d *Daemon) scanDir(t *sim.Thread, path string, ino vfs.Ino) (bool, error) {
-	ents, err := vfsops.Getdents(t, d.fs, ino)
-	if err == vfs.ENOENT || err == vfs.ESTALE {
-		return false, nil // removed under us
-	}
-	if err != nil {
-		return false, fmt.Errorf("Unable to read directory: %w", err)
-	}
-	empty := true
-	for _, e := range ents {
-		c := e.Name[0]
-		if strings.IndexByte(expected, c) < 0 {
-			if err := d.destroyUnexpected(t, ino, e); err != nil {
-				return false, err
+		if !d.opts.NoCull {
+			if !d.scanning {
+				begin := len(d.build) < d.size/2
+				if begin && d.suspended && d.fRel < d.opts.ResumeFiles {
+					// have_nr_releases: 6.12 always reports them, so
+					// the SIGALRM retry of older kernels never arms.
+					begin = false
+				}
+				if begin {
+					d.beginBuildingCullTable()
+					d.scanning, d.suspended = true, false
+					d.fRel, d.bRel = 0, 0
+				}
 			}
-			continue
-		}
-		st, err := vfsops.Fstatat(t, d.fs, ino, e.Name)
-		if err == vfs.ESTALE {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("Failed to stat directory: %w", err)
-		}
-		if !st.IsDir() && (isIndex(c) || isIntermediate(c)) {
-			if err := d.destroyUnexpected(t, ino, e); err != nil {
-				return false, err
+			if d.wantsCull && len(d.ready) > 0 && !d.cullBudgetSpent() {
+				doCull = true
 			}
-			continue
 		}
-		empty = false
-		child := path + "/" + e.Name
-		if isIndex(c) || isIntermediate(c) {
-			childEmpty, err := d.scanDir(t, child, e.Ino)
-			if err != nil {
-				return false, err
-			}
-			if childEmpty {
-				if err := d.cullEmptyDir(t, path, ino, e.Name); err != nil {
-					return false, err
+		if !d.scanning && !d.reap.Peek() && !doCull {
+			// Signals blocked, the flags checked again, then ppoll
+			// with the old mask: a signal cannot slip in between.
+			if !d.reap.Load(t) && !d.stop.Load(t) {
+				intr := func() bool { return d.stop.Peek() || d.reap.Peek() }
+				if _, err := d.file.PollWait(t, cachefiles.EPOLLIN, intr); err != nil && err != vfs.EINTR {
+					return oserror(err, "Unable to suspend process")
 				}
 			}
 			continue
 		}
-		busy, err := d.inUse(t, path, ino, e.Name)
-		if err != nil {
-			return false, err
+		if !d.opts.NoCull {
+			if doCull {
+				if err := d.cullObjects(t); err != nil {
+					return err
+				}
+			}
+			if d.scanning {
+				more, err := d.buildCullTable(t)
+				if err != nil {
+					return err
+				}
+				d.scanning = more
+				if !more && len(d.build) < d.size {
+					// The scan did not fill the table: do not scan
+					// again until the kernel has released files.
+					d.suspended = true
+				}
+			}
+			if !d.scanning && len(d.ready) <= d.size/2+2 && len(d.build) > 0 {
+				if err := d.decantCullTable(); err != nil {
+					return err
+				}
+			}
 		}
-		if !busy {
-			d.insert(candidate{dir: path, dirIno: ino, name: e.Name, atime: st.Atime})
+		if d.reap.Load(t) {
+			if err := d.reapGraveyard(t); err != nil {
+				return err
+			}
 		}
 	}
-	return empty, nil
-}
-
-// cullEmptyDir is the end of build_cull_table for an empty directory: an
-// index directory is culled through the kernel, an intermediate one simply
-// removed (errors ignored: it may be in use or no longer empty).
-func (d *Daemon) cullEmptyDir(t *sim.Thread, parent string, parentIno vfs.Ino, name string) error {
-	if isIndex(name[0]) {
-		return d.cullFile(t, parent, parentIno, name)
-	}
-	vfsops.Rmdirat(t, d.fs, parentIno, name)
 	return nil
 }
 
-// destroyUnexpected is destroy_unexpected_object: an unexpected file is
-// unlinked, an unexpected directory moved into the graveyard.
-func (d *Daemon) destroyUnexpected(t *sim.Thread, dir vfs.Ino, e vfs.Dirent) error {
+func (d *Daemon) cullBudgetSpent() bool {
+	return d.opts.MaxCulls > 0 && len(d.Culled)+len(d.Busy) >= d.opts.MaxCulls
+}
+
+// openCache is open_cache: opendir the cache/ directory (the scan's root,
+// kept open) and open the graveyard. (Its fstatfs sanity check of the
+// backing filesystem is not modelled: the virtual disk's statistics are
+// always usable.)
+func (d *Daemon) openCache(t *sim.Thread) error {
+	root := strings.TrimRight(d.conf.Dir, "/")
 	var err error
-	if !e.Dir {
-		err = vfsops.Unlinkat(t, d.fs, dir, e.Name)
-	} else {
-		d.uniq++
-		grave := fmt.Sprintf("x%xx%xx", int64(t.Kernel().Now()/sim.Second), d.uniq)
-		err = vfsops.Renameat(t, d.fs, dir, e.Name, d.graveIno, grave)
+	if d.root.dir, err = d.resolve(t, root+"/cache"); err != nil {
+		return oserror(err, "Unable to open cache directory")
 	}
-	if err != nil && err != vfs.ENOENT {
-		return fmt.Errorf("Unable to remove unexpectedly named file %s: %w", e.Name, err)
+	d.root.ino = d.root.dir
+	d.root.name = root + "/cache"
+	d.graveDir = root + "/graveyard"
+	if d.graveIno, err = d.resolve(t, d.graveDir); err != nil {
+		return oserror(err, "Unable to open graveyard directory")
 	}
 	return nil
 }
 
-// inUse is is_object_in_use: "inuse <name>" in the object's directory;
-// only -EBUSY means in use, -ESTALE and -ENOENT mean not.
-func (d *Daemon) inUse(t *sim.Thread, dir string, dirIno vfs.Ino, name string) (bool, error) {
-	d.file.Chdir(dir) // for a backend without CwdCacheOps
-	d.file.Fchdir(dirIno)
+// readCacheState is read_cache_state: read the state line and note the
+// culling flag (cull=, base 0) and add the released counts (freleased=,
+// breleased=, hex), which the kernel resets at each read. The limits are
+// read too but the daemon does nothing with them.
+func (d *Daemon) readCacheState(t *sim.Thread) error {
+	buf := make([]byte, 4096)
+	n, err := d.file.Read(t, buf)
+	if err != nil {
+		return oserror(err, "Unable to read cache state")
+	}
+	for _, tok := range strings.FieldsFunc(string(buf[:n]), func(r rune) bool { return r == ' ' || r == '\t' }) {
+		k, v, ok := strings.Cut(tok, "=")
+		if !ok {
+			continue // "Warning: malformed output from kernel"
+		}
+		switch k {
+		case "cull":
+			x, _ := cachefiles.SimpleStrtoul(v, 0)
+			d.wantsCull = x != 0
+		case "freleased":
+			x, _ := cachefiles.SimpleStrtoul(v, 16)
+			d.fRel += x
+			d.releases = true
+		case "breleased":
+			x, _ := cachefiles.SimpleStrtoul(v, 16)
+			d.bRel += x
+			d.releases = true
+		}
+	}
+	return nil
+}
+
+// isObjectInUse is is_object_in_use: "inuse <name>" in the working
+// directory; only -EBUSY means in use, -ESTALE and -ENOENT mean not, any
+// other error ends the daemon.
+func (d *Daemon) isObjectInUse(t *sim.Thread, dir *object, name string) (bool, error) {
+	d.file.Chdir(d.path(dir)) // for a backend without CwdCacheOps
+	d.file.Fchdir(dir.dir)
 	_, err := d.file.Write(t, []byte("inuse "+name))
 	switch err {
 	case nil, vfs.ESTALE, vfs.ENOENT:
@@ -356,92 +377,24 @@ func (d *Daemon) inUse(t *sim.Thread, dir string, dirIno vfs.Ino, name string) (
 	case vfs.EBUSY:
 		return true, nil
 	}
-	return false, fmt.Errorf("Failed to check object's in-use state: %w", err)
+	return false, oserror(err, "Failed to check object's in-use state")
 }
 
-// insert is insert_into_cull_table: the table keeps the CullTable oldest
-// objects, newest first; an object as old as the newest one already there
-// goes after it, and a full table takes a new object only if it is older
-// than the newest.
-func (d *Daemon) insert(c candidate) {
-	if len(d.table) >= d.conf.CullTable {
-		if c.atime >= d.table[0].atime {
-			return
-		}
-		d.table = d.table[1:]
-	}
-	i := len(d.table)
-	for i > 0 && d.table[i-1].atime < c.atime {
-		i--
-	}
-	d.table = append(d.table, candidate{})
-	copy(d.table[i+1:], d.table[i:])
-	d.table[i] = c
-}
-
-// cullOldest is cull_objects/cull_object: take the oldest object of the
-// table; if it is still there and untouched since the scan, cull it from
-// its directory.
-func (d *Daemon) cullOldest(t *sim.Thread) error {
-	c := d.table[len(d.table)-1]
-	d.table = d.table[:len(d.table)-1]
-	st, err := vfsops.Fstatat(t, d.fs, c.dirIno, c.name)
-	if err == vfs.ENOENT || err == vfs.ESTALE {
-		return nil // already gone
-	}
-	if err != nil {
-		return fmt.Errorf("Failed to re-stat object: %w", err)
-	}
-	if c.atime < st.Atime {
-		return nil // used since the scan
-	}
-	return d.cullFile(t, c.dir, c.dirIno, c.name)
-}
-
-// cullFile is cull_file: "cull <name>" in dir; -ESTALE, -ENOENT and -EBUSY
-// are expected answers, anything else ends the daemon.
-func (d *Daemon) cullFile(t *sim.Thread, dir string, dirIno vfs.Ino, name string) error {
-	d.file.Chdir(dir) // for a backend without CwdCacheOps
-	d.file.Fchdir(dirIno)
+// cullFile is cull_file: "cull <name>" in the working directory (dir, an
+// inode the daemon holds open); -ESTALE, -ENOENT and -EBUSY are expected
+// answers, anything else ends the daemon.
+func (d *Daemon) cullFile(t *sim.Thread, dirPath string, dir vfs.Ino, name string) error {
+	d.file.Chdir(dirPath) // for a backend without CwdCacheOps
+	d.file.Fchdir(dir)
 	_, err := d.file.Write(t, []byte("cull "+name))
 	switch err {
 	case nil:
-		d.Culled = append(d.Culled, dir+"/"+name)
+		d.Culled = append(d.Culled, dirPath+"/"+name)
 	case vfs.EBUSY:
-		d.Busy = append(d.Busy, dir+"/"+name)
+		d.Busy = append(d.Busy, dirPath+"/"+name)
 	case vfs.ESTALE, vfs.ENOENT:
 	default:
-		return fmt.Errorf("Failed to cull object: %w", err)
-	}
-	return nil
-}
-
-// reap is reap_graveyard: delete everything in the graveyard, files first,
-// directories after their contents.
-func (d *Daemon) reap(t *sim.Thread, dir vfs.Ino) error {
-	ents, err := vfsops.Getdents(t, d.fs, dir)
-	if err != nil {
-		return fmt.Errorf("Unable to read grave dir: %w", err)
-	}
-	for _, e := range ents {
-		if !e.Dir {
-			if err := vfsops.Unlinkat(t, d.fs, dir, e.Name); err != nil && err != vfs.ENOENT {
-				return fmt.Errorf("Unable to unlink file %s: %w", e.Name, err)
-			}
-			continue
-		}
-		if err := d.reap(t, e.Ino); err != nil {
-			return err
-		}
-		// The real daemon dies on any rmdir error. Here a directory still
-		// marked in use (-EBUSY) or refilled (-ENOTEMPTY) is left for the
-		// next reap. The kernel buries a directory and clears its mark
-		// under lock_rename, which this rmdir (vfsops.Rmdirat locks the
-		// graveyard) waits for, so neither should happen; the tolerance
-		// is kept until a test shows it unreachable.
-		if err := vfsops.Rmdirat(t, d.fs, dir, e.Name); err != nil && err != vfs.ENOENT && err != vfs.EBUSY && err != vfs.ENOTEMPTY {
-			return fmt.Errorf("Unable to remove dir %s: %w", e.Name, err)
-		}
+		return oserror(err, "Failed to cull object")
 	}
 	return nil
 }

@@ -322,14 +322,15 @@ func (c *releasingCache) Status(t *sim.Thread) (cachefiles.Status, error) {
 	return st, err
 }
 
-// TestDaemonNoCull: with nocull the daemon binds and waits, culls nothing.
+// TestDaemonNoCull: with -N the daemon binds and waits, scans and culls
+// nothing. (A conf's nocull line cannot get that far: TestConfFiles.)
 func TestDaemonNoCull(t *testing.T) {
 	m := newMachine(1)
 	fan := m.mkdirAll("/c/cache/Ivol/@00")
 	m.mkdirAll("/c/graveyard")
 	m.file(fan, "Da", sim.Second)
 	cache := &diskCache{fs: m.fs, maxInodes: 1}
-	d := New(mustConf(t, "dir /c\nnocull\n"), m.fs, m.dev, func() cachefiles.CacheOps { return cache }, Options{})
+	d := New(mustConf(t, "dir /c\n"), m.fs, m.dev, func() cachefiles.CacheOps { return cache }, Options{NoCull: true})
 	m.live = true
 	m.k.Spawn("cachefilesd", d.Run)
 	m.k.Spawn("admin", func(t *sim.Thread) {
@@ -360,9 +361,9 @@ func TestDaemonStartFails(t *testing.T) {
 	}{
 		{"kernel refuses a limit", "dir /c\nfrun 3%\n", nil, false, "cachefilesd.conf:2:CacheFiles gave config error: Invalid argument"},
 		{"second dir", "dir /c\ntag t\ndir /c\n", nil, false, "cachefilesd.conf:3:CacheFiles gave config error: File exists"},
-		{"missing dir", "dir /nowhere\n", nil, false, "Can't confirm cache location: ENOENT"},
-		{"bind fails", "dir /c\n", vfs.ENOSPC, false, "CacheFiles bind failed: ENOSPC"},
-		{"device busy", "dir /c\n", nil, true, "Unable to open /dev/cachefiles: EBUSY"},
+		{"missing dir", "dir /nowhere\n", nil, false, "Can't confirm cache location: errno 2 (No such file or directory)"},
+		{"bind fails", "dir /c\n", vfs.ENOSPC, false, "CacheFiles bind failed: errno 28 (No space left on device)"},
+		{"device busy", "dir /c\n", nil, true, "Unable to open /dev/cachefiles: errno 16 (Device or resource busy)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,7 +74,8 @@ func Rmdir(t *sim.Thread, fs *vfs.FS, dir vfs.Ino, name string, victim vfs.Ino) 
 // ndir/nname (inode target, 0 if none), both parents held by the caller
 // (LockRename). A directory moving to another parent is locked, as is a
 // target; two non-directories are locked in inode order
-// (lock_two_nondirectories).
+// (lock_two_nondirectories). After a rename, the new parent's directory
+// watches fire (fsnotify_move), the parents still held.
 func Rename(t *sim.Thread, fs *vfs.FS, odir vfs.Ino, oname string, src vfs.Ino, ndir vfs.Ino, nname string, target vfs.Ino) error {
 	st, err := fs.Stat(src)
 	if err != nil {
@@ -104,6 +105,11 @@ func Rename(t *sim.Thread, fs *vfs.FS, odir vfs.Ino, oname string, src vfs.Ino, 
 	err = fs.Rename(odir, oname, ndir, nname)
 	for i := len(locks) - 1; i >= 0; i-- {
 		locks[i].Unlock(t)
+	}
+	if err == nil {
+		// fsnotify_move: FS_MOVED_TO on the new parent, the parents
+		// still locked by the caller.
+		fs.NotifyCreate(t, ndir)
 	}
 	return err
 }

@@ -89,8 +89,9 @@ type FS struct {
 	opens   []int  // open file references by inode number (volatile)
 	inUse   []bool // S_KERNEL_FILE marks by inode number (volatile)
 
-	ilocks      []*ILock  // i_rwsem by inode number (ilock.go)
-	renameMutex sim.Mutex // s_vfs_rename_mutex
+	ilocks      []*ILock   // i_rwsem by inode number (ilock.go)
+	renameMutex sim.Mutex  // s_vfs_rename_mutex
+	dnotify     []*Dnotify // armed directory watches (dnotify.go)
 }
 
 // openCount is the number of open file references of ino.
