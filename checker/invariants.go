@@ -371,7 +371,7 @@ func (c *Checker) checkCookies() {
 	// run has few volumes), so no pointer is written per step.
 	for i := range c.volCounts {
 		vc := &c.volCounts[i]
-		vc.acquired, vc.inflight, vc.holders, vc.cachePriv = 0, 0, 0, 0
+		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
 	}
 	c.liveHashed = 0
 	n := 0
@@ -582,6 +582,10 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 		c.reportCookie("I-23", id, "c=%08x: DISABLED while not in use (n_active %d)", id, nAct)
 		return
 	}
+	// R-state, R-access (resources.go).
+	if c.checkCookieResources(ck, st, fl, nAcc, held) {
+		return
+	}
 
 	if v := ck.Volume; v != nil {
 		vc := c.volCount(v)
@@ -675,6 +679,10 @@ func (c *Checker) checkVolumes() {
 		// drops the pin once the cache is WITHDRAWN.
 		if v.CachePriv != nil && v.Flags()&(1<<fscache.VolCreating) == 0 && cacheLive(v.Cache) && v.NAccesses() < 1 {
 			c.reportVolume("I-14", v.DebugID, "V=%08x: on-disk volume ready and cache %v, but n_accesses %d (the backend's pin is gone)", v.DebugID, v.Cache.State(), v.NAccesses())
+			return
+		}
+		// R-volume (resources.go).
+		if c.checkVolumeResources(v, vc) {
 			return
 		}
 		// L-3 for volumes: a pending acquirer waits for the relinquished

@@ -91,6 +91,9 @@ func (c *Cookie) noteTransition(t *sim.Thread, tr string) {
 // waitqueue_active() test needs it.
 func (c *Cookie) wakeUpCookieState(t *sim.Thread) {
 	sim.SmpMb(t)
+	if c.f.Mutants.NoCookieStateWake {
+		return
+	}
 	sim.WakeUpVar(t, &c.state)
 }
 
@@ -501,6 +504,7 @@ againLocked:
 			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
+				c.f.backendCall(t, "prepare_to_write", c, c.Volume)
 				cacheOps(c.Volume.Cache, "prepare_to_write").PrepareToWrite(t, c)
 				c.lock.Lock(t)
 			}
@@ -540,8 +544,12 @@ againLocked:
 			goto againLocked
 		}
 	case CookieLRUDiscarding, CookieRelinquishing, CookieWithdrawing:
-		if c.CachePriv != nil {
+		if state == CookieLRUDiscarding && c.f.Mutants.LRUDiscardClearsRequest {
+			c.flags.Clear(t, FlagDoLRUDiscard)
+		}
+		if c.CachePriv != nil || c.f.Mutants.WithdrawWithoutObject {
 			c.lock.Unlock(t)
+			c.f.backendCall(t, "withdraw_cookie", c, c.Volume)
 			cacheOps(c.Volume.Cache, "withdraw_cookie").WithdrawCookie(t, c)
 			c.lock.Lock(t)
 		}
@@ -597,6 +605,10 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 			goto out
 		}
 	}
+	if c.f.Mutants.LookupEndsVolumeAccessEarly {
+		EndVolumeAccess(t, v, c, trace)
+	}
+	c.f.backendCall(t, "lookup_cookie", c, v)
 	if !cacheOps(v.Cache, "lookup_cookie").LookupCookie(t, c) {
 		if c.state.Load(t) != CookieFailed {
 			c.setCookieState(t, CookieQuiescent, "T6'")
@@ -605,6 +617,9 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 		goto out
 	}
 	c.see(t, TraceCookieSeeActive)
+	if c.f.Mutants.LookupEndsAccessEarly {
+		EndCookieAccess(t, c, TraceAccessLookupCookieEnd)
+	}
 	c.lock.Lock(t)
 	if c.flags.TestAndClear(t, FlagDoInvalidate) {
 		c.setState(t, CookieInvalidating, "T5'")
@@ -614,16 +629,25 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 	c.lock.Unlock(t)
 	c.wakeUpCookieState(t)
 	trace = TraceAccessLookupCookieEnd
+	if c.f.Mutants.LookupEndsAccessEarly {
+		if !c.f.Mutants.LookupEndsVolumeAccessEarly {
+			EndVolumeAccess(t, v, c, trace)
+		}
+		return
+	}
 out:
 	EndCookieAccess(t, c, trace)
 	if needWithdraw {
 		WithdrawCookie(t, c)
 	}
-	EndVolumeAccess(t, v, c, trace)
+	if !c.f.Mutants.LookupEndsVolumeAccessEarly {
+		EndVolumeAccess(t, v, c, trace)
+	}
 }
 
 // performInvalidation is fscache_perform_invalidation().
 func (c *Cookie) performInvalidation(t *sim.Thread) {
+	c.f.backendCall(t, "invalidate_cookie", c, c.Volume)
 	if !cacheOps(c.Volume.Cache, "invalidate_cookie").InvalidateCookie(t, c) {
 		CachingFailed(t, c)
 	}
@@ -769,7 +793,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	switch c.state.Peek() {
 	case CookieLookingUp:
 		mark(t, c, "invalidate during LOOKING_UP")
-		if !c.flags.TestAndSet(t, FlagDoInvalidate) {
+		if !c.flags.TestAndSet(t, FlagDoInvalidate) && !c.f.Mutants.InvalidateNoAccess {
 			beginCookieAccessUnchecked(t, c, TraceAccessInvalidateCookie)
 		}
 		c.lock.Unlock(t)
