@@ -586,6 +586,8 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	if c.checkCookieResources(ck, st, fl, nAcc, held) {
 		return
 	}
+	// L-5 (requests.go).
+	c.checkCookieRequests(ck, st, fl, nAcc, held)
 
 	if v := ck.Volume; v != nil {
 		vc := c.volCount(v)
@@ -607,6 +609,9 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 // (I-1, I-2, and relinquished ⇒ DROPPED before the free).
 func (c *Checker) checkFreed(tr *cookieTrack) {
 	ck := tr.c
+	if c.live.hotL5 > 0 {
+		c.coolL5(uint64(ck.DebugID)) // L-5: a freed cookie owes nothing
+	}
 	if ck.Has(fscache.FlagIsHashed) || ck.OnHashChain() || c.chainContains(ck) {
 		c.reportCookie("I-2", ck.DebugID, "c=%08x: freed while hashed: %s", ck.DebugID, describeCookie(ck))
 		return
@@ -685,6 +690,8 @@ func (c *Checker) checkVolumes() {
 		if c.checkVolumeResources(v, vc) {
 			return
 		}
+		// L-5 (requests.go).
+		c.checkVolumeRequests(v)
 		// L-3 for volumes: a pending acquirer waits for the relinquished
 		// twin to be freed.
 		if v.Flags()&(1<<fscache.VolAcquirePending) != 0 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/model/fscache"
 	"github.com/fscachesim/fscachesim/scenarios"
@@ -104,4 +105,44 @@ func TestResourceRulesCaught(t *testing.T) {
 		{"withdraw-without-object", func(m *fscache.Mutants) { m.WithdrawWithoutObject = true }, "lru-vs-relinquish",
 			"R-call", "withdraw_cookie: called for c=", 400},
 	})
+}
+
+// TestRequestActedOnCaught: a use that records DO_PREP_TO_WRITE without
+// queueing the state machine leaves the request with nobody due to act on
+// it; L-5 reports it once it has waited longer than the bound, while the
+// netfs goes on working (300 steps) before it lets go of the cookie. The
+// same world unmutated passes: the state machine acts on the request.
+func TestRequestActedOnCaught(t *testing.T) {
+	for _, mutate := range []bool{false, true} {
+		w := newWorld(checker.Options{LivenessBound: 100}, true)
+		w.f.Mutants.UseNoQueuePrepToWrite = mutate
+		w.k.Spawn("netfs", func(th *sim.Thread) {
+			w.bind(th)
+			c := w.acquire(th, "inode-1")
+			fscache.UseCookie(th, c, false)
+			var cres fscache.CacheResources
+			if err := fscache.BeginReadOperation(th, &cres, c); err != nil {
+				th.Bug("test", "begin read: %v", err)
+			}
+			fscache.EndOperation(th, &cres)
+			th.Sleep(sim.Second)           // the state machine goes idle
+			fscache.UseCookie(th, c, true) // ACTIVE, first local write: DO_PREP_TO_WRITE
+			for i := 0; i < 300; i++ {
+				th.Yield()
+			}
+			fscache.UnuseCookie(th, c, nil, nil)
+			fscache.UnuseCookie(th, c, nil, nil)
+			fscache.RelinquishCookie(th, c, false)
+			w.teardown(th)
+		})
+		v := w.run()
+		want, msg := "pass", ""
+		if mutate {
+			want, msg = "liveness/L-5", "DO_PREP_TO_WRITE pending in ACTIVE and nothing due to act on it"
+		}
+		if got := check(v); got != want || (v.Failure != nil && !strings.Contains(v.Failure.Msg, msg)) {
+			t.Fatalf("mutant %v: got %s (%v), want %s with %q", mutate, got, v, want, msg)
+		}
+		t.Logf("mutant %v: %v", mutate, v)
+	}
 }

@@ -391,7 +391,7 @@ again:
 	case CookieActive, CookieInvalidating:
 		if willModify && !c.flags.TestAndSet(t, FlagLocalWrite) {
 			c.flags.Set(t, FlagDoPrepToWrite)
-			queue = true
+			queue = !c.f.Mutants.UseNoQueuePrepToWrite
 		}
 		// The fix for CVE-2022-48989: a use cancels a pending LRU discard.
 		if !c.f.Bugs.UseNoClearLRUDiscard && c.flags.TestAndClear(t, FlagDoLRUDiscard) {

@@ -37,4 +37,7 @@ type Mutants struct {
 	// LRU_DISCARDING before it withdraws the object, rather than as it
 	// leaves the state.
 	LRUDiscardClearsRequest bool
+	// UseNoQueuePrepToWrite: fscache_use_cookie() on an ACTIVE cookie sets
+	// DO_PREP_TO_WRITE but does not queue the state machine to act on it.
+	UseNoQueuePrepToWrite bool
 }
