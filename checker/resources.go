@@ -105,14 +105,18 @@ func (c *Checker) checkCookieResources(ck *fscache.Cookie, st fscache.CookieStat
 
 // checkVolumeResources is R-volume for v (from checkVolumes).
 func (c *Checker) checkVolumeResources(v *fscache.Volume, vc *volCount) bool {
+	n := v.NAccesses()
+	if n > vc.lookups {
+		return false // enough even with the pin counted
+	}
 	need := vc.lookups
 	pin := v.CachePriv != nil && v.Flags()&(1<<fscache.VolCreating) == 0 && cacheLive(v.Cache)
 	if pin {
 		need++
 	}
-	if v.NAccesses() < need {
+	if n < need {
 		c.reportVolume("R-volume", v.DebugID, "V=%08x: n_accesses %d, but %d of its cookies are looking up (each under a volume access, fscache_begin_lookup to the end of fscache_perform_lookup)%s",
-			v.DebugID, v.NAccesses(), vc.lookups, map[bool]string{true: " and the backend holds its pin", false: ""}[pin])
+			v.DebugID, n, vc.lookups, map[bool]string{true: " and the backend holds its pin", false: ""}[pin])
 		return true
 	}
 	return false
