@@ -128,6 +128,7 @@ type volCount struct {
 	inflight  int64 // relinquish in progress (may or may not have dropped n_cookies yet)
 	holders   int64 // hashed at some point and not yet freed: each holds a volume ref
 	cachePriv int64 // cookies with a backend object (for the cache's object_count)
+	lookups   int64 // cookies in a state that holds a volume access (R-volume)
 }
 
 // New makes a checker for the fscache instance f. Attach it to the
@@ -146,6 +147,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	c.cov.Runs++
 	k.AddEventHook(c.onEvent)
 	k.AddStepHook(c.onStep)
+	c.f.ObserveBackend(c.onBackendCall)
 }
 
 // Coverage is what this run has covered so far.

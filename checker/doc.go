@@ -21,7 +21,13 @@
 //   - drain.go: EndOfRun, after a drained run: no thread stuck, nothing hot,
 //     nothing left (cookies with their state, flags and counts; LRU
 //     entries; volumes; caches and their object_count).
-//   - liveness.go: hot-state monitors L-1..L-4 with a bound in steps.
+//   - liveness.go: hot-state monitors L-1..L-4 with a bound in steps;
+//     requests.go: L-5, a request (DO_* flag, volume CREATING) is acted on.
+//   - resources.go: state implies resources (R-state, R-access, R-volume)
+//     and backend calls made only where the kernel makes them (R-call),
+//     from the tables of model/fscache/resources.go; R-call sees the calls
+//     through the model's backend-call observer (Fscache.ObserveBackend).
+//     Lost wake-ups are sim's own check (sim/lostwake.go).
 //   - linear.go: the per-cookie register model for porcupine, the Recorder
 //     the netfs simulation calls, and the witness-first check.
 //   - coverage.go: transition rows, (state × event) pairs and marks reached.

@@ -371,7 +371,7 @@ func (c *Checker) checkCookies() {
 	// run has few volumes), so no pointer is written per step.
 	for i := range c.volCounts {
 		vc := &c.volCounts[i]
-		vc.acquired, vc.inflight, vc.holders, vc.cachePriv = 0, 0, 0, 0
+		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
 	}
 	c.liveHashed = 0
 	n := 0
@@ -582,6 +582,12 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 		c.reportCookie("I-23", id, "c=%08x: DISABLED while not in use (n_active %d)", id, nAct)
 		return
 	}
+	// R-state, R-access (resources.go).
+	if c.checkCookieResources(ck, st, fl, nAcc, held) {
+		return
+	}
+	// L-5 (requests.go).
+	c.checkCookieRequests(ck, st, fl, nAcc, held)
 
 	if v := ck.Volume; v != nil {
 		vc := c.volCount(v)
@@ -603,6 +609,9 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 // (I-1, I-2, and relinquished ⇒ DROPPED before the free).
 func (c *Checker) checkFreed(tr *cookieTrack) {
 	ck := tr.c
+	if c.live.hotL5 > 0 {
+		c.coolL5(uint64(ck.DebugID)) // L-5: a freed cookie owes nothing
+	}
 	if ck.Has(fscache.FlagIsHashed) || ck.OnHashChain() || c.chainContains(ck) {
 		c.reportCookie("I-2", ck.DebugID, "c=%08x: freed while hashed: %s", ck.DebugID, describeCookie(ck))
 		return
@@ -677,6 +686,12 @@ func (c *Checker) checkVolumes() {
 			c.reportVolume("I-14", v.DebugID, "V=%08x: on-disk volume ready and cache %v, but n_accesses %d (the backend's pin is gone)", v.DebugID, v.Cache.State(), v.NAccesses())
 			return
 		}
+		// R-volume (resources.go).
+		if c.checkVolumeResources(v, vc) {
+			return
+		}
+		// L-5 (requests.go).
+		c.checkVolumeRequests(v)
 		// L-3 for volumes: a pending acquirer waits for the relinquished
 		// twin to be freed.
 		if v.Flags()&(1<<fscache.VolAcquirePending) != 0 {

@@ -48,6 +48,10 @@ import (
 //	    while ACQUIRE_PENDING is set.
 //	L-4 a cache withdrawal drains: hot at the change to WITHDRAWN, cold at
 //	    the change to NOT_PRESENT (fscache_relinquish_cache).
+//	L-5 a request is acted on (requests.go): a DO_* flag pending in a state
+//	    where the state machine acts on it, or a volume's CREATING, with no
+//	    work queued or running and no access whose end queues the state
+//	    machine.
 
 // Monitor names, as they appear in Failure.Check.
 const (
@@ -69,6 +73,7 @@ type hotEntry struct {
 type liveness struct {
 	hot    []hotEntry
 	maxHot int64 // the longest any object stayed hot and cooled again
+	hotL5  int   // L-5 entries in hot (requests.go), so that cooling costs nothing while there are none
 }
 
 func (l *liveness) find(monitor string, key uint64) int {

@@ -40,3 +40,10 @@ func names(ts []*Thread) []string {
 // no thread decides at its point (decideHere), so every step switches to
 // the scheduler and back.
 func DecideInRunOnly(k *Kernel) { k.hereOff = true }
+
+// CompleteNoWakeForTest is a broken complete(): it lets one waiter through
+// but wakes nobody (a mutant for the lost-wakeup check).
+func CompleteNoWakeForTest(t *Thread, c *Completion) {
+	t.point(Access{Obj: t.k.ObjID(&c.id), Kind: AccWake})
+	c.done++
+}

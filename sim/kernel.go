@@ -120,6 +120,10 @@ type Kernel struct {
 	lives       []*Life
 	expectFreed bool
 	nWorkers    int
+	nCond       int       // blocked threads in a wait with a recorded condition (lostwake.go)
+	peekMem     bool      // Peek reads committed memory (the lost-wakeup check evaluating a condition)
+	flushStep   int64     // the step whose memory step last flushed a store (weak memory)
+	flushOwner  *Thread   // whose store it flushed
 	buffered    int       // stores waiting in store buffers (weak memory)
 	exited      []*Thread // threads that returned with stores still buffered, in exit order
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
@@ -280,6 +284,9 @@ func (k *Kernel) result() Result {
 }
 
 func (k *Kernel) deadlock() {
+	if k.checkDeadlock() {
+		return
+	}
 	f := &Failure{Class: FailDeadlock, Check: "deadlock", Step: k.step, Thread: -1}
 	var b strings.Builder
 	b.WriteString("every thread is blocked and no timer is pending:")

@@ -115,6 +115,9 @@ func (k *Kernel) beginStep(t *Thread) {
 
 // endStep runs the hooks that follow every step.
 func (k *Kernel) endStep(t *Thread) {
+	if k.nCond > 0 && k.failure == nil {
+		k.checkWakes()
+	}
 	if k.opts.StepHook != nil && k.failure == nil {
 		k.opts.StepHook(k)
 	}

@@ -89,6 +89,9 @@ func (k *Kernel) beginStep(t *Thread) {
 // and the observer run, as after a step of the coroutine build.
 func (k *Kernel) endStep(t *Thread) {
 	k.cur = nil
+	if k.nCond > 0 && k.failure == nil {
+		k.checkWakes()
+	}
 	if k.opts.StepHook != nil && k.failure == nil {
 		k.opts.StepHook(k)
 	}

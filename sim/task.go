@@ -34,6 +34,13 @@ type Thread struct {
 	wakeAt    Time // deadline of a timed wait or sleep, 0 for none
 	timedOut  bool
 
+	// The condition of a wait by family (lostwake.go): what the sleeper
+	// waits for, so that the lost-wakeup check can see it hold.
+	waitFam   waitFamily  // famNone for locks, msleep, flush_work
+	waitCond  func() bool // the predicate of a wait_var_event family wait
+	condSince int64       // step since which the condition holds, -1 while it does not
+	condBy    *Thread     // the thread whose step (or store) made it hold
+
 	spinDepth int32 // spinlocks held: sleeping now is a bug
 	atomicCtx bool  // timer callbacks run in softirq context and may not sleep
 	held      []lockRef
@@ -145,6 +152,11 @@ func (t *Thread) markBlocked(obj any, bit int32, what string) {
 	t.waitBit = bit
 	t.waitWhat = what
 	t.waitSince = t.k.step
+	if t.waitFam != famNone {
+		t.condSince = -1
+		t.condBy = nil
+		t.k.nCond++
+	}
 }
 
 // markAwake is unblock's part that both build modes share: t waits on
@@ -153,7 +165,13 @@ func (t *Thread) markAwake() bool {
 	was := t.blocked
 	if was {
 		t.k.wakes(t)
+		if t.waitFam != famNone {
+			t.k.nCond--
+		}
 	}
+	t.waitFam = famNone
+	t.waitCond = nil
+	t.condBy = nil
 	t.blocked = false
 	t.waitObj = nil
 	t.waitBit = -1

@@ -116,6 +116,12 @@ func (k *Kernel) advanceClock() bool {
 	if !found {
 		return false
 	}
+	if k.nCond > 0 {
+		k.checkTimeouts(next)
+		if k.failure != nil {
+			return true // the run loop sees the failure and ends
+		}
+	}
 	if Before(k.now, next) {
 		k.now = next
 		k.mix(0xc1, uint64(next))

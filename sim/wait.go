@@ -6,6 +6,10 @@ package sim
 // kernel), and re-checks after every wake, so a wake-up that the waker forgot
 // (or made before setting the condition) leaves the waiter asleep: with
 // nothing else to run, the run stops as a deadlock naming the sleeper.
+//
+// Each wait records its condition and family on the sleeper (t.waitFam,
+// t.waitCond), so that the lost-wakeup check (lostwake.go) can see a
+// sleeper whose condition holds and that no wake-up can reach any more.
 
 // wake makes every thread sleeping on (obj, bit) runnable.
 func (k *Kernel) wake(obj any, bit int32) {
@@ -26,6 +30,7 @@ func WaitVarEvent(t *Thread, v any, what string, cond func() bool) {
 		if cond() {
 			return
 		}
+		t.waitFam, t.waitCond = famVar, cond
 		t.block(v, -1, what)
 	}
 }
@@ -48,6 +53,7 @@ func WaitVarEventTimeout(t *Thread, v any, what string, timeout Time, cond func(
 		}
 		t.wakeAt = deadline
 		t.timedOut = false
+		t.waitFam, t.waitCond = famVarTimeout, cond
 		t.block(v, -1, what)
 	}
 }
@@ -83,6 +89,9 @@ func WaitOnBitTimeout(t *Thread, f *Flags, bit int, what string, timeout Time) b
 			}
 			t.wakeAt = deadline
 			t.timedOut = false
+			t.waitFam = famBitTimeout
+		} else {
+			t.waitFam = famBit
 		}
 		t.block(f, int32(bit), what)
 	}
@@ -186,6 +195,7 @@ func (c *Completion) Wait(t *Thread) {
 			}
 			return
 		}
+		t.waitFam = famCompletion
 		t.block(c, -1, name)
 	}
 }

@@ -22,6 +22,10 @@ type waitCase struct {
 	prog    program
 	want    string
 	waiters []string // for deadlocks: "thread waits on what", by thread id
+	// lost: the failures are lost wake-ups (liveness [lost-wakeup]: a
+	// sleeper whose condition holds and that no wake-up can reach), not
+	// deadlocks, and the message says why.
+	lost string
 }
 
 // waitVar is a waiter on x == 1 (wait_var_event) and a waker doing ops.
@@ -74,6 +78,7 @@ var waitTests = []waitCase{
 		prog:    waitVar(func(t *sim.Thread, x *sim.Var[int]) { x.Store(t, 1) }),
 		want:    sometimesDeadlocks,
 		waiters: []string{"waiter waits on x"},
+		lost:    "returned without waking it",
 	},
 	{
 		// The waker sleeps first, so the waiter is certainly asleep when
@@ -85,6 +90,7 @@ var waitTests = []waitCase{
 		}),
 		want:    alwaysDeadlocks,
 		waiters: []string{"waiter waits on x"},
+		lost:    "returned without waking it",
 	},
 	{
 		// A lost wake-up: woken before the condition holds, the waiter
@@ -96,6 +102,7 @@ var waitTests = []waitCase{
 		}),
 		want:    sometimesDeadlocks,
 		waiters: []string{"waiter waits on x"},
+		lost:    "returned without waking it",
 	},
 	{
 		name: "wait-var-event/sleep-wake-then-set",
@@ -106,6 +113,7 @@ var waitTests = []waitCase{
 		}),
 		want:    sometimesDeadlocks,
 		waiters: []string{"waiter waits on x"},
+		lost:    "returned without waking it",
 	},
 	{
 		name: "wait-on-bit/clear-and-wake",
@@ -122,6 +130,7 @@ var waitTests = []waitCase{
 		prog:    waitBit(func(t *sim.Thread, f *sim.Flags) { f.Clear(t, 3) }),
 		want:    sometimesDeadlocks,
 		waiters: []string{"waiter waits on f.bit3"},
+		lost:    "returned without waking it",
 	},
 	{
 		// Waking another bit of the same word wakes nobody.
@@ -129,6 +138,7 @@ var waitTests = []waitCase{
 		prog:    waitBit(func(t *sim.Thread, f *sim.Flags) { t.Sleep(sim.Second); f.Clear(t, 3); sim.WakeUpBit(t, f, 4) }),
 		want:    alwaysDeadlocks,
 		waiters: []string{"waiter waits on f.bit3"},
+		lost:    "returned without waking it",
 	},
 	{
 		name: "completion/complete",
@@ -141,6 +151,25 @@ var waitTests = []waitCase{
 		prog:    completion(2, func(t *sim.Thread, c *sim.Completion) { c.Complete(t) }),
 		want:    alwaysDeadlocks,
 		waiters: []string{"waiter-? waits on done"},
+	},
+	{
+		// A complete() that forgets its wake-up.
+		name:    "completion/complete-no-wake",
+		prog:    completion(1, func(t *sim.Thread, c *sim.Completion) { t.Sleep(sim.Second); sim.CompleteNoWakeForTest(t, c) }),
+		want:    alwaysDeadlocks,
+		waiters: []string{"waiter-0 waits on done"},
+		lost:    "completer, whose step made it hold, returned without waking it",
+	},
+	{
+		// The waker sets x, sleeps, then wakes: while it sleeps the waiter's
+		// condition holds, but the wake-up can still come.
+		name: "wait-var-event/set-sleep-then-wake",
+		prog: waitVar(func(t *sim.Thread, x *sim.Var[int]) {
+			x.Store(t, 1)
+			t.Sleep(sim.Second)
+			sim.WakeUpVar(t, x)
+		}),
+		want: neverDeadlocks,
 	},
 	{
 		name: "completion/complete-twice",
@@ -158,9 +187,13 @@ func TestWaitWake(t *testing.T) {
 	for _, c := range waitTests {
 		t.Run(c.name, func(t *testing.T) {
 			s := sweepSeeds(t, c.prog, 300, nil)
-			pass, dead := s.count("pass"), s.count("fail/deadlock")
+			failKey := "fail/deadlock"
+			if c.lost != "" {
+				failKey = "fail/liveness"
+			}
+			pass, dead := s.count("pass"), s.count(failKey)
 			if pass+dead != s.runs {
-				t.Fatalf("outcomes %v: want only pass and deadlock", s.outcomes)
+				t.Fatalf("outcomes %v: want only pass and %s", s.outcomes, failKey)
 			}
 			switch {
 			case c.want == neverDeadlocks && dead != 0,
@@ -169,7 +202,11 @@ func TestWaitWake(t *testing.T) {
 				t.Fatalf("outcomes %v, want %s deadlocks", s.outcomes, c.want)
 			}
 			for i, f := range s.failures {
-				if err := checkWaiters(f, c.waiters); err != nil {
+				check := checkWaiters
+				if c.lost != "" {
+					check = func(f *sim.Failure, w []string) error { return checkLost(f, w, c.lost) }
+				}
+				if err := check(f, c.waiters); err != nil {
 					t.Fatalf("seed %d: %v", s.failSeed[i], err)
 				}
 			}
@@ -199,6 +236,25 @@ func checkWaiters(f *sim.Failure, want []string) error {
 	return nil
 }
 
+// checkLost checks that f is a lost-wakeup report naming exactly the
+// sleepers want and saying why.
+func checkLost(f *sim.Failure, want []string, why string) error {
+	if err := wantFailure(f, sim.FailLiveness, sim.CheckLostWakeup); err != nil {
+		return err
+	}
+	var got []string
+	for _, w := range f.Waiters {
+		got = append(got, w.Name+" waits on "+w.What)
+	}
+	if !slices.EqualFunc(got, want, matchName) {
+		return fmt.Errorf("waiters %q, want %q", got, want)
+	}
+	if !strings.Contains(f.Msg, why) {
+		return fmt.Errorf("message %q does not say %q", f.Msg, why)
+	}
+	return nil
+}
+
 func matchName(got, pattern string) bool {
 	if len(got) != len(pattern) {
 		return false
@@ -220,27 +276,38 @@ func TestWaitVarEventTimeout(t *testing.T) {
 		waker  func(t *sim.Thread, x *sim.Var[int]) // nil: nobody sets x
 		want   bool
 		wantAt sim.Time // virtual time when the wait returns
+		lost   string   // the run fails as a lost wake-up that says this
 	}{
-		{"nobody-wakes", 0, nil, false, 3 * sim.Second},
-		{"set-no-wake", 0, func(t *sim.Thread, x *sim.Var[int]) { t.Sleep(sim.Second); x.Store(t, 1) }, true, 3 * sim.Second},
+		{"nobody-wakes", 0, nil, false, 3 * sim.Second, ""},
+		// The waker sets x and returns without waking: lost at its return.
+		{"set-no-wake", 0, func(t *sim.Thread, x *sim.Var[int]) { t.Sleep(sim.Second); x.Store(t, 1) }, true, 3 * sim.Second,
+			"waker, whose step made it hold, returned without waking it"},
+		// The waker sets x and sleeps on without waking: the wait would
+		// end by timeout although x was set at 1 s.
+		{"set-no-wake-sleep", 0, func(t *sim.Thread, x *sim.Var[int]) {
+			t.Sleep(sim.Second)
+			x.Store(t, 1)
+			t.Sleep(10 * sim.Second)
+			sim.WakeUpVar(t, x)
+		}, true, 3 * sim.Second, "its wait ends by timeout at 3.000000"},
 		{"woken-in-time", 0, func(t *sim.Thread, x *sim.Var[int]) {
 			t.Sleep(sim.Second)
 			x.Store(t, 1)
 			sim.WakeUpVar(t, x)
-		}, true, sim.Second},
+		}, true, sim.Second, ""},
 		{"woken-too-late", 0, func(t *sim.Thread, x *sim.Var[int]) {
 			t.Sleep(5 * sim.Second)
 			x.Store(t, 1)
 			sim.WakeUpVar(t, x)
-		}, false, 3 * sim.Second},
-		{"already-true", 1, nil, true, 0},
+		}, false, 3 * sim.Second, ""},
+		{"already-true", 1, nil, true, 0, ""},
 		{"woken-early-then-set", 0, func(t *sim.Thread, x *sim.Var[int]) {
 			t.Sleep(sim.Second)
 			sim.WakeUpVar(t, x) // spurious: x is still 0
 			t.Sleep(sim.Second)
 			x.Store(t, 1)
 			sim.WakeUpVar(t, x)
-		}, true, 2 * sim.Second},
+		}, true, 2 * sim.Second, ""},
 	}
 	for _, c := range tests {
 		t.Run(c.name, func(t *testing.T) {
@@ -256,6 +323,12 @@ func TestWaitVarEventTimeout(t *testing.T) {
 					k.Spawn("waker", func(t *sim.Thread) { c.waker(t, &x) })
 				}
 				return func(res sim.Result) error {
+					if c.lost != "" {
+						if err := checkLost(res.Failure, []string{"waiter waits on x"}, c.lost); err != nil {
+							return err
+						}
+						return nil
+					}
 					if err := mustPass(res); err != nil {
 						return err
 					}

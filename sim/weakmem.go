@@ -219,6 +219,7 @@ func (k *Kernel) flushNth(ts []*Thread, v *int) bool {
 		for i := range t.sb {
 			if t.flushable(i) {
 				if *v--; *v == 0 {
+					k.flushStep, k.flushOwner = k.step, t
 					t.flushAt(i)
 					return true
 				}
@@ -290,12 +291,18 @@ func viewOf[T any](mem T, pend []pendStore[T], t *Thread) T {
 
 // peekOf is the value Peek returns: during a step, what the running thread
 // would load; between steps (checkers, step hooks, the end of a run) the
-// newest store, as sequential consistency would have it.
+// newest store, as sequential consistency would have it; while the
+// lost-wakeup check evaluates a sleeper's condition (Kernel.peekMem),
+// memory, without any buffered store (lostwake.go).
 func peekOf[T any](mem T, pend []pendStore[T]) T {
 	if len(pend) == 0 {
 		return mem
 	}
-	if cur := pend[0].t.k.cur; cur != nil {
+	k := pend[0].t.k
+	if k.peekMem {
+		return mem
+	}
+	if cur := k.cur; cur != nil {
 		return viewOf(mem, pend, cur)
 	}
 	return pend[len(pend)-1].v

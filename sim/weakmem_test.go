@@ -178,7 +178,8 @@ func TestWeakMemoryLitmus(t *testing.T) {
 // put between the store and the wake-up (its waitqueue_active() test is a
 // plain load). Without it, the waker can find no waiter while its store
 // still sits in its buffer, and the waiter, finding cond unset, sleeps for
-// good: a lost wake-up, which ends the run as a deadlock.
+// good: a lost wake-up, which the lost-wakeup check reports (at the
+// deadlock, once the store has landed).
 func wakePair(barrier bool) func(k *sim.Kernel) {
 	return func(k *sim.Kernel) {
 		var cond sim.Var[int]
@@ -210,15 +211,16 @@ func firstFailure(t *testing.T, prog func(k *sim.Kernel), mem sim.MemoryModel, n
 }
 
 // The missing barrier of a wait/wake pair is found within 10,000
-// executions, as the lost wake-up it causes (a deadlock naming the
-// waiter); under sequential consistency it cannot be.
+// executions, as the lost wake-up it causes (liveness [lost-wakeup]
+// naming the waiter); under sequential consistency it cannot be.
 func TestWeakMemoryMissingWakeBarrier(t *testing.T) {
 	seed, res := firstFailure(t, wakePair(false), sim.MemWeak, 10000)
 	if seed < 0 {
 		t.Fatal("the wait/wake pair without its barrier passed 10,000 weak-memory executions")
 	}
-	if res.Outcome != sim.OutcomeFail || res.Failure.Class != sim.FailDeadlock {
-		t.Fatalf("seed %d: %v %v, want a deadlock", seed, res.Outcome, res.Failure)
+	if res.Outcome != sim.OutcomeFail || res.Failure.Class != sim.FailLiveness || res.Failure.Check != sim.CheckLostWakeup ||
+		len(res.Failure.Waiters) != 1 || res.Failure.Waiters[0].Name != "waiter" {
+		t.Fatalf("seed %d: %v %v, want a lost wake-up of the waiter", seed, res.Outcome, res.Failure)
 	}
 	t.Logf("found at seed %d: %v", seed, res.Failure)
 	if seed, _ := firstFailure(t, wakePair(false), sim.MemSC, 2000); seed >= 0 {

@@ -242,7 +242,7 @@ func EndCacheAccess(t *sim.Thread, c *Cache, why string) {
 	if n < 0 {
 		t.Bug("I-14", "cache C=%08x n_accesses underflow", c.DebugID)
 	}
-	if n == 0 {
+	if n == 0 && !c.f.Mutants.NoCacheAccessWake {
 		sim.WakeUpVar(t, &c.nAccesses)
 	}
 }

@@ -94,6 +94,9 @@ func (c *Cookie) noteTransition(t *sim.Thread, tr string) {
 // waitqueue_active() test needs it.
 func (c *Cookie) wakeUpCookieState(t *sim.Thread) {
 	sim.SmpMb(t)
+	if c.f.Mutants.NoCookieStateWake {
+		return
+	}
 	sim.WakeUpVar(t, &c.state)
 }
 
@@ -414,7 +417,7 @@ again:
 	case CookieActive, CookieInvalidating:
 		if willModify && !c.flags.TestAndSet(t, FlagLocalWrite) {
 			c.flags.Set(t, FlagDoPrepToWrite)
-			queue = true
+			queue = !c.f.Mutants.UseNoQueuePrepToWrite
 		}
 		// The fix for CVE-2022-48989: a use cancels a pending LRU discard.
 		if !c.f.Bugs.UseNoClearLRUDiscard && c.flags.TestAndClear(t, FlagDoLRUDiscard) {
@@ -527,6 +530,7 @@ againLocked:
 			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
+				c.f.backendCall(t, "prepare_to_write", c, c.Volume)
 				cacheOps(c.Volume.Cache, "prepare_to_write").PrepareToWrite(t, c)
 				c.lock.Lock(t)
 			}
@@ -566,11 +570,15 @@ againLocked:
 			goto againLocked
 		}
 	case CookieLRUDiscarding, CookieRelinquishing, CookieWithdrawing:
-		if c.CachePriv != nil {
+		if state == CookieLRUDiscarding && c.f.Mutants.LRUDiscardClearsRequest {
+			c.flags.Clear(t, FlagDoLRUDiscard)
+		}
+		if c.CachePriv != nil || c.f.Mutants.WithdrawWithoutObject {
 			c.lock.Unlock(t)
 			if c.ioInFlight > 0 {
 				t.Bug("io-held-access", "cookie c=%08x: withdraw_cookie with %d backend I/O(s) in flight: an I/O must hold its cookie access until its completion has run", c.DebugID, c.ioInFlight)
 			}
+			c.f.backendCall(t, "withdraw_cookie", c, c.Volume)
 			cacheOps(c.Volume.Cache, "withdraw_cookie").WithdrawCookie(t, c)
 			c.lock.Lock(t)
 		}
@@ -626,6 +634,10 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 			goto out
 		}
 	}
+	if c.f.Mutants.LookupEndsVolumeAccessEarly {
+		EndVolumeAccess(t, v, c, trace)
+	}
+	c.f.backendCall(t, "lookup_cookie", c, v)
 	if !cacheOps(v.Cache, "lookup_cookie").LookupCookie(t, c) {
 		if c.state.Load(t) != CookieFailed {
 			c.setCookieState(t, CookieQuiescent, "T6'")
@@ -634,6 +646,9 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 		goto out
 	}
 	c.see(t, TraceCookieSeeActive)
+	if c.f.Mutants.LookupEndsAccessEarly {
+		EndCookieAccess(t, c, TraceAccessLookupCookieEnd)
+	}
 	c.lock.Lock(t)
 	if c.flags.TestAndClear(t, FlagDoInvalidate) {
 		c.setState(t, CookieInvalidating, "T5'")
@@ -643,16 +658,25 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 	c.lock.Unlock(t)
 	c.wakeUpCookieState(t)
 	trace = TraceAccessLookupCookieEnd
+	if c.f.Mutants.LookupEndsAccessEarly {
+		if !c.f.Mutants.LookupEndsVolumeAccessEarly {
+			EndVolumeAccess(t, v, c, trace)
+		}
+		return
+	}
 out:
 	EndCookieAccess(t, c, trace)
 	if needWithdraw {
 		WithdrawCookie(t, c)
 	}
-	EndVolumeAccess(t, v, c, trace)
+	if !c.f.Mutants.LookupEndsVolumeAccessEarly {
+		EndVolumeAccess(t, v, c, trace)
+	}
 }
 
 // performInvalidation is fscache_perform_invalidation().
 func (c *Cookie) performInvalidation(t *sim.Thread) {
+	c.f.backendCall(t, "invalidate_cookie", c, c.Volume)
 	if !cacheOps(c.Volume.Cache, "invalidate_cookie").InvalidateCookie(t, c) {
 		CachingFailed(t, c)
 	}
@@ -798,7 +822,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	switch c.state.Peek() {
 	case CookieLookingUp:
 		mark(t, c, "invalidate during LOOKING_UP")
-		if !c.flags.TestAndSet(t, FlagDoInvalidate) {
+		if !c.flags.TestAndSet(t, FlagDoInvalidate) && !c.f.Mutants.InvalidateNoAccess {
 			beginCookieAccessUnchecked(t, c, TraceAccessInvalidateCookie)
 		}
 		c.lock.Unlock(t)

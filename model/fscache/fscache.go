@@ -20,6 +20,10 @@ type Fscache struct {
 	K     *sim.Kernel
 	Bugs  model.Bugs
 	Stats Stats
+	// Mutants are test-only breakages (mutants.go); all off by default.
+	Mutants Mutants
+
+	onBackend BackendObserver // a checker watching backend calls (resources.go)
 
 	wq       sim.Workqueue // fscache_wq (unbound)
 	systemWQ sim.Workqueue // system_wq (volume creation)

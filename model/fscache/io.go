@@ -38,6 +38,7 @@ again:
 	}
 ready:
 	c.lock.Unlock(t)
+	c.f.backendCall(t, "begin_operation", c, c.Volume)
 	if !cacheOps(c.Volume.Cache, "begin_operation").BeginOperation(t, cres, want) {
 		goto failed
 	}
@@ -105,6 +106,7 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 	}
 ready:
 	if cres.CachePriv2 == nil {
+		c.f.backendCall(t, "begin_operation", c, c.Volume)
 		return cacheOps(c.Volume.Cache, "begin_operation").BeginOperation(t, cres, want)
 	}
 	return true
@@ -195,6 +197,7 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	}
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
+	c.f.backendCall(t, "resize_cookie", c, c.Volume)
 	cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
 	EndOperation(t, &cres)
 }

@@ -47,3 +47,7 @@ func (f *Fscache) LRUWorkBusy() bool { return f.lruWork.Pending() || f.lruWork.R
 
 // LRULockHeld reports whether anyone holds fscache_cookie_lru_lock.
 func (f *Fscache) LRULockHeld() bool { return f.lruLock.Held() }
+
+// WorkBusy reports whether the volume's creation work item is queued or
+// running.
+func (v *Volume) WorkBusy() bool { return v.work.Pending() || v.work.Running() }

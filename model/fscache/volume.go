@@ -197,6 +197,10 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 		for _, cursor := range b.chain {
 			if volumeSame(v, cursor) {
 				cursor.trace(t, cursor.ref.Peek(), TraceVolumeSeeHashWake)
+				if f.Mutants.NoAcquirePendingWake {
+					cursor.flags.Clear(t, VolAcquirePending)
+					break
+				}
 				sim.ClearAndWakeUpBit(t, &cursor.flags, VolAcquirePending)
 				break
 			}
@@ -231,6 +235,7 @@ func createVolume(t *sim.Thread, v *Volume, wait bool) {
 // createVolumeWork is fscache_create_volume_work().
 func createVolumeWork(t *sim.Thread, v *Volume) {
 	v.trace(t, v.ref.Peek(), TraceVolumeSeeCreateWork)
+	v.f.backendCall(t, "acquire_volume", nil, v)
 	cacheOps(v.Cache, "acquire_volume").AcquireVolume(t, v)
 	EndCacheAccess(t, v.Cache, TraceAccessAcquireVolumeEnd)
 	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
@@ -261,6 +266,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
 		// The kernel looks at cache_priv again once the access is held.
 		if v.CachePriv != nil {
+			f.backendCall(t, "free_volume", nil, v)
 			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
 		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
@@ -311,7 +317,7 @@ func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
 	if n < 0 {
 		t.Bug("I-14", "volume V=%08x n_accesses underflow", v.DebugID)
 	}
-	if n == 0 {
+	if n == 0 && !v.f.Mutants.NoVolumeAccessWake {
 		sim.WakeUpVar(t, &v.nAccesses)
 	}
 }

@@ -1,0 +1,77 @@
+package checker
+
+import (
+	"fmt"
+
+	"github.com/fscachesim/fscachesim/model/fscache"
+)
+
+// L-5: a request is acted on. The kernel records work it owes as request
+// flags (the DO_* cookie flags) and a volume's CREATING; each is acted on by
+// a work item that must be queued or running, or, for a cookie, by the end
+// of an access in flight, whose last fscache_end_cookie_access queues the
+// state machine unless NO_ACCESS_WAKE is set. A request pending in a state
+// where the state machine acts on it, with nothing due to act on it, is hot;
+// hot for more than Options.LivenessBound steps, or still hot when the run
+// ends, is a liveness failure [L-5]. A cookie freed with a request pending
+// cools it (the state machine clears every request as it leaves a closing
+// state; what is left on a cookie that was never caching is not owed).
+//
+// Which requests, in which states (6.12's fscache_cookie_state_machine):
+//
+//	ACTIVE  DO_PREP_TO_WRITE, DO_LRU_DISCARD, DO_WITHDRAW, DO_INVALIDATE
+//	FAILED  DO_WITHDRAW, DO_INVALIDATE
+//
+// DO_RELINQUISH is L-2's (a relinquished cookie reaches DROPPED). In
+// QUIESCENT the state machine acts on DO_RELINQUISH only: the DO_WITHDRAW
+// and DO_PREP_TO_WRITE a failed lookup leaves behind wait for the next use,
+// as in the kernel. Volumes: CREATING set while the creation work is
+// neither queued nor running.
+
+const monL5 = "L-5"
+
+var reqMask = [fscache.NumCookieStates]uint64{
+	fscache.CookieActive: 1<<fscache.FlagDoPrepToWrite | 1<<fscache.FlagDoLRUDiscard | 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
+	fscache.CookieFailed: 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
+}
+
+// checkCookieRequests is L-5 for one cookie (from checkCookie).
+func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState, fl uint64, nAcc int64, held bool) {
+	req := fl & reqMask[st]
+	key := uint64(ck.DebugID)
+	if req == 0 || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
+		if c.live.hotL5 > 0 {
+			c.coolL5(key)
+		}
+		return
+	}
+	if c.live.find(monL5, key) >= 0 {
+		return
+	}
+	c.live.hotL5++
+	c.live.heat(monL5, key, objRef{'c', ck.DebugID},
+		fmt.Sprintf("%s pending in %v and nothing due to act on it (state machine idle, no access whose end queues it)", fscache.CookieFlagString(req), st), c.step)
+}
+
+// checkVolumeRequests is L-5 for one volume (from checkVolumes).
+func (c *Checker) checkVolumeRequests(v *fscache.Volume) {
+	key := 1<<62 | uint64(v.DebugID)
+	if v.Flags()&(1<<fscache.VolCreating) == 0 || v.WorkBusy() {
+		if c.live.hotL5 > 0 {
+			c.coolL5(key)
+		}
+		return
+	}
+	if c.live.find(monL5, key) >= 0 {
+		return
+	}
+	c.live.hotL5++
+	c.live.heat(monL5, key, objRef{'V', v.DebugID}, "CREATING set and the creation work neither queued nor running", c.step)
+}
+
+func (c *Checker) coolL5(key uint64) {
+	if c.live.find(monL5, key) >= 0 {
+		c.live.hotL5--
+		c.live.cool(monL5, key, c.step)
+	}
+}

@@ -1,0 +1,43 @@
+package fscache
+
+// Mutants are test-only breakages of the model, each one small deviation
+// from the kernel's code that breaks one rule the checker states, so that a
+// test can show the check of that rule catches it at the step it is broken
+// (checker/rules_test.go). Unlike model.Bugs they are no historical bugs,
+// and nothing outside tests sets them. All are off in a new Fscache.
+type Mutants struct {
+	// NoCookieStateWake: wake_up_cookie_state() forgets wake_up_var(), so a
+	// waiter on the cookie's state (a collision waiting for DROPPED, a use
+	// waiting out LRU_DISCARDING, begin_operation) is never woken.
+	NoCookieStateWake bool
+	// NoVolumeAccessWake: fscache_end_volume_access() forgets the wake-up
+	// of its last access, so the withdrawal waiting for n_accesses == 0
+	// sleeps on.
+	NoVolumeAccessWake bool
+	// NoCacheAccessWake: fscache_end_cache_access() forgets the wake-up of
+	// its last access (fscache_withdraw_cache waits for it).
+	NoCacheAccessWake bool
+	// NoAcquirePendingWake: the relinquished volume clears its twin's
+	// ACQUIRE_PENDING without wake_up_bit().
+	NoAcquirePendingWake bool
+
+	// LookupEndsAccessEarly: fscache_perform_lookup ends the lookup's
+	// cookie access before it moves the cookie out of LOOKING_UP.
+	LookupEndsAccessEarly bool
+	// LookupEndsVolumeAccessEarly: fscache_perform_lookup ends its volume
+	// access before the lookup rather than after it.
+	LookupEndsVolumeAccessEarly bool
+	// InvalidateNoAccess: __fscache_invalidate in LOOKING_UP sets
+	// DO_INVALIDATE without the cookie access the flag carries.
+	InvalidateNoAccess bool
+	// WithdrawWithoutObject: the state machine calls withdraw_cookie in a
+	// closing state without looking at cookie->cache_priv.
+	WithdrawWithoutObject bool
+	// LRUDiscardClearsRequest: the state machine clears DO_LRU_DISCARD in
+	// LRU_DISCARDING before it withdraws the object, rather than as it
+	// leaves the state.
+	LRUDiscardClearsRequest bool
+	// UseNoQueuePrepToWrite: fscache_use_cookie() on an ACTIVE cookie sets
+	// DO_PREP_TO_WRITE but does not queue the state machine to act on it.
+	UseNoQueuePrepToWrite bool
+}
