@@ -34,6 +34,17 @@ type Bugs struct {
 	// timer still pending fires after the module is gone and queues its
 	// work on the freed workqueue.
 	ExitKeepsLRUTimer bool
+	// OndemandNoCancelWorker is the bug fixed by "cachefiles: wait for
+	// ondemand_object_worker to finish when dropping object" (2024):
+	// cachefiles_ondemand_clean_object does not cancel_work_sync the
+	// reopen worker, which may then run on an object already freed.
+	OndemandNoCancelWorker bool
+	// OndemandReadNoReqRef is the bug fixed by "cachefiles: fix
+	// slab-use-after-free in cachefiles_ondemand_daemon_read()" (2024):
+	// the daemon's read takes no ref on the request it hands out, so a
+	// copen or cread racing with it completes the request, its sender
+	// frees it, and the read goes on using it.
+	OndemandReadNoReqRef bool
 }
 
 // BugInfo describes one switch.

@@ -69,6 +69,8 @@ type Cache struct {
 	// EIO (read and remove points) or, for write points, EIO or ENOSPC.
 	InjectRate sim.Ratio
 
+	od ondemandCache // the on-demand half (ondemand.go)
+
 	severed bool        // the disk crashed under this cache: no more disk I/O
 	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
 	// suppress elides the routine events of the batched fan-out
@@ -126,6 +128,9 @@ func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
 		fscache.IOError(t, c.cache)
 	}
 	c.flags.Set(t, CacheDead)
+	if c.inOndemandMode(t) {
+		c.FlushReqs(t)
+	}
 }
 
 // ioErrorObj is cachefiles_io_error_obj().
