@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fscachesim/fscachesim/model/fscache"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/sim/vfs"
 )
@@ -56,14 +57,18 @@ func (ft *FDTable) reserve() int32 {
 func (ft *FDTable) Get(fd int32) *AnonFile { return ft.files[fd] }
 
 // Len is the number of open anonymous fds.
-func (ft *FDTable) Len() int {
-	n := 0
-	for _, f := range ft.files {
+func (ft *FDTable) Len() int { return len(ft.open()) }
+
+// open is the open fds, lowest first.
+func (ft *FDTable) open() []int32 {
+	fds := make([]int32, 0, len(ft.files))
+	for fd, f := range ft.files {
 		if f != nil {
-			n++
+			fds = append(fds, fd)
 		}
 	}
-	return n
+	sort.Slice(fds, func(i, j int) bool { return fds[i] < fds[j] })
+	return fds
 }
 
 // Close is close(fd): the anonymous file's release. -EBADF for an fd not
@@ -80,14 +85,7 @@ func (ft *FDTable) Close(t *sim.Thread, fd int32) error {
 
 // CloseAll closes every fd, lowest first: what a process's exit does.
 func (ft *FDTable) CloseAll(t *sim.Thread) {
-	fds := make([]int32, 0, len(ft.files))
-	for fd, f := range ft.files {
-		if f != nil {
-			fds = append(fds, fd)
-		}
-	}
-	sort.Slice(fds, func(i, j int) bool { return fds[i] < fds[j] })
-	for _, fd := range fds {
+	for _, fd := range ft.open() {
 		ft.Close(t, fd)
 	}
 }
@@ -555,9 +553,15 @@ func (f *File) FDs() *FDTable {
 	return f.fds
 }
 
-// ondemandRead is read(2) of the device in on-demand mode.
+// ondemandRead is read(2) of the device in on-demand mode, with the
+// File's own fd table.
 func (f *File) ondemandRead(t *sim.Thread, od OndemandOps, buf []byte) (int, error) {
 	n, err := od.DaemonRead(t, buf, f.FDs())
+	f.traceRead(t, buf, n, err)
+	return n, err
+}
+
+func (f *File) traceRead(t *sim.Thread, buf []byte, n int, err error) {
 	ret := n
 	if err != nil {
 		ret = vfs.Code(err)
@@ -569,7 +573,6 @@ func (f *File) ondemandRead(t *sim.Thread, od OndemandOps, buf []byte) (int, err
 		}
 	}
 	emitDaemon(t, f.id, "read", ret, text)
-	return n, err
 }
 
 // GetUnbindPincount is cachefiles_get_unbind_pincount().
@@ -581,3 +584,33 @@ func (f *File) WakePoll(t *sim.Thread) { sim.WakeUpVar(t, &f.flags) }
 // PollInPeek is PollIn without a scheduling point, for a poll sleeper's
 // condition.
 func (c *Cache) PollInPeek() bool { return c.pollInLocked() }
+
+// PrepareOndemandRead is cachefiles_prepare_ondemand_read(): PrepareRead
+// for a caller that is not a netfs request (erofs), with
+// NETFS_SREQ_ONDEMAND in flags.
+func (c *Cache) PrepareOndemandRead(t *sim.Thread, cres *fscache.CacheResources, start int64, length *int64, iSize int64, flags *uint32, ino uint64) Source {
+	return c.PrepareRead(t, cres, start, length, iSize, flags, ino)
+}
+
+// ReadFDs is read(2) of the device by a process with the fd table fds:
+// in on-demand mode an OPEN's anonymous fd goes there (a daemon that took
+// the device over from a crashed one has a table of its own).
+func (f *File) ReadFDs(t *sim.Thread, buf []byte, fds *FDTable) (int, error) {
+	if f.closed {
+		return 0, vfs.EBADF
+	}
+	if !f.flags.Test(t, flagReady) {
+		emitDaemon(t, f.id, "read", 0, "")
+		return 0, nil
+	}
+	if od := f.ondemandOps(); od != nil {
+		n, err := od.DaemonRead(t, buf, fds)
+		f.traceRead(t, buf, n, err)
+		return n, err
+	}
+	return f.Read(t, buf)
+}
+
+// Key is the object's cookie key, as the daemon knows it from OPEN (no
+// scheduling point: the daemon's own bookkeeping).
+func (o *Object) Key() []byte { return o.cookie.Key }
