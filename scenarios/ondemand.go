@@ -176,6 +176,50 @@ func init() {
 			},
 		},
 		{
+			Name: "ondemand-reopen-vs-drop",
+			Desc: "the on-demand daemon closes each object's anonymous fd right after its copen, so the next READ finds the object closed and its read queues the reopen worker; the daemon is then killed and the mount unmounted, dropping the object while the worker may still be pending (clean_object must cancel it)",
+			Setup: func(k *sim.Kernel, w *World) {
+				dev := odWorld(w)
+				d := odDaemon(dev, ondemandd.FaultCloseAfter, sim.Ratio{Num: 1, Den: 2})
+				k.Spawn("ondemandd", func(t *sim.Thread) { d.Serve(t, func() cachefiles.CacheOps { return w.CF }) })
+				k.Spawn("erofs", func(t *sim.Thread) {
+					if !d.WaitBound(t) {
+						return
+					}
+					m, err := erofs.Mount(t, w.F, "fsid1", odBlobs[:1])
+					if err != nil {
+						return
+					}
+					buf := make([]byte, 4096)
+					m.Read(t, 0, 0, buf)
+					m.Unmount(t)
+				})
+				k.Spawn("admin", func(t *sim.Thread) {
+					if !d.WaitBound(t) {
+						return
+					}
+					jitter(t)
+					d.Stop(t)
+				})
+			},
+		},
+		{
+			Name: "ondemand-restore-vs-cread",
+			Desc: "a multi-threaded on-demand daemon answers requests on worker threads while it writes restore: its reader hands out again a request a worker is completing (copen or READ_COMPLETE), and the request must outlive the read that hands it out",
+			Setup: func(k *sim.Kernel, w *World) {
+				dev := odWorld(w)
+				d := ondemandd.New(dev, ondemandd.Options{Dir: "/", Tag: cfTag, Blobs: odImage(),
+					Faults: ondemandd.FaultRestore, Rate: sim.Ratio{Num: 1, Den: 2}, Async: true})
+				k.Spawn("ondemandd", func(t *sim.Thread) { d.Serve(t, func() cachefiles.CacheOps { return w.CF }) })
+				k.Spawn("erofs", func(t *sim.Thread) {
+					if d.WaitBound(t) {
+						odReader(t, w, 1)
+						d.Stop(t)
+					}
+				})
+			},
+		},
+		{
 			Name: "ondemand-chaos",
 			Desc: "an erofs mount read twice, served by an on-demand daemon that may commit every misbehaviour (late, never, copen error or wrong size, stale and unknown ids, fds closed before or during copen, restore, crash, no data) and is killed after a while: the kernel stays consistent",
 			Setup: func(k *sim.Kernel, w *World) {

@@ -9,12 +9,20 @@ import (
 	"github.com/fscachesim/fscachesim/sim"
 )
 
-var odScenarios = []string{
-	"ondemand-daemon-close-vs-read",
-	"ondemand-restore-vs-read",
-	"ondemand-anon-close-vs-copen",
-	"ondemand-unbind-vs-requests",
-	"ondemand-chaos",
+// odScenarios are the on-demand scenarios with, for each, trace text
+// some run over the seeds must show: the path the scenario is about was
+// taken, not only survived.
+var odScenarios = []struct {
+	name  string
+	reach []string
+}{
+	{"ondemand-daemon-close-vs-read", []string{"cachefiles_prep_read: o=00000001 INVL", "release r=0", "cachefiles_ondemand_fd_release"}},
+	{"ondemand-restore-vs-read", []string{"\"restore\"", "close->reopening by select_req", "reopening->open by copen"}},
+	{"ondemand-anon-close-vs-copen", []string{"by copen:fd_gone", "close->open by copen", "close->reopening by select_req"}},
+	{"ondemand-unbind-vs-requests", []string{"open->dropping by clean_object", "cachefiles_ondemand_close", "\"restore\""}},
+	{"ondemand-reopen-vs-drop", []string{"close->reopening by select_req", "dropping"}},
+	{"ondemand-restore-vs-cread", []string{"\"restore\"", "cachefiles_ondemand_cread"}},
+	{"ondemand-chaos", []string{"copen", "cachefiles_ondemand_cread"}},
 }
 
 // TestOndemandScenarios: the on-demand scenarios pass every check (the
@@ -26,8 +34,10 @@ func TestOndemandScenarios(t *testing.T) {
 		func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 2000} },
 		func() sim.Strategy { return &sched.POS{} },
 	}
-	for _, name := range odScenarios {
+	for _, sc := range odScenarios {
+		name := sc.name
 		t.Run(name, func(t *testing.T) {
+			seen := map[string]bool{}
 			s, err := Get(name)
 			if err != nil {
 				t.Fatal(err)
@@ -39,7 +49,15 @@ func TestOndemandScenarios(t *testing.T) {
 			}
 			known := 0
 			for seed := uint64(0); seed < 150; seed++ {
-				opts := sim.Options{Seed: seed, Strategy: strats[seed%3](), MaxSteps: 1 << 18}
+				opts := sim.Options{Seed: seed, Strategy: strats[seed%3](), MaxSteps: 1 << 18,
+					OnEvent: func(k *sim.Kernel, e *sim.Event) {
+						txt := e.Type.Name() + ": " + e.Text()
+						for _, r := range sc.reach {
+							if !seen[r] && strings.Contains(txt, r) {
+								seen[r] = true
+							}
+						}
+					}}
 				res, k, _ := Execute(s, model.Bugs{}, opts)
 				k.Close()
 				if res.Failure == nil {
@@ -50,6 +68,11 @@ func TestOndemandScenarios(t *testing.T) {
 					continue
 				}
 				t.Fatalf("seed %d strategy %d: %v", seed, seed%3, res.Failure)
+			}
+			for _, r := range sc.reach {
+				if !seen[r] {
+					t.Errorf("no run showed %q: the scenario does not reach its race", r)
+				}
 			}
 			if known > 15 {
 				t.Fatalf("%d of 150 runs reached daemon-bind-unbind's open finding: want it rare", known)

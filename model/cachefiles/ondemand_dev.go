@@ -53,8 +53,33 @@ func (ft *FDTable) reserve() int32 {
 	}
 }
 
-// Get is the anonymous file at fd, or nil.
+// Get is the anonymous file at fd, or nil, without a reference: for a
+// look, not for a call (use Fget).
 func (ft *FDTable) Get(fd int32) *AnonFile { return ft.files[fd] }
+
+// Fget is fdget: the file at fd with a reference for the duration of a
+// call on it (a concurrent close then does not release it under the
+// call), or nil. Drop it with Fput.
+//
+// The look-up and the reference are one step, as under the fd table's
+// lock and RCU in the kernel: a close cannot come between them.
+func (ft *FDTable) Fget(t *sim.Thread, fd int32) *AnonFile {
+	t.Yield()
+	f := ft.files[fd]
+	if f == nil {
+		return nil
+	}
+	f.ref.Init(f.ref.Peek() + 1)
+	return f
+}
+
+// Fput drops a reference Fget took (or the table's, at close): the last
+// one releases the file (cachefiles_ondemand_fd_release).
+func (f *AnonFile) Fput(t *sim.Thread) {
+	if f.ref.Dec(t) == 0 {
+		f.release(t)
+	}
+}
 
 // Len is the number of open anonymous fds.
 func (ft *FDTable) Len() int { return len(ft.open()) }
@@ -79,7 +104,7 @@ func (ft *FDTable) Close(t *sim.Thread, fd int32) error {
 		return vfs.EBADF
 	}
 	delete(ft.files, fd)
-	f.release(t)
+	f.Fput(t)
 	return nil
 }
 
@@ -96,6 +121,7 @@ type AnonFile struct {
 	c      *Cache
 	object *Object
 	fd     int32
+	ref    sim.Atomic // f_count: the fd table's, and one per call in progress
 }
 
 // Object is the file's object (private_data).
@@ -335,6 +361,7 @@ func (c *Cache) getFD(t *sim.Thread, r *Req, fds *FDTable) (*AnonFile, int32, er
 	id := c.allocOndemandID(t)
 	fd := fds.reserve()
 	af := &AnonFile{c: c, object: o}
+	af.ref.Init(1)
 	info.lock.Lock(t)
 	t.Use(&info.life)
 	if info.ondemandID > 0 {

@@ -24,14 +24,15 @@ const (
 	FaultRestore                       // write "restore" with requests in flight
 	FaultCrash                         // crash: close every fd, the device's too
 	FaultSkipWrite                     // cread without writing the data
+	FaultCloseAfter                    // close the anonymous fd right after a successful copen
 )
 
 // AllFaults is every misbehaviour.
 const AllFaults = FaultLate | FaultNever | FaultCopenError | FaultCopenSize | FaultStaleID |
-	FaultUnknownID | FaultCloseBefore | FaultCloseDuring | FaultRestore | FaultCrash | FaultSkipWrite
+	FaultUnknownID | FaultCloseBefore | FaultCloseDuring | FaultRestore | FaultCrash | FaultSkipWrite | FaultCloseAfter
 
 var faultNames = []string{"late", "never", "copen-error", "copen-size", "stale-id", "unknown-id",
-	"close-before", "close-during", "restore", "crash", "skip-write"}
+	"close-before", "close-during", "restore", "crash", "skip-write", "close-after"}
 
 // String lists the faults by name, "+"-separated.
 func (f Fault) String() string {
@@ -59,6 +60,9 @@ type Options struct {
 	Rate   sim.Ratio         // how often it misbehaves, per request
 	// MaxRequests bounds the requests one daemon serves (0: no bound).
 	MaxRequests int
+	// Async answers each request on a thread of its own (a daemon with
+	// a pool of workers), while the main thread reads on.
+	Async bool
 }
 
 // Daemon is one run of the daemon process.
@@ -174,6 +178,10 @@ func (d *Daemon) Run(t *sim.Thread, keepDevice bool) {
 		if d.fault(t, FaultCrash) {
 			break
 		}
+		if d.opts.Async {
+			t.Kernel().Spawn("ondemandd-worker", func(t *sim.Thread) { d.handle(t, m) })
+			continue
+		}
 		d.handle(t, m)
 	}
 	d.fds.CloseAll(t)
@@ -227,16 +235,24 @@ func (d *Daemon) handle(t *sim.Thread, m cachefiles.Msg) {
 				size += 4096
 			}
 			d.cmd(t, "copen "+mid+","+strconv.FormatInt(size, 10))
+			if d.fault(t, FaultCloseAfter) {
+				d.fds.Close(t, fd)
+				delete(d.objs, m.ObjectID)
+			}
 		}
 		if d.fault(t, FaultStaleID) {
 			d.cmd(t, "copen "+mid+",0")
 		}
 	case cachefiles.OpRead:
 		fd, ok := d.objs[m.ObjectID]
-		af := d.fds.Get(fd)
-		if !ok || af == nil {
+		if !ok {
 			return // an object it does not know: the request waits for the next daemon
 		}
+		af := d.fds.Fget(t, fd)
+		if af == nil {
+			return // closed meanwhile
+		}
+		defer af.Fput(t)
 		if !d.fault(t, FaultSkipWrite) {
 			d.fill(t, af, m.Read.Off, m.Read.Len)
 		}

@@ -127,9 +127,9 @@ func TestMisbehavingDaemon(t *testing.T) {
 			counts[k] += v
 		}
 	}
-	for i := 0; i < 11; i++ {
-		if counts[ondemandd.Fault(1<<i).String()] == 0 {
-			t.Errorf("fault %v never exercised (%v)", ondemandd.Fault(1<<i), counts)
+	for f := ondemandd.Fault(1); f <= ondemandd.AllFaults; f <<= 1 {
+		if counts[f.String()] == 0 {
+			t.Errorf("fault %v never exercised (%v)", f, counts)
 		}
 	}
 	t.Logf("faults committed over the seeds: %v", counts)
