@@ -81,6 +81,18 @@ var AllBugs = []BugInfo{
 		set:  func(b *Bugs) { b.ExitKeepsLRUTimer = true },
 		get:  func(b Bugs) bool { return b.ExitKeepsLRUTimer },
 	},
+	{
+		Name: "ondemand-no-cancel-worker",
+		Doc:  "fixed 2024 (\"cachefiles: wait for ondemand_object_worker to finish when dropping object\"): clean_object does not cancel the reopen worker, which runs on the freed object (use-after-free; scenario ondemand-reopen-vs-drop)",
+		set:  func(b *Bugs) { b.OndemandNoCancelWorker = true },
+		get:  func(b Bugs) bool { return b.OndemandNoCancelWorker },
+	},
+	{
+		Name: "ondemand-read-no-req-ref",
+		Doc:  "fixed 2024 (\"cachefiles: fix slab-use-after-free in cachefiles_ondemand_daemon_read()\"): the daemon's read takes no ref on the request, which a racing copen/cread completes and its sender frees (use-after-free; scenario ondemand-restore-vs-cread)",
+		set:  func(b *Bugs) { b.OndemandReadNoReqRef = true },
+		get:  func(b Bugs) bool { return b.OndemandReadNoReqRef },
+	},
 }
 
 // ParseBugs turns a comma-separated list of switch names into Bugs.
