@@ -142,3 +142,28 @@ func withdrawVsRelinquish(f *sim.Failure) bool {
 	}
 	return false
 }
+
+// BenchmarkOndemandScenario measures executions per second of each
+// on-demand scenario under random walk with every check on (run with
+// -cpu 1), as BenchmarkScenario does for the default ones.
+func BenchmarkOndemandScenario(b *testing.B) {
+	for _, sc := range odScenarios {
+		s, err := Get(sc.name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(s.Name, func(b *testing.B) {
+			steps := int64(0)
+			for i := 0; i < b.N; i++ {
+				res, k, _ := Execute(s, model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sched.RandomWalk{}})
+				k.Close()
+				if res.Failure != nil && !withdrawVsRelinquish(res.Failure) {
+					b.Fatalf("seed %d: %v", i, res.Failure)
+				}
+				steps += res.Steps
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exec/s")
+			b.ReportMetric(float64(steps)/float64(b.N), "steps/exec")
+		})
+	}
+}
