@@ -239,8 +239,15 @@ func init() {
 			},
 		},
 	} {
+		// Not in the default exploration: a daemon that dies while the
+		// mount is torn down meets daemon-bind-unbind's open finding
+		// (the cache's withdrawal racing a relinquish: a cookie used
+		// after its free, or a volume dentry left at the unbind). An
+		// explore of 30,000 executions of daemon-close-vs-read,
+		// restore-vs-read and restore-vs-cread (correct daemons) found
+		// it 12 times, all in daemon-close-vs-read, and nothing else.
 		if s.Quirk == "" {
-			s.Extra = "on-demand mode (issue 19): run by name; not yet in the default exploration"
+			s.Extra = "on-demand mode (issue 19): run by name; meets daemon-bind-unbind's open finding in ~0.1% of runs"
 		}
 		register(s)
 	}
