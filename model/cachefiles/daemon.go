@@ -19,9 +19,10 @@ import (
 //
 // What the kernel does with user memory (copy_from_user, -EFAULT) and the
 // CAP_SYS_ADMIN check (-EPERM) are not modelled: the daemon is root and its
-// buffers are good. Neither is on-demand mode: the command table is the one
-// of a kernel built without CONFIG_CACHEFILES_ONDEMAND, so copen and
-// restore are unknown commands (-EOPNOTSUPP) and bind takes no argument.
+// buffers are good. NewDevice is a kernel built without
+// CONFIG_CACHEFILES_ONDEMAND: copen and restore are unknown commands
+// (-EOPNOTSUPP) and bind takes no argument. NewOndemandDevice has on-demand
+// mode ("bind ondemand", copen, restore: ondemand_dev.go).
 
 // CommandMax is the longest command a write may carry: PAGE_SIZE - 1.
 const CommandMax = 4096 - 1
