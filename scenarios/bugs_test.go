@@ -85,8 +85,8 @@ func TestBugSwitchFound(t *testing.T) {
 // end-of-run drain and leak checks and linearizability.
 func TestNoFalseAlarms(t *testing.T) {
 	for _, s := range All() {
-		if s.Quirk != "" {
-			continue
+		if s.Quirk != "" || s.Extra != "" {
+			continue // the probes, and the scenarios run by name (TestOndemandScenarios)
 		}
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
