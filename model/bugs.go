@@ -34,6 +34,17 @@ type Bugs struct {
 	// timer still pending fires after the module is gone and queues its
 	// work on the freed workqueue.
 	ExitKeepsLRUTimer bool
+	// OndemandNoCancelWorker is the bug fixed by "cachefiles: wait for
+	// ondemand_object_worker to finish when dropping object" (2024):
+	// cachefiles_ondemand_clean_object does not cancel_work_sync the
+	// reopen worker, which may then run on an object already freed.
+	OndemandNoCancelWorker bool
+	// OndemandReadNoReqRef is the bug fixed by "cachefiles: fix
+	// slab-use-after-free in cachefiles_ondemand_daemon_read()" (2024):
+	// the daemon's read takes no ref on the request it hands out, so a
+	// copen or cread racing with it completes the request, its sender
+	// frees it, and the read goes on using it.
+	OndemandReadNoReqRef bool
 }
 
 // BugInfo describes one switch.
@@ -69,6 +80,18 @@ var AllBugs = []BugInfo{
 		Doc:  "fixed 2024 (\"fscache: delete fscache_cookie_lru_timer when fscache exits to avoid UAF\"): module exit leaves the LRU timer armed; it fires after unload and touches the freed module (use-after-free)",
 		set:  func(b *Bugs) { b.ExitKeepsLRUTimer = true },
 		get:  func(b Bugs) bool { return b.ExitKeepsLRUTimer },
+	},
+	{
+		Name: "ondemand-no-cancel-worker",
+		Doc:  "fixed 2024 (\"cachefiles: wait for ondemand_object_worker to finish when dropping object\"): clean_object does not cancel the reopen worker, which runs on the freed object (use-after-free; scenario ondemand-reopen-vs-drop)",
+		set:  func(b *Bugs) { b.OndemandNoCancelWorker = true },
+		get:  func(b Bugs) bool { return b.OndemandNoCancelWorker },
+	},
+	{
+		Name: "ondemand-read-no-req-ref",
+		Doc:  "fixed 2024 (\"cachefiles: fix slab-use-after-free in cachefiles_ondemand_daemon_read()\"): the daemon's read takes no ref on the request, which a racing copen/cread completes and its sender frees (use-after-free; scenario ondemand-restore-vs-cread)",
+		set:  func(b *Bugs) { b.OndemandReadNoReqRef = true },
+		get:  func(b Bugs) bool { return b.OndemandReadNoReqRef },
 	},
 }
 

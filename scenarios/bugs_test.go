@@ -85,8 +85,8 @@ func TestBugSwitchFound(t *testing.T) {
 // end-of-run drain and leak checks and linearizability.
 func TestNoFalseAlarms(t *testing.T) {
 	for _, s := range All() {
-		if s.Quirk != "" || s.Long { // a Long scenario's own test runs it
-			continue
+		if s.Quirk != "" || s.Long || s.Extra != "" {
+			continue // the probes; Long and Extra scenarios have their own tests
 		}
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()

@@ -15,8 +15,8 @@ import (
 // lost wake-up or a stale lockless read.
 func TestWeakMemoryNoFalseAlarms(t *testing.T) {
 	for _, s := range All() {
-		if s.Quirk != "" || s.Long { // a Long scenario's own test runs it
-			continue
+		if s.Quirk != "" || s.Long || s.Extra != "" {
+			continue // the probes; Long and Extra scenarios have their own tests
 		}
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()

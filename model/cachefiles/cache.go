@@ -77,6 +77,8 @@ type Cache struct {
 	// path skips its undo step: a mutant the checks must catch (alloc_test.go).
 	brokenUnwind sim.AllocSite
 
+	od ondemandCache // the on-demand half (ondemand.go)
+
 	severed bool        // the disk crashed under this cache: no more disk I/O
 	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
 	// suppress elides the routine events of the batched fan-out
@@ -134,6 +136,9 @@ func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
 		fscache.IOError(t, c.cache)
 	}
 	c.flags.Set(t, CacheDead)
+	if c.inOndemandMode(t) {
+		c.FlushReqs(t)
+	}
 }
 
 // ioErrorObj is cachefiles_io_error_obj().

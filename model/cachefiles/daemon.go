@@ -19,9 +19,10 @@ import (
 //
 // What the kernel does with user memory (copy_from_user, -EFAULT) and the
 // CAP_SYS_ADMIN check (-EPERM) are not modelled: the daemon is root and its
-// buffers are good. Neither is on-demand mode: the command table is the one
-// of a kernel built without CONFIG_CACHEFILES_ONDEMAND, so copen and
-// restore are unknown commands (-EOPNOTSUPP) and bind takes no argument.
+// buffers are good. NewDevice is a kernel built without
+// CONFIG_CACHEFILES_ONDEMAND: copen and restore are unknown commands
+// (-EOPNOTSUPP) and bind takes no argument. NewOndemandDevice has on-demand
+// mode ("bind ondemand", copen, restore: ondemand_dev.go).
 
 // CommandMax is the longest command a write may carry: PAGE_SIZE - 1.
 const CommandMax = 4096 - 1
@@ -85,6 +86,9 @@ type Device struct {
 	open  sim.Atomic // cachefiles_open: 1 while a File is open
 	debug uint32     // cachefiles_debug (module parameter; survives a close)
 	opens uint32     // Files opened so far, for the files' debug ids
+	// ondemand is CONFIG_CACHEFILES_ONDEMAND: bind takes "ondemand" and
+	// copen and restore are commands (NewOndemandDevice, ondemand_dev.go).
+	ondemand bool
 }
 
 // NewDevice makes the device of one machine, not open.
@@ -112,8 +116,12 @@ type File struct {
 	// lastCulling is the CULLING bit as the last read reported it, for
 	// poll when the backend does not implement CullingFlag.
 	lastCulling bool
-	closed      bool // released: the descriptor is gone
-	released    bool // the release has finished: the cache record is freed
+	// pincount is unbind_pincount: the File's own pin, and one per
+	// anonymous fd of on-demand mode; the last put unbinds.
+	pincount sim.Atomic
+	fds      *FDTable // the daemon's anonymous fds (on-demand mode)
+	closed   bool     // released: the descriptor is gone
+	released bool     // the release has finished: the cache record is freed
 }
 
 // Open is cachefiles_daemon_open: only one File may be open at a time on
@@ -134,6 +142,7 @@ func (d *Device) Open(t *sim.Thread, newCache func() CacheOps) (*File, error) {
 	f := &File{dev: d, id: d.opens, cfg: DefaultConfig(), cwd: "/"}
 	f.cfg.Debug = d.debug
 	f.mutex.Name = "daemon_mutex"
+	f.pincount.Init(1)
 	f.cache = newCache()
 	emitDaemon(t, f.id, "open", 0, "")
 	return f, nil
@@ -226,14 +235,18 @@ func (f *File) write(t *sim.Thread, data []byte) (int, error) {
 	if t.AllocFails(AllocSiteDaemonWrite) {
 		return 0, vfs.ENOMEM
 	}
-	cmd, args, err := ParseCommand(data)
+	table := commands
+	if f.dev.ondemand {
+		table = ondemandCommands
+	}
+	cmd, args, err := parseCommandIn(data, table)
 	if err != nil {
 		return 0, err
 	}
 	f.mutex.Lock(t)
 	err = vfs.EIO
 	if !f.dead(t) {
-		err = commands[cmd].handler(f, t, args)
+		err = table[cmd].handler(f, t, args)
 	}
 	f.mutex.Unlock(t)
 	if err != nil {
@@ -293,7 +306,9 @@ func IsSpace(c byte) bool {
 //     starts with one → -EOPNOTSUPP; the arguments are the rest with
 //     leading spaces skipped (trailing ones are kept);
 //   - the word must equal a command name exactly, else -EOPNOTSUPP.
-func ParseCommand(data []byte) (int, string, error) {
+func ParseCommand(data []byte) (int, string, error) { return parseCommandIn(data, commands) }
+
+func parseCommandIn(data []byte, commands []command) (int, string, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return -1, "", vfs.EINVAL
 	}
@@ -547,8 +562,8 @@ func (f *File) bind(t *sim.Thread, args string) error {
 	if f.flags.Test(t, flagReady) {
 		return vfs.EBUSY // "Cache already bound"
 	}
-	if args != "" {
-		return vfs.EINVAL // "'bind' command doesn't take an argument"
+	if err := f.bindArgs(t, args); err != nil {
+		return err
 	}
 	if c.Tag == "" {
 		if t.AllocFails(AllocSiteDaemonBindTag) {
@@ -618,6 +633,9 @@ func (f *File) Read(t *sim.Thread, buf []byte) (int, error) {
 		emitDaemon(t, f.id, "read", 0, "")
 		return 0, nil
 	}
+	if od := f.ondemandOps(); od != nil {
+		return f.ondemandRead(t, od, buf)
+	}
 	// The kernel ignores has_space's result here; the backend fills in
 	// the status even when its statfs failed.
 	st, _ := f.cache.Status(t)
@@ -665,13 +683,21 @@ func (f *File) Poll(t *sim.Thread) (PollMask, error) {
 	if f.closed {
 		return 0, vfs.EBADF
 	}
-	f.flags.Test(t, flagStateChanged)
+	if od := f.ondemandOps(); od != nil {
+		od.PollIn(t)
+	} else {
+		f.flags.Test(t, flagStateChanged)
+	}
 	return f.pollMask(), nil
 }
 
 func (f *File) pollMask() PollMask {
 	var m PollMask
-	if f.flags.Has(flagStateChanged) {
+	if od := f.ondemandOps(); od != nil {
+		if od.PollInPeek() {
+			m |= EPOLLIN
+		}
+	} else if f.flags.Has(flagStateChanged) {
 		m |= EPOLLIN
 	}
 	if f.culling() {
@@ -716,7 +742,26 @@ func (f *File) Release(t *sim.Thread) error {
 	f.closed = true
 	f.flags.Set(t, flagDead)
 	emitDaemon(t, f.id, "release", 0, "")
-	// cachefiles_put_unbind_pincount → cachefiles_daemon_unbind.
+	if od := f.ondemandOps(); od != nil {
+		od.FlushReqs(t)
+	}
+	f.PutUnbindPincount(t)
+	return nil
+}
+
+// PutUnbindPincount is cachefiles_put_unbind_pincount(): the last put
+// (the File's release, or the last anonymous fd's after it) unbinds,
+// frees the cache record and lets the device be opened again.
+//
+// Without CONFIG_CACHEFILES_ONDEMAND the File's is the only pin and its
+// release the only put: no scheduling point there.
+func (f *File) PutUnbindPincount(t *sim.Thread) {
+	if !f.dev.ondemand {
+		f.pincount.Init(f.pincount.Peek() - 1)
+	} else if f.pincount.Dec(t) != 0 {
+		return
+	}
+	// cachefiles_daemon_unbind.
 	if f.flags.Test(t, flagReady) {
 		f.cache.Unbind(t)
 	} else if r, ok := f.cache.(UnboundReleaser); ok {
@@ -724,7 +769,6 @@ func (f *File) Release(t *sim.Thread) error {
 	}
 	f.released = true
 	f.dev.open.Store(t, 0)
-	return nil
 }
 
 // evDaemon is the simulator's own trace of the control device (the kernel

@@ -27,6 +27,9 @@ type Object struct {
 	flags   sim.Flags
 	onList  bool    // on cache->object_list
 	marked  vfs.Ino // the inode this object last marked in use, 0 once unmarked
+	// ondemand is the on-demand info (cachefiles_ondemand_info), nil
+	// outside on-demand mode.
+	ondemand *ondemandInfo
 }
 
 // allocObject is cachefiles_alloc_object(): ref 1, a cookie ref, counted
@@ -39,6 +42,7 @@ func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
 	o := &Object{cache: c, DebugID: c.objectDebugID, volume: ck.Volume.CachePriv.(*Volume)}
 	o.life = sim.Life{Kind: "object", ID: o.DebugID}
 	c.k.Track(&o.life)
+	c.initObjInfo(t, o)
 	o.ref.Init(1)
 	o.lock.Name = "cachefiles object->lock"
 	o.cookie = fscache.GetCookie(t, ck, fscache.TraceCookieGetAttachObject)
@@ -96,6 +100,7 @@ func (o *Object) put(t *sim.Thread, why string) {
 	t.Use(&o.volume.life)
 	t.Use(&o.volume.cache.life)
 	cache := o.volume.cache.cache
+	c.deinitObjInfo(t, o)
 	t.Free(&o.life)
 	for i, x := range c.allObjects {
 		if x == o {
@@ -206,6 +211,7 @@ func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
 		}
 		c.objectListLock.Unlock(t)
 	}
+	c.ondemandCleanObject(t, o)
 	if o.file != nil {
 		c.cleanUpObject(t, o)
 	}

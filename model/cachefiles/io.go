@@ -97,6 +97,10 @@ func (s Source) String() string {
 // flags): the netfs should write what it downloads to the cache.
 const SreqCopyToCache = 1 << 0
 
+// SreqOndemand is NETFS_SREQ_ONDEMAND (bit 5): an on-demand read (erofs
+// over fscache), whose holes prepare_read asks the daemon to fill.
+const SreqOndemand = 1 << 5
+
 // cresFile is the file an operation captured (cres->cache_priv2).
 func cresFile(cres *fscache.CacheResources) *cfile {
 	f, _ := cres.CachePriv2.(*cfile)
@@ -366,7 +370,9 @@ func (c *Cache) PrepareRead(t *sim.Thread, cres *fscache.CacheResources, start i
 	case ck.Flags().Test(t, fscache.FlagNoDataToRead):
 		*flags |= SreqCopyToCache
 		why = PrepReadNoData
-		goto out
+		if *flags&SreqOndemand == 0 {
+			goto out
+		}
 	}
 	if f == nil {
 		why = PrepReadNoFile
@@ -379,6 +385,7 @@ func (c *Cache) PrepareRead(t *sim.Thread, cres *fscache.CacheResources, start i
 		ino = f.ino
 	}
 	o = objectOf(ck)
+retry:
 	off, err = c.seek(t, f, start, true)
 	if err != nil {
 		if err == vfs.ENXIO {
@@ -419,6 +426,13 @@ func (c *Cache) PrepareRead(t *sim.Thread, cres *fscache.CacheResources, start i
 	goto out
 downloadAndStore:
 	*flags |= SreqCopyToCache
+	if *flags&SreqOndemand != 0 {
+		if c.OndemandRead(t, o, start, n) == nil {
+			*flags &^= SreqOndemand
+			goto retry
+		}
+		ret = SourceInvalidRead
+	}
 out:
 	c.emit2(t, EvPrepRead, oid(o), why, int64(ret), int64(*flags), start, n, int64(netfsIno), int64(ino))
 	return ret

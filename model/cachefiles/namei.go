@@ -286,6 +286,11 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 		return false
 	}
 	f := c.newCfile(vf, o.fanoutDir(t))
+	if err := c.ondemandInitObject(t, o); err != nil {
+		c.fput(t, f)
+		c.doUnmarkInodeInUse(t, o, ino)
+		return false
+	}
 	if err := c.checkAuxdata(t, o, f); err != nil {
 		fscache.CookieLookupNegative(t, o.cookie)
 		c.unmarkInodeInUse(t, o, f)
@@ -339,6 +344,11 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 	c.emit(t, EvTmpfile, oid(o), int64(f.ino))
 	if !c.markInodeInUse(t, o, f.ino) {
 		t.Bug("WARN", "cachefiles: new tmpfile B=%x already in use", uint64(f.ino))
+	}
+	if err := c.ondemandInitObject(t, o); err != nil {
+		c.doUnmarkInodeInUse(t, o, f.ino)
+		c.fput(t, f)
+		return nil, err
 	}
 	if ni := roundUp(o.cookie.ObjectSize, DIOBlockSize); ni > 0 {
 		c.traceTrunc(t, o, f.ino, 0, ni, TruncExpandTmpfile)
