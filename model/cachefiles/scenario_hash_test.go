@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "4af6d1ce1585ca91",
-		"cull-vs-use/pct":              "1cac72ad047de3fa",
-		"enospc-during-write/random":   "79a64534139f673d",
-		"enospc-during-write/pct":      "93e08375f6732cd2",
-		"crash-and-rebind/random":      "8a070ac543423f54",
-		"crash-and-rebind/pct":         "f941b3e95843ecbf",
-		"netfs-over-cachefiles/random": "975628ffd227d83a",
-		"netfs-over-cachefiles/pct":    "caceefe14613b796",
+		"cull-vs-use/random":           "cc7f96f824c15ff7",
+		"cull-vs-use/pct":              "e212517716091f05",
+		"enospc-during-write/random":   "e625184b7c650ea2",
+		"enospc-during-write/pct":      "9e6bf92ad0fa8ef6",
+		"crash-and-rebind/random":      "674477ec36896470",
+		"crash-and-rebind/pct":         "742a78bfbb48b6fe",
+		"netfs-over-cachefiles/random": "e52a3c8ab557b237",
+		"netfs-over-cachefiles/pct":    "b7567794bf234ba4",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

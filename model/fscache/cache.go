@@ -72,7 +72,6 @@ func (f *Fscache) allocCache(t *sim.Thread, name string) *Cache {
 	c.life = sim.Life{Kind: "cache", ID: c.DebugID}
 	f.K.Track(&c.life)
 	c.ref.Init(1)
-	c.trace(t, 1, TraceCacheNewAcquire)
 	return c
 }
 
@@ -151,6 +150,8 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 		}
 	}
 	f.caches = append(f.caches, candidate)
+	// Only the record added is traced (a discarded candidate never is).
+	candidate.trace(t, candidate.ref.Peek(), TraceCacheNewAcquire)
 	f.addremove.UpWrite(t)
 	return candidate
 }

@@ -136,3 +136,36 @@ func TestTracesAs612(t *testing.T) {
 		none(t, lines, "FS-Cache: ")
 	})
 }
+
+// TestNewAcquireTracedOnce: fscache_lookup_cache traces new_acquire only
+// for the record it adds to the list, under fscache_addremove_sem, so two
+// lookups of one missing tag racing each other give one NEW line although
+// both made a candidate (the loser's is freed untraced).
+func TestNewAcquireTracedOnce(t *testing.T) {
+	raced := 0
+	for seed := uint64(0); seed < 200; seed++ {
+		k := sim.New(sim.Options{Seed: seed, MaxSteps: 1 << 16, Record: true})
+		f := New(k, model.Bugs{})
+		for _, n := range []string{"a", "b"} {
+			k.Spawn(n, func(th *sim.Thread) { f.lookupCache(th, "tag", false) }) // the refs are kept: no record freed and looked up anew
+		}
+		if r := k.Run(); r.Failure != nil {
+			t.Fatalf("seed %d: %v", seed, r.Failure)
+		}
+		news := 0
+		for _, e := range k.Events() {
+			if strings.Contains(e.Text(), "NEW acq") {
+				news++
+			}
+		}
+		if news != 1 {
+			t.Fatalf("seed %d: %d new_acquire traces, want 1", seed, news)
+		}
+		if f.cacheDebugID == 2 {
+			raced++
+		}
+	}
+	if raced == 0 {
+		t.Fatal("no seed made two candidates: the race was not reached")
+	}
+}

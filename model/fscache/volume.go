@@ -130,11 +130,11 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 	f.K.Track(&v.life)
 	v.ref.Init(1)
 	v.work = sim.Work{Name: "fscache_create_volume_work", Func: func(t *sim.Thread) { createVolumeWork(t, v) }}
-	v.trace(t, 1, TraceVolumeNewAcquire)
-	f.Stats.Volumes++
 	f.addremove.DownWrite(t)
 	cache.nVolumes.Inc(t)
 	f.volumes = append(f.volumes, v)
+	v.trace(t, 1, TraceVolumeNewAcquire) // under fscache_addremove_sem, once listed
+	f.Stats.Volumes++
 	f.addremove.UpWrite(t)
 	return v, nil
 }
