@@ -33,6 +33,8 @@ type worldStats struct {
 	keyCookies   int // cookies acquired with keys at the limits
 	longVolumes  int // volumes acquired with a long key
 	unloads      int
+	allocFlips   int   // allocation-failure plan switched on or off
+	allocFails   int64 // allocations failed (read when the plan goes off)
 	tightConfigs int
 	violations   int // API violations made (random-api-violations)
 }
@@ -273,7 +275,7 @@ func secondMount(t *sim.Thread, w *World, r func(int) int, srv *netfs.Server, fl
 	}
 	m, err := netfs.MountFS(t, w.F, srv, fl, worldVolume, cacheName)
 	if err != nil {
-		if err != fscache.ErrBusy {
+		if err != fscache.ErrBusy && err != fscache.ErrNoMem {
 			t.Bug("setup", "second mount: %v", err)
 		}
 		w.stats.mountBusy++
@@ -360,4 +362,20 @@ func keyUser(t *sim.Thread, w *World, r func(int) int, v *fscache.Volume, cachef
 		}
 		fscache.RelinquishVolume(t, v2, nil, false)
 	}
+}
+
+// worldAllocRate is the allocation-failure rate of a world that has them.
+var worldAllocRate = sim.Ratio{Num: 1, Den: 8}
+
+// switchAllocFaults switches the allocation-failure plan on or off.
+func (w *World) switchAllocFaults(t *sim.Thread, on bool) {
+	var plan sim.AllocFaults
+	if on {
+		plan = AllocFaultsPlan(worldAllocRate)
+	}
+	if err := t.Kernel().SetAllocFaults(plan); err != nil {
+		t.Bug("setup", "allocation faults: %v", err)
+	}
+	w.stats.allocFlips++
+	w.stats.allocFails = t.Kernel().AllocFailures()
 }

@@ -31,6 +31,7 @@ func TestWorldFeaturesReached(t *testing.T) {
 			{"keys at the limits", func(f worldFeatures) bool { return f.limitKeys }, func(s worldStats) int64 { return int64(s.keyCookies) }},
 			{"long volume key", func(f worldFeatures) bool { return f.limitKeys }, func(s worldStats) int64 { return int64(s.longVolumes) }},
 			{"module unload", func(f worldFeatures) bool { return f.unload }, func(s worldStats) int64 { return int64(s.unloads) }},
+			{"allocation failures injected", func(f worldFeatures) bool { return f.allocFaults }, func(s worldStats) int64 { return s.allocFails }},
 		}},
 		{"random-disk", true, 200, []feature{
 			{"disk faults switched", func(f worldFeatures) bool { return anyFaults(f.diskFaults) }, func(s worldStats) int64 { return int64(s.faultFlips) }},

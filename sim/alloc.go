@@ -187,8 +187,9 @@ func ParseAllocFaults(s string) (AllocFaults, error) {
 
 // allocPlan is a plan compiled for a run: the rate of each site by index.
 type allocPlan struct {
-	plan  AllocFaults
-	rates []Ratio // by AllocSite; nil: no faults
+	plan   AllocFaults
+	rates  []Ratio // by AllocSite; nil: no faults
+	failed int64   // failures injected in this run, over every plan
 }
 
 // SetAllocFaults switches the allocation-failure plan on (or, with the
@@ -199,7 +200,7 @@ func (k *Kernel) SetAllocFaults(p AllocFaults) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	k.alloc = allocPlan{plan: p}
+	k.alloc = allocPlan{plan: p, failed: k.alloc.failed}
 	if !p.Enabled() {
 		return nil
 	}
@@ -209,6 +210,9 @@ func (k *Kernel) SetAllocFaults(p AllocFaults) error {
 	}
 	return nil
 }
+
+// AllocFailures is how many allocations have failed so far in this run.
+func (k *Kernel) AllocFailures() int64 { return k.alloc.failed }
 
 // AllocFaults is the plan in force.
 func (k *Kernel) AllocFaults() AllocFaults { return k.alloc.plan }
@@ -230,6 +234,7 @@ func (k *Kernel) AllocFails(s AllocSite) bool {
 	if r.Num == 0 || r.Den == 0 || !k.Chance(CompAlloc, r) {
 		return false
 	}
+	k.alloc.failed++
 	info := s.Info()
 	k.emitValue(k.cur, Event{Type: EvAllocFail, Args: [8]int64{int64(s)}, Str: [2]string{info.Name, info.Call}})
 	return true
