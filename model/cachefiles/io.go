@@ -29,16 +29,22 @@ type kiocb struct {
 	skip   int64  // a read's hole skipped at its start
 	bw     int64  // b_writing: blocks of a write in flight
 	issued bool   // the completion runs in completion context (was_async)
+	// fsop: issued under a fscache operation (fscache_read/write: the
+	// cookie access held until the completion); false for the on-demand
+	// daemon's write through the anonymous fd, which holds none.
+	fsop bool
 }
 
 // newKiocb takes the kiocb's refs on the file and the object.
-func (c *Cache) newKiocb(t *sim.Thread, o *Object, f *cfile, term fscache.TermFunc) *kiocb {
-	ki := &kiocb{f: f, o: o, term: term, issued: true}
+func (c *Cache) newKiocb(t *sim.Thread, o *Object, f *cfile, term fscache.TermFunc, fsop bool) *kiocb {
+	ki := &kiocb{f: f, o: o, term: term, issued: true, fsop: fsop}
 	ki.ref.Init(2)
 	c.kiocbs++
 	getFile(t, f)
 	o.grab(t, TraceObjGetIOReq)
-	fscache.IOSubmitted(o.cookie)
+	if fsop {
+		fscache.IOSubmitted(o.cookie)
+	}
 	return ki
 }
 
@@ -197,7 +203,7 @@ func (c *Cache) Read(t *sim.Thread, cres *fscache.CacheResources, start int64, b
 		}
 		return 0, vfs.ENOMEM
 	}
-	ki := c.newKiocb(t, o, f, term)
+	ki := c.newKiocb(t, o, f, term, true)
 	ki.inval, ki.skip = cres.InvalCounter, skipped
 	c.emit(t, EvRead, oid(o), int64(f.ino), start+skipped, n-skipped)
 	data, err := c.read(t, f, start+skipped, int(n-skipped))
@@ -243,14 +249,17 @@ func (c *Cache) Write(t *sim.Thread, cres *fscache.CacheResources, start int64, 
 		}
 		return fscache.ErrNoBufs
 	}
-	return c.write1(t, objectOf(cres.CachePriv), cresFile(cres), start, data, term)
+	return c.write1(t, objectOf(cres.CachePriv), cresFile(cres), start, data, term, true)
 }
 
 // write1 is __cachefiles_write(). With term nil it is synchronous and
 // returns the write's result; with term set it returns nil once the write
 // is submitted (an error the VFS returns at once completes in the issuer
 // and is returned).
-func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte, term fscache.TermFunc) error {
+//
+// fsop says whether a fscache operation (and its cookie access) covers the
+// write: false for the on-demand daemon's write through the anonymous fd.
+func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []byte, term fscache.TermFunc, fsop bool) error {
 	c.F.Stats.Write++
 	if t.AllocFails(AllocSiteWriteKiocb) {
 		if term != nil {
@@ -262,7 +271,7 @@ func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []b
 	if st, err := c.stat(f.ino); err == nil && end > st.Size && end%DIOBlockSize != 0 {
 		data = append(append([]byte(nil), data...), make([]byte, roundUp(end, DIOBlockSize)-end)...)
 	}
-	ki := c.newKiocb(t, o, f, term)
+	ki := c.newKiocb(t, o, f, term, fsop)
 	ki.bw = (int64(len(data)) + c.bsize - 1) >> c.bshift
 	c.bWriting.Add(t, ki.bw)
 	c.emit(t, EvWrite, oid(o), int64(f.ino), start, int64(len(data)))
@@ -276,7 +285,9 @@ func (c *Cache) write1(t *sim.Thread, o *Object, f *cfile, start int64, data []b
 
 // writeComplete is cachefiles_write_complete().
 func (c *Cache) writeComplete(t *sim.Thread, ki *kiocb, n int, err error) {
-	fscache.IOCompleted(ki.o.cookie)
+	if ki.fsop {
+		fscache.IOCompleted(ki.o.cookie)
+	}
 	if err != nil {
 		c.traceIOError(t, ki.o, ki.f.ino, err, ErrWrite)
 		n = 0

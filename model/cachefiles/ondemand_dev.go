@@ -185,7 +185,7 @@ func (f *AnonFile) Write(t *sim.Thread, pos int64, data []byte) (int, error) {
 		return 0, err
 	}
 	c.emitOndemand(t, evOndemandFdWrite, o, uint32(file.ino), pos, int64(len(data)))
-	if err := c.write1(t, o, file, pos, data, nil); err != nil {
+	if err := c.write1(t, o, file, pos, data, nil, false); err != nil {
 		return 0, err
 	}
 	return len(data), nil
