@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/fscachesim/fscachesim/explorer"
 	"github.com/fscachesim/fscachesim/model"
@@ -140,6 +141,7 @@ func ProbeMain(args []string, stdout, stderr io.Writer) int {
 	executions := fs.Int64("executions", DefaultExecutions, "executions to run, e.g. --executions 2000")
 	seed := fs.Uint64("seed", 1, "base seed (explore's --seed)")
 	maxSteps := fs.Int64("max-steps", sim.DefaultMaxSteps, "step bound of one execution")
+	scen := fs.String("scenario", "", "comma-separated scenario names to run instead of the default mix, e.g. --scenario ondemand-chaos")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate probe [flags]\n\nRun the first --executions executions of the default mix (as 'fscachesim explore --seed S' numbers them), one after another, stop at the first failure, and print the verdict and the digest of the executions' hashes as JSON. 'fscachesim mutate' runs it in each mutant.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -154,9 +156,36 @@ func ProbeMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fscachesim mutate probe: want --executions N (N >= 1), --seed S, --max-steps M (M >= 1) and no argument")
 		return 2
 	}
-	r := Probe(ProbeConfig{Executions: *executions, Seed: *seed, MaxSteps: *maxSteps})
+	ss, err := LookupScenarios(*scen)
+	if err != nil {
+		fmt.Fprintf(stderr, "fscachesim mutate probe: %v\n", err)
+		return 2
+	}
+	r := Probe(ProbeConfig{Executions: *executions, Seed: *seed, MaxSteps: *maxSteps, Scenarios: ss})
 	if err := json.NewEncoder(stdout).Encode(r); err != nil {
 		return 3
 	}
 	return 0
+}
+
+// LookupScenarios resolves a comma-separated list of scenario names ("" is
+// nil: the default mix), refusing an unknown or repeated name.
+func LookupScenarios(list string) ([]scenarios.Scenario, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var out []scenarios.Scenario
+	seen := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		if seen[n] {
+			return nil, fmt.Errorf("--scenario: %q given twice", n)
+		}
+		seen[n] = true
+		s, err := scenarios.Get(n)
+		if err != nil {
+			return nil, fmt.Errorf("--scenario: %v", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -103,12 +103,12 @@ func Merge(parts []Report) (*Report, error) {
 		return nil, errors.New("merge: a report has no shard (want the output of 'fscachesim mutate --json')")
 	}
 	seen := make([]bool, n)
-	m := &Report{Executions: first.Executions, Seed: first.Seed, MaxSteps: first.MaxSteps, Selection: first.Selection, Shard: Shard{0, 1},
+	m := &Report{Executions: first.Executions, Seed: first.Seed, MaxSteps: first.MaxSteps, Scenarios: first.Scenarios, Selection: first.Selection, Shard: Shard{0, 1},
 		Total: first.Total, Baseline: first.Baseline, BaseSecs: first.BaseSecs, Coverage: first.Coverage}
 	for _, p := range parts {
-		if p.Shard.N != n || p.Executions != first.Executions || p.Seed != first.Seed || p.MaxSteps != first.MaxSteps ||
+		if p.Shard.N != n || p.Executions != first.Executions || p.Seed != first.Seed || p.MaxSteps != first.MaxSteps || p.Scenarios != first.Scenarios ||
 			p.Selection != first.Selection || p.Baseline != first.Baseline || p.Total != first.Total || p.Coverage != first.Coverage {
-			return nil, fmt.Errorf("merge: shard %d/%d is not of the same run as shard %d/%d (budget, seed, selection, shard count or original differ)", p.Shard.I, p.Shard.N, first.Shard.I, n)
+			return nil, fmt.Errorf("merge: shard %d/%d is not of the same run as shard %d/%d (budget, seed, scenarios, selection, shard count or original differ)", p.Shard.I, p.Shard.N, first.Shard.I, n)
 		}
 		if p.Interrupted {
 			return nil, fmt.Errorf("merge: shard %d/%d was interrupted: run it again", p.Shard.I, n)

@@ -56,6 +56,10 @@ type Config struct {
 	// NoSchema builds every mutant alone instead of as many as it can in
 	// one schema binary (schema.go).
 	NoSchema bool
+	// Scenarios, if set, are the names of the scenarios the probe runs
+	// instead of the default mix (and the liveness scenarios): e.g. the
+	// on-demand scenarios, which the default mix leaves out.
+	Scenarios []string
 }
 
 // Result is what became of one mutant.
@@ -84,14 +88,16 @@ type Result struct {
 
 // Report is a mutation run.
 type Report struct {
-	Executions int64   `json:"executions"`
-	Seed       uint64  `json:"seed"`
-	MaxSteps   int64   `json:"max_steps,omitempty"`
-	Selection  string  `json:"selection"`
-	Shard      Shard   `json:"shard"`
-	Total      int     `json:"total_mutants"` // in the whole enumeration
-	Baseline   string  `json:"baseline_digest"`
-	BaseSecs   float64 `json:"baseline_seconds"`
+	Executions int64  `json:"executions"`
+	Seed       uint64 `json:"seed"`
+	MaxSteps   int64  `json:"max_steps,omitempty"`
+	// Scenarios is the probe's scenario list ("" = the default mix).
+	Scenarios string  `json:"scenarios,omitempty"`
+	Selection string  `json:"selection"`
+	Shard     Shard   `json:"shard"`
+	Total     int     `json:"total_mutants"` // in the whole enumeration
+	Baseline  string  `json:"baseline_digest"`
+	BaseSecs  float64 `json:"baseline_seconds"`
 	// Coverage says whether mutants whose code no execution ran were
 	// classified without a build (Config.NoCoverage unset).
 	Coverage bool `json:"coverage"`
@@ -251,7 +257,7 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	rep := &Report{Executions: cfg.Executions, Seed: cfg.Seed, MaxSteps: cfg.MaxSteps, Selection: sel.String(), Shard: sel.Shard, Total: total,
+	rep := &Report{Executions: cfg.Executions, Seed: cfg.Seed, MaxSteps: cfg.MaxSteps, Scenarios: strings.Join(cfg.Scenarios, ","), Selection: sel.String(), Shard: sel.Shard, Total: total,
 		Coverage: !cfg.NoCoverage}
 	if rep.Shard.N == 0 {
 		rep.Shard = Shard{0, 1}
@@ -583,6 +589,9 @@ func probe(ctx context.Context, cfg Config, bin string, timeout time.Duration, e
 		defer cancel()
 	}
 	args := []string{"--executions", strconv.FormatInt(cfg.Executions, 10), "--seed", strconv.FormatUint(cfg.Seed, 10)}
+	if len(cfg.Scenarios) > 0 {
+		args = append(args, "--scenario", strings.Join(cfg.Scenarios, ","))
+	}
 	if cfg.MaxSteps > 0 {
 		args = append(args, "--max-steps", strconv.FormatInt(cfg.MaxSteps, 10))
 	}

@@ -77,6 +77,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 1, "mutants built and probed at once, e.g. --jobs 2")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout (for CI and 'fscachesim mutate merge'); progress goes to stderr")
 	noCoverage := fs.Bool("no-coverage", false, "build and probe every mutant that type-checks, also those whose code no execution of the budget runs (by default they are equivalent, check not-reached, without a build)")
+	scen := fs.String("scenario", "", "probe these scenarios (comma-separated names, see 'fscachesim list') instead of the default mix, e.g. --scenario ondemand-chaos,ondemand-daemon-close-vs-read for the on-demand code, which the default mix does not run")
 	noSchema := fs.Bool("no-schema", false, "build every mutant alone (by default the mutants that fit are built into one binary and chosen at run time: see docs/mutation.md)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mutateHelp)
@@ -105,11 +106,18 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	if *timeout < 0 {
 		return fail("--timeout must not be negative")
 	}
+	if _, err := mutate.LookupScenarios(*scen); err != nil {
+		return fail("%v", err)
+	}
+	var scenNames []string
+	if *scen != "" {
+		scenNames = strings.Split(*scen, ",")
+	}
 	all, picks, sel, code := sf.resolve(stderr)
 	if code != 0 {
 		return code
 	}
-	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema}
+	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema, Scenarios: scenNames}
 	// The first SIGINT or SIGTERM stops the running build or probe; Run
 	// removes its temporary directory and returns what finished, which is
 	// reported, and the exit code says which signal it was.

@@ -166,3 +166,35 @@ func TestMutateInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestMutateScenarioOption: --scenario puts code the default mix never runs
+// in the mutation tool's reach. A mutant of the on-demand request's put
+// (model/cachefiles/ondemand.go) is not reached by the default mix
+// (equivalent, not-reached) and is killed as a use-after-free when the
+// probe runs ondemand-chaos; an unknown name is a usage error.
+func TestMutateScenarioOption(t *testing.T) {
+	const id = "model/cachefiles/ondemand.go:250:5:if-negate"
+	outcome := func(extra ...string) mutate.Result {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args := append([]string{"mutate", "--root", "../..", "--id", id, "--executions", "30", "--json"}, extra...)
+		if code := run(args, &out, &errb); code != exitPass {
+			t.Fatalf("%v: exit %d\n%s", args, code, errb.String())
+		}
+		var rep mutate.Report
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
+			t.Fatalf("%v: report %v, %d results", args, err, len(rep.Results))
+		}
+		return rep.Results[0]
+	}
+	if r := outcome(); r.Outcome != mutate.Equivalent || r.Check != "not-reached" {
+		t.Fatalf("default mix: %s (%s), want equivalent (not-reached): the id may have moved", r.Outcome, r.Check)
+	}
+	if r := outcome("--scenario", "ondemand-chaos"); r.Outcome != mutate.Killed || r.Check != "use-after-free" {
+		t.Fatalf("--scenario ondemand-chaos: %s (%s), want killed by use-after-free", r.Outcome, r.Check)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"mutate", "--root", "../..", "--scenario", "no-such-scenario"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "unknown scenario") {
+		t.Fatalf("unknown scenario: exit %d, %q", code, errb.String())
+	}
+}
