@@ -83,16 +83,17 @@ type DeadFlag interface {
 // Device is the cachefiles misc device of one machine: the module-wide
 // state of daemon.c (cachefiles_open) and the debug module parameter.
 type Device struct {
-	open  sim.Atomic // cachefiles_open: 1 while a File is open
-	debug uint32     // cachefiles_debug (module parameter; survives a close)
-	opens uint32     // Files opened so far, for the files' debug ids
+	module sim.Life   // the module's static data (exit.go): freed by Exit
+	open   sim.Atomic // cachefiles_open: 1 while a File is open
+	debug  uint32     // cachefiles_debug (module parameter; survives a close)
+	opens  uint32     // Files opened so far, for the files' debug ids
 	// ondemand is CONFIG_CACHEFILES_ONDEMAND: bind takes "ondemand" and
 	// copen and restore are commands (NewOndemandDevice, ondemand_dev.go).
 	ondemand bool
 }
 
 // NewDevice makes the device of one machine, not open.
-func NewDevice() *Device { return &Device{} }
+func NewDevice() *Device { return &Device{module: sim.Life{Kind: "cachefiles-module", ID: 0}} }
 
 // Debug is the cachefiles_debug mask the last debug command set.
 func (d *Device) Debug() uint32 { return d.debug }
@@ -129,6 +130,7 @@ type File struct {
 // working directory "/" and the cache record newCache makes (kzalloc of
 // struct cachefiles_cache: the backend's half of it).
 func (d *Device) Open(t *sim.Thread, newCache func() CacheOps) (*File, error) {
+	t.Use(&d.module)
 	if d.open.CmpXchg(t, 0, 1) == 1 {
 		emitDaemon(t, 0, "open", vfs.EBUSY.Neg(), "")
 		return nil, vfs.EBUSY

@@ -509,7 +509,11 @@ func (c *Cache) pollInLocked() bool {
 
 // NewOndemandDevice makes the device of a kernel built with
 // CONFIG_CACHEFILES_ONDEMAND: "bind ondemand", copen and restore.
-func NewOndemandDevice() *Device { return &Device{ondemand: true} }
+func NewOndemandDevice() *Device {
+	d := NewDevice()
+	d.ondemand = true
+	return d
+}
 
 // ondemandCommands is the command table with CONFIG_CACHEFILES_ONDEMAND.
 var ondemandCommands = append(append([]command(nil), commands...),
