@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,40 +123,14 @@ func TestMutateInterrupted(t *testing.T) {
 			tmp := t.TempDir()
 			cmd := exec.Command(bin, "mutate", "--root", "../..", "--sample", "3", "--seed", "1", "--executions", "100000", "--json")
 			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-			var stdout bytes.Buffer
-			cmd.Stdout = &stdout
-			stderrPipe, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(stderrPipe)
-			if !sc.Scan() || !strings.HasPrefix(sc.Text(), "listing the model's packages") {
-				cmd.Process.Kill()
-				t.Fatalf("no first progress line: %q", sc.Text())
-			}
 			// Let the go command start, then interrupt.
-			time.Sleep(500 * time.Millisecond)
-			if err := cmd.Process.Signal(tc.sig); err != nil {
-				t.Fatal(err)
-			}
-			var rest strings.Builder
-			for sc.Scan() {
-				rest.WriteString(sc.Text() + "\n")
-			}
-			err = cmd.Wait()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
-				t.Fatalf("exit %v, want %d\nstderr:\n%s", err, tc.code, rest.String())
-			}
+			stdout, rest := interruptAfterFirstLine(t, cmd, "listing the model's packages", 500*time.Millisecond, tc.sig, tc.code)
 			var rep mutate.Report
-			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-				t.Fatalf("--json output is not a report: %v\n%q", err, stdout.String())
+			if err := json.Unmarshal(stdout, &rep); err != nil {
+				t.Fatalf("--json output is not a report: %v\n%q", err, stdout)
 			}
-			if !rep.Interrupted || !strings.Contains(rest.String(), "INTERRUPTED") {
-				t.Fatalf("the report is not marked interrupted: %+v\nstderr:\n%s", rep, rest.String())
+			if !rep.Interrupted || !strings.Contains(rest, "INTERRUPTED") {
+				t.Fatalf("the report is not marked interrupted: %+v\nstderr:\n%s", rep, rest)
 			}
 			if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
 				t.Fatalf("left behind in TMPDIR: %q", left)

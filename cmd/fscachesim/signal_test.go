@@ -44,43 +44,17 @@ func TestExploreInterrupted(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command(bin, "explore", "--scenario", "lru-vs-relinquish,lru-vs-use", "--bugs", "lru-discard-no-redispatch,use-no-clear-lru-discard",
 				"--keep-going", "--executions", "1000000000", "--workers", "2", "--json", "--out", dir)
-			var stdout bytes.Buffer
-			cmd.Stdout = &stdout
-			stderrPipe, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
 			// The header line (on stderr with --json) says it runs; give
 			// it time to find failures, then interrupt.
-			sc := bufio.NewScanner(stderrPipe)
-			if !sc.Scan() || !strings.HasPrefix(sc.Text(), "explore ") {
-				cmd.Process.Kill()
-				t.Fatalf("no header line: %q", sc.Text())
-			}
-			time.Sleep(700 * time.Millisecond)
-			if err := cmd.Process.Signal(tc.sig); err != nil {
-				t.Fatal(err)
-			}
-			var rest strings.Builder
-			for sc.Scan() {
-				rest.WriteString(sc.Text() + "\n")
-			}
-			err = cmd.Wait()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
-				t.Fatalf("exit %v, want %d\nstderr:\n%s", err, tc.code, rest.String())
-			}
+			stdout, rest := interruptAfterFirstLine(t, cmd, "explore ", 700*time.Millisecond, tc.sig, tc.code)
 			var sum explorer.Summary
-			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
-				t.Fatalf("--json output is not a summary: %v\n%q", err, stdout.String())
+			if err := json.Unmarshal(stdout, &sum); err != nil {
+				t.Fatalf("--json output is not a summary: %v\n%q", err, stdout)
 			}
 			if sum.Stopped != explorer.StopCancelled || sum.Executions == 0 || sum.End != sum.Executions || len(sum.Failures) == 0 {
 				t.Fatalf("want an interrupted summary of a prefix with failures, got %s", sum.Line())
 			}
-			errs := rest.String()
+			errs := rest
 			if !strings.Contains(errs, "interrupted by "+tc.name) || !strings.Contains(errs, "--executions "+itoa(sum.End)) {
 				t.Errorf("the report does not say it was interrupted and how to rerun its prefix:\n%s", errs)
 			}
@@ -100,4 +74,40 @@ func TestExploreInterrupted(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// interruptAfterFirstLine starts cmd, waits for its first stderr line
+// (which must begin with prefix: the command is running), lets it work for
+// wait, sends sig and checks that it exits with code. It returns the
+// command's stdout and the rest of its stderr.
+func interruptAfterFirstLine(t *testing.T, cmd *exec.Cmd, prefix string, wait time.Duration, sig syscall.Signal, code int) ([]byte, string) {
+	t.Helper()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderrPipe)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), prefix) {
+		cmd.Process.Kill()
+		t.Fatalf("no first line beginning %q: %q", prefix, sc.Text())
+	}
+	time.Sleep(wait)
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != code {
+		t.Fatalf("exit %v, want %d\nstderr:\n%s", err, code, rest.String())
+	}
+	return stdout.Bytes(), rest.String()
 }
