@@ -45,4 +45,13 @@ func TestModuleExit(t *testing.T) {
 	if r.Failure == nil || r.Failure.Class != sim.FailUseAfterFree || !strings.Contains(r.Failure.Msg, "cachefiles-module") {
 		t.Fatalf("open after exit: %v, want a use-after-free of the module", r.Failure)
 	}
+	// A cachefiles object still allocated (tracked as cachefiles tracks
+	// its objects, never freed) is kmem_cache_destroy's WARN.
+	r = run(func(th *sim.Thread, k *sim.Kernel, d *Device) {
+		k.Track(&sim.Life{Kind: "object", ID: 7})
+		d.Exit(th, k)
+	})
+	if r.Failure == nil || !strings.Contains(r.Failure.Msg, "cachefiles_object_jar") || !strings.Contains(r.Failure.Msg, "object:00000007") {
+		t.Fatalf("exit with an object left: %v, want the slab WARN naming it", r.Failure)
+	}
 }
