@@ -456,3 +456,45 @@ func TestLivenessKills(t *testing.T) {
 		t.Fatalf("%s: %+v, want killed by cache-liveness in a liveness execution (after the 20 of the mix)", r.ID, r)
 	}
 }
+
+// TestObservationNotMoved: swap-shared and shrink-critical-section leave a
+// tracepoint or a log line where it is (moving one changes the trace, not
+// the kernel's behaviour), and still move the statements around it that
+// touch shared state.
+func TestObservationNotMoved(t *testing.T) {
+	src := []byte(`package fscache
+
+func f(t *sim.Thread, c *Cookie) {
+	c.lock.Lock(t)
+	c.flags.Set(t, 1)
+	c.nActive.Inc(t)
+	c.see(t, "x")
+	c.state.Set(t, 2)
+	notice(t, 1, "y")
+	c.lock.Unlock(t)
+}
+
+func g(t *sim.Thread, c *Cookie) {
+	c.lock.Lock(t)
+	c.state.Set(t, 2)
+	c.lock.Unlock(t)
+}
+`)
+	ms, err := EnumerateFile("model/fscache/x.go", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		if m.Operator == "swap-shared" || m.Operator == "shrink-critical-section" {
+			got = append(got, m.Operator+": "+m.Diff)
+		}
+	}
+	want := []string{
+		"swap-shared: c.flags.Set(t, 1) <-> c.nActive.Inc(t)",
+		"shrink-critical-section: c.lock.Unlock(t) moved above c.state.Set(t, 2)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("moves (-want +got):\n%s", diff)
+	}
+}

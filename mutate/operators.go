@@ -368,6 +368,21 @@ func containsWait(s ast.Stmt) bool {
 	return found
 }
 
+// observesOnly reports whether s is a call that only records what
+// happened — a tracepoint, a kernel log line, a coverage mark — and
+// changes nothing a thread or a check reads. Moving such a statement
+// across another (swap-shared) or across an unlock
+// (shrink-critical-section) changes the trace, not the kernel's
+// behaviour: those mutants would be survivors to argue away one by one.
+func observesOnly(s ast.Stmt) bool {
+	c := stmtCall(unlabel(s))
+	if c == nil {
+		return false
+	}
+	_, name := callName(c)
+	return excludedCalls[name] || name == "printCookie"
+}
+
 // touchesShared reports whether s is a plain statement (call, assignment
 // that defines nothing, ++/--) that calls into the simulated kernel: a
 // call with the thread t as an argument.
@@ -431,7 +446,7 @@ func (e *enumerator) stmtList(list []ast.Stmt, block *ast.BlockStmt) {
 			_, isLabel := prev.(*ast.LabeledStmt)
 			_, isBranch := prev.(*ast.BranchStmt)
 			_, isDecl := prev.(*ast.DeclStmt)
-			if _, isLock := unlockOf[pn]; !isLock && !isLabel && !isBranch && !isDecl && !isDefine(prev) {
+			if _, isLock := unlockOf[pn]; !isLock && !isLabel && !isBranch && !isDecl && !isDefine(prev) && !observesOnly(prev) {
 				e.add("shrink-critical-section", s, fmt.Sprintf("%s moved above %s", short(e.text(s)), short(e.text(prev))),
 					e.replace(prev, e.text(s)), e.replace(s, e.text(prev)))
 			}
@@ -450,7 +465,7 @@ func (e *enumerator) stmtList(list []ast.Stmt, block *ast.BlockStmt) {
 			}
 			_, l1 := unlockOf[name]
 			_, l2 := unlockOf[nn]
-			if touchesShared(s) && touchesShared(next) && !l1 && !l2 && !isUnlock(name) && !isUnlock(nn) {
+			if touchesShared(s) && touchesShared(next) && !l1 && !l2 && !isUnlock(name) && !isUnlock(nn) && !observesOnly(s) && !observesOnly(next) {
 				e.add("swap-shared", s, fmt.Sprintf("%s <-> %s", short(e.text(s)), short(e.text(next))),
 					e.replace(s, e.text(next)), e.replace(next, e.text(s)))
 			}
