@@ -56,7 +56,15 @@ func (c *Cache) dget(ino, parent vfs.Ino) {
 		d.count++
 		return
 	}
-	d := &dentry{ino: ino, parent: parent, count: 1}
+	if len(c.dentrySlab) == 0 {
+		// One allocation for the next 64 dentries: a volume takes 257 at
+		// once (its directory and the fan-out), each its own allocation
+		// before.
+		c.dentrySlab = make([]dentry, 64)
+	}
+	d := &c.dentrySlab[0]
+	c.dentrySlab = c.dentrySlab[1:]
+	*d = dentry{ino: ino, parent: parent, count: 1}
 	c.dentries = append(c.dentries, d)
 	for uint64(len(c.dentryByIno)) <= uint64(ino) {
 		c.dentryByIno = append(c.dentryByIno, nil)
