@@ -70,6 +70,7 @@ type Checker struct {
 	lastVC     int             // index in volCounts of the last volCount found
 	lastCookie *fscache.Cookie // the tail of Fscache.Cookies at the last discovery
 	liveHashed int             // cookies checkCookie saw hashed and not relinquished this step
+	hashedLive []*cookieTrack  // those cookies, in c.alive's order (checkOneLivePerKey)
 
 	logLen     int   // decision log length after the previous step
 	evThread   int32 // thread of the last event of the current step, -1 for none

@@ -79,13 +79,12 @@ func (c *Checker) deferredAtEnd(step int64) *sim.Failure {
 		if tr == nil {
 			continue
 		}
-		obj := []string{cookieObj(tr.id)}
 		if tr.i18Suspect {
-			return &sim.Failure{Class: sim.FailInvariant, Check: "I-18", Step: step, Thread: -1, Objects: obj,
+			return &sim.Failure{Class: sim.FailInvariant, Check: "I-18", Step: step, Thread: -1, Objects: []string{cookieObj(tr.id)},
 				Msg: fmt.Sprintf("c=%08x: IS_CACHING cleared at step %d while %v and the cookie never went FAILED", tr.id, tr.i18Step, tr.state)}
 		}
 		if tr.unpinOwed > 0 {
-			return &sim.Failure{Class: sim.FailInvariant, Check: "I-22", Step: step, Thread: -1, Objects: obj,
+			return &sim.Failure{Class: sim.FailInvariant, Check: "I-22", Step: step, Thread: -1, Objects: []string{cookieObj(tr.id)},
 				Msg: fmt.Sprintf("c=%08x: NO_ACCESS_WAKE cleared outside __fscache_withdraw_cookie", tr.id)}
 		}
 	}

@@ -374,6 +374,7 @@ func (c *Checker) checkCookies() {
 		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
 	}
 	c.liveHashed = 0
+	c.hashedLive = c.hashedLive[:0]
 	n := 0
 	for _, tr := range c.alive {
 		if c.failed {
@@ -400,18 +401,13 @@ func (c *Checker) checkCookies() {
 // checkOneLivePerKey is I-3: for a given volume and key, at most one hashed
 // cookie lacks RELINQUISHED. Hashing scans and inserts under the bucket
 // lock, so the check holds while that lock is free. (checkCookies calls it
-// only when checkCookie counted two such cookies or more.)
+// only when checkCookie counted two such cookies or more, and over the
+// ones it counted, c.hashedLive: the cookies of c.alive that are hashed and
+// not relinquished, in the same order, so the pairs and the first one
+// reported are those of a scan of c.alive.)
 func (c *Checker) checkOneLivePerKey() {
-	for i, a := range c.alive {
-		fa := a.c.FlagBits()
-		if !has(fa, fscache.FlagIsHashed) || has(fa, fscache.FlagRelinquished) {
-			continue
-		}
-		for _, b := range c.alive[i+1:] {
-			fb := b.c.FlagBits()
-			if !has(fb, fscache.FlagIsHashed) || has(fb, fscache.FlagRelinquished) {
-				continue
-			}
+	for i, a := range c.hashedLive {
+		for _, b := range c.hashedLive[i+1:] {
 			if a.c.Volume == b.c.Volume && fscache.CookieKeySame(a.c.Key, a.c.KeyHash, b.c.Key, b.c.KeyHash) {
 				if c.f.CookieBucketLocked(a.c.KeyHash) {
 					break // a hash in progress: the pair is checked once the bucket is free
@@ -441,6 +437,7 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	}
 	if hashed && !has(fl, fscache.FlagRelinquished) {
 		c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
+		c.hashedLive = append(c.hashedLive, tr)
 	}
 
 	// I-16 bookkeeping: when cookie->lock was taken, when n_accesses was 0.

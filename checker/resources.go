@@ -132,13 +132,13 @@ func (c *Checker) onBackendCall(t *sim.Thread, op string, ck *fscache.Cookie, v 
 		c.report(sim.FailInvariant, "R-call", nil, "backend call %s has no row in fscache.BackendCalls", op)
 		return
 	}
-	var objs []string
-	if ck != nil {
-		objs = append(objs, cookieObj(ck.DebugID))
-	} else if v != nil {
-		objs = append(objs, volumeObj(v.DebugID))
-	}
 	fail := func(format string, args ...any) {
+		var objs []string // named only on a failure: this runs at every backend call
+		if ck != nil {
+			objs = append(objs, cookieObj(ck.DebugID))
+		} else if v != nil {
+			objs = append(objs, volumeObj(v.DebugID))
+		}
 		c.report(sim.FailInvariant, "R-call", objs, "%s: "+format+" (fscache calls it from %s)", append(append([]any{op}, args...), row.Why)...)
 	}
 	if ck != nil {

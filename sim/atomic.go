@@ -30,7 +30,14 @@ func (a *Atomic) wr(t *Thread) { t.point(Access{Obj: t.k.ObjID(&a.id), Kind: Acc
 func (a *Atomic) Init(v int64) { a.v = v }
 
 // Peek returns the value without a scheduling point.
-func (a *Atomic) Peek() int64 { return peekOf(a.v, a.pend) }
+func (a *Atomic) Peek() int64 {
+	if len(a.pend) > 0 { // a weak-memory run's buffered stores (out of line: Peek inlines)
+		return a.peekPending()
+	}
+	return a.v
+}
+
+func (a *Atomic) peekPending() int64 { return peekOf(a.v, a.pend) }
 
 // ID is the object id used in accesses.
 func (a *Atomic) ID(k *Kernel) uint32 { return k.ObjID(&a.id) }
@@ -192,10 +199,12 @@ func (x *Var[T]) Init(v T) { x.v = v }
 // the running thread would load; between steps, the newest store.
 func (x *Var[T]) Peek() T {
 	if len(x.pend) > 0 {
-		return peekOf(x.v, x.pend)
+		return x.peekPending()
 	}
 	return x.v
 }
+
+func (x *Var[T]) peekPending() T { return peekOf(x.v, x.pend) }
 
 // ID is the object id used in accesses.
 func (x *Var[T]) ID(k *Kernel) uint32 { return k.ObjID(&x.id) }

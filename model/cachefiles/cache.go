@@ -61,7 +61,10 @@ type Cache struct {
 	bshift uint
 
 	objectDebugID uint32
-	dentries      []*dentry // the dentries cachefiles holds references on (dentry.go)
+	dentries      []*dentry // the dentries cachefiles holds references on, released ones not yet compacted (dentry.go)
+	dentryByIno   []*dentry // the live ones by inode number (dentry.go)
+	nDentries     int       // how many of dentries are live
+	dentrySlab    []dentry  // where dget's next dentries come from (dentry.go)
 	allObjects    []*Object // every object allocated and not yet freed (views)
 
 	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)

@@ -52,29 +52,71 @@ func (d DentryRef) String() string {
 
 // dget is dget(): take a reference on ino's dentry, parented in parent.
 func (c *Cache) dget(ino, parent vfs.Ino) {
-	for _, d := range c.dentries {
-		if d.ino == ino {
-			d.count++
-			return
-		}
+	if d := c.dentryOf(ino); d != nil {
+		d.count++
+		return
 	}
-	c.dentries = append(c.dentries, &dentry{ino: ino, parent: parent, count: 1})
+	if len(c.dentrySlab) == 0 {
+		// One allocation for the next 64 dentries: a volume takes 257 at
+		// once (its directory and the fan-out), each its own allocation
+		// before.
+		c.dentrySlab = make([]dentry, 64)
+	}
+	d := &c.dentrySlab[0]
+	c.dentrySlab = c.dentrySlab[1:]
+	*d = dentry{ino: ino, parent: parent, count: 1}
+	c.dentries = append(c.dentries, d)
+	for uint64(len(c.dentryByIno)) <= uint64(ino) {
+		c.dentryByIno = append(c.dentryByIno, nil)
+	}
+	c.dentryByIno[ino] = d
+	c.nDentries++
 }
 
 // dput is dput(): drop a reference on ino's dentry. Dropping one that is
 // not held is the kernel's refcount underflow on a freed dentry.
 func (c *Cache) dput(t *sim.Thread, ino vfs.Ino) {
-	for i, d := range c.dentries {
-		if d.ino != ino {
-			continue
-		}
-		d.count--
-		if d.count == 0 {
-			c.dentries = append(c.dentries[:i:i], c.dentries[i+1:]...)
-		}
+	d := c.dentryOf(ino)
+	if d == nil {
+		t.Bug("dput", "cachefiles: dput of dentry B=%x that holds no reference", uint64(ino))
 		return
 	}
-	t.Bug("dput", "cachefiles: dput of dentry B=%x that holds no reference", uint64(ino))
+	d.count--
+	if d.count == 0 {
+		c.dentryByIno[ino] = nil
+		c.nDentries--
+		c.compactDentries()
+	}
+}
+
+// dentryOf is ino's referenced dentry, or nil. c.dentries keeps the
+// dentries in the order they were first referenced, with the ones whose
+// last reference went (count 0) left in place until compactDentries;
+// c.dentryByIno finds a live one by inode number (the disk numbers its
+// inodes densely from 1), so that taking or dropping one of a volume's
+// 257 directory references costs no scan of the others.
+func (c *Cache) dentryOf(ino vfs.Ino) *dentry {
+	if uint64(ino) < uint64(len(c.dentryByIno)) {
+		return c.dentryByIno[ino]
+	}
+	return nil
+}
+
+// compactDentries drops the released dentries from c.dentries, keeping
+// the order of the others, once they are at least half of it (so that a
+// volume's 257 dputs in a row cost a linear amount in all).
+func (c *Cache) compactDentries() {
+	if dead := len(c.dentries) - c.nDentries; dead == 0 || dead < c.nDentries {
+		return
+	}
+	live := c.dentries[:0]
+	for _, d := range c.dentries {
+		if d.count > 0 {
+			live = append(live, d)
+		}
+	}
+	clear(c.dentries[len(live):])
+	c.dentries = live
 }
 
 // deadDentry reports whether ino's dentry is dead: its inode is gone from
@@ -93,8 +135,11 @@ func (c *Cache) deadDentry(ino vfs.Ino) bool {
 // Dentries lists the dentries cachefiles holds references on, in the
 // order they were first referenced.
 func (c *Cache) Dentries() []DentryRef {
-	out := make([]DentryRef, 0, len(c.dentries))
+	out := make([]DentryRef, 0, c.nDentries)
 	for _, d := range c.dentries {
+		if d.count == 0 {
+			continue // released, not yet compacted
+		}
 		out = append(out, DentryRef{Ino: d.ino, Parent: d.parent, Count: d.count, Dead: c.deadDentry(d.ino)})
 	}
 	return out
@@ -113,7 +158,7 @@ func (c *Cache) checkDentries(t *sim.Thread) {
 		c.dentryCheckDeferred = true
 		return
 	}
-	if len(c.dentries) == 0 {
+	if c.nDentries == 0 {
 		return
 	}
 	var s []string
