@@ -219,8 +219,9 @@ const cve202248989Fix = "\t\tif (test_and_clear_bit(FSCACHE_COOKIE_DO_LRU_DISCAR
 
 // TestRevertedFixFound: on a copy of the tree with the CVE-2022-48989 fix
 // removed, the short exploration of lru-vs-use finds the LRU discarding a
-// cookie in use (the backend's in-use check); TestExploreShort runs the same
-// exploration clean on the tree as it is.
+// cookie in use (the backend's in-use check on kc-run; package checker's
+// I-9 under sim); TestExploreShort and TestCgoSim run the same explorations
+// clean on the tree as it is.
 func TestRevertedFixFound(t *testing.T) {
 	src := kernelSrc(t)
 	reverted := t.TempDir()
@@ -246,6 +247,15 @@ func TestRevertedFixFound(t *testing.T) {
 	out, code := runner(t, m, "-runs", "3000", "-quiet", "-scenario", "lru-vs-use")
 	if code != 1 || !strings.Contains(out, "LRU discard withdrew a cookie a netfs user holds in use") {
 		t.Errorf("exit %d, want 1 with the in-use check's finding:\n%s", code, out)
+	}
+	// Under sim, package checker reading the C objects through the mirror
+	// catches it first, by its own invariant I-9 (DO_LRU_DISCARD pending
+	// on a cookie in use), before the backend's withdrawal.
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-9", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-use")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "lru-vs-use: I-9 found at seed") {
+		t.Fatalf("want the checker's I-9 to fail on the reverted tree under sim: %v\n%s", err, out)
 	}
 }
 
@@ -298,8 +308,9 @@ const nAccessesFix = "\t\t\tif (atomic_read(&cookie->n_accesses) != 0)\n" +
 	"\t\t\t\tbreak;\n\n"
 
 // TestRevertedNAccessesFixFound: on a copy of the tree without the 2024
-// n_accesses check, the C build explored under sim's strategies fails the
-// shared checker's n_accesses check (kernelc.Checker, I-16) in lru-vs-io;
+// n_accesses check, the C build explored under sim's strategies fails
+// package checker's I-16 (read through the mirror of the C objects) in
+// lru-vs-io;
 // TestCgoSim explores the same scenario clean on the tree as it is.
 func TestRevertedNAccessesFixFound(t *testing.T) {
 	src := kernelSrc(t)
@@ -325,10 +336,10 @@ func TestRevertedNAccessesFixFound(t *testing.T) {
 	}
 	bin := csimTest(t, m)
 	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
-	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=n_accesses", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-io")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-16", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-io")
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "lru-vs-io: n_accesses found at seed") {
-		t.Fatalf("want the n_accesses check to fail on the reverted tree: %v\n%s", err, out)
+	if err != nil || !strings.Contains(string(out), "lru-vs-io: I-16 found at seed") {
+		t.Fatalf("want the checker's I-16 to fail on the reverted tree: %v\n%s", err, out)
 	}
 }
 

@@ -113,9 +113,11 @@ static bool kc_mem_lookup_cookie(struct fscache_cookie *cookie)
 	/* the object pins the cookie, as cachefiles' object does */
 	obj->cookie = fscache_get_cookie(cookie, fscache_cookie_get_attach_object);
 	obj->size = cookie->object_size;
-	cookie->cache_priv = obj;
-	kc_mem_nobjects++;
+	/* counted before it is attached, as cachefiles_alloc_object counts it
+	 * before cachefiles_lookup_cookie sets cache_priv (checker's I-13) */
 	fscache_count_object(cookie->volume->cache);
+	kc_mem_nobjects++;
+	cookie->cache_priv = obj;
 	if (!kc_mem_disk[k]) {
 		kc_mem_disk[k] = true;
 		fscache_cookie_lookup_negative(cookie);

@@ -51,8 +51,10 @@ func main() {
 	w := bufio.NewWriter(os.Stdout)
 	for i := range k.Events() {
 		e := &k.Events()[i]
-		if e.Type.Name() == "kc_trace" {
+		if name := e.Type.Name(); name == "kc_trace" {
 			fmt.Fprintf(w, "%s\n", e.Text())
+		} else if kernelc.KernelTracepoint(name) {
+			fmt.Fprintf(w, "%s: %s\n", name, e.Text())
 		}
 	}
 	fmt.Fprintf(w, "verdict %v steps %d hash %016x", res.Outcome, res.Steps, res.Hash)
