@@ -371,3 +371,50 @@ func TestASanBuild(t *testing.T) {
 		t.Errorf("heap-overflow under ASan: %v, want ASan's report:\n%s", err, out)
 	}
 }
+
+// brokenTree is a copy of the kernel tree's compiled files with old
+// replaced by new (once) in file: a kernel broken in one known way.
+func brokenTree(t *testing.T, file, old, new string) string {
+	t.Helper()
+	src := kernelSrc(t)
+	dir := t.TempDir()
+	for _, f := range append(append([]string{"Makefile"}, KernelFiles...), TreeHeaders...) {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == file {
+			if n := strings.Count(string(b), old); n != 1 {
+				t.Fatalf("%s has the lines to break %d times, want once (is this Linux 6.12?)", f, n)
+			}
+			b = []byte(strings.Replace(string(b), old, new, 1))
+		}
+		if err := writeFile(filepath.Join(dir, f), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestBrokenTreeCaughtByRCall: package checker's R-call sees the C's
+// backend calls (recorded by the in-memory backend with the cookie as it
+// was at the call): on a copy of the tree whose fscache_begin_operation
+// treats LOOKING_UP as ready, the C calls the backend's begin_operation for
+// a cookie still being looked up, and R-call reports it under sim;
+// TestCgoSim explores the same scenario clean on the tree as it is.
+func TestBrokenTreeCaughtByRCall(t *testing.T) {
+	const ready = "\tcase FSCACHE_COOKIE_STATE_LOOKING_UP:\n\tcase FSCACHE_COOKIE_STATE_LRU_DISCARDING:\n\tcase FSCACHE_COOKIE_STATE_INVALIDATING:\n"
+	broken := brokenTree(t, "fs/netfs/fscache_io.c", ready,
+		"\tcase FSCACHE_COOKIE_STATE_LOOKING_UP:\n\t\tgoto ready;\n\tcase FSCACHE_COOKIE_STATE_LRU_DISCARDING:\n\tcase FSCACHE_COOKIE_STATE_INVALIDATING:\n")
+	m, err := Build(Options{Src: broken, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=R-call", "FSCACHESIM_KERNELC_SCENARIO=life")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "life: R-call found at seed") || !strings.Contains(string(out), "begin_operation: called for c=00000002 in LOOKING_UP") {
+		t.Fatalf("want R-call to report begin_operation in LOOKING_UP on the broken tree: %v\n%s", err, out)
+	}
+}

@@ -138,6 +138,7 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 			return sim.Result{}, nil, fmt.Errorf("this build does not expose the kernel's lists to the checker (a symbol of kernelc's viewSymbols is missing from the tree's objects)")
 		}
 		r.w = newWorld(r.k)
+		r.w.backendCalls(nil) // forget calls an unchecked run left
 		r.lruTimer = lruTimer()
 		ck = checker.New(r.w.f, o.Checker)
 		ck.Attach(r.k)
@@ -214,6 +215,7 @@ func (r *run) loop(t *sim.Thread, m *mirror) {
 			for i := range r.w.pending {
 				t.Emit(r.w.pending[i])
 			}
+			r.w.backendCalls(t)
 		}
 		if r.res[3]|r.res[4]|r.res[5]|r.res[6]|r.res[7] != 0 {
 			r.after(t)

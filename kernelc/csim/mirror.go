@@ -10,6 +10,7 @@ int kc_go_cookie_key(long c, unsigned char *buf, int max);
 int kc_go_volume_key(long v, unsigned char *buf, int max);
 int kc_go_cache_name(long c, char *buf, int max);
 const void *kc_go_lru_timer(void);
+int kc_go_calls(long *out);
 */
 import "C"
 
@@ -36,19 +37,28 @@ const (
 	volumeWords = 14
 	cacheWords  = 8
 	viewWords   = 4096
+	callWords   = 3 + cookieWords + volumeWords // KC_CALLW
+	maxCalls    = 8                             // KC_MAX_CALLS
 )
+
+// backendOps are the ops of enum kc_backend_op (kc_sched.h), named as the
+// rows of fscache.BackendCalls.
+var backendOps = [...]string{"acquire_volume", "free_volume", "lookup_cookie", "withdraw_cookie",
+	"invalidate_cookie", "prepare_to_write", "begin_operation", "resize_cookie"}
 
 type cookieEntry struct {
 	c     *fscache.Cookie
 	ptr   uintptr
 	stamp int64 // the refresh that last saw it
 	state fscache.CookieState
-	sm    int32 // the thread running its state machine, -1 for none
+	sm    int32                // the thread running its state machine, -1 for none
+	cm    fscache.CookieMirror // what the last refresh set
 }
 
 type volumeEntry struct {
 	v     *fscache.Volume
 	stamp int64
+	vm    fscache.VolumeMirror // what the last refresh set
 }
 
 type cacheEntry struct {
@@ -73,8 +83,8 @@ type world struct {
 	volumes []*fscache.Volume
 	cacheL  []*fscache.Cache
 	lru     []*fscache.Cookie
-	cm      fscache.CookieMirror
 	pending []sim.Event // the state events of this refresh
+	calls   [maxCalls * callWords]C.long
 }
 
 func newWorld(k *sim.Kernel) *world {
@@ -157,8 +167,8 @@ func (m *world) refresh() bool {
 			m.vols[p] = e
 		}
 		e.stamp = m.stamp
-		e.v.MirrorSet(&fscache.VolumeMirror{Ref: int64(w[2]), NCookies: int64(w[3]), NAccesses: int64(w[4]),
-			Flags: uint64(w[5]), Cache: m.cache(uintptr(w[6])), CachePriv: w[7] != 0, HashLinked: w[9] != 0, WorkBusy: w[11] != 0})
+		e.vm = m.volumeMirror(w)
+		e.v.MirrorSet(&e.vm)
 		m.f.MirrorHashVolume(e.v, w[9] != 0, w[10] != 0)
 		m.volumes = append(m.volumes, e.v)
 	}
@@ -179,11 +189,8 @@ func (m *world) refresh() bool {
 			m.pending = append(m.pending, sim.Event{Type: fscache.EvCookieState, Obj: e.c.DebugID, Args: [8]int64{-1, int64(st)}, Str: [2]string{"T1"}})
 		}
 		e.stamp = m.stamp
-		m.cm = fscache.CookieMirror{State: st, Flags: uint64(w[3]), Ref: int64(w[4]), NActive: int64(w[5]), NAccesses: int64(w[6]),
-			LockHeld: w[7] != 0, OnLRU: w[8] != 0, HashLinked: w[10] != 0, WorkPending: w[12] != 0, WorkRunning: w[13] != 0,
-			CachePriv: w[14] != 0, InvalCounter: uint32(w[15]), UnusedAt: sim.Time(int64(w[16])-firstJiffies) * Jiffy,
-			Volume: m.volume(uintptr(w[17]))}
-		e.c.MirrorSet(&m.cm)
+		e.cm = m.cookieMirror(w)
+		e.c.MirrorSet(&e.cm)
 		m.f.MirrorHashCookie(e.c, w[10] != 0, w[11] != 0)
 		if st != e.state {
 			m.pending = append(m.pending, sim.Event{Type: fscache.EvCookieState, Obj: e.c.DebugID,
@@ -215,6 +222,60 @@ func (m *world) refresh() bool {
 	g := lw[nl:]
 	m.f.MirrorLists(m.cookies, m.volumes, m.cacheL, m.lru, g[0] != 0, g[1] != 0, g[2] != 0)
 	return true
+}
+
+func (m *world) cookieMirror(w []C.long) fscache.CookieMirror {
+	return fscache.CookieMirror{State: fscache.CookieState(w[2]), Flags: uint64(w[3]), Ref: int64(w[4]), NActive: int64(w[5]), NAccesses: int64(w[6]),
+		LockHeld: w[7] != 0, OnLRU: w[8] != 0, HashLinked: w[10] != 0, WorkPending: w[12] != 0, WorkRunning: w[13] != 0,
+		CachePriv: w[14] != 0, InvalCounter: uint32(w[15]), UnusedAt: sim.Time(int64(w[16])-firstJiffies) * Jiffy,
+		Volume: m.volume(uintptr(w[17]))}
+}
+
+func (m *world) volumeMirror(w []C.long) fscache.VolumeMirror {
+	return fscache.VolumeMirror{Ref: int64(w[2]), NCookies: int64(w[3]), NAccesses: int64(w[4]),
+		Flags: uint64(w[5]), Cache: m.cache(uintptr(w[6])), CachePriv: w[7] != 0, HashLinked: w[9] != 0, WorkBusy: w[11] != 0}
+}
+
+// backendCalls shows the checker's backend-call observer (R-call) each
+// backend op the C called in this step, with the cookie's and volume's
+// views set to what they were at the call, then back to the step's end.
+func (m *world) backendCalls(t *sim.Thread) {
+	n := int(C.kc_go_calls(&m.calls[0]))
+	for i := 0; i < n; i++ {
+		w := m.calls[i*callWords : (i+1)*callWords]
+		if int(w[0]) >= len(backendOps) {
+			continue
+		}
+		var ce *cookieEntry
+		var ve *volumeEntry
+		if w[1] != 0 {
+			if ce = m.cks[uintptr(w[3])]; ce != nil {
+				at := m.cookieMirror(w[3 : 3+cookieWords])
+				ce.c.MirrorSet(&at)
+			}
+		}
+		if w[2] != 0 {
+			if ve = m.vols[uintptr(w[3+cookieWords])]; ve != nil {
+				at := m.volumeMirror(w[3+cookieWords:])
+				ve.v.MirrorSet(&at)
+			}
+		}
+		var ck *fscache.Cookie
+		var v *fscache.Volume
+		if ce != nil {
+			ck = ce.c
+		}
+		if ve != nil {
+			v = ve.v
+		}
+		m.f.MirrorBackendCall(t, backendOps[w[0]], ck, v)
+		if ce != nil {
+			ce.c.MirrorSet(&ce.cm)
+		}
+		if ve != nil {
+			ve.v.MirrorSet(&ve.vm)
+		}
+	}
 }
 
 // rowFor names the row of the transition table a state change of the C is:

@@ -1010,6 +1010,51 @@ static bool kc_chain_has(struct hlist_bl_head *head, struct hlist_bl_node *node)
 #define KC_CW 20
 #define KC_VW 14
 #define KC_AW 8
+static void kc_fill_cookie(struct fscache_cookie *c, long *w)
+{
+	w[0] = (long)c;
+	w[1] = c->debug_id;
+	w[2] = c->state;
+	w[3] = (long)c->flags;
+	w[4] = c->ref.refs.counter;
+	w[5] = c->n_active.counter;
+	w[6] = c->n_accesses.counter;
+	w[7] = c->lock.locked;
+	w[8] = c->commit_link.next != &c->commit_link && c->commit_link.next != NULL;
+	w[9] = c->hash_link.pprev != NULL;
+	w[10] = kc_chain_has(&fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)], &c->hash_link);
+	w[11] = (unsigned long)fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)].first & LIST_BL_LOCKMASK;
+	kc_work_flags(&c->work, &w[12], &w[13]);
+	w[14] = c->cache_priv != NULL;
+	w[15] = c->inval_counter;
+	w[16] = (long)c->unused_at;
+	w[17] = (long)c->volume;
+	w[18] = c->key_hash;
+	w[19] = c->key_len;
+}
+
+static void kc_fill_volume(struct fscache_volume *vol, long *w)
+{
+	struct hlist_bl_head *h = &fscache_volume_hash[vol->key_hash & (KC_VOLUME_HASH_SIZE - 1)];
+	long pend, run;
+
+	w[0] = (long)vol;
+	w[1] = vol->debug_id;
+	w[2] = vol->ref.refs.counter;
+	w[3] = vol->n_cookies.counter;
+	w[4] = vol->n_accesses.counter;
+	w[5] = (long)vol->flags;
+	w[6] = (long)vol->cache;
+	w[7] = vol->cache_priv != NULL;
+	w[8] = vol->key_hash;
+	w[9] = kc_chain_has(h, &vol->hash_link);
+	w[10] = (unsigned long)h->first & LIST_BL_LOCKMASK;
+	kc_work_flags(&vol->work, &pend, &run);
+	w[11] = pend || run;
+	w[12] = vol->hash_link.pprev != NULL;
+	w[13] = vol->key ? vol->key[0] : 0;
+}
+
 long kc_go_views(long *v, long max, int *n)
 {
 	long used = 0;
@@ -1027,50 +1072,17 @@ long kc_go_views(long *v, long max, int *n)
 			return -1;
 		used += KC_CW;
 		n[0]++;
-		w[0] = (long)c;
-		w[1] = c->debug_id;
-		w[2] = c->state;
-		w[3] = (long)c->flags;
-		w[4] = c->ref.refs.counter;
-		w[5] = c->n_active.counter;
-		w[6] = c->n_accesses.counter;
-		w[7] = c->lock.locked;
-		w[8] = c->commit_link.next != &c->commit_link && c->commit_link.next != NULL;
-		w[9] = c->hash_link.pprev != NULL;
-		w[10] = kc_chain_has(&fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)], &c->hash_link);
-		w[11] = (unsigned long)fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)].first & LIST_BL_LOCKMASK;
-		kc_work_flags(&c->work, &w[12], &w[13]);
-		w[14] = c->cache_priv != NULL;
-		w[15] = c->inval_counter;
-		w[16] = (long)c->unused_at;
-		w[17] = (long)c->volume;
-		w[18] = c->key_hash;
-		w[19] = c->key_len;
+		kc_fill_cookie(c, w);
 	}
 	for (p = fscache_volumes.next; p != &fscache_volumes; p = p->next) {
 		struct fscache_volume *vol = list_entry(p, struct fscache_volume, proc_link);
-		struct hlist_bl_head *h = &fscache_volume_hash[vol->key_hash & (KC_VOLUME_HASH_SIZE - 1)];
-		long *w = v + used, pend, run;
+		long *w = v + used;
 
 		if (used + KC_VW > max)
 			return -1;
 		used += KC_VW;
 		n[1]++;
-		w[0] = (long)vol;
-		w[1] = vol->debug_id;
-		w[2] = vol->ref.refs.counter;
-		w[3] = vol->n_cookies.counter;
-		w[4] = vol->n_accesses.counter;
-		w[5] = (long)vol->flags;
-		w[6] = (long)vol->cache;
-		w[7] = vol->cache_priv != NULL;
-		w[8] = vol->key_hash;
-		w[9] = kc_chain_has(h, &vol->hash_link);
-		w[10] = (unsigned long)h->first & LIST_BL_LOCKMASK;
-		kc_work_flags(&vol->work, &pend, &run);
-		w[11] = pend || run;
-		w[12] = vol->hash_link.pprev != NULL;
-		w[13] = vol->key ? vol->key[0] : 0;
+		kc_fill_volume(vol, w);
 	}
 	for (p = fscache_caches.next; p != &fscache_caches; p = p->next) {
 		struct fscache_cache *ca = list_entry(p, struct fscache_cache, cache_link);
@@ -1137,4 +1149,44 @@ int kc_go_cache_name(long c, char *buf, int max)
 	len = strlen(ca->name) < (size_t)max ? (int)strlen(ca->name) : max;
 	memcpy(buf, ca->name, len);
 	return len;
+}
+
+/* Backend calls, for the checker's R-call: the in-memory backend records
+ * each op fscache calls (kc_mem_*), with the cookie's and volume's fields as
+ * they are at the call; csim shows them to the checker's observer after the
+ * step. (Recording copies, so no scheduling point is added.) The ops are
+ * numbered as csim's backendOps. */
+#define KC_MAX_CALLS 8
+#define KC_CALLW (3 + KC_CW + KC_VW)
+static long kc_calls[KC_MAX_CALLS][KC_CALLW];
+static int kc_ncalls;
+
+void kc_backend_call(int op, struct fscache_cookie *c, struct fscache_volume *v)
+{
+	long *w;
+
+	if (kc_ncalls == KC_MAX_CALLS)
+		return;
+	w = kc_calls[kc_ncalls++];
+	memset(w, 0, sizeof(kc_calls[0]));
+	w[0] = op;
+	w[1] = c != NULL;
+	w[2] = v != NULL;
+	if (!kc_go_views_ok())
+		return;
+	if (c)
+		kc_fill_cookie(c, w + 3);
+	if (v)
+		kc_fill_volume(v, w + 3 + KC_CW);
+}
+
+/* kc_go_calls copies the calls recorded since the last call (KC_CALLW longs
+ * each) and forgets them. */
+int kc_go_calls(long *out)
+{
+	int n = kc_ncalls;
+
+	memcpy(out, kc_calls, n * sizeof(kc_calls[0]));
+	kc_ncalls = 0;
+	return n;
 }

@@ -177,3 +177,10 @@ func (f *Fscache) MirrorHashVolume(v *Volume, onChain, locked bool) {
 		b.lock.Init(1)
 	}
 }
+
+// MirrorBackendCall tells the backend-call observer (the checker's R-call)
+// that the mirrored implementation called op for c or v; the caller makes
+// their views show the state at the call first.
+func (f *Fscache) MirrorBackendCall(t *sim.Thread, op string, c *Cookie, v *Volume) {
+	f.backendCall(t, op, c, v)
+}
