@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -142,14 +143,19 @@ func TestModelEvent(t *testing.T) {
 func TestExploreClean(t *testing.T) {
 	want, wantSc := os.Getenv("FSCACHESIM_KERNELC_WANT"), os.Getenv("FSCACHESIM_KERNELC_SCENARIO")
 	runs := 300
+	if n, err := strconv.Atoi(os.Getenv("FSCACHESIM_KERNELC_RUNS")); err == nil && n > 0 {
+		runs = n // the soak (kernelc's TestSoakKernelC): 10^5 a scenario
+	}
+	total := 0
 	for _, sc := range scenarioNames {
-		if want != "" && sc != wantSc {
+		if wantSc != "" && sc != wantSc {
 			continue
 		}
 		found := false
 		for i, mk := range strategies() {
 			for seed := uint64(0); seed < uint64(runs) && !found; seed++ {
 				res, k := execute(t, Options{Scenario: sc, Sim: sim.Options{Seed: seed, Strategy: mk()}})
+				total++
 				switch {
 				case want != "" && res.Outcome == sim.OutcomeFail && res.Failure.Check == want:
 					t.Logf("%s: %s found at seed %d (%s): %v", sc, want, seed, k.Strategy().Name(), res.Failure)
@@ -163,6 +169,9 @@ func TestExploreClean(t *testing.T) {
 		if want != "" && !found {
 			t.Errorf("%s: the %s check never failed in %d executions per strategy", sc, want, runs)
 		}
+	}
+	if want == "" {
+		t.Logf("%d executions clean (%d per strategy and scenario)", total, runs)
 	}
 }
 
