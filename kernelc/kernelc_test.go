@@ -259,8 +259,11 @@ func TestRevertedFixFound(t *testing.T) {
 	}
 }
 
-// TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of each
-// scenario on the C build, every check on.
+// TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of
+// life, two-users and lru-vs-use on the C-only runner (the C side's
+// checks), then 10^5 executions
+// of each scenario under sim (33,334 each of random, PCT and POS) with every
+// check of package checker on, through csim's TestExploreClean.
 func TestSoakKernelC(t *testing.T) {
 	if os.Getenv("FSCACHESIM_SOAK") == "" {
 		t.Skip("a soak test: set FSCACHESIM_SOAK=1 (make kernel-test)")
@@ -271,6 +274,16 @@ func TestSoakKernelC(t *testing.T) {
 		if code != 0 {
 			t.Errorf("%s: exit %d:\n%s", sc, code, out)
 		}
+	}
+	bin := csimTest(t, m)
+	for _, sc := range []string{"life", "two-users", "lru-vs-use", "lru-vs-io"} {
+		cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v", "-test.timeout", "2h")
+		cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_RUNS=33334", "FSCACHESIM_KERNELC_SCENARIO="+sc)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "100002 executions clean") {
+			t.Errorf("%s under sim, every check on: %v\n%s", sc, err, out)
+		}
+		t.Logf("%s", strings.TrimSpace(string(out)))
 	}
 }
 
