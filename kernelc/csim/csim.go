@@ -206,12 +206,13 @@ func (r *run) obj(a uintptr) uint32 {
 // stack and back before returning), then mirrors what the step did.
 func (r *run) loop(t *sim.Thread, m *mirror) {
 	for {
-		C.kc_go_run(m.slot, r.jiffies(), &r.res[0])
+		if r.w == nil {
+			C.kc_go_run(m.slot, r.jiffies(), &r.res[0])
+		} else if !r.w.runStep(m.slot, r.jiffies(), &r.res[0]) {
+			t.Bug("kernel-c", "more kernel objects than the checker's view buffer holds")
+		}
 		st, op, addr := r.res[0], int(r.res[1]), uintptr(r.res[2])
 		if r.w != nil {
-			if !r.w.refresh() {
-				t.Bug("kernel-c", "more kernel objects than the checker's view buffer holds")
-			}
 			for i := range r.w.pending {
 				t.Emit(r.w.pending[i])
 			}

@@ -11,6 +11,7 @@ int kc_go_volume_key(long v, unsigned char *buf, int max);
 int kc_go_cache_name(long c, char *buf, int max);
 const void *kc_go_lru_timer(void);
 int kc_go_calls(long *out);
+void kc_go_run_views(int slot, unsigned long jiffies, long *v, long *views, long max, int *n);
 */
 import "C"
 
@@ -72,7 +73,7 @@ type world struct {
 	f      *fscache.Fscache
 	stamp  int64
 	buf    [viewWords]C.long
-	n      [4]C.int
+	n      [6]C.int // cookies, volumes, caches, LRU entries; longs used; backend calls
 	key    [256]C.uchar
 	cks    map[uintptr]*cookieEntry
 	vols   map[uintptr]*volumeEntry
@@ -122,10 +123,21 @@ func (m *world) cache(p uintptr) *fscache.Cache {
 // m.pending the state-change events they show; it reports false if the
 // view buffer was too small.
 func (m *world) refresh() bool {
+	m.n[4] = C.int(C.kc_go_views(&m.buf[0], viewWords, &m.n[0]))
+	return m.apply()
+}
+
+// runStep is kc_go_run for slot followed by the refresh, in one call into C.
+func (m *world) runStep(slot C.int, jiffies C.ulong, res *C.long) bool {
+	C.kc_go_run_views(slot, jiffies, res, &m.buf[0], viewWords, &m.n[0])
+	return m.apply()
+}
+
+// apply copies the views kc_go_views left in m.buf into the mirror.
+func (m *world) apply() bool {
 	m.stamp++
 	m.pending = m.pending[:0]
-	used := int(C.kc_go_views(&m.buf[0], viewWords, &m.n[0]))
-	if used < 0 {
+	if used := int(m.n[4]); used < 0 {
 		return false
 	}
 	nc, nv, na, nl := int(m.n[0]), int(m.n[1]), int(m.n[2]), int(m.n[3])
@@ -240,6 +252,9 @@ func (m *world) volumeMirror(w []C.long) fscache.VolumeMirror {
 // backend op the C called in this step, with the cookie's and volume's
 // views set to what they were at the call, then back to the step's end.
 func (m *world) backendCalls(t *sim.Thread) {
+	if m.n[5] == 0 && t != nil {
+		return // none recorded in this step (runStep counted them)
+	}
 	n := int(C.kc_go_calls(&m.calls[0]))
 	for i := 0; i < n; i++ {
 		w := m.calls[i*callWords : (i+1)*callWords]
