@@ -257,6 +257,12 @@ func TestRevertedFixFound(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "lru-vs-use: I-9 found at seed") {
 		t.Fatalf("want the checker's I-9 to fail on the reverted tree under sim: %v\n%s", err, out)
 	}
+	// And the exhaustive search (DPOR) at preemption bound 0 finds it too.
+	cmd = exec.Command(bin, "-test.count=1", "-test.run", "^TestExhaustiveSmallBound$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-9", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-use", "FSCACHESIM_KERNELC_BOUND=0")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "lru-vs-use bound 0: I-9 found after") {
+		t.Fatalf("want the exhaustive search at bound 0 to find I-9 on the reverted tree: %v\n%s", err, out)
+	}
 }
 
 // TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of
