@@ -73,7 +73,7 @@ var kinds = [...]sim.AccessKind{
 // Options say what to run.
 type Options struct {
 	Scenario string      // a scenario of csrc/kc_driver.c: life, two-users, lru-vs-use, lru-vs-io
-	Bug      string      // "" or use-after-relinquish (the driver's bug switch)
+	Bug      string      // "", use-after-relinquish or heap-overflow (the driver's bug switches)
 	Sim      sim.Options // seed, strategy, step bound, Record, hooks
 	// NoCheck skips package checker: no mirror of the C objects is kept
 	// and no state-change events are made (only the C side's own checks).
@@ -119,8 +119,10 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 		C.kc_bug_switch = 0
 	case "use-after-relinquish":
 		C.kc_bug_switch = 1
+	case "heap-overflow":
+		C.kc_bug_switch = 2 // seen only by AddressSanitizer
 	default:
-		return sim.Result{}, nil, fmt.Errorf("no bug switch %q in the C driver (want use-after-relinquish)", o.Bug)
+		return sim.Result{}, nil, fmt.Errorf("no bug switch %q in the C driver (want use-after-relinquish or heap-overflow)", o.Bug)
 	}
 	name := C.CString(o.Scenario)
 	ok := C.kc_start_scenario(name) == 0

@@ -260,3 +260,15 @@ func traceRoundTrip(t *testing.T, sc string, seed uint64, k *sim.Kernel) {
 	}
 	t.Logf("trace: %d events, replay identical; shrink: %v", len(back.Events), st)
 }
+
+// TestHeapOverflowRun runs life with the driver's heap-overflow switch (a
+// read one byte past a kmalloc'd block). Without AddressSanitizer nothing
+// sees it: the run passes. Linked with ASan (kernelc's TestSoakKernelC:
+// kernel build --asan, go test -asan), ASan reports it and the process
+// dies before this test can pass.
+func TestHeapOverflowRun(t *testing.T) {
+	res, _ := execute(t, Options{Scenario: "life", Bug: "heap-overflow", Sim: sim.Options{Seed: 1}})
+	if res.Outcome != sim.OutcomePass {
+		t.Fatalf("the heap overflow was seen without ASan: %v %v", res.Outcome, res.Failure)
+	}
+}
