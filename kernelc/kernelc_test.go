@@ -336,8 +336,9 @@ func csimTest(t *testing.T, m *Manifest) string {
 
 // TestCgoSim runs package csim's tests against the build of the tree: the
 // C build under sim's strategies (random, PCT, POS), sim's decision log and
-// strict replay, the kernel's tracepoints as sim events, the shared checker
-// reading the C cookies, and the short exploration of every C scenario.
+// strict replay, the kernel's tracepoints as the Go model's events, package
+// checker reading the C objects through the mirror, the short exploration
+// of every C scenario and the exhaustive search at bound 0 and 1.
 func TestCgoSim(t *testing.T) {
 	m := theBuild(t)
 	bin := csimTest(t, m)
