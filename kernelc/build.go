@@ -47,6 +47,14 @@ var TreeHeaders = []string{
 // the archive; mainFile is kc-run's main, linked only into kc-run.
 var glueFiles = []string{"kc_sched.c", "kc_backend.c", "kc_driver.c"}
 
+// viewSymbols are the tree's static lists, hash tables and LRU globals the
+// checker's views read (kc_go_views in kc_sched.c): objcopy makes them
+// global in the kernel object so the glue can name them. A tree that renamed
+// one still builds (the glue's references are weak); csim then refuses to
+// run the whole checker on it.
+var viewSymbols = []string{"fscache_cookie_hash", "fscache_volume_hash", "fscache_volumes",
+	"fscache_caches", "fscache_cookie_lru", "fscache_cookie_lru_work", "fscache_cookie_lru_lock"}
+
 const mainFile = "kc_main.c"
 
 // CFlags are the flags every C file is compiled with. The kernel's objects
@@ -205,7 +213,11 @@ func Build(opts Options) (*Manifest, error) {
 	if msg, err := run("ld", append([]string{"-r", "-o", kernel}, kobjs...)...); err != nil {
 		return nil, fmt.Errorf("ld -r: %s", firstError(msg, err))
 	}
-	if msg, err := run("objcopy", "--rename-section", ".data=kc_kdata", "--rename-section", ".data.rel.local=kc_kdatarel", "--rename-section", ".bss=kc_kbss", kernel); err != nil {
+	ocargs := []string{"--rename-section", ".data=kc_kdata", "--rename-section", ".data.rel.local=kc_kdatarel", "--rename-section", ".bss=kc_kbss"}
+	for _, s := range viewSymbols {
+		ocargs = append(ocargs, "--globalize-symbol="+s)
+	}
+	if msg, err := run("objcopy", append(ocargs, kernel)...); err != nil {
 		return nil, fmt.Errorf("objcopy: %s", firstError(msg, err))
 	}
 	objs := []string{kernel}

@@ -2,6 +2,7 @@ package kernelc
 
 import (
 	"fmt"
+	"github.com/fscachesim/fscachesim/checker"
 	"sort"
 	"strings"
 
@@ -170,23 +171,24 @@ func RunTwin(scenario string, strat sim.Strategy) ([]string, sim.Result, error) 
 }
 
 // RunTwinChecked runs the Go twin of scenario under strat from seed, without
-// recording, with the shared checker (Checker over GoObjects) after every
-// step: the Go side of the C-vs-Go benchmark.
+// recording, with package checker attached (every per-step invariant, event
+// check, liveness monitor and the end-of-run drain): the Go side of the
+// C-vs-Go benchmark, judged as the C build is.
 func RunTwinChecked(scenario string, seed uint64, strat sim.Strategy) (sim.Result, error) {
 	twin, ok := Twins[scenario]
 	if !ok {
 		return sim.Result{}, fmt.Errorf("no Go twin of scenario %q (have %s)", scenario, strings.Join(TwinNames(), ", "))
 	}
-	chk := NewChecker()
-	var f *fscache.Fscache
-	k := sim.New(sim.Options{Seed: seed, Strategy: strat, StepHook: func(k *sim.Kernel) {
-		if fd := chk.Step(GoObjects{F: f}); fd != nil {
-			k.Report(&sim.Failure{Class: sim.FailInvariant, Check: fd.Check, Msg: fd.Msg})
-		}
-	}})
-	f = fscache.New(k, model.Bugs{})
+	k := sim.New(sim.Options{Seed: seed, Strategy: strat})
+	f := fscache.New(k, model.Bugs{})
+	ck := checker.New(f, checker.Options{})
+	ck.Attach(k)
 	twin(k, f)
-	return k.Run(), nil
+	res := k.Run()
+	if v := ck.Verdict(k, res); !v.Pass && v.Failure != nil {
+		res.Outcome, res.Failure = v.Outcome, v.Failure
+	}
+	return res, nil
 }
 
 // StreamDiff is the first place two tracepoint streams differ.

@@ -12,13 +12,13 @@
 // its Manifest (tree version, hash of the compiled files).
 //
 // kernelc is pure Go: it runs the compiler, go build and the runners as
-// child processes and starts no goroutines. Besides the build it holds what
-// the Go model and the C build share: the accessor interface Objects with
-// its Go model side GoObjects, the Checker that judges either through it,
-// and the differential check's Go twins of the C driver's scenarios
-// (RunTwin, DiffStreams). It imports sim, sched and model/fscache for
-// those. The cgo side is package kernelc/csim (build tag
-// fscachesim_kernelc): the C build under sim's strategies.
+// child processes and starts no goroutines. Besides the build it holds the
+// differential check's Go twins of the C driver's scenarios (RunTwin,
+// RunTwinChecked, DiffStreams). It imports sim, sched, checker and
+// model/fscache for those. The cgo side is package kernelc/csim (build tag
+// fscachesim_kernelc): the C build under sim's strategies, judged by
+// package checker through a mirror of the C objects (model/fscache's
+// read-only views, filled from the C structs after every step).
 //
 //	m, err := kernelc.Build(kernelc.Options{Src: "/usr/src/linux-source-6.12"})
 //	out, err := exec.Command(m.Runner, "-seed", "1").Output()

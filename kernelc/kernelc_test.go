@@ -219,8 +219,9 @@ const cve202248989Fix = "\t\tif (test_and_clear_bit(FSCACHE_COOKIE_DO_LRU_DISCAR
 
 // TestRevertedFixFound: on a copy of the tree with the CVE-2022-48989 fix
 // removed, the short exploration of lru-vs-use finds the LRU discarding a
-// cookie in use (the backend's in-use check); TestExploreShort runs the same
-// exploration clean on the tree as it is.
+// cookie in use (the backend's in-use check on kc-run; package checker's
+// I-9 under sim); TestExploreShort and TestCgoSim run the same explorations
+// clean on the tree as it is.
 func TestRevertedFixFound(t *testing.T) {
 	src := kernelSrc(t)
 	reverted := t.TempDir()
@@ -247,10 +248,28 @@ func TestRevertedFixFound(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "LRU discard withdrew a cookie a netfs user holds in use") {
 		t.Errorf("exit %d, want 1 with the in-use check's finding:\n%s", code, out)
 	}
+	// Under sim, package checker reading the C objects through the mirror
+	// catches it first, by its own invariant I-9 (DO_LRU_DISCARD pending
+	// on a cookie in use), before the backend's withdrawal.
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-9", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-use")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "lru-vs-use: I-9 found at seed") {
+		t.Fatalf("want the checker's I-9 to fail on the reverted tree under sim: %v\n%s", err, out)
+	}
+	// And the exhaustive search (DPOR) at preemption bound 0 finds it too.
+	cmd = exec.Command(bin, "-test.count=1", "-test.run", "^TestExhaustiveSmallBound$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-9", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-use", "FSCACHESIM_KERNELC_BOUND=0")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "lru-vs-use bound 0: I-9 found after") {
+		t.Fatalf("want the exhaustive search at bound 0 to find I-9 on the reverted tree: %v\n%s", err, out)
+	}
 }
 
-// TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of each
-// scenario on the C build, every check on.
+// TestSoakKernelC is `make kernel-test`: 10^5 random-walk executions of
+// life, two-users and lru-vs-use on the C-only runner (the C side's
+// checks), then 10^5 executions
+// of each scenario under sim (33,334 each of random, PCT and POS) with every
+// check of package checker on, through csim's TestExploreClean.
 func TestSoakKernelC(t *testing.T) {
 	if os.Getenv("FSCACHESIM_SOAK") == "" {
 		t.Skip("a soak test: set FSCACHESIM_SOAK=1 (make kernel-test)")
@@ -262,6 +281,44 @@ func TestSoakKernelC(t *testing.T) {
 			t.Errorf("%s: exit %d:\n%s", sc, code, out)
 		}
 	}
+	bin := csimTest(t, m)
+	for _, sc := range []string{"life", "two-users", "lru-vs-use", "lru-vs-io"} {
+		cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v", "-test.timeout", "2h")
+		cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_RUNS=33334", "FSCACHESIM_KERNELC_SCENARIO="+sc)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "100002 executions clean") {
+			t.Errorf("%s under sim, every check on: %v\n%s", sc, err, out)
+		}
+		t.Logf("%s", strings.TrimSpace(string(out)))
+	}
+	soakASanSim(t)
+}
+
+// soakASanSim is AddressSanitizer under sim: the tree built with --asan,
+// csim's tests linked with go test -asan against it (a slow link: the
+// standard library is rebuilt with ASan, minutes), the short exploration of
+// every scenario clean under ASan with every check on, and the driver's
+// heap overflow, which the ordinary build does not see, reported by ASan.
+func soakASanSim(t *testing.T) {
+	m, err := Build(Options{Src: kernelSrc(t), Out: t.TempDir(), ASan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "csim.asan.test")
+	cmd := exec.Command("go", "test", "-asan", "-tags", "fscachesim_kernelc", "-c", "-o", bin, "./csim/")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "CGO_LDFLAGS=-L"+filepath.Dir(m.Archive)+" -fsanitize=address", "CGO_CFLAGS=-fsanitize=address")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test -asan -c ./csim/: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-test.count=1", "-test.run", "^(TestExploreClean|TestSimDecides|TestCheckerSeesC)$").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS") || strings.Contains(string(out), "ERROR: AddressSanitizer") {
+		t.Fatalf("csim under ASan: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "-test.count=1", "-test.run", "^TestHeapOverflowRun$").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "AddressSanitizer: heap-buffer-overflow") {
+		t.Fatalf("want ASan to report the driver's heap overflow under sim: %v\n%s", err, out)
+	}
+	t.Logf("ASan under sim: clean exploration, heap overflow reported")
 }
 
 // csimTest compiles package csim's tests (cgo, build tag fscachesim_kernelc)
@@ -279,8 +336,9 @@ func csimTest(t *testing.T, m *Manifest) string {
 
 // TestCgoSim runs package csim's tests against the build of the tree: the
 // C build under sim's strategies (random, PCT, POS), sim's decision log and
-// strict replay, the kernel's tracepoints as sim events, the shared checker
-// reading the C cookies, and the short exploration of every C scenario.
+// strict replay, the kernel's tracepoints as the Go model's events, package
+// checker reading the C objects through the mirror, the short exploration
+// of every C scenario and the exhaustive search at bound 0 and 1.
 func TestCgoSim(t *testing.T) {
 	m := theBuild(t)
 	bin := csimTest(t, m)
@@ -298,8 +356,9 @@ const nAccessesFix = "\t\t\tif (atomic_read(&cookie->n_accesses) != 0)\n" +
 	"\t\t\t\tbreak;\n\n"
 
 // TestRevertedNAccessesFixFound: on a copy of the tree without the 2024
-// n_accesses check, the C build explored under sim's strategies fails the
-// shared checker's n_accesses check (kernelc.Checker, I-16) in lru-vs-io;
+// n_accesses check, the C build explored under sim's strategies fails
+// package checker's I-16 (read through the mirror of the C objects) in
+// lru-vs-io;
 // TestCgoSim explores the same scenario clean on the tree as it is.
 func TestRevertedNAccessesFixFound(t *testing.T) {
 	src := kernelSrc(t)
@@ -325,10 +384,10 @@ func TestRevertedNAccessesFixFound(t *testing.T) {
 	}
 	bin := csimTest(t, m)
 	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
-	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=n_accesses", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-io")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=I-16", "FSCACHESIM_KERNELC_SCENARIO=lru-vs-io")
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "lru-vs-io: n_accesses found at seed") {
-		t.Fatalf("want the n_accesses check to fail on the reverted tree: %v\n%s", err, out)
+	if err != nil || !strings.Contains(string(out), "lru-vs-io: I-16 found at seed") {
+		t.Fatalf("want the checker's I-16 to fail on the reverted tree: %v\n%s", err, out)
 	}
 }
 
@@ -358,5 +417,52 @@ func TestASanBuild(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "AddressSanitizer: heap-buffer-overflow") {
 		t.Errorf("heap-overflow under ASan: %v, want ASan's report:\n%s", err, out)
+	}
+}
+
+// brokenTree is a copy of the kernel tree's compiled files with old
+// replaced by new (once) in file: a kernel broken in one known way.
+func brokenTree(t *testing.T, file, old, new string) string {
+	t.Helper()
+	src := kernelSrc(t)
+	dir := t.TempDir()
+	for _, f := range append(append([]string{"Makefile"}, KernelFiles...), TreeHeaders...) {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == file {
+			if n := strings.Count(string(b), old); n != 1 {
+				t.Fatalf("%s has the lines to break %d times, want once (is this Linux 6.12?)", f, n)
+			}
+			b = []byte(strings.Replace(string(b), old, new, 1))
+		}
+		if err := writeFile(filepath.Join(dir, f), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestBrokenTreeCaughtByRCall: package checker's R-call sees the C's
+// backend calls (recorded by the in-memory backend with the cookie as it
+// was at the call): on a copy of the tree whose fscache_begin_operation
+// treats LOOKING_UP as ready, the C calls the backend's begin_operation for
+// a cookie still being looked up, and R-call reports it under sim;
+// TestCgoSim explores the same scenario clean on the tree as it is.
+func TestBrokenTreeCaughtByRCall(t *testing.T) {
+	const ready = "\tcase FSCACHE_COOKIE_STATE_LOOKING_UP:\n\tcase FSCACHE_COOKIE_STATE_LRU_DISCARDING:\n\tcase FSCACHE_COOKIE_STATE_INVALIDATING:\n"
+	broken := brokenTree(t, "fs/netfs/fscache_io.c", ready,
+		"\tcase FSCACHE_COOKIE_STATE_LOOKING_UP:\n\t\tgoto ready;\n\tcase FSCACHE_COOKIE_STATE_LRU_DISCARDING:\n\tcase FSCACHE_COOKIE_STATE_INVALIDATING:\n")
+	m, err := Build(Options{Src: broken, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestExploreClean$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=R-call", "FSCACHESIM_KERNELC_SCENARIO=life")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "life: R-call found at seed") || !strings.Contains(string(out), "begin_operation: called for c=00000002 in LOOKING_UP") {
+		t.Fatalf("want R-call to report begin_operation in LOOKING_UP on the broken tree: %v\n%s", err, out)
 	}
 }

@@ -16,7 +16,9 @@ func TestKernelCmdErrors(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"kernel"}, exitUsage, "want 'build' or 'run'"},
+		{[]string{"kernel"}, exitUsage, "want 'build', 'run', 'explore', 'replay' or 'shrink'"},
+		{[]string{"kernel", "explore", "--scenario", "life"}, exitUsage, "want --build DIR"},
+		{[]string{"kernel", "replay", "--build", tmp, "x.trace"}, exitUsage, "is not a kernel build"},
 		{[]string{"kernel", "-h"}, exitPass, "fscachesim kernel build --src DIR"},
 		{[]string{"kernel", "build"}, exitUsage, "want --src DIR"},
 		{[]string{"kernel", "build", "--src", filepath.Join(tmp, "nope")}, exitUsage, "unfit kernel tree: " + filepath.Join(tmp, "nope") + " is not a directory"},
@@ -79,6 +81,7 @@ func TestKernelBuildAndRun(t *testing.T) {
 	if code := run([]string{"diff", "--build", dir, "--scenario", "nosuch"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "no scenario") {
 		t.Errorf("diff --scenario nosuch: exit %d:\n%s", code, errb.String())
 	}
+	kernelTraceCmds(t, dir)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -94,5 +97,47 @@ func TestKernelBuildAndRun(t *testing.T) {
 		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) || !strings.HasPrefix(out.String(), "kernel Linux 6.12") {
 			t.Errorf("kernel run %v: exit %d, want %d with %q:\n%s%s", tc.args, code, tc.code, tc.out, out.String(), errb.String())
 		}
+	}
+}
+
+// kernelTraceCmds: 'kernel explore' runs the C build with every check on
+// (clean on the tree as it is; with the driver's bug switch the kernel's
+// WARN is found and written as a trace naming the tree), 'kernel replay'
+// reproduces that trace identically, 'kernel shrink' makes it shorter with
+// the same check failing, and a trace of another tree is refused.
+func kernelTraceCmds(t *testing.T, dir string) {
+	t.Helper()
+	tmp := t.TempDir()
+	found, small := filepath.Join(tmp, "found.trace"), filepath.Join(tmp, "small.trace")
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"explore", "--scenario", "two-users", "--strategy", "pct", "--seeds", "30"}, exitPass, "two-users: 30 executions (pct), every check passed"},
+		{[]string{"explore", "--scenario", "life", "--seeds", "5", "--bug", "use-after-relinquish", "-o", found}, exitFailure, "life seed 0 (random): invariant [kernel-c] at step"},
+		{[]string{"replay", found}, exitPass, "identical: "},
+		{[]string{"shrink", "-o", small, found}, exitPass, "trace " + small + ": kernel-c"},
+		{[]string{"replay", small}, exitPass, "identical: "},
+		{[]string{"explore", "--scenario", "life", "--seeds", "0"}, exitUsage, "want --scenario S, --seeds N > 0"},
+		{[]string{"shrink", found}, exitUsage, "want -o OUT and one TRACE"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"kernel", tc.args[0], "--build", dir}, tc.args[1:]...), &out, &errb)
+		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {
+			t.Errorf("kernel %v: exit %d, want %d with %q:\n%s%s", tc.args, code, tc.code, tc.out, out.String(), errb.String())
+		}
+	}
+	b, err := os.ReadFile(found)
+	if err != nil || !bytes.Contains(b, []byte(`"kernel_tree":"6.12.`)) {
+		t.Fatalf("the trace does not name the kernel tree: %v\n%.400s", err, b)
+	}
+	other := filepath.Join(tmp, "other.trace")
+	if err := os.WriteFile(other, bytes.Replace(b, []byte(`"kernel_tree":"6.12.`), []byte(`"kernel_tree":"6.11.`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"kernel", "replay", "--build", dir, other}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "the trace ran on kernel tree") {
+		t.Errorf("replay of another tree's trace: exit %d:\n%s%s", code, out.String(), errb.String())
 	}
 }

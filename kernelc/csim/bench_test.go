@@ -32,7 +32,8 @@ func BenchmarkScenario(b *testing.B) {
 
 // BenchmarkCvsGo compares, in one process, the C build and the Go model's
 // twin of the same scenario under the same strategy (a random walk), each
-// judged by the same shared checker (kernelc.Checker) after every step.
+// judged by package checker (the C through its mirror, the Go model
+// directly) after every step.
 func BenchmarkCvsGo(b *testing.B) {
 	for _, sc := range []string{"lru-vs-use", "life"} {
 		b.Run("c/"+sc, func(b *testing.B) {

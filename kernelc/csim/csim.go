@@ -28,10 +28,7 @@ int kc_findings(void);
 const char *kc_finding_text(void);
 long kc_live_allocs(void);
 void kc_world_free(void);
-int kc_go_ncookies(void);
-void kc_go_cookie_view(int i, long *v);
 void kc_go_run(int slot, unsigned long jiffies, long *v);
-int kc_go_cookie_views(long *v, int max);
 long kc_go_globals_size(void);
 */
 import "C"
@@ -41,8 +38,7 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/fscachesim/fscachesim/kernelc"
-	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/sim"
 )
 
@@ -77,9 +73,16 @@ var kinds = [...]sim.AccessKind{
 // Options say what to run.
 type Options struct {
 	Scenario string      // a scenario of csrc/kc_driver.c: life, two-users, lru-vs-use, lru-vs-io
-	Bug      string      // "" or use-after-relinquish (the driver's bug switch)
+	Bug      string      // "", use-after-relinquish or heap-overflow (the driver's bug switches)
 	Sim      sim.Options // seed, strategy, step bound, Record, hooks
-	NoCheck  bool        // skip the shared checks (kernelc.Checker)
+	// NoCheck skips package checker: no mirror of the C objects is kept
+	// and no state-change events are made (only the C side's own checks).
+	NoCheck bool
+	// Checker configures package checker (liveness bound, extensions).
+	Checker checker.Options
+	// Checked, if set, gets the run's checker before the run (tests read
+	// its mirror, ck.Fscache(), and its coverage).
+	Checked func(ck *checker.Checker)
 }
 
 // run is one execution: the C world's threads mirrored as sim threads.
@@ -92,6 +95,9 @@ type run struct {
 	res     [8]C.long
 	ptrs    [maxTimers]unsafe.Pointer
 	expires [maxTimers]C.ulong
+
+	w        *world  // the mirror the checker reads; nil with NoCheck
+	lruTimer uintptr // the C's fscache_cookie_lru_timer
 }
 
 // mirror is one C thread's sim thread; it is also what the sim thread waits
@@ -113,8 +119,10 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 		C.kc_bug_switch = 0
 	case "use-after-relinquish":
 		C.kc_bug_switch = 1
+	case "heap-overflow":
+		C.kc_bug_switch = 2 // seen only by AddressSanitizer
 	default:
-		return sim.Result{}, nil, fmt.Errorf("no bug switch %q in the C driver (want use-after-relinquish)", o.Bug)
+		return sim.Result{}, nil, fmt.Errorf("no bug switch %q in the C driver (want use-after-relinquish or heap-overflow)", o.Bug)
 	}
 	name := C.CString(o.Scenario)
 	ok := C.kc_start_scenario(name) == 0
@@ -124,23 +132,22 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 		return sim.Result{}, nil, fmt.Errorf("no scenario %q in the C driver (want life, two-users, lru-vs-use or lru-vs-io)", o.Scenario)
 	}
 	r := &run{timers: map[uintptr]*sim.Timer{}, objs: map[uintptr]uint32{}}
-	opts := o.Sim
+	r.k = sim.New(o.Sim)
+	var ck *checker.Checker
 	if !o.NoCheck {
-		chk := kernelc.NewChecker()
-		prev := opts.StepHook
-		objs := &Objects{}
-		opts.StepHook = func(k *sim.Kernel) {
-			if prev != nil {
-				prev(k)
-			}
-			if k.Failure() == nil {
-				if f := chk.Step(objs); f != nil {
-					k.Report(&sim.Failure{Class: sim.FailInvariant, Check: f.Check, Msg: f.Msg})
-				}
-			}
+		if !viewsOK() {
+			C.kc_world_free()
+			return sim.Result{}, nil, fmt.Errorf("this build does not expose the kernel's lists to the checker (a symbol of kernelc's viewSymbols is missing from the tree's objects)")
+		}
+		r.w = newWorld(r.k)
+		r.w.backendCalls(nil) // forget calls an unchecked run left
+		r.lruTimer = lruTimer()
+		ck = checker.New(r.w.f, o.Checker)
+		ck.Attach(r.k)
+		if o.Checked != nil {
+			o.Checked(ck)
 		}
 	}
-	r.k = sim.New(opts)
 	r.spawnListed()
 	res := r.k.Run()
 	if res.Outcome == sim.OutcomePass && C.kc_live_allocs() != 0 {
@@ -148,30 +155,13 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 		res.Failure = &sim.Failure{Class: sim.FailInvariant, Check: "leak", Thread: -1, Step: res.Steps,
 			Msg: fmt.Sprintf("%d allocations of the kernel's code still live after every thread returned", int64(C.kc_live_allocs()))}
 	}
+	if ck != nil && res.Failure == nil {
+		if v := ck.Verdict(r.k, res); !v.Pass && v.Failure != nil {
+			res.Outcome, res.Failure = v.Outcome, v.Failure
+		}
+	}
 	C.kc_world_free()
 	return res, r.k, nil
-}
-
-// Objects is kernelc.Objects over the C build's cookies.
-type Objects struct{ v [9 * maxCookies]C.long }
-
-const maxCookies = 64 // KC_MAX_COOKIES
-
-// Cookies implements kernelc.Objects.
-func (o *Objects) Cookies(buf []kernelc.CookieView) []kernelc.CookieView {
-	n := int(C.kc_go_cookie_views(&o.v[0], maxCookies))
-	if n > maxCookies {
-		n = maxCookies
-	}
-	for i := 0; i < n; i++ {
-		v := o.v[9*i : 9*i+9]
-		buf = append(buf, kernelc.CookieView{
-			DebugID: uint32(v[0]), State: fscache.CookieState(v[1]), Flags: uint64(v[2]),
-			Ref: int64(v[3]), NActive: int64(v[4]), NAccesses: int64(v[5]),
-			LockHeld: v[6] != 0, OnLRU: v[7] != 0, Hashed: v[8] != 0,
-		})
-	}
-	return buf
 }
 
 // GlobalsSize is how many bytes of the kernel objects' .data the C world
@@ -218,8 +208,18 @@ func (r *run) obj(a uintptr) uint32 {
 // stack and back before returning), then mirrors what the step did.
 func (r *run) loop(t *sim.Thread, m *mirror) {
 	for {
-		C.kc_go_run(m.slot, r.jiffies(), &r.res[0])
+		if r.w == nil {
+			C.kc_go_run(m.slot, r.jiffies(), &r.res[0])
+		} else if !r.w.runStep(m.slot, r.jiffies(), &r.res[0]) {
+			t.Bug("kernel-c", "more kernel objects than the checker's view buffer holds")
+		}
 		st, op, addr := r.res[0], int(r.res[1]), uintptr(r.res[2])
+		if r.w != nil {
+			for i := range r.w.pending {
+				t.Emit(r.w.pending[i])
+			}
+			r.w.backendCalls(t)
+		}
 		if r.res[3]|r.res[4]|r.res[5]|r.res[6]|r.res[7] != 0 {
 			r.after(t)
 		}
@@ -269,6 +269,14 @@ func (r *run) after(t *sim.Thread) {
 	if n > 0 {
 		for _, l := range strings.Split(strings.TrimSuffix(C.GoStringN(p, C.int(n)), "\n"), "\n") {
 			ev, text, _ := strings.Cut(l, "\t")
+			if e, ok := modelEvent(ev, text); ok {
+				if r.w != nil {
+					e.Thread = t.ID()
+					r.w.noteSM(&e)
+				}
+				t.Emit(e)
+				continue
+			}
 			t.Emit(sim.Event{Type: evTrace, Str: [2]string{ev, text}})
 		}
 	}
@@ -290,13 +298,17 @@ func (r *run) after(t *sim.Thread) {
 		tp, exp := ptrs[i], expires[i]
 		tm := r.timers[uintptr(tp)]
 		if tm == nil {
-			tm = &sim.Timer{Name: "timer", Func: func(t *sim.Thread) {
+			tm = &sim.Timer{Name: "timer"}
+			if r.w != nil && uintptr(tp) == r.lruTimer {
+				tm = r.w.f.LRUTimer() // the checker's L-1 reads it
+			}
+			tm.Func = func(t *sim.Thread) {
 				slot := C.kc_go_fire_timer(tp)
 				if slot < 0 {
 					t.Bug("kernel-c", "no thread slot for a timer")
 				}
 				r.loop(t, r.mirror(slot))
-			}}
+			}
 			r.timers[uintptr(tp)] = tm
 		}
 		tm.Reduce(t, sim.Time(int64(exp)-firstJiffies)*Jiffy)

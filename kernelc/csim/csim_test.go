@@ -5,8 +5,13 @@ package csim
 import (
 	"bytes"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fscachesim/fscachesim/checker"
+	"github.com/fscachesim/fscachesim/model/fscache"
 
 	"github.com/fscachesim/fscachesim/traces"
 
@@ -82,39 +87,75 @@ func TestSimDecides(t *testing.T) {
 }
 
 // TestTraceIsTheKernels: the tracepoints of the kernel's own code are sim
-// events, in the kernel's TP_printk text.
+// events of the Go model's tracepoint types (fscache.EvCookie, ...), read
+// from the kernel's TP_printk text and rendering back to it exactly; none
+// is left as a raw kc_trace line. The mirror adds the model's own state
+// events (fscache_cookie_state, fscache_cache_state) the checker follows.
 func TestTraceIsTheKernels(t *testing.T) {
 	_, k := execute(t, Options{Scenario: "life", Sim: sim.Options{Seed: 1, Record: true}})
 	var b strings.Builder
 	for _, e := range k.Events() {
-		if e.Type == evTrace {
-			b.WriteString(e.Text())
+		name := e.Type.Name()
+		if e.Type == evTrace && strings.HasPrefix(e.Str[0], "fscache_") {
+			t.Errorf("tracepoint left unconverted: %s", e.Text())
+		}
+		if strings.HasPrefix(name, "fscache_") {
+			b.WriteString(name + ": " + e.Text())
 			b.WriteByte('\n')
 		}
 	}
-	for _, want := range []string{"fscache_acquire: c=00000002", "fscache_cookie: c=00000002 -   lrudo", "fscache_volume: V=00000001 FREE"} {
+	for _, want := range []string{"fscache_acquire: c=00000002", "fscache_cookie: c=00000002 -   lrudo", "fscache_volume: V=00000001 FREE",
+		"fscache_cookie_state: c=00000002 NEW->QUIESCENT T1", "fscache_cookie_state: c=00000002 ACTIVE->LRU_DISCARDING T10",
+		"fscache_cookie_state: c=00000002 RELINQUISHING->DROPPED T15", "fscache_cache_state: C=00000001 NOT_PRESENT->PREPARING"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("no %q in the trace:\n%s", want, b.String())
 		}
 	}
 }
 
+// TestModelEvent: a line that does not read back to itself stays raw.
+func TestModelEvent(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		ok         bool
+	}{
+		{"fscache_cookie", "c=00000002 -   work  r=3", true},
+		{"fscache_access_volume", "V=00000001 c=00000002 BEGIN lookup  r=3 a=1", true},
+		{"fscache_relinquish", "c=00000002 V=00000001 r=2 U=0 f=25 rt=0", true},
+		{"fscache_resize", "c=00000002 os=00001000 sz=00002000", true},
+		{"fscache_cookie", "c=00000002 -   work  r=x", false},
+		{"fscache_cookie", "c=2 -   work  r=3", false},
+		{"fscache_nosuch", "c=00000002 r=3", false},
+	} {
+		e, ok := modelEvent(tc.name, tc.text)
+		if ok != tc.ok || ok && e.Text() != tc.text {
+			t.Errorf("%s %q: ok %v (want %v), reads back %q", tc.name, tc.text, ok, tc.ok, e.Text())
+		}
+	}
+}
+
 // TestExploreClean is the short exploration of `make test`: each scenario
 // under each strategy, every check on (the C side's WARN/BUG, refcount,
-// memory and deadlock checks, and the shared checks of kernelc.Checker).
+// memory and deadlock checks, and the whole of package checker reading the C
+// objects through the mirror).
 // With FSCACHESIM_KERNELC_WANT set (a reverted fix), it instead expects
 // that check to fail in the scenario FSCACHESIM_KERNELC_SCENARIO.
 func TestExploreClean(t *testing.T) {
 	want, wantSc := os.Getenv("FSCACHESIM_KERNELC_WANT"), os.Getenv("FSCACHESIM_KERNELC_SCENARIO")
 	runs := 300
+	if n, err := strconv.Atoi(os.Getenv("FSCACHESIM_KERNELC_RUNS")); err == nil && n > 0 {
+		runs = n // the soak (kernelc's TestSoakKernelC): 10^5 a scenario
+	}
+	total := 0
 	for _, sc := range scenarioNames {
-		if want != "" && sc != wantSc {
+		if wantSc != "" && sc != wantSc {
 			continue
 		}
 		found := false
 		for i, mk := range strategies() {
 			for seed := uint64(0); seed < uint64(runs) && !found; seed++ {
 				res, k := execute(t, Options{Scenario: sc, Sim: sim.Options{Seed: seed, Strategy: mk()}})
+				total++
 				switch {
 				case want != "" && res.Outcome == sim.OutcomeFail && res.Failure.Check == want:
 					t.Logf("%s: %s found at seed %d (%s): %v", sc, want, seed, k.Strategy().Name(), res.Failure)
@@ -129,24 +170,53 @@ func TestExploreClean(t *testing.T) {
 			t.Errorf("%s: the %s check never failed in %d executions per strategy", sc, want, runs)
 		}
 	}
+	if want == "" {
+		t.Logf("%d executions clean (%d per strategy and scenario)", total, runs)
+	}
 }
 
-// TestCheckerSeesC: the C build's cookies are read through the shared
-// accessors (the driver's bug switch makes the kernel's own WARN fire too,
-// which ends the run as a kernel-c finding).
+// TestCheckerSeesC: the checker's views show the C objects: the mirror
+// lists the cookie, volume and cache as the C has them (c=2 ACTIVE and in
+// use, on its hash chain, later on the LRU), the checker's coverage counts
+// the transition rows the C took; and the driver's bug switch makes the
+// kernel's own WARN fire, which ends the run as a kernel-c finding.
 func TestCheckerSeesC(t *testing.T) {
-	var seen, active bool
-	chk := func(k *sim.Kernel) {
-		for _, v := range (&Objects{}).Cookies(nil) {
-			seen = true
-			if v.DebugID == 2 && v.State == 3 && v.NActive > 0 {
+	var f *fscache.Fscache
+	var ck *checker.Checker
+	var active, chained, lru, volume, cache bool
+	hook := func(k *sim.Kernel) {
+		for _, c := range f.Cookies() {
+			if c.DebugID == 2 && c.State() == fscache.CookieActive && c.NActive() > 0 && c.CachePriv != nil {
 				active = true
+			}
+			if c.DebugID == 2 && slices.Contains(f.CookieHashChain(c.KeyHash), c) && c.Has(fscache.FlagIsHashed) {
+				chained = true
+			}
+		}
+		if l := f.LRU(); len(l) == 1 && l[0].DebugID == 2 && l[0].OnLRU() {
+			lru = true
+		}
+		for _, v := range f.Volumes() {
+			if v.DebugID == 1 && v.Cache != nil && v.Cache.Name == "kc" && v.Ref() > 0 {
+				volume = true
+			}
+		}
+		for _, c := range f.Caches() {
+			if c.State() == fscache.CacheActive && c.NAccesses() > 0 {
+				cache = true
 			}
 		}
 	}
-	res, _ := execute(t, Options{Scenario: "life", Sim: sim.Options{Seed: 1, StepHook: chk}})
-	if res.Outcome != sim.OutcomePass || !seen || !active {
-		t.Errorf("outcome %v, cookies seen %v, c=2 ACTIVE in use seen %v", res.Outcome, seen, active)
+	res, _ := execute(t, Options{Scenario: "life", Sim: sim.Options{Seed: 1, StepHook: hook},
+		Checked: func(c *checker.Checker) { ck, f = c, c.Fscache() }})
+	if res.Outcome != sim.OutcomePass || !active || !chained || !lru || !volume || !cache {
+		t.Errorf("outcome %v %v; seen: c=2 ACTIVE in use %v, hashed %v, alone on the LRU %v, volume on cache kc %v, cache ACTIVE %v",
+			res.Outcome, res.Failure, active, chained, lru, volume, cache)
+	}
+	for _, row := range []string{"T1", "T2", "T4", "T5", "T10", "T14", "T11", "T15"} {
+		if ck.Coverage().Rows[row] == 0 {
+			t.Errorf("the checker saw no %s in life: %v", row, ck.Coverage().Rows)
+		}
 	}
 	res, _ = execute(t, Options{Scenario: "life", Bug: "use-after-relinquish", Sim: sim.Options{Seed: 1}})
 	if res.Outcome != sim.OutcomeFail || res.Failure.Check != "kernel-c" || !strings.Contains(res.Failure.Msg, "WARNING at fs/netfs/fscache_cookie.c") {
@@ -189,4 +259,16 @@ func traceRoundTrip(t *testing.T, sc string, seed uint64, k *sim.Kernel) {
 		t.Fatalf("shrink of the C-build trace: %v, check %q (was %q), %v", err, small.Verdict.Check, back.Verdict.Check, st)
 	}
 	t.Logf("trace: %d events, replay identical; shrink: %v", len(back.Events), st)
+}
+
+// TestHeapOverflowRun runs life with the driver's heap-overflow switch (a
+// read one byte past a kmalloc'd block). Without AddressSanitizer nothing
+// sees it: the run passes. Linked with ASan (kernelc's TestSoakKernelC:
+// kernel build --asan, go test -asan), ASan reports it and the process
+// dies before this test can pass.
+func TestHeapOverflowRun(t *testing.T) {
+	res, _ := execute(t, Options{Scenario: "life", Bug: "heap-overflow", Sim: sim.Options{Seed: 1}})
+	if res.Outcome != sim.OutcomePass {
+		t.Fatalf("the heap overflow was seen without ASan: %v %v", res.Outcome, res.Failure)
+	}
 }

@@ -6,7 +6,11 @@
 // every step is one call into C that runs the C thread to its next
 // scheduling point and returns; sim's strategy picks which mirror steps,
 // sim's decision log records it, sim's clock drives the C timers and timed
-// waits. No C code calls Go (docs/kernel-c.md §4).
+// waits. No C code calls Go (docs/kernel-c.md §4). Package checker judges
+// the run unchanged: after every step the C objects are copied into a
+// mirror of the Go model's objects (fscache.NewMirror), the kernel's
+// tracepoints become the Go model's events, and state changes and backend
+// calls are shown to it as the model shows them (mirror.go, §6).
 //
 // The package needs cgo and the archive of a build: it is compiled only
 // with the build tag fscachesim_kernelc and CGO_LDFLAGS=-L<build dir>

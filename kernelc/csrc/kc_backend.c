@@ -41,7 +41,10 @@ void kc_mem_reset(void)
 
 static void kc_mem_acquire_volume(struct fscache_volume *volume)
 {
-	struct kc_mem_volume *v = kzalloc(sizeof(*v), GFP_KERNEL);
+	struct kc_mem_volume *v;
+
+	kc_backend_call(KC_ACQUIRE_VOLUME, NULL, volume);
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
 
 	v->volume = volume;
 	spin_lock(&kc_mem_lock);
@@ -70,6 +73,13 @@ static void kc_mem_free_volume(struct fscache_volume *volume)
 	kfree(v);
 	if (v && atomic_dec_and_test(&kc_mem_nvolumes))
 		wake_up_var(&kc_mem_nvolumes);
+}
+
+/* fscache's free_volume op (the withdrawal calls kc_mem_free_volume itself) */
+static void kc_mem_free_volume_op(struct fscache_volume *volume)
+{
+	kc_backend_call(KC_FREE_VOLUME, NULL, volume);
+	kc_mem_free_volume(volume);
 }
 
 /* kc_mem_withdraw_cache withdraws the cache: stop new accesses, unpin each
@@ -108,14 +118,19 @@ void kc_mem_withdraw_cache(struct fscache_cache *cache)
 static bool kc_mem_lookup_cookie(struct fscache_cookie *cookie)
 {
 	unsigned char k = *(unsigned char *)fscache_get_key(cookie);
-	struct kc_mem_object *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	struct kc_mem_object *obj;
+
+	kc_backend_call(KC_LOOKUP_COOKIE, cookie, cookie->volume);
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 
 	/* the object pins the cookie, as cachefiles' object does */
 	obj->cookie = fscache_get_cookie(cookie, fscache_cookie_get_attach_object);
 	obj->size = cookie->object_size;
-	cookie->cache_priv = obj;
-	kc_mem_nobjects++;
+	/* counted before it is attached, as cachefiles_alloc_object counts it
+	 * before cachefiles_lookup_cookie sets cache_priv (checker's I-13) */
 	fscache_count_object(cookie->volume->cache);
+	kc_mem_nobjects++;
+	cookie->cache_priv = obj;
 	if (!kc_mem_disk[k]) {
 		kc_mem_disk[k] = true;
 		fscache_cookie_lookup_negative(cookie);
@@ -126,6 +141,8 @@ static bool kc_mem_lookup_cookie(struct fscache_cookie *cookie)
 static void kc_mem_withdraw_cookie(struct fscache_cookie *cookie)
 {
 	struct kc_mem_object *obj = cookie->cache_priv;
+
+	kc_backend_call(KC_WITHDRAW_COOKIE, cookie, cookie->volume);
 
 	/* The check: the LRU must not discard a cookie a netfs user holds in
 	 * use (between fscache_use_cookie returning and fscache_unuse_cookie). */
@@ -143,6 +160,7 @@ static void kc_mem_resize_cookie(struct netfs_cache_resources *cres, loff_t new_
 {
 	struct kc_mem_object *obj = cres->cache_priv2;
 
+	kc_backend_call(KC_RESIZE_COOKIE, fscache_cres_cookie(cres), fscache_cres_cookie(cres)->volume);
 	obj->size = new_size;
 }
 
@@ -150,6 +168,7 @@ static bool kc_mem_invalidate_cookie(struct fscache_cookie *cookie)
 {
 	struct kc_mem_object *obj = cookie->cache_priv;
 
+	kc_backend_call(KC_INVALIDATE_COOKIE, cookie, cookie->volume);
 	obj->writes = 0;
 	fscache_resume_after_invalidation(cookie);
 	return true;
@@ -157,7 +176,7 @@ static bool kc_mem_invalidate_cookie(struct fscache_cookie *cookie)
 
 static void kc_mem_prepare_to_write(struct fscache_cookie *cookie)
 {
-	(void)cookie;
+	kc_backend_call(KC_PREPARE_TO_WRITE, cookie, cookie->volume);
 }
 
 static void kc_mem_end_operation(struct netfs_cache_resources *cres)
@@ -207,6 +226,7 @@ static bool kc_mem_begin_operation(struct netfs_cache_resources *cres,
 	struct fscache_cookie *cookie = fscache_cres_cookie(cres);
 
 	(void)want;
+	kc_backend_call(KC_BEGIN_OPERATION, cookie, cookie->volume);
 	cres->ops = &kc_mem_netfs_ops;
 	cres->cache_priv2 = cookie->cache_priv;
 	return cookie->cache_priv != NULL;
@@ -215,7 +235,7 @@ static bool kc_mem_begin_operation(struct netfs_cache_resources *cres,
 const struct fscache_cache_ops kc_mem_cache_ops = {
 	.name			= "kc-mem",
 	.acquire_volume		= kc_mem_acquire_volume,
-	.free_volume		= kc_mem_free_volume,
+	.free_volume		= kc_mem_free_volume_op,
 	.lookup_cookie		= kc_mem_lookup_cookie,
 	.withdraw_cookie	= kc_mem_withdraw_cookie,
 	.resize_cookie		= kc_mem_resize_cookie,

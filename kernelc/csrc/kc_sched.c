@@ -684,25 +684,6 @@ void kc_kmem_cache_free(struct kmem_cache *c, const void *p)
 	kc_kfree(p);
 }
 
-int kc_go_ncookies(void) { return kc_ncookies; }
-
-/* kc_go_cookie_view reads cookie i's fields as the checker sees them,
- * without scheduling points: the struct layout is the tree's fscache.h. */
-void kc_go_cookie_view(int i, long *v)
-{
-	struct fscache_cookie *c = kc_cookies[i];
-
-	v[0] = c->debug_id;
-	v[1] = c->state;
-	v[2] = (long)c->flags;
-	v[3] = c->ref.refs.counter;
-	v[4] = c->n_active.counter;
-	v[5] = c->n_accesses.counter;
-	v[6] = c->lock.locked;
-	v[7] = c->commit_link.next != &c->commit_link;
-	v[8] = (c->flags >> FSCACHE_COOKIE_IS_HASHED) & 1;
-}
-
 bool kc_is_freed(const void *p)
 {
 	return ((const struct kc_alloc_hdr *)p - 1)->magic == KC_MAGIC_FREE;
@@ -758,12 +739,21 @@ long kc_go_globals_size(void)
 
 static KC_NO_ASAN void kc_copy_raw(char *d, const char *s, size_t n, bool zero)
 {
+#ifdef KC_ASAN
 	volatile char *vd = d;
 	const volatile char *vs = s;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		vd[i] = zero ? 0 : vs[i];
+#else
+	/* Without ASan, plain memset/memcpy: the byte loop over the 270 KB of
+	 * the hash tables was a fifth of an execution's time under sim. */
+	if (zero)
+		memset(d, 0, n);
+	else
+		memcpy(d, s, n);
+#endif
 }
 
 void kc_reset_globals(void)
@@ -902,17 +892,6 @@ void kc_go_run(int slot, unsigned long now, long *v)
 	v[7] = (long)W.tlen;
 }
 
-/* kc_go_cookie_views fills 9 longs a cookie (kc_go_cookie_view) for up to
- * max cookies; it returns how many cookies there are. */
-int kc_go_cookie_views(long *v, int max)
-{
-	int i;
-
-	for (i = 0; i < kc_ncookies && i < max; i++)
-		kc_go_cookie_view(i, v + 9 * i);
-	return kc_ncookies;
-}
-
 int kc_go_state(int slot) { return (int)W.threads[slot].state; }
 int kc_go_op(int slot) { return (int)W.threads[slot].op; }
 const void *kc_go_addr(int slot) { return W.threads[slot].addr; }
@@ -981,4 +960,252 @@ const char *kc_go_traces(size_t *len)
 	*len = W.tlen;
 	W.tlen = 0;
 	return W.tbuf;
+}
+
+/* ---- the whole checker's views (kernelc/csim fills the Go model's
+ * read-only views, model/fscache's mirror, from them after every step) ----
+ *
+ * The lists and hash tables are static in the tree's files; the build
+ * (kernelc/build.go) makes these seven symbols global with objcopy, and they
+ * are weak here so that a tree that renamed one still links (then
+ * kc_go_views_ok says so and csim refuses to run the checker). */
+extern struct hlist_bl_head fscache_cookie_hash[] __attribute__((weak));
+extern struct hlist_bl_head fscache_volume_hash[] __attribute__((weak));
+extern struct list_head fscache_volumes __attribute__((weak));
+extern struct list_head fscache_caches __attribute__((weak));
+extern struct list_head fscache_cookie_lru __attribute__((weak));
+extern struct work_struct fscache_cookie_lru_work __attribute__((weak));
+extern spinlock_t fscache_cookie_lru_lock __attribute__((weak));
+extern struct timer_list fscache_cookie_lru_timer;
+
+/* 6.12's table sizes (fscache_cookie_hash_shift, fscache_volume_hash_shift):
+ * the bucket of a key hash, as the kernel picks it. */
+#define KC_COOKIE_HASH_SIZE (1u << 15)
+#define KC_VOLUME_HASH_SIZE (1u << 10)
+
+int kc_go_views_ok(void)
+{
+	return fscache_cookie_hash && fscache_volume_hash && &fscache_volumes && &fscache_caches &&
+	       &fscache_cookie_lru && &fscache_cookie_lru_work && &fscache_cookie_lru_lock;
+}
+
+const void *kc_go_lru_timer(void) { return &fscache_cookie_lru_timer; }
+
+static void kc_work_flags(struct work_struct *w, long *pending, long *running)
+{
+	struct kc_work *kw = kc_work_of(w, false);
+
+	*pending = kw && kw->pending;
+	*running = kw && kw->running;
+}
+
+/* kc_chain_has reports whether node is on the chain of head. */
+static bool kc_chain_has(struct hlist_bl_head *head, struct hlist_bl_node *node)
+{
+	struct hlist_bl_node *n = (struct hlist_bl_node *)((unsigned long)head->first & ~LIST_BL_LOCKMASK);
+
+	for (; n; n = n->next)
+		if (n == node)
+			return true;
+	return false;
+}
+
+/* kc_go_views fills v with every live cookie (KC_CW longs each), every
+ * listed volume (KC_VW), every listed cache (KC_AW), the LRU list's
+ * cookies, and the LRU globals (3 longs), in that order, up to max longs;
+ * n[0..3] get how many cookies, volumes, caches and LRU entries there are.
+ * It returns the longs used, or -1 if max is too small. No scheduling
+ * point: the struct layouts are the tree's own headers. */
+#define KC_CW 20
+#define KC_VW 14
+#define KC_AW 8
+static void kc_fill_cookie(struct fscache_cookie *c, long *w)
+{
+	w[0] = (long)c;
+	w[1] = c->debug_id;
+	w[2] = c->state;
+	w[3] = (long)c->flags;
+	w[4] = c->ref.refs.counter;
+	w[5] = c->n_active.counter;
+	w[6] = c->n_accesses.counter;
+	w[7] = c->lock.locked;
+	w[8] = c->commit_link.next != &c->commit_link && c->commit_link.next != NULL;
+	w[9] = c->hash_link.pprev != NULL;
+	w[10] = kc_chain_has(&fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)], &c->hash_link);
+	w[11] = (unsigned long)fscache_cookie_hash[c->key_hash & (KC_COOKIE_HASH_SIZE - 1)].first & LIST_BL_LOCKMASK;
+	kc_work_flags(&c->work, &w[12], &w[13]);
+	w[14] = c->cache_priv != NULL;
+	w[15] = c->inval_counter;
+	w[16] = (long)c->unused_at;
+	w[17] = (long)c->volume;
+	w[18] = c->key_hash;
+	w[19] = c->key_len;
+}
+
+static void kc_fill_volume(struct fscache_volume *vol, long *w)
+{
+	struct hlist_bl_head *h = &fscache_volume_hash[vol->key_hash & (KC_VOLUME_HASH_SIZE - 1)];
+	long pend, run;
+
+	w[0] = (long)vol;
+	w[1] = vol->debug_id;
+	w[2] = vol->ref.refs.counter;
+	w[3] = vol->n_cookies.counter;
+	w[4] = vol->n_accesses.counter;
+	w[5] = (long)vol->flags;
+	w[6] = (long)vol->cache;
+	w[7] = vol->cache_priv != NULL;
+	w[8] = vol->key_hash;
+	w[9] = kc_chain_has(h, &vol->hash_link);
+	w[10] = (unsigned long)h->first & LIST_BL_LOCKMASK;
+	kc_work_flags(&vol->work, &pend, &run);
+	w[11] = pend || run;
+	w[12] = vol->hash_link.pprev != NULL;
+	w[13] = vol->key ? vol->key[0] : 0;
+}
+
+long kc_go_views(long *v, long max, int *n)
+{
+	long used = 0;
+	struct list_head *p;
+	int i;
+
+	n[0] = n[1] = n[2] = n[3] = 0;
+	if (!kc_go_views_ok())
+		return -2;
+	for (i = 0; i < kc_ncookies; i++) {
+		struct fscache_cookie *c = kc_cookies[i];
+		long *w = v + used;
+
+		if (used + KC_CW > max)
+			return -1;
+		used += KC_CW;
+		n[0]++;
+		kc_fill_cookie(c, w);
+	}
+	for (p = fscache_volumes.next; p != &fscache_volumes; p = p->next) {
+		struct fscache_volume *vol = list_entry(p, struct fscache_volume, proc_link);
+		long *w = v + used;
+
+		if (used + KC_VW > max)
+			return -1;
+		used += KC_VW;
+		n[1]++;
+		kc_fill_volume(vol, w);
+	}
+	for (p = fscache_caches.next; p != &fscache_caches; p = p->next) {
+		struct fscache_cache *ca = list_entry(p, struct fscache_cache, cache_link);
+		long *w = v + used;
+
+		if (used + KC_AW > max)
+			return -1;
+		used += KC_AW;
+		n[2]++;
+		w[0] = (long)ca;
+		w[1] = ca->debug_id;
+		w[2] = ca->ref.refs.counter;
+		w[3] = ca->n_volumes.counter;
+		w[4] = ca->n_accesses.counter;
+		w[5] = ca->object_count.counter;
+		w[6] = ca->state;
+		w[7] = ca->cache_priv != NULL;
+	}
+	for (p = fscache_cookie_lru.next; p != &fscache_cookie_lru; p = p->next) {
+		if (used + 1 > max)
+			return -1;
+		v[used++] = (long)list_entry(p, struct fscache_cookie, commit_link);
+		n[3]++;
+	}
+	if (used + 3 > max)
+		return -1;
+	kc_work_flags(&fscache_cookie_lru_work, &v[used], &v[used + 1]);
+	v[used + 2] = fscache_cookie_lru_lock.locked;
+	return used + 3;
+}
+
+/* kc_go_cookie_key copies cookie c's index key (at most max bytes) into buf
+ * and returns its length. */
+int kc_go_cookie_key(long c, unsigned char *buf, int max)
+{
+	const struct fscache_cookie *ck = (const void *)c;
+	int len = ck->key_len < max ? ck->key_len : max;
+
+	memcpy(buf, fscache_get_key((struct fscache_cookie *)ck), len);
+	return len;
+}
+
+/* kc_go_volume_key copies volume v's key string (without the length byte). */
+int kc_go_volume_key(long v, unsigned char *buf, int max)
+{
+	const struct fscache_volume *vol = (const void *)v;
+	int len;
+
+	if (!vol->key)
+		return 0;
+	len = vol->key[0] < max ? vol->key[0] : max;
+	memcpy(buf, vol->key + 1, len);
+	return len;
+}
+
+/* kc_go_cache_name copies cache c's name ("" for none). */
+int kc_go_cache_name(long c, char *buf, int max)
+{
+	const struct fscache_cache *ca = (const void *)c;
+	int len;
+
+	if (!ca->name)
+		return 0;
+	len = strlen(ca->name) < (size_t)max ? (int)strlen(ca->name) : max;
+	memcpy(buf, ca->name, len);
+	return len;
+}
+
+/* Backend calls, for the checker's R-call: the in-memory backend records
+ * each op fscache calls (kc_mem_*), with the cookie's and volume's fields as
+ * they are at the call; csim shows them to the checker's observer after the
+ * step. (Recording copies, so no scheduling point is added.) The ops are
+ * numbered as csim's backendOps. */
+#define KC_MAX_CALLS 8
+#define KC_CALLW (3 + KC_CW + KC_VW)
+static long kc_calls[KC_MAX_CALLS][KC_CALLW];
+static int kc_ncalls;
+
+void kc_backend_call(int op, struct fscache_cookie *c, struct fscache_volume *v)
+{
+	long *w;
+
+	if (kc_ncalls == KC_MAX_CALLS)
+		return;
+	w = kc_calls[kc_ncalls++];
+	memset(w, 0, sizeof(kc_calls[0]));
+	w[0] = op;
+	w[1] = c != NULL;
+	w[2] = v != NULL;
+	if (!kc_go_views_ok())
+		return;
+	if (c)
+		kc_fill_cookie(c, w + 3);
+	if (v)
+		kc_fill_volume(v, w + 3 + KC_CW);
+}
+
+/* kc_go_calls copies the calls recorded since the last call (KC_CALLW longs
+ * each) and forgets them. */
+int kc_go_calls(long *out)
+{
+	int n = kc_ncalls;
+
+	memcpy(out, kc_calls, n * sizeof(kc_calls[0]));
+	kc_ncalls = 0;
+	return n;
+}
+
+/* kc_go_run_views is kc_go_run, then kc_go_views into views (its result in
+ * n[4]) and the number of backend calls recorded in n[5]: one call into C a
+ * step when the checker reads the mirror. */
+void kc_go_run_views(int slot, unsigned long now, long *v, long *views, long max, int *n)
+{
+	kc_go_run(slot, now, v);
+	n[4] = (int)kc_go_views(views, max, n);
+	n[5] = kc_ncalls;
 }

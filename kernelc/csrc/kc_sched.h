@@ -34,6 +34,15 @@ extern int kc_users_in_use;
 extern int kc_bug_switch;
 int kc_start_scenario(const char *name);
 void kc_mem_withdraw_cache(struct fscache_cache *cache);
+/* a backend op fscache called (for the checker's R-call; ops numbered as
+ * kernelc/csim's backendOps) */
+enum kc_backend_op {
+	KC_ACQUIRE_VOLUME, KC_FREE_VOLUME, KC_LOOKUP_COOKIE, KC_WITHDRAW_COOKIE,
+	KC_INVALIDATE_COOKIE, KC_PREPARE_TO_WRITE, KC_BEGIN_OPERATION, KC_RESIZE_COOKIE,
+};
+struct fscache_cookie;
+struct fscache_volume;
+void kc_backend_call(int op, struct fscache_cookie *c, struct fscache_volume *v);
 
 /* restore the kernel objects' globals to their state at program start */
 void kc_reset_globals(void);
