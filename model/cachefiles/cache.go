@@ -61,10 +61,14 @@ type Cache struct {
 	bshift uint
 
 	objectDebugID uint32
-	dentries      []*dentry // the dentries cachefiles holds references on (dentry.go)
-	dindex        map[dkey]*dentry
-	brokenRef     brokenRef // a test's mutant: one site's dget or dput skipped (dentry.go)
-	allObjects    []*Object // every object allocated and not yet freed (views)
+	// The dentries cachefiles holds references on (dentry.go): positive
+	// ones by inode number, negative ones in a list.
+	dpos       []*dentry
+	dneg       []*dentry
+	ndentries  int
+	dseq       uint64
+	brokenRef  brokenRef // a test's mutant: one site's dget or dput skipped (dentry.go)
+	allObjects []*Object // every object allocated and not yet freed (views)
 
 	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)
 	// makes every injection point fail with EIO, bit 0 (1) makes the

@@ -1,7 +1,9 @@
 package cachefiles
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fscachesim/fscachesim/sim"
@@ -39,6 +41,7 @@ type dentry struct {
 	parent vfs.Ino // d_parent when first referenced (0: unknown, a tmpfile's is its directory)
 	name   string  // a negative dentry's name (ino 0)
 	count  int     // d_lockref.count as far as cachefiles' references go
+	seq    uint64  // when it was first referenced (the order of Dentries)
 }
 
 // dkey identifies a counted dentry: an inode, or a negative dentry's
@@ -47,13 +50,6 @@ type dkey struct {
 	ino    vfs.Ino
 	parent vfs.Ino
 	name   string
-}
-
-func (d *dentry) key() dkey {
-	if d.ino != 0 {
-		return dkey{ino: d.ino}
-	}
-	return dkey{parent: d.parent, name: d.name}
 }
 
 // dref is a reference a call holds: the dentry's key.
@@ -116,10 +112,33 @@ func (d DentryRef) String() string {
 
 // find returns the counted dentry with key k, or nil.
 func (c *Cache) find(k dkey) *dentry {
-	if c.dindex == nil {
+	if k.ino != 0 {
+		if int(k.ino) < len(c.dpos) {
+			return c.dpos[k.ino]
+		}
 		return nil
 	}
-	return c.dindex[k]
+	for _, d := range c.dneg {
+		if d.parent == k.parent && d.name == k.name {
+			return d
+		}
+	}
+	return nil
+}
+
+// add counts d, with one reference.
+func (c *Cache) add(d *dentry) {
+	c.dseq++
+	d.seq = c.dseq
+	c.ndentries++
+	if d.ino == 0 {
+		c.dneg = append(c.dneg, d)
+		return
+	}
+	for int(d.ino) >= len(c.dpos) {
+		c.dpos = append(c.dpos, nil)
+	}
+	c.dpos[d.ino] = d
 }
 
 // get takes a reference on the dentry with key k (made with parent and
@@ -133,19 +152,22 @@ func (c *Cache) get(k dkey, parent vfs.Ino, name string) {
 	if k.ino == 0 {
 		d.parent = k.parent
 	}
-	if c.dindex == nil {
-		c.dindex = map[dkey]*dentry{}
-	}
-	c.dindex[k] = d
-	c.dentries = append(c.dentries, d)
+	c.add(d)
 }
 
-// forget removes d from the counted dentries (its count reached 0).
+// forget stops counting d (its count reached 0).
 func (c *Cache) forget(d *dentry) {
-	delete(c.dindex, d.key())
-	for i := len(c.dentries) - 1; i >= 0; i-- {
-		if c.dentries[i] == d {
-			c.dentries = append(c.dentries[:i:i], c.dentries[i+1:]...)
+	c.ndentries--
+	if d.ino != 0 {
+		c.dpos[d.ino] = nil
+		return
+	}
+	for i, x := range c.dneg {
+		if x == d {
+			last := len(c.dneg) - 1
+			c.dneg[i] = c.dneg[last]
+			c.dneg[last] = nil
+			c.dneg = c.dneg[:last]
 			return
 		}
 	}
@@ -215,8 +237,7 @@ func (c *Cache) instantiate(r *dref, ino vfs.Ino) {
 			e.count += d.count
 		} else {
 			d.ino, d.name = ino, ""
-			c.dindex[nk] = d
-			c.dentries = append(c.dentries, d)
+			c.add(d)
 		}
 	}
 	r.k = nk
@@ -238,8 +259,16 @@ func (c *Cache) deadDentry(ino vfs.Ino) bool {
 // Dentries lists the dentries cachefiles holds references on, in the
 // order they were first referenced.
 func (c *Cache) Dentries() []DentryRef {
-	out := make([]DentryRef, 0, len(c.dentries))
-	for _, d := range c.dentries {
+	all := make([]*dentry, 0, c.ndentries)
+	for _, d := range c.dpos {
+		if d != nil {
+			all = append(all, d)
+		}
+	}
+	all = append(all, c.dneg...)
+	slices.SortFunc(all, func(a, b *dentry) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]DentryRef, 0, len(all))
+	for _, d := range all {
 		r := DentryRef{Ino: d.ino, Parent: d.parent, Name: d.name, Count: d.count}
 		if d.ino != 0 {
 			r.Dead = c.deadDentry(d.ino)
@@ -262,7 +291,7 @@ func (c *Cache) checkDentries(t *sim.Thread) {
 		c.dentryCheckDeferred = true
 		return
 	}
-	if len(c.dentries) == 0 {
+	if c.ndentries == 0 {
 		return
 	}
 	var s []string
