@@ -29,9 +29,9 @@ import (
 // cachefiles_look_up_object, cachefiles_bury_object's victim (a file's
 // extra dget) and grave, cachefiles_lookup_for_cull's victim (dropped by
 // cachefiles_cull and cachefiles_check_in_use), cachefiles_commit_tmpfile's
-// lookups, cachefiles_delete_object's extra dget, the root of
-// cachefiles_add_cache and the working directory of the daemon's cull and
-// inuse (get_fs_pwd). A lookup that finds no name gives a negative dentry
+// lookups, cachefiles_delete_object's extra dget, cachefiles_get_directory's
+// negative dentry when its mkdir fails, the root of cachefiles_add_cache
+// and the working directory of the daemon's cull and inuse (get_fs_pwd). A lookup that finds no name gives a negative dentry
 // (no inode): it is counted by its parent and name until its dput, or
 // until it is instantiated (mkdir, link) and becomes an inode's.
 
