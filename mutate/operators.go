@@ -31,7 +31,7 @@ var Operators = []struct{ Name, Doc string }{
 	{"tas-split", "TestAndSet/TestAndClear becomes a Test then a Set/Clear: two steps, not atomic"},
 	{"drop-wake", "remove a wake-up (sim.WakeUpVar, sim.WakeUpBit, a wake* helper); sim.ClearAndWakeUpBit keeps its clear"},
 	{"wake-other-family", "wake the other family: WakeUpVar becomes WakeUpBit (bit 0) and WakeUpBit/ClearAndWakeUpBit wake the var"},
-	{"drop-ref", "remove a reference get or put (Get*/Put*/get*/put*/grab, ref.Inc/ref.Dec as a statement); a Get used as a value returns its object without the ref"},
+	{"drop-ref", "remove a reference get or put (Get*/Put*/get*/put*/grab, dget*/dput*, ref.Inc/ref.Dec as a statement); a Get used as a value returns its object without the ref"},
 	{"drop-access", "remove an access or operation begin/end (Begin*Access/End*Access/*Operation as a statement); a Begin*Access used as a value is true without the access"},
 	{"if-drop-cond", "remove one operand of an if condition's && or || chain"},
 	{"if-negate", "negate an if condition"},
@@ -347,7 +347,7 @@ func (e *enumerator) lockKey(c *ast.CallExpr) string {
 var (
 	waitRe   = regexp.MustCompile(`^(WaitVarEvent|WaitVarEventTimeout|WaitOnBit|WaitOnBitTimeout|Wait)$`)
 	wakeRe   = regexp.MustCompile(`^(WakeUpVar|WakeUpBit|[wW]ake[A-Z]\w*)$`)
-	refRe    = regexp.MustCompile(`^(Get|Put|get|put|grab|Grab)([A-Z]\w*)?$`)
+	refRe    = regexp.MustCompile(`^(Get|Put|get|put|grab|Grab|dget|dput)([A-Z]\w*)?$`)
 	accessRe = regexp.MustCompile(`^(Begin|End|begin|end)\w*(Access|Operation)(Unchecked)?$`)
 )
 

@@ -61,11 +61,14 @@ type Cache struct {
 	bshift uint
 
 	objectDebugID uint32
-	dentries      []*dentry // the dentries cachefiles holds references on, released ones not yet compacted (dentry.go)
-	dentryByIno   []*dentry // the live ones by inode number (dentry.go)
-	nDentries     int       // how many of dentries are live
-	dentrySlab    []dentry  // where dget's next dentries come from (dentry.go)
-	allObjects    []*Object // every object allocated and not yet freed (views)
+	// The dentries cachefiles holds references on (dentry.go): positive
+	// ones by inode number, negative ones in a list.
+	dpos       []*dentry
+	dneg       []*dentry
+	ndentries  int
+	dseq       uint64
+	brokenRef  brokenRef // a test's mutant: one site's dget or dput skipped (dentry.go)
+	allObjects []*Object // every object allocated and not yet freed (views)
 
 	// ErrorInjection is /proc/sys/cachefiles/error_injection: bit 1 (2)
 	// makes every injection point fail with EIO, bit 0 (1) makes the
@@ -185,6 +188,8 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	if err != nil {
 		return vfs.EBUSY
 	}
+	var root dref
+	rootHeld := false
 	fail := func(err error) error {
 		if c.store != 0 {
 			c.putDirectory(t, c.store)
@@ -194,27 +199,33 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 			c.putDirectory(t, c.graveyard)
 			c.graveyard = 0
 		}
+		if rootHeld {
+			c.dputAt(t, refAddCacheRoot, root)
+		}
 		fscache.RelinquishCache(t, cache)
 		return err
 	}
 	if t.AllocFails(AllocSiteGetSecurityID) {
 		return fail(vfs.ENOMEM)
 	}
-	root, err := c.resolve(t, cfg.RootDir)
+	rootIno, err := c.resolve(t, cfg.RootDir)
 	if err != nil {
 		return fail(err)
 	}
-	st, err := c.fs.Stat(root)
+	st, err := c.fs.Stat(rootIno)
 	if err != nil {
 		return fail(err)
 	}
 	if !st.IsDir() {
-		return fail(vfs.ENOTDIR)
+		return fail(vfs.ENOTDIR) // kern_path(LOOKUP_DIRECTORY): no reference
 	}
+	// kern_path's reference on the root, dropped once bound (or failed).
+	rootParent, _ := c.fs.Parent(rootIno)
+	root, rootHeld = c.dgetAt(refAddCacheRoot, rootParent, "", rootIno), true
 	if t.AllocFails(AllocSiteCacheSecurity) {
 		return fail(vfs.ENOMEM)
 	}
-	c.root = root
+	c.root = rootIno
 	sf, err := c.fs.Statfs()
 	if err != nil {
 		return fail(err)
@@ -246,6 +257,7 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	c.cache = cache
 	fscache.AddCache(t, cache, c, c)
 	c.flags.Set(t, CacheReady)
+	c.dputAt(t, refAddCacheRoot, root)
 	c.emitWarn(t, "CacheFiles: File cache on "+cfg.Tag+" registered")
 	c.hasSpace(t, 0, 0, spaceCheck)
 	return nil
@@ -479,7 +491,10 @@ func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
 	if err != nil {
 		return err
 	}
-	return c.cull(t, d, name)
+	pwd := c.getPwd(d)
+	err = c.cull(t, d, name)
+	c.dputAt(t, refDaemonPwd, pwd)
+	return err
 }
 
 // Inuse is cachefiles_daemon_inuse's call of cachefiles_check_in_use.
@@ -489,7 +504,10 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 	if err != nil {
 		return err
 	}
-	return c.checkInUse(t, d, name)
+	pwd := c.getPwd(d)
+	err = c.checkInUse(t, d, name)
+	c.dputAt(t, refDaemonPwd, pwd)
+	return err
 }
 
 // CullAt is cachefiles_daemon_cull with the working directory an inode
@@ -497,30 +515,46 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 // not a directory, then cachefiles_cull.
 func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
 	t.Use(&c.life)
-	if err := c.cwdIno(t, dir); err != nil {
+	pwd, err := c.cwdIno(t, dir)
+	if err != nil {
 		return err
 	}
-	return c.cull(t, dir, name)
+	err = c.cull(t, dir, name)
+	c.dputAt(t, refDaemonPwd, pwd)
+	return err
 }
 
 // InuseAt is cachefiles_daemon_inuse with the working directory an inode.
 func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) error {
 	t.Use(&c.life)
-	if err := c.cwdIno(t, dir); err != nil {
+	pwd, err := c.cwdIno(t, dir)
+	if err != nil {
 		return err
 	}
-	return c.checkInUse(t, dir, name)
+	err = c.checkInUse(t, dir, name)
+	c.dputAt(t, refDaemonPwd, pwd)
+	return err
 }
 
-// cwdIno checks the daemon's working directory inode (d_can_lookup).
-func (c *Cache) cwdIno(t *sim.Thread, dir vfs.Ino) error {
+// cwdIno checks the daemon's working directory inode: EIO if the cache is
+// not bound or dead, then get_fs_pwd's reference on it (returned), dropped
+// again if it is not a directory (d_can_lookup: ENOTDIR).
+func (c *Cache) cwdIno(t *sim.Thread, dir vfs.Ino) (dref, error) {
 	if !c.flags.Test(t, CacheReady) || c.flags.Test(t, CacheDead) {
-		return vfs.EIO
+		return dref{}, vfs.EIO
 	}
+	pwd := c.getPwd(dir)
 	if st, err := c.fs.Stat(dir); err != nil || !st.IsDir() {
-		return vfs.ENOTDIR
+		c.dputAt(t, refDaemonPwd, pwd)
+		return dref{}, vfs.ENOTDIR
 	}
-	return nil
+	return pwd, nil
+}
+
+// getPwd is get_fs_pwd()'s reference on the working directory's dentry.
+func (c *Cache) getPwd(dir vfs.Ino) dref {
+	parent, _ := c.fs.Parent(dir)
+	return c.dgetAt(refDaemonPwd, parent, "", dir)
 }
 
 // cwd resolves the daemon's working directory: EIO if the cache is not

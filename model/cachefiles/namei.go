@@ -12,10 +12,41 @@ import (
 // Path walking and the namespace operations of fs/cachefiles/namei.c.
 
 // markInodeInUse is cachefiles_mark_inode_in_use(): set S_KERNEL_FILE
-// under the inode lock; false if someone (another object, a cull) already
-// has it.
+// under the inode lock (inode_lock, as 6.12 does: a user unlink, rename or
+// rmdir of the file, or the daemon's cull of it, which hold that lock, come
+// wholly before or after the mark); false if someone (another object, a
+// cull) already has it.
 func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
-	return c.markInUseLocked(t, o, ino)
+	l := c.inodeLock(ino)
+	l.lock(t)
+	ok := c.markInUseLocked(t, o, ino)
+	l.unlock(t)
+	return ok
+}
+
+// inodeLock is inode_lock()/inode_unlock() of ino around a mark or an
+// unmark; inside a batched (quiet) section it is not taken, as the
+// fan-out directories' own locks are not (Cache.makeFanout).
+func (c *Cache) inodeLock(ino vfs.Ino) optLock {
+	if c.quiet() {
+		return optLock{}
+	}
+	return optLock{c.fs.ILock(ino)}
+}
+
+// optLock is an inode lock that may be absent (quiet sections).
+type optLock struct{ l *vfs.ILock }
+
+func (o optLock) lock(t *sim.Thread) {
+	if o.l != nil {
+		o.l.Lock(t)
+	}
+}
+
+func (o optLock) unlock(t *sim.Thread) {
+	if o.l != nil {
+		o.l.Unlock(t)
+	}
 }
 
 // markInUseLocked is __cachefiles_mark_inode_in_use(): the caller holds
@@ -32,8 +63,18 @@ func (c *Cache) markInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	return true
 }
 
-// doUnmarkInodeInUse is cachefiles_do_unmark_inode_in_use().
+// doUnmarkInodeInUse is cachefiles_do_unmark_inode_in_use(): the unmark
+// under the inode lock.
 func (c *Cache) doUnmarkInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) {
+	l := c.inodeLock(ino)
+	l.lock(t)
+	c.unmarkInUseLocked(t, o, ino)
+	l.unlock(t)
+}
+
+// unmarkInUseLocked is __cachefiles_unmark_inode_in_use(): the caller
+// holds the inode lock (or, in cachefiles_bury_object, the parents').
+func (c *Cache) unmarkInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) {
 	c.clearInUse(t, ino)
 	c.emit(t, EvMarkInactive, oid(o), int64(ino))
 	if o != nil && o.marked == ino {
@@ -76,19 +117,25 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	} else {
 		c.traceLookup(t, nil, dir, ino, err)
 	}
+	var ref dref
 	switch {
 	case err == vfs.ENOENT:
+		// The lookup's negative dentry, which mkdir instantiates.
+		ref = c.dgetAt(refGetDirectory, dir, name, 0)
 		if err := c.hasSpace(t, 1, 0, spaceForCreate); err != nil {
 			unlock()
+			c.dputAt(t, refGetDirectory, ref)
 			return 0, false, err
 		}
 		if ino, err = c.mkdir(t, dir, name); err != nil {
 			c.traceVFSError(t, nil, dir, err, ErrMkdir)
 			unlock()
+			c.dputAt(t, refGetDirectory, ref)
 			c.emitWarn(t, fmt.Sprintf("CacheFiles: mkdir %s failed with error %d", name, vfs.Code(err)))
 			return 0, false, err
 		}
 		c.emit(t, EvMkdir, 0, int64(dir), int64(ino))
+		c.instantiate(&ref, ino)
 		isNew = true
 	case err != nil:
 		c.traceVFSError(t, nil, dir, err, ErrLookup)
@@ -100,7 +147,9 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	}
 	// The lookup's (or mkdir's) reference on the subdirectory's dentry,
 	// kept until cachefiles_put_directory.
-	c.dget(ino, dir)
+	if !isNew {
+		ref = c.dgetAt(refGetDirectory, dir, name, ino)
+	}
 	// Take the subdirectory's lock before dropping the parent's and mark
 	// it in use under it, so that no rmdir, rename or cull (each of which
 	// locks the victim) comes in between (__cachefiles_mark_inode_in_use).
@@ -116,7 +165,7 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 	}
 	if !marked {
 		c.emitWarn(t, fmt.Sprintf("cachefiles: Inode already in use: %s (B=%x)", name, uint64(ino)))
-		c.dput(t, ino)
+		c.dputAt(t, refGetDirectory, ref)
 		return 0, false, vfs.EBUSY
 	}
 	if st, err := c.stat(ino); err != nil || !st.IsDir() {
@@ -172,7 +221,11 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 	}
 	st, err := c.stat(ino)
 	if err != nil || !st.IsDir() {
+		// A file's dentry may be pinned only by a struct file: an extra
+		// reference keeps it from being made negative by the unlink.
+		rep := c.dgetAt(refBuryVictim, dir, name, ino)
 		err := c.unlink(t, o, dir, name, ino, why)
+		c.dputAt(t, refBuryVictim, rep)
 		dl.Unlock(t)
 		return err
 	}
@@ -185,8 +238,11 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 			unlock()
 			return nil // probably culled meanwhile
 		}
-		if _, err := c.lookupNoInjectAt(t, AllocSiteBuryGrave, c.graveyard, grave); err == nil {
+		gino, err := c.lookupNoInjectAt(t, AllocSiteBuryGrave, c.graveyard, grave)
+		if err == nil {
+			g := c.dgetAt(refBuryGrave, c.graveyard, grave, gino)
 			unlock()
+			c.dputAt(t, refBuryGrave, g)
 			continue
 		} else if err == vfs.ENOMEM {
 			unlock()
@@ -197,6 +253,7 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 			c.ioError(t, "Lookup error %d", vfs.Code(err))
 			return vfs.EIO
 		}
+		g := c.dgetAt(refBuryGrave, c.graveyard, grave, 0) // the negative grave
 		c.emit(t, EvRename, killID(o), int64(ino), int64(why))
 		if err := c.rename(t, dir, name, ino, c.graveyard, grave); err != nil {
 			c.traceVFSError(t, o, dir, err, ErrRename)
@@ -204,8 +261,9 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 				c.ioError(t, "Rename failed with error %d", vfs.Code(err))
 			}
 		}
-		c.doUnmarkInodeInUse(t, o, ino)
+		c.unmarkInUseLocked(t, o, ino)
 		unlock()
+		c.dputAt(t, refBuryGrave, g)
 		return nil
 	}
 	t.Livelock("graveyard-retry-bound", "cachefiles_bury_object: no free graveyard name in %d tries (the kernel retries without bound)", graveyardBound)
@@ -222,6 +280,8 @@ func (c *Cache) lockRename(t *sim.Thread, p1, p2 vfs.Ino) func() {
 // file from its fan-out directory.
 func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 	fan := o.fanoutDir(t)
+	// An extra reference on the file's dentry, as in cachefiles_bury_object.
+	d := c.dgetAt(refDeleteObject, fan, o.dName, o.file.ino)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
 	var err error
@@ -234,6 +294,7 @@ func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 		err = c.unlink(t, o, fan, o.dName, o.file.ino, why)
 	}
 	dl.Unlock(t)
+	c.dputAt(t, refDeleteObject, d)
 	return err
 }
 
@@ -242,26 +303,44 @@ func (c *Cache) deleteObject(t *sim.Thread, o *Object, why Why) error {
 func (c *Cache) lookUpObject(t *sim.Thread, o *Object) bool {
 	fan := o.fanoutDir(t)
 	ino, err := c.lookupAt(t, AllocSiteLookUpObject, fan, o.dName)
+	if err == vfs.ENOENT && !c.severed {
+		// A miss is looked up again under the directory's shared lock
+		// (lookup_positive_unlocked's lookup_slow; a name found is a
+		// dcache hit, taken without it: see model/vfsops).
+		l := c.fs.ILock(fan)
+		l.LockShared(t)
+		ino, err = c.fs.Lookup(fan, o.dName)
+		l.UnlockShared(t)
+	}
 	c.traceLookup(t, o, fan, ino, err)
 	switch {
 	case err == vfs.ENOENT:
-		goto newFile
+		return c.lookUpNewFile(t, o)
 	case err != nil:
 		if err == vfs.EIO {
 			c.ioErrorObj(t, o, "Lookup failed")
 		}
 		return false
 	}
+	// lookup_positive_unlocked's reference, dropped before returning.
+	d := c.dgetAt(refLookUpObject, fan, o.dName, ino)
 	if st, err := c.stat(ino); err != nil || st.Mode&vfs.ModeType != vfs.ModeRegular {
 		c.emitWarn(t, "CacheFiles: "+o.dName+" is not a file")
 		c.dirLock(fan).Lock(t)
-		if err := c.buryObject(t, o, fan, o.dName, ino, WhyIsWeird); err != nil {
+		err := c.buryObject(t, o, fan, o.dName, ino, WhyIsWeird)
+		c.dputAt(t, refLookUpObject, d)
+		if err != nil {
 			return false
 		}
-		goto newFile
+		return c.lookUpNewFile(t, o)
 	}
-	return c.openFile(t, o, ino)
-newFile:
+	ok := c.openFile(t, o, ino)
+	c.dputAt(t, refLookUpObject, d)
+	return ok
+}
+
+// lookUpNewFile is cachefiles_look_up_object's new_file label.
+func (c *Cache) lookUpNewFile(t *sim.Thread, o *Object) bool {
 	fscache.CookieLookupNegative(t, o.cookie)
 	return c.createFile(t, o)
 }
@@ -368,80 +447,102 @@ func (c *Cache) commitTmpfile(t *sim.Thread, o *Object) bool {
 	fan := o.fanoutDir(t)
 	dl := c.dirLock(fan)
 	dl.Lock(t)
-	defer dl.Unlock(t)
+	defer dl.Unlock(t) // out_unlock, after the dput of out_dput
 	ino, err := c.lookupAt(t, AllocSiteCommitTmpfile, fan, o.dName)
-	switch {
-	case err == nil && ino == o.file.ino:
-		return true
-	case err == nil:
-		if err := c.unlink(t, o, fan, o.dName, ino, WhyIsStale); err != nil {
-			return false
-		}
-		if _, err = c.lookupAt(t, AllocSiteCommitTmpfile, fan, o.dName); err != nil && err != vfs.ENOENT {
-			c.traceVFSError(t, o, fan, err, ErrLookup)
-			return false
-		}
-	case err != vfs.ENOENT:
+	if err != nil && err != vfs.ENOENT {
 		c.traceVFSError(t, o, fan, err, ErrLookup)
 		return false
 	}
+	d := c.dgetAt(refCommitTmpfile, fan, o.dName, ino)
+	if err == nil {
+		if ino == o.file.ino {
+			c.dputAt(t, refCommitTmpfile, d)
+			return true
+		}
+		if err := c.unlink(t, o, fan, o.dName, ino, WhyIsStale); err != nil {
+			c.dputAt(t, refCommitTmpfile, d)
+			return false
+		}
+		c.dputAt(t, refCommitTmpfile, d)
+		ino, err = c.lookupAt(t, AllocSiteCommitTmpfile, fan, o.dName)
+		if err != nil && err != vfs.ENOENT {
+			c.traceVFSError(t, o, fan, err, ErrLookup)
+			return false
+		}
+		d = c.dgetAt(refCommitTmpfile, fan, o.dName, ino)
+	}
+	ok := false
 	if err := c.link(t, o.file.ino, fan, o.dName); err != nil {
 		c.traceVFSError(t, o, fan, err, ErrLink)
-		return false
+	} else {
+		c.instantiate(&d, o.file.ino)
+		c.emit(t, EvLink, oid(o), int64(o.file.ino))
+		o.lock.Lock(t)
+		o.flags.Clear(t, ObjUsingTmpfile)
+		o.lock.Unlock(t)
+		ok = true
 	}
-	c.emit(t, EvLink, oid(o), int64(o.file.ino))
-	o.lock.Lock(t)
-	o.flags.Clear(t, ObjUsingTmpfile)
-	o.lock.Unlock(t)
-	return true
+	c.dputAt(t, refCommitTmpfile, d)
+	return ok
 }
 
 // lookupForCull is cachefiles_lookup_for_cull(): look name up in dir for
 // the daemon; on success dir stays locked.
-func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, dref, error) {
 	dl := c.dirLock(dir)
 	dl.Lock(t)
 	ino, err := c.lookupNoInjectAt(t, AllocSiteLookupForCull, dir, name)
 	switch {
 	case err == vfs.ENOENT:
-		dl.Unlock(t) // a negative dentry
-		return 0, vfs.ENOENT
+		// A negative dentry, let go at once.
+		d := c.dgetAt(refLookupForCull, dir, name, 0)
+		dl.Unlock(t)
+		c.dputAt(t, refLookupForCull, d)
+		return 0, dref{}, vfs.ENOENT
 	case err == vfs.ESTALE:
 		dl.Unlock(t) // the directory died: lookup_one_len says ENOENT
-		return 0, vfs.ESTALE
+		return 0, dref{}, vfs.ESTALE
 	case err == vfs.EIO:
 		dl.Unlock(t)
 		c.ioError(t, "Lookup failed")
-		return 0, vfs.EIO
+		return 0, dref{}, vfs.EIO
 	case err == vfs.ENOMEM:
 		dl.Unlock(t)
-		return 0, err
+		return 0, dref{}, err
 	case err != nil:
 		dl.Unlock(t)
 		c.emitWarn(t, fmt.Sprintf("CacheFiles: Internal error: %d", vfs.Code(err)))
-		return 0, vfs.EIO
+		return 0, dref{}, vfs.EIO
 	}
+	d := c.dgetAt(refLookupForCull, dir, name, ino)
 	if c.fs.InUse(ino) {
 		dl.Unlock(t)
-		return 0, vfs.EBUSY
+		c.dputAt(t, refLookupForCull, d)
+		return 0, dref{}, vfs.EBUSY
 	}
-	return ino, nil
+	return ino, d, nil
 }
 
 // cull is cachefiles_cull(): bury an entry the daemon chose, unless it is
 // in use. An entry that becomes in use after the lookup is an "Internal
-// error" (EIO) [Q-19].
+// error" (EIO) [Q-19]. The victim's S_KERNEL_FILE is tested and set under
+// its inode lock (inside the directory's).
 func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
-	victim, err := c.lookupForCull(t, dir, name)
+	victim, d, err := c.lookupForCull(t, dir, name)
 	if err != nil {
 		return err
 	}
-	if err = c.setInUse(t, victim); err != nil {
+	il := c.fs.ILock(victim)
+	il.Lock(t)
+	err = c.setInUse(t, victim)
+	il.Unlock(t)
+	if err != nil {
 		err = vfs.EBUSY
 		c.dirLock(dir).Unlock(t)
 	} else {
 		err = c.buryObject(t, nil, dir, name, victim, WhyWasCulled)
 	}
+	c.dputAt(t, refLookupForCull, d)
 	switch {
 	case err == nil:
 		c.F.Stats.Culled++
@@ -457,10 +558,12 @@ func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
 
 // checkInUse is cachefiles_check_in_use().
 func (c *Cache) checkInUse(t *sim.Thread, dir vfs.Ino, name string) error {
-	if _, err := c.lookupForCull(t, dir, name); err != nil {
+	_, d, err := c.lookupForCull(t, dir, name)
+	if err != nil {
 		return err
 	}
 	c.dirLock(dir).Unlock(t)
+	c.dputAt(t, refLookupForCull, d)
 	return nil
 }
 

@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "cc7f96f824c15ff7",
-		"cull-vs-use/pct":              "e212517716091f05",
-		"enospc-during-write/random":   "e625184b7c650ea2",
-		"enospc-during-write/pct":      "9e6bf92ad0fa8ef6",
-		"crash-and-rebind/random":      "674477ec36896470",
-		"crash-and-rebind/pct":         "742a78bfbb48b6fe",
-		"netfs-over-cachefiles/random": "e52a3c8ab557b237",
-		"netfs-over-cachefiles/pct":    "b7567794bf234ba4",
+		"cull-vs-use/random":           "d1ae83db28ed1630",
+		"cull-vs-use/pct":              "24e2aae3d84e19a1",
+		"enospc-during-write/random":   "4bad7e8c1c276f36",
+		"enospc-during-write/pct":      "7511ad9e426e83c6",
+		"crash-and-rebind/random":      "0b529659eb6d1f1f",
+		"crash-and-rebind/pct":         "b5e450a0cbd9c516",
+		"netfs-over-cachefiles/random": "61fccb4099c318ad",
+		"netfs-over-cachefiles/pct":    "4f1d52ce54ce5325",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)
