@@ -314,6 +314,63 @@ var odScenarioList = []Scenario{
 		},
 	},
 	{
+		Name: "ondemand-kill-vs-read",
+		Desc: "two erofs readers wait on READ requests their daemon answers (sometimes late) and one is sent SIGKILL at any point: its killable wait ends with -EINTR and takes its request back out of the xarray (the daemon's cread then finds none), or, if the daemon has taken it already, waits for its completion; the other reader gets its data, nothing leaks",
+		Setup: func(k *sim.Kernel, w *World) {
+			dev := odWorld(w)
+			g := &odGate{}
+			d := odDaemon(dev, ondemandd.FaultLate, sim.Ratio{Num: 1, Den: 2}, g)
+			var m *erofs.FS
+			mounted := &sim.Completion{Name: "erofs mounted"}
+			done := &sim.Completion{Name: "erofs readers"}
+			k.Spawn("ondemandd", func(t *sim.Thread) { d.Serve(t, func() cachefiles.CacheOps { return w.CF }) })
+			k.Spawn("erofs", func(t *sim.Thread) {
+				defer mounted.CompleteAll(t)
+				if !d.WaitBound(t) {
+					return
+				}
+				var err error
+				if m, err = g.mount(t, w, odBlobs); err != nil {
+					m = nil
+					return
+				}
+				mounted.CompleteAll(t)
+				done.Wait(t)
+				done.Wait(t)
+				g.unmount(t, w, m)
+				d.Stop(t)
+			})
+			read := func(t *sim.Thread) {
+				mounted.Wait(t)
+				defer done.Complete(t)
+				if m == nil {
+					return
+				}
+				img := odImage()
+				for i, name := range odBlobs {
+					buf := make([]byte, len(img[name]))
+					err := m.Read(t, i, 0, buf)
+					if err == nil && !bytes.Equal(buf, img[name]) {
+						t.Bug("erofs-data", "erofs read of %s returned data other than the image's", name)
+					}
+					if err != nil && !t.FatalSignalPending() {
+						t.Bug("ondemand-read", "erofs read of %s failed (%v) with its daemon alive and correct and no fatal signal", name, err)
+					}
+				}
+			}
+			victim := k.Spawn("reader", read)
+			k.Spawn("reader2", read)
+			k.Spawn("killer", func(t *sim.Thread) {
+				mounted.Wait(t)
+				jitter(t)
+				for n := k.Rand(sim.CompWorkload, 32); n > 0; n-- {
+					t.Yield() // the kill lands at any step of the daemon's answer
+				}
+				sim.SendSigkill(t, victim)
+			})
+		},
+	},
+	{
 		Name: "ondemand-chaos",
 		Desc: "an erofs mount read twice, served by an on-demand daemon that may commit every misbehaviour (late, never, copen error or wrong size, stale and unknown ids, fds closed before or during copen, restore, crash, no data) and is killed after a while: the kernel stays consistent",
 		Setup: func(k *sim.Kernel, w *World) {

@@ -23,6 +23,7 @@ var odScenarios = []struct {
 	{"ondemand-reopen-vs-drop", []string{"close->reopening by select_req", "dropping"}},
 	{"ondemand-restore-vs-cread", []string{"\"restore\"", "cachefiles_ondemand_cread"}},
 	{"ondemand-chaos", []string{"copen", "cachefiles_ondemand_cread"}},
+	{"ondemand-kill-vs-read", []string{"cachefiles_ondemand_read", "cachefiles_ondemand_cread"}},
 }
 
 // TestOndemandScenarios: the on-demand scenarios pass every check (the
@@ -87,6 +88,39 @@ func TestOndemandScenarios(t *testing.T) {
 				t.Logf("%d of 150 runs reached Q-26 (or Q-23, Q-24: withdrawal vs relinquish)", known)
 			}
 		})
+	}
+}
+
+// TestOndemandKillVsRead: the fatal signal of ondemand-kill-vs-read
+// reaches both branches of cachefiles_ondemand_send_req's -EINTR path
+// over the seeds (the request taken back out of the xarray; the request
+// already taken by the daemon, whose completion the killed reader then
+// waits for), and the run passes every check either way.
+func TestOndemandKillVsRead(t *testing.T) {
+	s, err := Get("ondemand-kill-vs-read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strats := []func() sim.Strategy{
+		func() sim.Strategy { return &sched.RandomWalk{} },
+		func() sim.Strategy { return &sched.PCT{Depth: 3, Steps: 2000} },
+		func() sim.Strategy { return &sched.POS{} },
+	}
+	taken, late := 0, 0
+	for seed := uint64(0); seed < 600 && (taken == 0 || late == 0); seed++ {
+		res, k, w := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: strats[seed%3](), MaxSteps: 1 << 18})
+		k.Close()
+		if res.Failure != nil {
+			t.Fatalf("seed %d: %v", seed, res.Failure)
+		}
+		if w.CF != nil {
+			a, b := w.CF.OndemandInterrupted()
+			taken += a
+			late += b
+		}
+	}
+	if taken == 0 || late == 0 {
+		t.Fatalf("-EINTR with the request taken back: %d runs, with the request already taken: %d; want both", taken, late)
 	}
 }
 

@@ -19,10 +19,15 @@ import (
 // the anonymous fd in ondemand_dev.go; the message layouts in
 // ondemand_msg.go; the object states in ondemand_state.go.
 //
-// Deliberate differences: wait_for_completion_killable is an
-// uninterruptible wait (readers get no fatal signal); allocations do not
-// fail; the daemon's buffers never fault (no -EFAULT path); the xarray
-// never fills (no -EBUSY).
+// A request's sender waits killably (wait_for_completion_killable): a
+// fatal signal (sim.SendSigkill) ends the wait with -EINTR and takes the
+// request back out of the xarray, unless someone already has it.
+//
+// Deliberate differences: after a fatal signal, when the request is
+// already taken out, the kernel spins on the killable wait until the
+// taker completes it; the model sleeps until then instead. Allocations
+// do not fail; the daemon's buffers never fault (no -EFAULT path); the
+// xarray never fills (no -EBUSY).
 
 // CacheOndemandMode is CACHEFILES_ONDEMAND_MODE in cache->flags.
 const CacheOndemandMode = 4
@@ -156,6 +161,10 @@ type ondemandCache struct {
 	idNext uint32
 	dev    OndemandDevice
 	reqSeq uint32 // debug ids of the requests' lifetimes
+	// interrupted counts the requests a fatal signal took back (the
+	// -EINTR path), interruptedTaken those it found already taken by
+	// their completer: for tests.
+	interrupted, interruptedTaken int
 }
 
 // ondemandInfo is struct cachefiles_ondemand_info, the per-object part,
@@ -197,6 +206,14 @@ func (c *Cache) SetOndemand(t *sim.Thread, dev OndemandDevice) {
 	c.od.ids = map[uint32]bool{}
 	c.od.xaLock.Name = "xa_lock(&cache->reqs)"
 	c.flags.Set(t, CacheOndemandMode)
+}
+
+// OndemandInterrupted is the number of requests whose sender's fatal
+// signal took them back out of the xarray (-EINTR), and of those it found
+// already taken out by their completer (the sender then waits for it),
+// with no scheduling point: for tests.
+func (c *Cache) OndemandInterrupted() (taken, late int) {
+	return c.od.interrupted, c.od.interruptedTaken
 }
 
 // PendingReqs is the number of requests in the xarray (no scheduling
@@ -327,9 +344,25 @@ func (c *Cache) ondemandSendReq(t *sim.Thread, o *Object, op Opcode, dataLen uin
 	c.od.msgIDNext = idx + 1
 	c.od.xaLock.Unlock(t)
 	c.od.dev.WakePoll(t)
-	r.done.Wait(t)
-	t.Use(&r.life)
-	err = r.err
+	if r.done.WaitKillable(t) {
+		t.Use(&r.life)
+		err = r.err
+	} else if c.finishReq(t, r, idx, vfs.EINTR) {
+		// A fatal signal, and the request still in the xarray: taken
+		// out and failed here; the daemon's answer, if it comes, finds
+		// no request (-EINVAL).
+		c.od.interrupted++
+		err = vfs.EINTR
+	} else {
+		// Someone took it out and will complete it: the kernel goes
+		// back to the killable wait, which returns at once while the
+		// signal is pending, until the completion is there; modelled
+		// as a plain wait for it. The answer is the completer's.
+		c.od.interruptedTaken++
+		r.done.Wait(t)
+		t.Use(&r.life)
+		err = r.err
+	}
 	reqPut(t, r)
 	return err
 out:
