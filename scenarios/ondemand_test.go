@@ -163,19 +163,25 @@ func TestOndemandInDefault(t *testing.T) {
 }
 
 // TestOndemandBugSwitches: each historical on-demand bug switched back on
-// is found by its scenario, as the use-after-free the real bug was, within
-// a stated number of seeds (random, PCT and POS in turn).
+// is found by its scenario, as the use-after-free the real bug was (or by
+// the check that guards against it: the stale-id check for msg_id
+// reuse), within a stated number of seeds (random, PCT and POS in turn).
 func TestOndemandBugSwitches(t *testing.T) {
 	cases := []struct {
 		scenario string
 		bugs     model.Bugs
 		freed    string // the kind of object used after its free
 		within   int
+		check    string // the check that must catch it ("" = use-after-free)
 	}{
 		// The reopen worker runs on an object clean_object dropped.
-		{"ondemand-reopen-vs-drop", model.Bugs{OndemandNoCancelWorker: true}, "use of ondemand_info", 1500},
+		{"ondemand-reopen-vs-drop", model.Bugs{OndemandNoCancelWorker: true}, "use of ondemand_info", 1500, ""},
 		// A restored request read again while a worker completes it.
-		{"ondemand-restore-vs-cread", model.Bugs{OndemandReadNoReqRef: true}, "use of cachefiles_req", 300},
+		{"ondemand-restore-vs-cread", model.Bugs{OndemandReadNoReqRef: true}, "use of cachefiles_req", 300, ""},
+		// The chaos daemon's stale copen or cread (FaultStaleID) of an
+		// id the lowest-free allocation gave to the next request: the
+		// stale-id check.
+		{"ondemand-chaos", model.Bugs{OndemandMsgIDReuse: true}, "which no read handed out", 600, "ondemand-stale-id"},
 	}
 	strats := []func() sim.Strategy{
 		func() sim.Strategy { return &sched.RandomWalk{} },
@@ -191,7 +197,11 @@ func TestOndemandBugSwitches(t *testing.T) {
 			for seed := 0; seed < tc.within; seed++ {
 				res, k := Run(s, tc.bugs, sim.Options{Seed: uint64(seed), Strategy: strats[seed%3](), MaxSteps: 1 << 18})
 				k.Close()
-				if f := res.Failure; f != nil && f.Check == "use-after-free" && strings.Contains(f.String(), tc.freed) {
+				check := tc.check
+				if check == "" {
+					check = "use-after-free"
+				}
+				if f := res.Failure; f != nil && f.Check == check && strings.Contains(f.String(), tc.freed) {
 					t.Logf("found at seed %d: %v", seed, f)
 					return
 				}
