@@ -45,6 +45,12 @@ type Bugs struct {
 	// copen or cread racing with it completes the request, its sender
 	// frees it, and the read goes on using it.
 	OndemandReadNoReqRef bool
+	// OndemandMsgIDReuse is the bug fixed by "cachefiles: cyclic
+	// allocation of msg_id to avoid reuse" (2024): a request's msg_id is
+	// the lowest free index, so the id of a request just completed goes
+	// to the next one, and a stale copen or cread of the old id completes
+	// the new request.
+	OndemandMsgIDReuse bool
 }
 
 // BugInfo describes one switch.
@@ -92,6 +98,12 @@ var AllBugs = []BugInfo{
 		Doc:  "fixed 2024 (\"cachefiles: fix slab-use-after-free in cachefiles_ondemand_daemon_read()\"): the daemon's read takes no ref on the request, which a racing copen/cread completes and its sender frees (use-after-free; scenario ondemand-restore-vs-cread)",
 		set:  func(b *Bugs) { b.OndemandReadNoReqRef = true },
 		get:  func(b Bugs) bool { return b.OndemandReadNoReqRef },
+	},
+	{
+		Name: "ondemand-msg-id-reuse",
+		Doc:  "fixed 2024 (\"cachefiles: cyclic allocation of msg_id to avoid reuse\"): a request's msg_id is the lowest free index, so a stale copen or cread of a completed request's id completes the next request given that id (check ondemand-stale-id; scenario ondemand-chaos)",
+		set:  func(b *Bugs) { b.OndemandMsgIDReuse = true },
+		get:  func(b Bugs) bool { return b.OndemandMsgIDReuse },
 	},
 }
 

@@ -71,7 +71,7 @@ func init() {
 		// A few more reach Q-23: a volume freed by the last relinquish
 		// keeps its directories past the daemon's unbind (see
 		// quirk-volume-dentries-outlive-unbind).
-		Quirk: "withdraw_objects-vs-relinquish",
+		Quirk: "Q-26",
 		Setup: func(k *sim.Kernel, w *World) {
 			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024, Now: k.Now})
 			daemonRoot(w.FS)

@@ -32,6 +32,10 @@ func TestQuirkFindings(t *testing.T) {
 		// n_accesses underflows (seed 185 under POS; other seeds end in
 		// the daemon's release waiting for n_accesses == 0 for ever).
 		{"quirk-withdraw-volume-twice", func() sim.Strategy { return &sched.POS{} }, 4000, "I-14", q24Hang},
+		// Found by the random on-demand world: a daemon thread's close of
+		// an anonymous fd during a reopen makes a READ selectable with no
+		// wake-up of the daemon's poll.
+		{"random-ondemand", func() sim.Strategy { return &sched.PCT{Depth: 2, Steps: 2000} }, 3000, "lost-wakeup", nil},
 		// The stall itself is not reached: the API forbids the I/O it needs.
 		{"quirk-q2b-rearmed-gate", func() sim.Strategy { return &sched.RandomWalk{} }, 2000, "", nil},
 	}

@@ -43,6 +43,9 @@ type World struct {
 	CF    *cachefiles.Cache   // the cachefiles cache, for scenarios over the virtual disk
 	FS    *vfs.FS             // CF's disk
 	ready sim.Completion      // completed when the cache and volume are set up
+	// Variant is the scenario a mix entry ("ondemand") picked for this
+	// execution, "" for the others.
+	Variant string
 
 	// Checks are further checks a scenario's Setup adds for the parts of
 	// the world fscache's checker does not know (cachefiles' I-26..I-32).

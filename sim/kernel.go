@@ -124,6 +124,7 @@ type Kernel struct {
 	peekMem     bool      // Peek reads committed memory (the lost-wakeup check evaluating a condition)
 	flushStep   int64     // the step whose memory step last flushed a store (weak memory)
 	flushOwner  *Thread   // whose store it flushed
+	flushCheck  bool      // checkWakes runs right after that flush (lostwake.go's setter)
 	buffered    int       // stores waiting in store buffers (weak memory)
 	exited      []*Thread // threads that returned with stores still buffered, in exit order
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise

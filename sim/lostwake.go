@@ -80,10 +80,14 @@ func (t *Thread) condHolds() bool {
 	return ok
 }
 
-// setter is the thread whose step just ended, or, if this step's memory
-// step flushed a store, the thread whose store it was.
+// setter is the thread whose step just ended, or, in the check made right
+// after a memory step flushed a store (beginStep), the thread whose store
+// it was. The two are told apart by checking both: a condition over plain
+// memory (a model's own Go data, as the on-demand request xarray is) made
+// true by the step's own thread, while another thread's store was flushed
+// before that step, is the step's thread's doing.
 func (k *Kernel) setter() *Thread {
-	if k.flushStep == k.step && k.flushOwner != nil {
+	if k.flushCheck && k.flushOwner != nil {
 		return k.flushOwner
 	}
 	if k.lastRan >= 0 {

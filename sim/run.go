@@ -110,6 +110,14 @@ func (k *Kernel) beginStep(t *Thread) {
 	k.cur = t
 	if k.buffered > 0 {
 		k.memoryStep()
+		if k.flushStep == k.step && k.nCond > 0 && k.failure == nil {
+			// A condition the flushed store made true is the store
+			// owner's doing; what the step itself makes true, the
+			// step's thread's (endStep).
+			k.flushCheck = true
+			k.checkWakes()
+			k.flushCheck = false
+		}
 	}
 }
 

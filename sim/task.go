@@ -24,6 +24,10 @@ type Thread struct {
 	started bool
 	done    bool
 	killed  bool
+	// A fatal signal (signal.go): pending, and whether the thread sleeps
+	// killable now.
+	sigkill  bool
+	killable bool
 
 	// Blocking state. A blocked thread is not enabled.
 	blocked   bool

@@ -139,13 +139,15 @@ func TestMutateInterrupted(t *testing.T) {
 	}
 }
 
-// TestMutateScenarioOption: --scenario puts code the default mix never runs
-// in the mutation tool's reach. A mutant of the on-demand request's put
-// (model/cachefiles/ondemand.go) is not reached by the default mix
-// (equivalent, not-reached) and is killed as a use-after-free when the
-// probe runs ondemand-chaos; an unknown name is a usage error.
+// TestMutateScenarioOption: --scenario sets what the probe runs, and so
+// what is in the mutation tool's reach. A mutant of the on-demand
+// request's put (model/cachefiles/ondemand.go) is not reached by an
+// fscache-only scenario (equivalent, not-reached) and is killed as a
+// use-after-free when the probe runs ondemand-chaos; an unknown name is a
+// usage error. (The default mix reaches it since the on-demand scenarios
+// joined it, through "ondemand".)
 func TestMutateScenarioOption(t *testing.T) {
-	const id = "model/cachefiles/ondemand.go:250:5:if-negate"
+	const id = "model/cachefiles/ondemand.go:274:5:if-negate"
 	outcome := func(extra ...string) mutate.Result {
 		t.Helper()
 		var out, errb bytes.Buffer
@@ -159,8 +161,8 @@ func TestMutateScenarioOption(t *testing.T) {
 		}
 		return rep.Results[0]
 	}
-	if r := outcome(); r.Outcome != mutate.Equivalent || r.Check != "not-reached" {
-		t.Fatalf("default mix: %s (%s), want equivalent (not-reached): the id may have moved", r.Outcome, r.Check)
+	if r := outcome("--scenario", "lru-vs-use"); r.Outcome != mutate.Equivalent || r.Check != "not-reached" {
+		t.Fatalf("--scenario lru-vs-use: %s (%s), want equivalent (not-reached): the id may have moved", r.Outcome, r.Check)
 	}
 	if r := outcome("--scenario", "ondemand-chaos"); r.Outcome != mutate.Killed || r.Check != "use-after-free" {
 		t.Fatalf("--scenario ondemand-chaos: %s (%s), want killed by use-after-free", r.Outcome, r.Check)

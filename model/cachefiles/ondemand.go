@@ -19,10 +19,15 @@ import (
 // the anonymous fd in ondemand_dev.go; the message layouts in
 // ondemand_msg.go; the object states in ondemand_state.go.
 //
-// Deliberate differences: wait_for_completion_killable is an
-// uninterruptible wait (readers get no fatal signal); allocations do not
-// fail; the daemon's buffers never fault (no -EFAULT path); the xarray
-// never fills (no -EBUSY).
+// A request's sender waits killably (wait_for_completion_killable): a
+// fatal signal (sim.SendSigkill) ends the wait with -EINTR and takes the
+// request back out of the xarray, unless someone already has it.
+//
+// Deliberate differences: after a fatal signal, when the request is
+// already taken out, the kernel spins on the killable wait until the
+// taker completes it; the model sleeps until then instead. Allocations
+// do not fail; the daemon's buffers never fault (no -EFAULT path); the
+// xarray never fills (no -EBUSY).
 
 // CacheOndemandMode is CACHEFILES_ONDEMAND_MODE in cache->flags.
 const CacheOndemandMode = 4
@@ -52,6 +57,9 @@ type Req struct {
 	err       error
 	msg       Msg
 	completed int // complete() calls on done: the exactly-once check
+	// handed says a daemon's read handed the request out (the daemon
+	// knows its id): the stale-id check.
+	handed bool
 }
 
 // reqEntry is one slot of the reqs xarray with its NEW mark.
@@ -154,8 +162,15 @@ type ondemandCache struct {
 	// to anonymous fds; idNext is ondemand_id_next.
 	ids    map[uint32]bool
 	idNext uint32
-	dev    OndemandDevice
-	reqSeq uint32 // debug ids of the requests' lifetimes
+	// handedIDs are the msg_ids a daemon's read has handed out, ever:
+	// the daemon may still hold any of them (the stale-id check).
+	handedIDs map[uint32]bool
+	dev       OndemandDevice
+	reqSeq    uint32 // debug ids of the requests' lifetimes
+	// interrupted counts the requests a fatal signal took back (the
+	// -EINTR path), interruptedTaken those it found already taken by
+	// their completer: for tests.
+	interrupted, interruptedTaken int
 }
 
 // ondemandInfo is struct cachefiles_ondemand_info, the per-object part,
@@ -195,8 +210,17 @@ func (c *Cache) SetOndemand(t *sim.Thread, dev OndemandDevice) {
 	t.Use(&c.life)
 	c.od.dev = dev
 	c.od.ids = map[uint32]bool{}
+	c.od.handedIDs = map[uint32]bool{}
 	c.od.xaLock.Name = "xa_lock(&cache->reqs)"
 	c.flags.Set(t, CacheOndemandMode)
+}
+
+// OndemandInterrupted is the number of requests whose sender's fatal
+// signal took them back out of the xarray (-EINTR), and of those it found
+// already taken out by their completer (the sender then waits for it),
+// with no scheduling point: for tests.
+func (c *Cache) OndemandInterrupted() (taken, late int) {
+	return c.od.interrupted, c.od.interruptedTaken
 }
 
 // PendingReqs is the number of requests in the xarray (no scheduling
@@ -263,6 +287,23 @@ func completeReq(t *sim.Thread, r *Req) {
 	r.done.Complete(t)
 }
 
+// checkStaleID is the stale-id check, where a daemon's answer (copen, the
+// READ_COMPLETE ioctl) completes the request r it found at msg_id id: a
+// request no read handed out, at an id a read handed out before, is
+// reached through a stale id (the daemon's answer was meant for the
+// earlier request): ids must not be reused while the daemon may still
+// hold them. (A daemon that answers an id it never read, guessing, can
+// only hit a request no read handed out at an id never handed out.) Object
+// ids complete nothing by themselves: the anonymous fd holds its object,
+// and fd_release's flush of NEW CLOSE requests by object id never matches
+// in 6.12 (an unread request's object_id is 0); xa_alloc_cyclic keeps
+// them from reuse as well.
+func (c *Cache) checkStaleID(t *sim.Thread, r *Req, id uint32, how string) {
+	if !r.handed && c.od.handedIDs[id] {
+		t.Bug("ondemand-stale-id", "%s of msg_id %d completes %s (%s), which no read handed out: the id was handed out for an earlier request and reused", how, id, r.life.String(), r.msg.Opcode)
+	}
+}
+
 // finishReq is cachefiles_ondemand_finish_req(): complete req with err if
 // it is still at idx (xa_cmpxchg to NULL).
 func (c *Cache) finishReq(t *sim.Thread, r *Req, idx uint32, err error) bool {
@@ -314,7 +355,12 @@ func (c *Cache) ondemandSendReq(t *sim.Thread, o *Object, op Opcode, dataLen uin
 	}
 	// A free msg_id from msg_id_next on, then from 0: never reuse the id
 	// of a request just completed, which a stale copen could hit.
-	idx, ok = c.od.reqs.freeFrom(uint64(c.od.msgIDNext), 1<<32-1)
+	if c.F.Bugs.OndemandMsgIDReuse {
+		// Before the fix: the lowest free index (xa_alloc).
+		idx, ok = c.od.reqs.freeFrom(0, 1<<32-1)
+	} else {
+		idx, ok = c.od.reqs.freeFrom(uint64(c.od.msgIDNext), 1<<32-1)
+	}
 	if !ok && c.od.msgIDNext > 0 {
 		idx, ok = c.od.reqs.freeFrom(0, uint64(c.od.msgIDNext)-1)
 	}
@@ -327,9 +373,25 @@ func (c *Cache) ondemandSendReq(t *sim.Thread, o *Object, op Opcode, dataLen uin
 	c.od.msgIDNext = idx + 1
 	c.od.xaLock.Unlock(t)
 	c.od.dev.WakePoll(t)
-	r.done.Wait(t)
-	t.Use(&r.life)
-	err = r.err
+	if r.done.WaitKillable(t) {
+		t.Use(&r.life)
+		err = r.err
+	} else if c.finishReq(t, r, idx, vfs.EINTR) {
+		// A fatal signal, and the request still in the xarray: taken
+		// out and failed here; the daemon's answer, if it comes, finds
+		// no request (-EINVAL).
+		c.od.interrupted++
+		err = vfs.EINTR
+	} else {
+		// Someone took it out and will complete it: the kernel goes
+		// back to the killable wait, which returns at once while the
+		// signal is pending, until the completion is there; modelled
+		// as a plain wait for it. The answer is the completer's.
+		c.od.interruptedTaken++
+		r.done.Wait(t)
+		t.Use(&r.life)
+		err = r.err
+	}
 	reqPut(t, r)
 	return err
 out:

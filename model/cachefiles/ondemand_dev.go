@@ -251,6 +251,7 @@ func (f *AnonFile) Ioctl(t *sim.Thread, cmd uint32, id uint64) error {
 		c.od.xaLock.Unlock(t)
 		return vfs.EINVAL
 	}
+	c.checkStaleID(t, r, uint32(id), "READ_COMPLETE")
 	c.od.reqs.erase(uint32(id))
 	c.od.xaLock.Unlock(t)
 	c.emitOndemand(t, evOndemandCread, o, uint32(id))
@@ -311,6 +312,8 @@ func (c *Cache) DaemonRead(t *sim.Thread, buf []byte, fds *FDTable) (int, error)
 	}
 	c.od.reqs.setNew(e.idx, false)
 	c.od.reqIDNext = uint64(e.idx) + 1
+	r.handed = true
+	c.od.handedIDs[e.idx] = true
 	noRef := c.F.Bugs.OndemandReadNoReqRef
 	if !noRef {
 		r.ref.Inc(t)
@@ -420,6 +423,7 @@ func (c *Cache) Copen(t *sim.Thread, args string) error {
 		c.od.xaLock.Unlock(t)
 		return vfs.EINVAL
 	}
+	c.checkStaleID(t, r, uint32(id), "copen")
 	c.od.reqs.erase(uint32(id))
 	c.od.xaLock.Unlock(t)
 

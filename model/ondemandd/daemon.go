@@ -5,6 +5,7 @@ import (
 
 	"github.com/fscachesim/fscachesim/model/cachefiles"
 	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
 )
 
 // Fault is one way to misbehave; Faults is a set of them.
@@ -63,6 +64,14 @@ type Options struct {
 	// Async answers each request on a thread of its own (a daemon with
 	// a pool of workers), while the main thread reads on.
 	Async bool
+	// Hold, if set, is asked (with no scheduling point) when the daemon
+	// is about to exit in a way that releases the device (stopped,
+	// crashed, at its request bound): while it returns true the exit is
+	// deferred and the daemon serves on, until Kick wakes it to ask
+	// again. A scenario uses it to keep the daemon's death (the cache's
+	// withdrawal) out of a window of its own; see Exiting. A daemon
+	// whose exit keeps the device open (Run's keepDevice) never asks.
+	Hold func() bool
 }
 
 // Daemon is one run of the daemon process.
@@ -84,6 +93,14 @@ type Daemon struct {
 	bound  sim.Completion
 	bindOK bool
 	k      *sim.Kernel
+	// exiting is set when the daemon has committed to an exit that
+	// releases the device (Hold said no).
+	exiting bool
+	crashed bool
+	// helpers counts the process's other threads (workers, fd closers)
+	// still running: its exit waits for them, as a process's fds are
+	// closed only when its last thread has left its system calls.
+	helpers int
 }
 
 // New makes a daemon for the device dev whose cache newCache makes.
@@ -137,6 +154,48 @@ func (d *Daemon) Stop(t *sim.Thread) {
 // WaitExit waits until Run has returned.
 func (d *Daemon) WaitExit(t *sim.Thread) { d.exited.Wait(t) }
 
+// Exiting reports (with no scheduling point) whether the daemon has
+// committed to an exit that releases the device: once it has, Hold is no
+// longer asked, and WaitExit returns after the release (the unbind, if
+// the daemon held the last pin).
+func (d *Daemon) Exiting() bool { return d.exiting }
+
+// Kick wakes the daemon from poll so that it asks Hold again.
+func (d *Daemon) Kick(t *sim.Thread) {
+	if d.File != nil {
+		d.File.Interrupt(t)
+	}
+}
+
+// wantsExit reports whether the daemon should leave its loop now: it has
+// been stopped, has crashed or has served its bound, and (for an exit
+// that releases the device) Hold does not defer it. It is a plain test
+// with no scheduling point, so the commit to exit (exiting) and Hold's
+// answer are one step.
+func (d *Daemon) wantsExit(keepDevice bool) bool {
+	if !d.stop && !d.crashed && !(d.opts.MaxRequests > 0 && d.Served >= d.opts.MaxRequests) {
+		return false
+	}
+	if keepDevice {
+		return true
+	}
+	if d.opts.Hold != nil && d.opts.Hold() {
+		return false
+	}
+	d.exiting = true
+	return true
+}
+
+// spawnHelper runs fn on another thread of the daemon process.
+func (d *Daemon) spawnHelper(t *sim.Thread, name string, fn func(t *sim.Thread)) {
+	d.helpers++
+	t.Kernel().Spawn(name, func(t *sim.Thread) {
+		fn(t)
+		d.helpers--
+		sim.WakeUpVar(t, &d.helpers)
+	})
+}
+
 func (d *Daemon) fault(t *sim.Thread, f Fault) bool {
 	if d.opts.Faults&f == 0 || d.opts.Rate.Den == 0 {
 		return false
@@ -158,12 +217,16 @@ func (d *Daemon) Run(t *sim.Thread, keepDevice bool) {
 		return
 	}
 	buf := make([]byte, cachefiles.MsgMaxSize)
-	for !d.stop {
-		if d.opts.MaxRequests > 0 && d.Served >= d.opts.MaxRequests {
+	for !d.wantsExit(keepDevice) {
+		_, err := f.PollWait(t, cachefiles.EPOLLIN, func() bool {
+			return (d.stop || d.crashed) && (keepDevice || d.opts.Hold == nil || !d.opts.Hold())
+		})
+		if err == vfs.EBADF {
+			d.exiting = !keepDevice
 			break
 		}
-		if _, err := f.PollWait(t, cachefiles.EPOLLIN, func() bool { return d.stop }); err != nil {
-			break
+		if err != nil {
+			continue // interrupted: ask again
 		}
 		n, err := f.ReadFDs(t, buf, d.fds)
 		if err != nil || n == 0 {
@@ -172,18 +235,23 @@ func (d *Daemon) Run(t *sim.Thread, keepDevice bool) {
 		m, err := cachefiles.DecodeMsg(buf[:n])
 		if err != nil {
 			t.Bug("ondemandd", "undecodable message from the kernel: %v (%x)", err, buf[:n])
+			d.exiting = !keepDevice
 			break
 		}
 		d.Served++
-		if d.fault(t, FaultCrash) {
-			break
+		if !d.crashed && d.fault(t, FaultCrash) {
+			d.crashed = true
+			continue
 		}
 		if d.opts.Async {
-			t.Kernel().Spawn("ondemandd-worker", func(t *sim.Thread) { d.handle(t, m) })
+			d.spawnHelper(t, "ondemandd-worker", func(t *sim.Thread) { d.handle(t, m) })
 			continue
 		}
 		d.handle(t, m)
 	}
+	// The process's exit: its other threads leave their calls first,
+	// then its fds close.
+	sim.WaitVarEvent(t, &d.helpers, "ondemandd threads", func() bool { return d.helpers == 0 })
 	d.fds.CloseAll(t)
 	if !keepDevice {
 		f.Release(t)
@@ -227,7 +295,7 @@ func (d *Daemon) handle(t *sim.Thread, m cachefiles.Msg) {
 			d.cmd(t, "copen "+mid+","+strconv.FormatInt(size, 10))
 		case d.fault(t, FaultCloseDuring):
 			fds := d.fds
-			t.Kernel().Spawn("ondemandd-closer", func(t *sim.Thread) { fds.Close(t, fd) })
+			d.spawnHelper(t, "ondemandd-closer", func(t *sim.Thread) { fds.Close(t, fd) })
 			delete(d.objs, m.ObjectID)
 			d.cmd(t, "copen "+mid+","+strconv.FormatInt(size, 10))
 		default:
