@@ -45,6 +45,21 @@ type Bugs struct {
 	// copen or cread racing with it completes the request, its sender
 	// frees it, and the read goes on using it.
 	OndemandReadNoReqRef bool
+	// VolumeCreateWorkNoBarrier is the bug fixed by "fscache: Use
+	// clear_and_wake_up_bit() in fscache_create_volume_work()" (Jan 2023,
+	// in 6.2 and stable 6.1.13): the work clears FSCACHE_VOLUME_CREATING
+	// with clear_bit_unlock() and calls wake_up_bit() without the
+	// smp_mb__after_atomic() between them, so on a weakly ordered CPU the
+	// waker may find no waiter before its clear is visible and a lookup
+	// waiting for the volume sleeps for good. Only the weak-memory mode
+	// (--strategy NAME+weak) can find it.
+	VolumeCreateWorkNoBarrier bool
+	// VolumeCreateRacedNoBarrier is CVE-2024-56755 ("netfs/fscache: Add a
+	// memory barrier for FSCACHE_VOLUME_CREATING", Zizhi Wo, Nov 2024, in
+	// 6.13 and the stable trees): the same missing barrier on
+	// fscache_create_volume's no-wait path (the creator raced, or the
+	// cache is not live). Weak-memory mode only.
+	VolumeCreateRacedNoBarrier bool
 }
 
 // BugInfo describes one switch.
@@ -92,6 +107,18 @@ var AllBugs = []BugInfo{
 		Doc:  "fixed 2024 (\"cachefiles: fix slab-use-after-free in cachefiles_ondemand_daemon_read()\"): the daemon's read takes no ref on the request, which a racing copen/cread completes and its sender frees (use-after-free; scenario ondemand-restore-vs-cread)",
 		set:  func(b *Bugs) { b.OndemandReadNoReqRef = true },
 		get:  func(b Bugs) bool { return b.OndemandReadNoReqRef },
+	},
+	{
+		Name: "volume-create-work-no-barrier",
+		Doc:  "fixed Jan 2023 (6.2, 6.1.13: \"fscache: Use clear_and_wake_up_bit() in fscache_create_volume_work()\"): no smp_mb__after_atomic between clearing VOLUME_CREATING and wake_up_bit, so a lookup waiting for the volume can sleep for good (lost wake-up; weak-memory mode only, e.g. --strategy pos+weak)",
+		set:  func(b *Bugs) { b.VolumeCreateWorkNoBarrier = true },
+		get:  func(b Bugs) bool { return b.VolumeCreateWorkNoBarrier },
+	},
+	{
+		Name: "volume-create-raced-no-barrier",
+		Doc:  "CVE-2024-56755, fixed Nov 2024 (6.13 and stable: \"netfs/fscache: Add a memory barrier for FSCACHE_VOLUME_CREATING\"): the same missing barrier on fscache_create_volume's no-wait path (lost wake-up; weak-memory mode only)",
+		set:  func(b *Bugs) { b.VolumeCreateRacedNoBarrier = true },
+		get:  func(b Bugs) bool { return b.VolumeCreateRacedNoBarrier },
 	},
 }
 
