@@ -39,7 +39,7 @@ func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
 		return nil
 	}
 	c.objectDebugID++
-	o := &Object{cache: c, DebugID: c.objectDebugID, volume: ck.Volume.CachePriv.(*Volume)}
+	o := &Object{cache: c, DebugID: c.objectDebugID, volume: ck.Volume.LoadCachePriv(t).(*Volume)}
 	o.life = sim.Life{Kind: "object", ID: o.DebugID}
 	c.k.Track(&o.life)
 	c.initObjInfo(t, o)

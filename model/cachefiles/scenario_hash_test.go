@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "cc7f96f824c15ff7",
-		"cull-vs-use/pct":              "e212517716091f05",
-		"enospc-during-write/random":   "e625184b7c650ea2",
-		"enospc-during-write/pct":      "9e6bf92ad0fa8ef6",
-		"crash-and-rebind/random":      "674477ec36896470",
-		"crash-and-rebind/pct":         "742a78bfbb48b6fe",
-		"netfs-over-cachefiles/random": "e52a3c8ab557b237",
-		"netfs-over-cachefiles/pct":    "b7567794bf234ba4",
+		"cull-vs-use/random":           "c1bd180729f9a8eb",
+		"cull-vs-use/pct":              "17cd6ed02a5f662b",
+		"enospc-during-write/random":   "ced7962d36e3f05b",
+		"enospc-during-write/pct":      "68add516a8001504",
+		"crash-and-rebind/random":      "dfc630a0ecbe6c2d",
+		"crash-and-rebind/pct":         "d4fd2413ef4eb7b4",
+		"netfs-over-cachefiles/random": "be1ff50d731e95eb",
+		"netfs-over-cachefiles/pct":    "f4d9038286034f26",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -25,6 +25,7 @@ type Cache struct {
 	nAccesses   sim.Atomic
 	objectCount sim.Atomic
 	state       sim.Var[CacheState]
+	privID      uint32 // object id of cache_priv's declared accesses (shared.go)
 
 	Name      string // the tag; "" for a placeholder record
 	DebugID   uint32
@@ -217,7 +218,7 @@ func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
 	f := c.f
 	f.addremove.DownWrite(t)
 	c.Ops = ops
-	c.CachePriv = priv
+	c.SetCachePriv(t, priv)
 	c.setState(t, CacheActive)
 	f.addremove.UpWrite(t)
 	notice(t, c.DebugID, fmt.Sprintf("Cache \"%s\" added (type %s)", c.Name, ops.Name()))
@@ -269,7 +270,7 @@ func RelinquishCache(t *sim.Thread, c *Cache) {
 		why = TraceCachePutPrepFail
 	}
 	c.Ops = nil
-	c.CachePriv = nil
+	c.SetCachePriv(t, nil)
 	c.setState(t, CacheNotPresent)
 	PutCache(t, c, why)
 }

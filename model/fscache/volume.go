@@ -16,7 +16,8 @@ type Volume struct {
 	nAccesses sim.Atomic
 	flags     sim.Flags
 	work      sim.Work
-	hashed    bool // on its hash chain (hash_link)
+	hashed    bool   // on its hash chain (hash_link)
+	privID    uint32 // object id of cache_priv's declared accesses (shared.go)
 
 	DebugID   uint32
 	Key       string // the volume key string
@@ -213,7 +214,7 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 // on-disk volume, as work on the system workqueue; wait for it if asked.
 func createVolume(t *sim.Thread, v *Volume, wait bool) {
 	if !v.flags.TestAndSet(t, VolCreating) {
-		if v.CachePriv != nil || !BeginCacheAccess(t, v.Cache, TraceAccessAcquireVolume) {
+		if v.LoadCachePriv(t) != nil || !BeginCacheAccess(t, v.Cache, TraceAccessAcquireVolume) {
 			// no_wait: we raced, or the cache is not live.
 			clearCreating(t, v, v.f.Bugs.VolumeCreateRacedNoBarrier)
 			return
@@ -274,10 +275,10 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 // freeVolume is fscache_free_volume().
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	f.touch(t)
-	if v.CachePriv != nil {
+	if v.LoadCachePriv(t) != nil {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
 		// The kernel looks at cache_priv again once the access is held.
-		if v.CachePriv != nil {
+		if v.LoadCachePriv(t) != nil {
 			f.backendCall(t, "free_volume", nil, v)
 			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
