@@ -109,13 +109,13 @@ var AllBugs = []BugInfo{
 		get:  func(b Bugs) bool { return b.OndemandReadNoReqRef },
 	},
 	{
-		Name: "volume-create-work-no-barrier",
+		Name: "create-volume-work-no-mb",
 		Doc:  "fixed Jan 2023 (6.2, 6.1.13: \"fscache: Use clear_and_wake_up_bit() in fscache_create_volume_work()\"): no smp_mb__after_atomic between clearing VOLUME_CREATING and wake_up_bit, so a lookup waiting for the volume can sleep for good (lost wake-up; weak-memory mode only, e.g. --strategy pos+weak)",
 		set:  func(b *Bugs) { b.VolumeCreateWorkNoBarrier = true },
 		get:  func(b Bugs) bool { return b.VolumeCreateWorkNoBarrier },
 	},
 	{
-		Name: "volume-create-raced-no-barrier",
+		Name: "create-volume-raced-no-mb",
 		Doc:  "CVE-2024-56755, fixed Nov 2024 (6.13 and stable: \"netfs/fscache: Add a memory barrier for FSCACHE_VOLUME_CREATING\"): the same missing barrier on fscache_create_volume's no-wait path (lost wake-up; weak-memory mode only)",
 		set:  func(b *Bugs) { b.VolumeCreateRacedNoBarrier = true },
 		get:  func(b Bugs) bool { return b.VolumeCreateRacedNoBarrier },

@@ -242,8 +242,8 @@ func createVolumeWork(t *sim.Thread, v *Volume) {
 
 // clearCreating is clear_and_wake_up_bit(FSCACHE_VOLUME_CREATING), as both
 // of fscache_create_volume's paths and fscache_create_volume_work have it
-// in 6.12; with noBarrier (bug switches volume-create-work-no-barrier and
-// volume-create-raced-no-barrier) it is the code before their fixes,
+// in 6.12; with noBarrier (bug switches create-volume-work-no-mb and
+// create-volume-raced-no-mb) it is the code before their fixes,
 // clear_bit_unlock() then wake_up_bit() with no barrier between, whose
 // lost wake-up only the weak-memory mode can show.
 func clearCreating(t *sim.Thread, v *Volume, noBarrier bool) {

@@ -47,8 +47,8 @@ func createVolumeRace(seed uint64, mem sim.MemoryModel, bugs model.Bugs, raced b
 }
 
 // The two missing barriers before wake_up_bit(FSCACHE_VOLUME_CREATING)
-// (bug switches volume-create-work-no-barrier, fixed in 2023, and
-// volume-create-raced-no-barrier, CVE-2024-56755) lose a lookup's wake-up
+// (bug switches create-volume-work-no-mb, fixed in 2023, and
+// create-volume-raced-no-mb, CVE-2024-56755) lose a lookup's wake-up
 // under the weak-memory mode: the lost-wakeup check fires, naming a lookup
 // asleep in wait_on_bit(volume CREATING), within 2,000 executions. With
 // the switches off (6.12) 20,000 weak-memory executions of each pass, and
@@ -60,8 +60,8 @@ func TestVolumeCreatingBarrier(t *testing.T) {
 		bugs  model.Bugs
 		raced bool
 	}{
-		{"volume-create-work-no-barrier", model.Bugs{VolumeCreateWorkNoBarrier: true}, false},
-		{"volume-create-raced-no-barrier", model.Bugs{VolumeCreateRacedNoBarrier: true}, true},
+		{"create-volume-work-no-mb", model.Bugs{VolumeCreateWorkNoBarrier: true}, false},
+		{"create-volume-raced-no-mb", model.Bugs{VolumeCreateRacedNoBarrier: true}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.bug, func(t *testing.T) {
