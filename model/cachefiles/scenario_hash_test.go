@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "c1bd180729f9a8eb",
-		"cull-vs-use/pct":              "17cd6ed02a5f662b",
-		"enospc-during-write/random":   "ced7962d36e3f05b",
-		"enospc-during-write/pct":      "68add516a8001504",
-		"crash-and-rebind/random":      "dfc630a0ecbe6c2d",
-		"crash-and-rebind/pct":         "d4fd2413ef4eb7b4",
-		"netfs-over-cachefiles/random": "be1ff50d731e95eb",
-		"netfs-over-cachefiles/pct":    "f4d9038286034f26",
+		"cull-vs-use/random":           "1c26ed589a03fe3f",
+		"cull-vs-use/pct":              "ddc9f8bd2af523fd",
+		"enospc-during-write/random":   "5f5e09ff9d37e197",
+		"enospc-during-write/pct":      "ea5fb53d9ce3ec04",
+		"crash-and-rebind/random":      "e44c67423c054932",
+		"crash-and-rebind/pct":         "4307ca4fdf828f0e",
+		"netfs-over-cachefiles/random": "53de4329c63b7104",
+		"netfs-over-cachefiles/pct":    "8840c447b6c8ece6",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

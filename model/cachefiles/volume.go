@@ -90,7 +90,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 		t.Free(&v.life)
 		return
 	}
-	vc.SetCachePriv(t, v)
+	vc.CachePriv = v
 	vc.PinAccess(t)
 	c.objectListLock.Lock(t)
 	c.volumes = append(c.volumes, v)
@@ -141,7 +141,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 	t.Use(&v.life)
 	t.Use(v.vcookie.Life())
-	v.vcookie.SetCachePriv(t, nil)
+	v.vcookie.CachePriv = nil
 	batched := c.wiring != nil
 	if batched {
 		c.quietBegin()
