@@ -51,6 +51,21 @@ type Bugs struct {
 	// to the next one, and a stale copen or cread of the old id completes
 	// the new request.
 	OndemandMsgIDReuse bool
+	// VolumeCreateWorkNoBarrier is the bug fixed by "fscache: Use
+	// clear_and_wake_up_bit() in fscache_create_volume_work()" (Jan 2023,
+	// in 6.2 and stable 6.1.13): the work clears FSCACHE_VOLUME_CREATING
+	// with clear_bit_unlock() and calls wake_up_bit() without the
+	// smp_mb__after_atomic() between them, so on a weakly ordered CPU the
+	// waker may find no waiter before its clear is visible and a lookup
+	// waiting for the volume sleeps for good. Only the weak-memory mode
+	// (--strategy NAME+weak) can find it.
+	VolumeCreateWorkNoBarrier bool
+	// VolumeCreateRacedNoBarrier is CVE-2024-56755 ("netfs/fscache: Add a
+	// memory barrier for FSCACHE_VOLUME_CREATING", Zizhi Wo, Nov 2024, in
+	// 6.13 and the stable trees): the same missing barrier on
+	// fscache_create_volume's no-wait path (the creator raced, or the
+	// cache is not live). Weak-memory mode only.
+	VolumeCreateRacedNoBarrier bool
 }
 
 // BugInfo describes one switch.
@@ -104,6 +119,18 @@ var AllBugs = []BugInfo{
 		Doc:  "fixed 2024 (\"cachefiles: cyclic allocation of msg_id to avoid reuse\"): a request's msg_id is the lowest free index, so a stale copen or cread of a completed request's id completes the next request given that id (check ondemand-stale-id; scenario ondemand-chaos)",
 		set:  func(b *Bugs) { b.OndemandMsgIDReuse = true },
 		get:  func(b Bugs) bool { return b.OndemandMsgIDReuse },
+	},
+	{
+		Name: "create-volume-work-no-mb",
+		Doc:  "fixed Jan 2023 (6.2, 6.1.13: \"fscache: Use clear_and_wake_up_bit() in fscache_create_volume_work()\"): no smp_mb__after_atomic between clearing VOLUME_CREATING and wake_up_bit, so a lookup waiting for the volume can sleep for good (lost wake-up; weak-memory mode only, e.g. --strategy pos+weak)",
+		set:  func(b *Bugs) { b.VolumeCreateWorkNoBarrier = true },
+		get:  func(b Bugs) bool { return b.VolumeCreateWorkNoBarrier },
+	},
+	{
+		Name: "create-volume-raced-no-mb",
+		Doc:  "CVE-2024-56755, fixed Nov 2024 (6.13 and stable: \"netfs/fscache: Add a memory barrier for FSCACHE_VOLUME_CREATING\"): the same missing barrier on fscache_create_volume's no-wait path (lost wake-up; weak-memory mode only)",
+		set:  func(b *Bugs) { b.VolumeCreateRacedNoBarrier = true },
+		get:  func(b Bugs) bool { return b.VolumeCreateRacedNoBarrier },
 	},
 }
 

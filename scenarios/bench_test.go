@@ -30,20 +30,28 @@ func BenchmarkScenario(b *testing.B) {
 
 // BenchmarkWeakMemoryStep is the cost per step of the default scenarios
 // under random walk, sequentially consistent (sc) and with store buffers
-// (weak); one op is one execution, ns/step is the figure to compare.
+// (weak); one op is one execution, ns/step is the figure to compare;
+// %steps-buffered is the share of steps after which a store was buffered.
 func BenchmarkWeakMemoryStep(b *testing.B) {
 	for _, m := range []sim.MemoryModel{sim.MemSC, sim.MemWeak} {
 		b.Run(m.String(), func(b *testing.B) {
 			list := Default()
-			steps := int64(0)
+			steps, buffered := int64(0), int64(0)
 			for i := 0; i < b.N; i++ {
-				res, _, _ := Execute(list[i%len(list)], model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sched.RandomWalk{}, Memory: m})
+				res, _, _ := Execute(list[i%len(list)], model.Bugs{}, sim.Options{Seed: uint64(i), Strategy: &sched.RandomWalk{}, Memory: m,
+					StepHook: func(k *sim.Kernel) {
+						if k.Buffered() > 0 {
+							buffered++
+						}
+					}})
 				if res.Outcome != sim.OutcomePass {
 					b.Fatalf("seed %d: %v %v", i, res.Outcome, res.Failure)
 				}
 				steps += res.Steps
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/step")
+			b.ReportMetric(float64(steps)/float64(b.N), "steps/exec")
+			b.ReportMetric(100*float64(buffered)/float64(steps), "%steps-buffered")
 		})
 	}
 }

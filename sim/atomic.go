@@ -123,9 +123,68 @@ func (a *Atomic) CmpXchg(t *Thread, old, new int64) int64 {
 }
 
 // Flags is an unsigned long used as a bitmap (cookie->flags).
+//
+// In the MemWeak model (weakmem.go) the unordered bit operations, set_bit()
+// and clear_bit(), and the clear of clear_bit_unlock() after its release,
+// are buffered like stores: the read-modify-write is made on memory when
+// the store buffer flushes it (so no other bit's update is lost), the
+// storing thread sees its own buffered operations at once, and a later
+// load of another location may overtake it (which is why the kernel puts
+// smp_mb__after_atomic() between a clear_bit_unlock() and wake_up_bit(), as
+// clear_and_wake_up_bit() does). Under MemTSO they go straight to memory,
+// as x86's locked instructions do. The value-returning operations
+// (test_and_set_bit, test_and_clear_bit) are fully ordered everywhere.
 type Flags struct {
-	id uint32
-	v  uint64
+	id   uint32
+	v    uint64
+	pend []pendStore[bitOp] // bit operations buffered by threads (MemWeak)
+}
+
+// bitOp is a buffered set_bit (set) or clear_bit of the bits in mask.
+type bitOp struct {
+	mask uint64
+	set  bool
+}
+
+func (o bitOp) apply(v uint64) uint64 {
+	if o.set {
+		return v | o.mask
+	}
+	return v &^ o.mask
+}
+
+func (f *Flags) flushOne(t *Thread) {
+	for i, p := range f.pend {
+		if p.t == t {
+			f.v = p.v.apply(f.v)
+			f.pend = append(f.pend[:i], f.pend[i+1:]...)
+			return
+		}
+	}
+	panic("sim: store buffer out of step with its flags word")
+}
+
+// view is the bitmap thread t loads: memory with t's own buffered
+// operations applied in program order.
+func (f *Flags) view(t *Thread) uint64 {
+	v := f.v
+	for _, p := range f.pend {
+		if p.t == t {
+			v = p.v.apply(v)
+		}
+	}
+	return v
+}
+
+// bitRMW makes an unordered bit operation: buffered under MemWeak, else
+// straight to memory.
+func (f *Flags) bitRMW(t *Thread, op bitOp) {
+	if t.k.opts.Memory == MemWeak {
+		f.pend = append(f.pend, pendStore[bitOp]{t, op})
+		t.buffer(f, t.k.ObjID(&f.id))
+		return
+	}
+	f.v = op.apply(f.v)
 }
 
 func (f *Flags) rd(t *Thread) { t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccRead}) }
@@ -134,30 +193,55 @@ func (f *Flags) wr(t *Thread) { t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccW
 // Init sets the bits without a scheduling point.
 func (f *Flags) Init(v uint64) { f.v = v }
 
-// Peek returns the bitmap without a scheduling point.
-func (f *Flags) Peek() uint64 { return f.v }
+// Peek returns the bitmap without a scheduling point: as Var.Peek, during
+// a step what the running thread would load, between steps every buffered
+// operation applied, for the lost-wakeup check memory.
+func (f *Flags) Peek() uint64 {
+	if len(f.pend) == 0 {
+		return f.v
+	}
+	k := f.pend[0].t.k
+	switch {
+	case k.peekMem:
+		return f.v
+	case k.cur != nil:
+		return f.view(k.cur)
+	}
+	v := f.v
+	for _, p := range f.pend {
+		v = p.v.apply(v)
+	}
+	return v
+}
 
-// Has reports bit without a scheduling point.
-func (f *Flags) Has(bit int) bool { return f.v&(1<<bit) != 0 }
+// Has reports bit without a scheduling point (as Peek).
+func (f *Flags) Has(bit int) bool { return f.Peek()&(1<<bit) != 0 }
 
 // ID is the object id used in accesses.
 func (f *Flags) ID(k *Kernel) uint32 { return k.ObjID(&f.id) }
 
 // Test is test_bit().
-func (f *Flags) Test(t *Thread, bit int) bool { f.rd(t); return f.v&(1<<bit) != 0 }
+func (f *Flags) Test(t *Thread, bit int) bool {
+	f.rd(t)
+	if len(f.pend) > 0 {
+		return f.view(t)&(1<<bit) != 0
+	}
+	return f.v&(1<<bit) != 0
+}
 
-// Set is set_bit().
-func (f *Flags) Set(t *Thread, bit int) { f.wr(t); f.v |= 1 << bit }
+// Set is set_bit(): unordered (buffered under MemWeak).
+func (f *Flags) Set(t *Thread, bit int) { f.wr(t); f.bitRMW(t, bitOp{1 << bit, true}) }
 
-// Clear is clear_bit().
-func (f *Flags) Clear(t *Thread, bit int) { f.wr(t); f.v &^= 1 << bit }
+// Clear is clear_bit(): unordered (buffered under MemWeak).
+func (f *Flags) Clear(t *Thread, bit int) { f.wr(t); f.bitRMW(t, bitOp{1 << bit, false}) }
 
 // ClearBitUnlock is clear_bit_unlock(): clear_bit with RELEASE order, so
-// every earlier store is visible before the bit clears.
+// every earlier store is visible before the bit clears; later loads may
+// still overtake the clear under MemWeak (no smp_mb__after_atomic()).
 func (f *Flags) ClearBitUnlock(t *Thread, bit int) {
 	f.wr(t)
 	t.release()
-	f.v &^= 1 << bit
+	f.bitRMW(t, bitOp{1 << bit, false})
 }
 
 // TestAndSet is test_and_set_bit(): it returns the old bit. Fully ordered.

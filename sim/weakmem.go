@@ -46,12 +46,19 @@ import "fmt"
 //     fully ordered, the whole buffer. sim's Atomic has only value-returning
 //     operations, so the void ones (atomic_inc) are treated as ordered too,
 //     and a failed conditional RMW as well: stronger than the kernel.
-//   - set_bit(), clear_bit(): unordered RMWs straight to memory.
-//   - clear_bit_unlock() (Flags.ClearBitUnlock), spin_unlock(),
-//     mutex_unlock(), up_read()/up_write(), bit_spin_unlock(): release, the
-//     whole buffer before the lock word is written (the lock word is never
-//     buffered, so release = flush before it). Acquiring a lock flushes
-//     nothing: ACQUIRE lets earlier stores sink into the critical section.
+//   - set_bit(), clear_bit(): unordered RMWs. Under MemTSO straight to
+//     memory (x86's locked instructions are full barriers); under MemWeak
+//     buffered, the read-modify-write made on memory when the store is
+//     flushed (Flags.bitRMW), so a later load may overtake them.
+//   - clear_bit_unlock() (Flags.ClearBitUnlock): release (the whole
+//     buffer), then the clear, buffered under MemWeak like clear_bit(): a
+//     wake_up_bit() after it needs smp_mb__after_atomic(), as
+//     clear_and_wake_up_bit() (ClearAndWakeUpBit) has.
+//   - spin_unlock(), mutex_unlock(), up_read()/up_write(),
+//     bit_spin_unlock(): release, the whole buffer before the lock word is
+//     written (the lock word is never buffered, so release = flush before
+//     it). Acquiring a lock flushes nothing: ACQUIRE lets earlier stores
+//     sink into the critical section.
 //   - A wait (wait_var_event, wait_on_bit, wait_for_completion) runs
 //     set_current_state(), a full barrier, before it tests its condition;
 //     schedule() (any sleep) is a full barrier; so are

@@ -88,6 +88,38 @@ var weakLitmusTests = []weakLitmus{
 	{name: "MP+wmb", run: mp("wmb"), want: [3][]string{mpSC, mpSC, mpSC}},
 	{name: "MP+release", run: mp("release"), want: [3][]string{mpSC, mpSC, mpSC}},
 	{
+		// SB on bits: set_bit() then test_bit() of another word. An
+		// unordered RMW may be overtaken by a later load on the weakest
+		// architectures (MemWeak), not on x86 (locked: MemTSO). Both bits
+		// of one word set by two threads survive (the RMW is atomic).
+		name: "SB+bits",
+		run: func(k *sim.Kernel) func() string {
+			var x, y, z sim.Flags
+			var r0, r1 int
+			k.Spawn("P0", func(t *sim.Thread) {
+				x.Set(t, 0)
+				z.Set(t, 0)
+				if y.Test(t, 0) {
+					r0 = 1
+				}
+			})
+			k.Spawn("P1", func(t *sim.Thread) {
+				y.Set(t, 0)
+				z.Set(t, 1)
+				if x.Test(t, 0) {
+					r1 = 1
+				}
+			})
+			return func() string {
+				if z.Peek() != 3 {
+					return fmt.Sprintf("lost bit update: z=%d", z.Peek())
+				}
+				return fmt.Sprintf("r0=%d r1=%d", r0, r1)
+			}
+		},
+		want: [3][]string{sbSC, sbSC, sbAll},
+	},
+	{
 		// Coherence of reads (CoRR): two loads of one variable never see
 		// its stores in the reverse of their order.
 		name: "CoRR",
@@ -232,6 +264,50 @@ func TestWeakMemoryMissingWakeBarrier(t *testing.T) {
 func TestWeakMemoryWakeBarrier(t *testing.T) {
 	if seed, res := firstFailure(t, wakePair(true), sim.MemWeak, 100000); seed >= 0 {
 		t.Fatalf("seed %d: %v %v", seed, res.Outcome, res.Failure)
+	}
+}
+
+// bitWakePair is wakePair on a bit: the waiter waits for bit 0 to clear
+// (wait_on_bit), the waker clears it with clear_bit_unlock() and then
+// calls wake_up_bit(), without (barrier false) or with (true) the
+// smp_mb__after_atomic() between them that clear_and_wake_up_bit() has.
+func bitWakePair(barrier bool) func(k *sim.Kernel) {
+	return func(k *sim.Kernel) {
+		var f sim.Flags
+		f.Init(1)
+		k.Spawn("waiter", func(t *sim.Thread) { sim.WaitOnBit(t, &f, 0, "bit 0") })
+		k.Spawn("waker", func(t *sim.Thread) {
+			if barrier {
+				sim.ClearAndWakeUpBit(t, &f, 0)
+				return
+			}
+			f.ClearBitUnlock(t, 0)
+			sim.WakeUpBit(t, &f, 0)
+		})
+	}
+}
+
+// clear_bit_unlock() then wake_up_bit() without smp_mb__after_atomic()
+// loses the wake-up under MemWeak within 10,000 executions (the bug that
+// "fscache: add a memory barrier for FSCACHE_VOLUME_CREATING" fixed);
+// under MemTSO (a locked clear) and SC it cannot, and with the barrier
+// (clear_and_wake_up_bit) it passes 100,000 MemWeak executions.
+func TestWeakMemoryMissingBitWakeBarrier(t *testing.T) {
+	seed, res := firstFailure(t, bitWakePair(false), sim.MemWeak, 10000)
+	if seed < 0 {
+		t.Fatal("clear_bit_unlock + wake_up_bit passed 10,000 weak-memory executions")
+	}
+	if res.Failure == nil || res.Failure.Check != sim.CheckLostWakeup || len(res.Failure.Waiters) != 1 || res.Failure.Waiters[0].Name != "waiter" {
+		t.Fatalf("seed %d: %v %v, want a lost wake-up of the waiter", seed, res.Outcome, res.Failure)
+	}
+	t.Logf("found at seed %d: %v", seed, res.Failure)
+	for _, m := range []sim.MemoryModel{sim.MemSC, sim.MemTSO} {
+		if seed, res := firstFailure(t, bitWakePair(false), m, 2000); seed >= 0 {
+			t.Fatalf("%v seed %d: %v", m, seed, res.Failure)
+		}
+	}
+	if seed, res := firstFailure(t, bitWakePair(true), sim.MemWeak, 100000); seed >= 0 {
+		t.Fatalf("with the barrier, seed %d: %v %v", seed, res.Outcome, res.Failure)
 	}
 }
 

@@ -117,7 +117,7 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 		shd = fs.String("shard", "", "run shard I of N of the index space (indices i with i mod N == I), e.g. --shard 0/4 on the first of 4 CI jobs; combine the --json outputs with 'fscachesim merge'")
 		asJSON = fs.Bool("json", false, "print the summary as JSON on stdout (for CI and 'fscachesim merge'); the text report goes to stderr, e.g. --json > summary.json")
 		out = fs.String("out", defaultTraceDir, "directory for the traces of failing executions (created when needed), e.g. --out /tmp/traces")
-		exhaustive = fs.Bool("exhaustive", false, "bounded exhaustive search of one scenario instead of sampling, e.g. --exhaustive --scenario lru-vs-relinquish --bound 2 (--executions caps it)")
+		exhaustive = fs.Bool("exhaustive", false, "bounded exhaustive search of one scenario instead of sampling, sequentially consistent only (a +tso or +weak strategy is refused: POR does not see store-buffer flushes), e.g. --exhaustive --scenario lru-vs-relinquish --bound 2 (--executions caps it)")
 		bound = fs.Int("bound", 2, "with --exhaustive: the preemption bound, -1 for none, e.g. --bound 1")
 		matchPath = fs.String("match-trace", "", "search the scenarios (default: all, the random world included; --executions, default 5000) for an execution whose trace contains the events of this kernel trace (ftrace, trace-cmd or oops layout; docs/ftrace.md) under some mapping of object ids, and write it as a trace, e.g. --match-trace bug.trace --bugs lru-discard-no-redispatch")
 		noPOR = fs.Bool("no-por", false, "with --exhaustive: no partial-order reduction (every interleaving within the bound; for comparison), e.g. --exhaustive --no-por --bound 1")
@@ -199,6 +199,9 @@ func explore(cmd string, args []string, stdout, stderr io.Writer) int {
 	if *exhaustive {
 		if *scenario == "" || len(list) != 1 {
 			return fail("--exhaustive searches one scenario: name it with --scenario")
+		}
+		if _, mem, err := explorer.SplitMemory(*strategy); err == nil && mem != sim.MemSC {
+			return fail("--exhaustive has no weak-memory mode (%s): partial-order reduction does not see store-buffer flushes, so the search would not be sound; use sampling, e.g. --strategy pos+%s", mem, mem)
 		}
 		if *budget != "" || *shd != "" || *workers != 0 || *strategy != strategyDefault {
 			return fail("--exhaustive runs one search on one core: --budget, --shard, --workers and --strategy do not apply")

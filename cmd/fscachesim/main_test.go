@@ -40,7 +40,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"merge"}, exitUsage, "merge: name the summaries"},
 		{[]string{"explore", "--exhaustive"}, exitUsage, "--exhaustive searches one scenario"},
 		{[]string{"explore", "--exhaustive", "--scenario", "lru-vs-use", "--budget", "5s"}, exitUsage, "do not apply"},
-		{[]string{"explore", "--exhaustive", "--scenario", "lru-vs-relinquish", "--bound", "1"}, exitPass, "exhaustive:1+por on lru-vs-relinquish: 1033 executions"},
+		{[]string{"explore", "--exhaustive", "--scenario", "lru-vs-relinquish", "--bound", "1"}, exitPass, "exhaustive:1+por on lru-vs-relinquish: 1047 executions"},
 		{[]string{"explore", "--exhaustive", "--scenario", "lru-vs-relinquish", "--bound", "0", "--bugs", "lru-discard-no-redispatch", "--out", "TMP"}, exitFailure, "replay: go run ./cmd/fscachesim replay TMP/lru-vs-relinquish-seed0-exhaustive0+por.trace.jsonl"},
 		{[]string{"merge", "TMP/nosuch.json"}, exitUsage, "nosuch.json"},
 		{[]string{"explore", "--scenario", "lru-vs-relinquish", "--bugs", "lru-discard-no-redispatch", "--strategy", "random", "--out", "TMP"}, exitFailure, "replay: go run ./cmd/fscachesim replay TMP/"},

@@ -37,3 +37,23 @@ func TestWeakMemoryTrace(t *testing.T) {
 		t.Fatalf("replay of an unknown memory model: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestExhaustiveRefusesWeakMemory: the exhaustive search has no weak-memory
+// mode (POR does not see store-buffer flushes as accesses), so
+// '--exhaustive --strategy NAME+weak' (or +tso) is refused with one line
+// and the usage exit code, naming the reason; the same command without
+// the memory model gets the generic refusal of --strategy.
+func TestExhaustiveRefusesWeakMemory(t *testing.T) {
+	for _, st := range []string{"pos+weak", "random+tso"} {
+		var out, errb bytes.Buffer
+		code := run([]string{"explore", "--exhaustive", "--scenario", "lru-vs-use", "--bound", "0", "--strategy", st}, &out, &errb)
+		msg := errb.String()
+		if code != exitUsage || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "no weak-memory mode") {
+			t.Fatalf("%s: exit %d, stderr %q, want exit %d and one line about the weak-memory mode", st, code, msg, exitUsage)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"explore", "--exhaustive", "--scenario", "lru-vs-use", "--bound", "0", "--strategy", "pos"}, &out, &errb); code != exitUsage || strings.Contains(errb.String(), "weak") {
+		t.Fatalf("pos: exit %d, stderr %q", code, errb.String())
+	}
+}

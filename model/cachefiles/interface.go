@@ -35,11 +35,15 @@ type Object struct {
 // allocObject is cachefiles_alloc_object(): ref 1, a cookie ref, counted
 // on the cache; nil when the allocation fails.
 func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
+	// The volume is read first (the kernel's declaration), without a lock:
+	// a declared read, kept out of the allocation and the debug id's
+	// increment so that no other step comes between those.
+	vol := ck.Volume.LoadCachePriv(t).(*Volume)
 	if t.AllocFails(AllocSiteObject) {
 		return nil
 	}
 	c.objectDebugID++
-	o := &Object{cache: c, DebugID: c.objectDebugID, volume: ck.Volume.CachePriv.(*Volume)}
+	o := &Object{cache: c, DebugID: c.objectDebugID, volume: vol}
 	o.life = sim.Life{Kind: "object", ID: o.DebugID}
 	c.k.Track(&o.life)
 	c.initObjInfo(t, o)

@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "d1ae83db28ed1630",
-		"cull-vs-use/pct":              "24e2aae3d84e19a1",
-		"enospc-during-write/random":   "4bad7e8c1c276f36",
-		"enospc-during-write/pct":      "7511ad9e426e83c6",
-		"crash-and-rebind/random":      "0b529659eb6d1f1f",
-		"crash-and-rebind/pct":         "b5e450a0cbd9c516",
-		"netfs-over-cachefiles/random": "61fccb4099c318ad",
-		"netfs-over-cachefiles/pct":    "4f1d52ce54ce5325",
+		"cull-vs-use/random":           "b2642f0658b18a53",
+		"cull-vs-use/pct":              "ba596ca79bf92b7c",
+		"enospc-during-write/random":   "b0d05fb849caa62f",
+		"enospc-during-write/pct":      "156aeb24a73cb49e",
+		"crash-and-rebind/random":      "cb5bf25c6a069a0e",
+		"crash-and-rebind/pct":         "65d12021ebf26e0e",
+		"netfs-over-cachefiles/random": "1c8fe5e431c43a14",
+		"netfs-over-cachefiles/pct":    "0966e1a3d567b9d5",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -25,6 +25,7 @@ type Cache struct {
 	nAccesses   sim.Atomic
 	objectCount sim.Atomic
 	state       sim.Var[CacheState]
+	privID      uint32 // object id of cache_priv's declared accesses (shared.go)
 
 	Name      string // the tag; "" for a placeholder record
 	DebugID   uint32
@@ -52,14 +53,17 @@ func (c *Cache) traceAccess(t *sim.Thread, n int64, why string) {
 	t.Emit(sim.Event{Type: EvAccessCache, Obj: c.DebugID, Args: [8]int64{c.ref.Peek(), n}, Str: [2]string{why}})
 }
 
+// setState is fscache_set_cache_state(): smp_store_release, so what was
+// stored before the state change is visible to whoever sees the new state.
 func (c *Cache) setState(t *sim.Thread, s CacheState) {
 	old := c.state.Peek()
-	c.state.Store(t, s)
+	c.state.StoreRelease(t, s)
 	t.Emit(sim.Event{Type: EvCacheState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}})
 }
 
-// cacheIsLive is fscache_cache_is_live().
-func cacheIsLive(t *sim.Thread, c *Cache) bool { return c.state.Load(t) == CacheActive }
+// cacheIsLive is fscache_cache_is_live(): fscache_cache_state() is
+// smp_load_acquire.
+func cacheIsLive(t *sim.Thread, c *Cache) bool { return c.state.LoadAcquire(t) == CacheActive }
 
 // allocCache is fscache_alloc_cache(): nil when an allocation fails (the
 // record, or the copy of its name).
@@ -206,7 +210,7 @@ func (f *Fscache) AcquireCache(t *sim.Thread, name string) (*Cache, error) {
 // AddCache is fscache_add_cache(): the backend is ready; the cache goes
 // ACTIVE and its access gate is pinned.
 func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
-	if c.state.Load(t) != CachePreparing {
+	if c.state.LoadAcquire(t) != CachePreparing {
 		t.Bug("I-25", "BUG: fscache_add_cache on cache C=%08x in state %v", c.DebugID, c.state.Peek())
 	}
 	n := c.nAccesses.Inc(t)
@@ -214,7 +218,7 @@ func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
 	f := c.f
 	f.addremove.DownWrite(t)
 	c.Ops = ops
-	c.CachePriv = priv
+	c.SetCachePriv(t, priv)
 	c.setState(t, CacheActive)
 	f.addremove.UpWrite(t)
 	notice(t, c.DebugID, fmt.Sprintf("Cache \"%s\" added (type %s)", c.Name, ops.Name()))
@@ -266,7 +270,7 @@ func RelinquishCache(t *sim.Thread, c *Cache) {
 		why = TraceCachePutPrepFail
 	}
 	c.Ops = nil
-	c.CachePriv = nil
+	c.SetCachePriv(t, nil)
 	c.setState(t, CacheNotPresent)
 	PutCache(t, c, why)
 }

@@ -627,9 +627,9 @@ func (c *Cookie) performLookup(t *sim.Thread) {
 	trace := TraceAccessLookupCookieEndFail
 	needWithdraw := false
 	v := c.Volume
-	if v.CachePriv == nil {
+	if v.LoadCachePriv(t) == nil {
 		createVolume(t, v, true)
-		if v.CachePriv == nil {
+		if v.LoadCachePriv(t) == nil {
 			c.setCookieState(t, CookieQuiescent, "T3")
 			goto out
 		}
@@ -850,11 +850,15 @@ func UpdateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 	updateCookie(t, c, aux, objectSize)
 }
 
-// updateCookie is __fscache_update_cookie().
+// updateCookie is __fscache_update_cookie(): smp_wmb() orders the new
+// auxiliary data before NEEDS_UPDATE (the aux data and size are plain
+// fields, not buffered, so the barrier orders only what the thread has
+// buffered before them).
 func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 	t.Use(&c.life)
 	c.f.Stats.Updates++
 	updateAux(c, aux, objectSize)
+	sim.SmpWmb(t)
 	c.flags.Set(t, FlagNeedsUpdate)
 }
 

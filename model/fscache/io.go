@@ -90,7 +90,7 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 		if !cacheIsLive(t, c.Volume.Cache) {
 			return false
 		}
-		state := c.state.Load(t)
+		state := c.state.LoadAcquire(t) // fscache_cookie_state(): smp_load_acquire
 		switch state {
 		case CookieCreating, CookieInvalidating:
 			if want == WantParams {

@@ -80,11 +80,11 @@ func (b *MemBackend) AcquireVolume(t *sim.Thread, v *Volume) {
 	if b.FailAcquireVolume {
 		return
 	}
-	v.CachePriv = &memVolume{v: v}
+	v.SetCachePriv(t, &memVolume{v: v})
 	v.PinAccess(t)
 }
 
-func (b *MemBackend) FreeVolume(t *sim.Thread, v *Volume) { v.CachePriv = nil }
+func (b *MemBackend) FreeVolume(t *sim.Thread, v *Volume) { v.SetCachePriv(t, nil) }
 
 func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
 	switch b.FailLookup {
@@ -321,7 +321,7 @@ func (b *MemBackend) Withdraw(t *sim.Thread) {
 	WaitForObjects(t, b.Cache)
 	for _, v := range b.F.volumes {
 		if v.Cache == b.Cache {
-			v.CachePriv = nil
+			v.SetCachePriv(t, nil)
 		}
 	}
 	RelinquishCache(t, b.Cache)

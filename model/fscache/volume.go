@@ -16,7 +16,8 @@ type Volume struct {
 	nAccesses sim.Atomic
 	flags     sim.Flags
 	work      sim.Work
-	hashed    bool // on its hash chain (hash_link)
+	hashed    bool   // on its hash chain (hash_link)
+	privID    uint32 // object id of cache_priv's declared accesses (shared.go)
 
 	DebugID   uint32
 	Key       string // the volume key string
@@ -213,12 +214,9 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 // on-disk volume, as work on the system workqueue; wait for it if asked.
 func createVolume(t *sim.Thread, v *Volume, wait bool) {
 	if !v.flags.TestAndSet(t, VolCreating) {
-		switch {
-		case v.CachePriv != nil:
-			sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
-			return
-		case !BeginCacheAccess(t, v.Cache, TraceAccessAcquireVolume):
-			sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
+		if v.LoadCachePriv(t) != nil || !BeginCacheAccess(t, v.Cache, TraceAccessAcquireVolume) {
+			// no_wait: we raced, or the cache is not live.
+			clearCreating(t, v, v.f.Bugs.VolumeCreateRacedNoBarrier)
 			return
 		}
 		GetVolume(t, v, TraceVolumeGetCreateWork)
@@ -238,8 +236,23 @@ func createVolumeWork(t *sim.Thread, v *Volume) {
 	v.f.backendCall(t, "acquire_volume", nil, v)
 	cacheOps(v.Cache, "acquire_volume").AcquireVolume(t, v)
 	EndCacheAccess(t, v.Cache, TraceAccessAcquireVolumeEnd)
-	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
+	clearCreating(t, v, v.f.Bugs.VolumeCreateWorkNoBarrier)
 	PutVolume(t, v, TraceVolumePutCreateWork)
+}
+
+// clearCreating is clear_and_wake_up_bit(FSCACHE_VOLUME_CREATING), as both
+// of fscache_create_volume's paths and fscache_create_volume_work have it
+// in 6.12; with noBarrier (bug switches create-volume-work-no-mb and
+// create-volume-raced-no-mb) it is the code before their fixes,
+// clear_bit_unlock() then wake_up_bit() with no barrier between, whose
+// lost wake-up only the weak-memory mode can show.
+func clearCreating(t *sim.Thread, v *Volume, noBarrier bool) {
+	if noBarrier {
+		v.flags.ClearBitUnlock(t, VolCreating)
+		sim.WakeUpBit(t, &v.flags, VolCreating)
+		return
+	}
+	sim.ClearAndWakeUpBit(t, &v.flags, VolCreating)
 }
 
 // RelinquishVolume is fscache_relinquish_volume(): the netfs lets go; the
@@ -262,10 +275,10 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 // freeVolume is fscache_free_volume().
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	f.touch(t)
-	if v.CachePriv != nil {
+	if v.LoadCachePriv(t) != nil {
 		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
 		// The kernel looks at cache_priv again once the access is held.
-		if v.CachePriv != nil {
+		if v.LoadCachePriv(t) != nil {
 			f.backendCall(t, "free_volume", nil, v)
 			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
