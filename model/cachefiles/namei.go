@@ -60,7 +60,7 @@ func (c *Cache) unmarkInodeInUse(t *sim.Thread, o *Object, f *cfile) {
 // directory. It returns the directory and whether it was made.
 func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, bool, error) {
 	lock := c.dirLock(dir)
-	quiet := c.quiet()
+	quiet := c.quiet(t)
 	if !quiet {
 		lock.Lock(t)
 	}
