@@ -26,7 +26,7 @@ func TestScenarioHashes(t *testing.T) {
 		"enospc-during-write/random":   "e625184b7c650ea2",
 		"enospc-during-write/pct":      "9e6bf92ad0fa8ef6",
 		"crash-and-rebind/random":      "674477ec36896470",
-		"crash-and-rebind/pct":         "742a78bfbb48b6fe",
+		"crash-and-rebind/pct":         "809871bd92012f9e",
 		"netfs-over-cachefiles/random": "e52a3c8ab557b237",
 		"netfs-over-cachefiles/pct":    "b7567794bf234ba4",
 	}
