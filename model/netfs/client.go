@@ -329,7 +329,12 @@ func (ip *Inode) cacheWriteFailed(t *sim.Thread) {
 	if ip.M.Flavour != FlavourAFS || ip.M.NoInvalidateCache {
 		return
 	}
-	ip.invalidate(t, ip.Change, ip.Size, 0)
+	// Not recorded in the history: on a cache that is no longer live
+	// (the write's EIO killed it) fscache_invalidate leaves the object's
+	// contents as they are, so the register must not take them for
+	// wiped; the failed write's own record already makes the bytes it
+	// may or may not have written unservable.
+	fscache.Invalidate(t, ip.Cookie, aux(ip.Change), ip.Size, 0)
 }
 
 // ioRecord records a copy to the cache in the history: it takes effect
