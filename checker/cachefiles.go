@@ -31,11 +31,6 @@ type Cachefiles struct {
 	// on and its data file may keep no xattr or a dirty one, which the
 	// next lookup treats as stale, so I-29 does not hold.
 	xattrLost bool
-	// culled: the inodes the daemon's cull chose as victims. A cull marks
-	// its victim in use (S_KERNEL_FILE) before burying it, and a bury that
-	// fails with an I/O error leaves the mark (the cache dies of it first,
-	// cachefiles_io_error): docs/quirks.md, Q-22.
-	culled []vfs.Ino
 }
 
 type released struct {
@@ -82,7 +77,6 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 		}
 		x.track()
 		ino := vfs.Ino(e.Args[0])
-		x.culled = append(x.culled, ino)
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
 				if o.File() == ino && o.MarkedInUse() == ino {
@@ -261,7 +255,7 @@ func (x *Cachefiles) verifiedVolume(vc *fscache.Volume) bool {
 // clean (I-29) and its size DIO-aligned (I-30).
 func (x *Cachefiles) EndOfRun(k *sim.Kernel) *sim.Failure {
 	x.track()
-	dirty, dead := false, false
+	dirty := false
 	for _, c := range x.caches {
 		if c.Ready() {
 			return &sim.Failure{Class: sim.FailLeak, Check: "cachefiles-bound", Msg: "a cache is still bound at the end of the run"}
@@ -273,7 +267,6 @@ func (x *Cachefiles) EndOfRun(k *sim.Kernel) *sim.Failure {
 			return &sim.Failure{Class: sim.FailLeak, Check: "cachefiles-volumes", Msg: fmt.Sprintf("%d cachefiles volumes left", n)}
 		}
 		dirty = dirty || c.Severed() || c.Dead()
-		dead = dead || c.Dead()
 	}
 	if len(x.caches) == 0 {
 		return nil
@@ -286,7 +279,7 @@ func (x *Cachefiles) EndOfRun(k *sim.Kernel) *sim.Failure {
 	if n := fs.OpenFiles(); n > 0 {
 		return &sim.Failure{Class: sim.FailLeak, Check: "cachefiles-files", Msg: fmt.Sprintf("%d backing files left open", n)}
 	}
-	if in := x.leftMarked(fs, dead); len(in) > 0 {
+	if in := x.leftMarked(fs); len(in) > 0 {
 		return &sim.Failure{Class: sim.FailLeak, Check: "cachefiles-inuse", Msg: fmt.Sprintf("%d inodes left marked in use (B=%x first)", len(in), uint64(in[0]))}
 	}
 	if x.Fsck {
@@ -300,22 +293,25 @@ func (x *Cachefiles) EndOfRun(k *sim.Kernel) *sim.Failure {
 	return x.checkFiles(fs, !x.xattrLost)
 }
 
-// leftMarked is the inodes left marked in use at the end, but for a cull's
-// victims when a cache died of an I/O error: the bury that failed left the
-// mark, as 6.12 does (Q-22's sibling: every failure of cachefiles_bury_object
-// but ENOMEM kills the cache first).
-func (x *Cachefiles) leftMarked(fs *vfs.FS, dead bool) []vfs.Ino {
+// leftMarked is the inodes left marked in use at the end, but for the
+// victims of a cull in a cache that died of an I/O error: the cull marks
+// its victim (S_KERNEL_FILE) before burying it, and a bury that fails
+// leaves the mark, as 6.12 does (Q-22's sibling: every failure of
+// cachefiles_bury_object but ENOMEM kills the cache first).
+func (x *Cachefiles) leftMarked(fs *vfs.FS) []vfs.Ino {
 	in := fs.InUseInodes()
-	if !dead || len(x.culled) == 0 {
-		return in
-	}
 	out := in[:0]
 	for _, ino := range in {
-		victim := false
-		for _, v := range x.culled {
-			victim = victim || v == ino
+		excused := false
+		for _, c := range x.caches {
+			if !c.Dead() {
+				continue
+			}
+			for _, v := range c.CullVictims() {
+				excused = excused || v == ino
+			}
 		}
-		if !victim {
+		if !excused {
 			out = append(out, ino)
 		}
 	}

@@ -89,6 +89,9 @@ type Cache struct {
 	// threads making or releasing them, not the others that run while one
 	// sleeps in a slow operation.
 	suppress []int32
+	// cullVictims are the inodes cull marked in use to bury them (for the
+	// checker: a bury that fails leaves the mark, Q-22).
+	cullVictims []vfs.Ino
 }
 
 // NewCache makes an unbound cache on the virtual disk fs for the fscache

@@ -440,6 +440,7 @@ func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
 		err = vfs.EBUSY
 		c.dirLock(dir).Unlock(t)
 	} else {
+		c.cullVictims = append(c.cullVictims, victim)
 		err = c.buryObject(t, nil, dir, name, victim, WhyWasCulled)
 	}
 	switch {
