@@ -153,8 +153,16 @@ func (c *Cache) unlink(t *sim.Thread, o *Object, dir vfs.Ino, name string, ino v
 
 // stillChild reports whether name in dir is still inode ino (the dentry
 // checks rep->d_parent == dir of cachefiles_bury_object).
+//
+// The kernel checks a dentry it holds: no disk I/O, so no disk fault (a
+// faulted lookup here made a cull's bury return ESTALE with its victim
+// left marked in use, in a cache still live).
 func (c *Cache) stillChild(t *sim.Thread, dir vfs.Ino, name string, ino vfs.Ino) bool {
-	cur, err := c.lookupNoInject(t, dir, name)
+	if c.severed {
+		c.severedErr(t)
+		return false
+	}
+	cur, err := c.fs.LookupCached(dir, name)
 	return err == nil && cur == ino
 }
 
