@@ -112,3 +112,71 @@ func TestCachefilesExtensionFlags(t *testing.T) {
 		t.Fatalf("want an in-use leak, got %v", fl)
 	}
 }
+
+// TestCachefilesCullVictimMarkLeftByDeadCache: the daemon's cull marks its
+// victim in use before burying it; an I/O error in the bury kills the cache
+// and leaves the mark (6.12, docs/quirks.md Q-22). The end-of-run leak
+// check takes that mark for what the kernel does, and still reports any
+// other inode left marked, dead cache or not.
+func TestCachefilesCullVictimMarkLeftByDeadCache(t *testing.T) {
+	k := sim.New(sim.Options{MaxSteps: 1 << 20})
+	defer k.Close()
+	f := fscache.New(k, model.Bugs{})
+	cf := cachefiles.NewCacheFS(f, vfs.Options{Blocks: 2048, Inodes: 1024})
+	fs := cf.FS()
+	x := checker.NewCachefiles(func() *cachefiles.Cache { return cf })
+	k.AddEventHook(func(k *sim.Kernel, e *sim.Event) { x.Event(k, e) })
+	run := func(fn func(t *sim.Thread)) {
+		k.RunThread(k.Spawn("test", fn))
+		k.RunUntilIdle()
+		if fl := k.Failure(); fl != nil {
+			t.Fatalf("model failure: %v", fl)
+		}
+	}
+	var vol *fscache.Volume
+	run(func(th *sim.Thread) {
+		cfg := cachefiles.DefaultConfig()
+		cfg.RootDir = "/"
+		if err := cf.Bind(th, cfg, nil); err != nil {
+			t.Fatalf("bind: %v", err)
+		}
+		vol, _ = f.AcquireVolume(th, "vol", "", nil)
+	})
+	var c *fscache.Cookie
+	run(func(th *sim.Thread) {
+		c = fscache.AcquireCookie(th, vol, 0, []byte("k"), []byte("a"), 4096)
+		fscache.UseCookie(th, c, true)
+	})
+	run(func(th *sim.Thread) {
+		fscache.WriteToCache(th, c, 0, make([]byte, 4096), 4096, true, nil)
+		fscache.UnuseCookie(th, c, nil, nil)
+		fscache.RelinquishCookie(th, c, false) // committed: linked in its fan-out dir
+	})
+	name, _ := cachefiles.CookKey([]byte("k"))
+	dir := "/cache/" + cachefiles.VolumeDirName("vol") + "/" + cachefiles.FanoutDirName(fscache.FanoutIndex(c.KeyHash))
+	run(func(th *sim.Thread) {
+		cf.ErrorInjection = cachefiles.InjectEIO
+		if err := cf.Cull(th, dir, name); err == nil {
+			t.Errorf("cull with every disk call failing: no error")
+		}
+		cf.ErrorInjection = 0
+	})
+	if !cf.Dead() {
+		t.Fatalf("the cull's I/O error did not kill the cache")
+	}
+	run(func(th *sim.Thread) {
+		fscache.RelinquishVolume(th, vol, nil, false)
+		cf.Unbind(th)
+	})
+	marked := fs.InUseInodes()
+	if len(marked) != 1 {
+		t.Fatalf("after the failed cull: %d inodes marked in use, want its victim alone", len(marked))
+	}
+	if fl := x.EndOfRun(k); fl != nil {
+		t.Fatalf("the failed cull's victim, marked by 6.12 too: %v", fl)
+	}
+	fs.SetInUse(fs.Root())
+	if fl := x.EndOfRun(k); fl == nil || fl.Check != "cachefiles-inuse" {
+		t.Fatalf("another inode left marked in a dead cache: want an in-use leak, got %v", fl)
+	}
+}

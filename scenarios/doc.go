@@ -14,9 +14,9 @@
 //     since (docs/quirks.md);
 //   - world.go, world_actors.go: "random", the random world over the
 //     whole model (a netfs over either backend, swarm testing of its
-//     features), and "random-disk", the same with a failing, crashing or
-//     full disk (opt-in: open findings); quirks_world.go: the quirks it
-//     found;
+//     features), and "random-disk", the same over cachefiles with a
+//     failing, crashing or full disk (run by name for now, Extra);
+//     quirks_world.go: the quirks they found;
 //   - random.go: "random-fscache", random worlds of bare fscache calls
 //     over the in-memory cache;
 //   - alloc.go: allocation failure (sim/alloc.go): AllocFaultsWorld, a

@@ -40,14 +40,14 @@ type worldStats struct {
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world
-// may fault. Not write and create: a failed write to the cache leaves the
-// object's old contents under the coherency data the netfs has already
-// moved on (AFS invalidates the cache then, afs_netfs_invalidate_cache,
-// which model/netfs does not do yet), and an invalidation whose tmpfile or
-// truncation fails leaves them too (quirk Q-20); either is served as stale
-// data and would hide every other finding of these worlds. ENOSPC still
-// reaches writes and creations through the space checks (the other user
-// filling the disk, tight thresholds).
+// may fault. Not write and create: a failed write to the cache makes AFS
+// invalidate the cookie (->invalidate_cache, model/netfs), and an
+// invalidation whose tmpfile creation or extending truncation fails (the
+// create and write classes) leaves the old contents under the new
+// coherency data (quirk Q-20), served as stale data, which would hide
+// every other finding of these worlds. ENOSPC still reaches writes and
+// creations through the space checks (the other user filling the disk,
+// tight thresholds).
 var diskFaultClasses = []string{"lookup", "read", "remove", "rename", "getxattr", "setxattr", "statfs", "sync"}
 
 // drawDiskFaults draws a fault plan for the virtual disk: each class in
@@ -233,6 +233,15 @@ func reboot(t *sim.Thread, w *World, srv *netfs.Server, fl netfs.Flavour, cfg ca
 	w.FS.SetFaults(vfs.Faults{})
 	w.CF = w.CF.Reboot(w.F)
 	if err := w.CF.Bind(t, cfg, nil); err != nil {
+		if err == vfs.ENOBUFS {
+			// The disk is short of space past the stop thresholds
+			// (another user's file whose unlink the crash lost, or
+			// tight thresholds): cachefiles_daemon_bind refuses, and
+			// the netfs runs uncached. Nothing to read back; the
+			// daemon closes the device (its release frees the cache).
+			w.CF.Unbind(t)
+			return
+		}
 		t.Bug("setup", "rebind cachefiles: %v", err)
 	}
 	m, err := netfs.MountFS(t, w.F, srv, fl, worldVolume, cfTag)

@@ -88,8 +88,13 @@ type Cache struct {
 	severed bool        // the disk crashed under this cache: no more disk I/O
 	wiring  *diskWiring // NewCacheFS's hooks (nil: every disk call yields)
 	// suppress elides the routine events of the batched fan-out
-	// directories after the first (errors and warnings still show).
-	suppress bool
+	// directories after the first (errors and warnings still show): the
+	// threads making or releasing them, not the others that run while one
+	// sleeps in a slow operation.
+	suppress []int32
+	// cullVictims are the inodes cull marked in use to bury them (for the
+	// checker: a bury that fails leaves the mark, Q-22).
+	cullVictims []vfs.Ino
 }
 
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
@@ -413,7 +418,7 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 		return err
 	}
 	var bw int64
-	if c.quiet() {
+	if c.quiet(t) {
 		bw = c.bWriting.Peek()
 	} else {
 		bw = c.bWriting.Load(t)
@@ -422,7 +427,7 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 	bavail := sat(sat(uint64(sf.Bavail), uint64(bw)), bnr)
 	l := &c.limits
 	culling := c.flags.Has(CacheCulling)
-	if !c.quiet() {
+	if !c.quiet(t) {
 		culling = c.flags.Test(t, CacheCulling)
 	}
 	switch {
@@ -447,7 +452,7 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 }
 
 func (c *Cache) beginCull(t *sim.Thread) {
-	if c.quiet() && c.flags.Has(CacheCulling) {
+	if c.quiet(t) && c.flags.Has(CacheCulling) {
 		return
 	}
 	if !c.flags.TestAndSet(t, CacheCulling) {

@@ -47,10 +47,27 @@ func (c *Cache) inject(t *sim.Thread, kind injectKind) error {
 }
 
 // diskWiring is the state NewCacheFS's hooks share with the caches on that
-// disk: while quiet is positive, operations without extra latency are not
-// scheduling points (the volume's fan-out directories are made and
-// released under the volume directory's lock as one step).
-type diskWiring struct{ quiet int }
+// disk: while a thread is in a quiet section, its operations without extra
+// latency are not scheduling points (the volume's fan-out directories are
+// made and released under the volume directory's lock as one step).
+//
+// The section belongs to the thread that opened it: a slow operation (a
+// fault plan's extra latency) sleeps in the middle of it, and the threads
+// that run meanwhile must keep their own scheduling points, directory
+// locks and events.
+type diskWiring struct {
+	quiet []int32 // the threads in a quiet section, one entry per quietBegin
+}
+
+// quietFor reports whether thread id is in a quiet section.
+func (w *diskWiring) quietFor(id int32) bool {
+	for _, q := range w.quiet {
+		if q == id {
+			return true
+		}
+	}
+	return false
+}
 
 // NewCacheFS makes a virtual disk wired to f's kernel, like NewFS, and an
 // unbound cache on it whose volume set-up batches the 256 fan-out
@@ -61,7 +78,7 @@ func NewCacheFS(f *fscache.Fscache, opts vfs.Options) *Cache {
 	w := &diskWiring{}
 	opts.Decide = func(class string, p sim.Ratio) bool { return k.Chance(sim.CompDisk, p) }
 	opts.Wait = func(class string, delay sim.Time) {
-		if t := k.Current(); t != nil && (w.quiet == 0 || delay > 0) {
+		if t := k.Current(); t != nil && (!w.quietFor(t.ID()) || delay > 0) {
 			t.Sleep(delay)
 		}
 	}
@@ -80,20 +97,27 @@ func (c *Cache) Reboot(f *fscache.Fscache) *Cache {
 	return n
 }
 
-func (c *Cache) quietBegin() {
+func (c *Cache) quietBegin(t *sim.Thread) {
 	if c.wiring != nil {
-		c.wiring.quiet++
+		c.wiring.quiet = append(c.wiring.quiet, t.ID())
 	}
 }
 
-func (c *Cache) quietEnd() {
-	if c.wiring != nil {
-		c.wiring.quiet--
+func (c *Cache) quietEnd(t *sim.Thread) {
+	if c.wiring == nil {
+		return
+	}
+	q := c.wiring.quiet
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i] == t.ID() {
+			c.wiring.quiet = append(q[:i], q[i+1:]...)
+			return
+		}
 	}
 }
 
-// quiet reports whether the cache is in a batched section.
-func (c *Cache) quiet() bool { return c.wiring != nil && c.wiring.quiet > 0 }
+// quiet reports whether thread t is in a batched section.
+func (c *Cache) quiet(t *sim.Thread) bool { return c.wiring != nil && c.wiring.quietFor(t.ID()) }
 
 // severedErr is the error a crashed cache's disk calls get.
 func (c *Cache) severedErr(t *sim.Thread) error {

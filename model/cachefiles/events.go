@@ -229,7 +229,7 @@ func killID(o *Object) uint32 {
 }
 
 func (c *Cache) emit(t *sim.Thread, ty sim.EventType, o uint32, args ...int64) {
-	if c.suppress {
+	if c.suppressed(t) {
 		return
 	}
 	e := sim.Event{Type: ty, Obj: o}
@@ -261,15 +261,38 @@ func (c *Cache) traceLookup(t *sim.Thread, o *Object, dir, ino vfs.Ino, err erro
 }
 
 func (c *Cache) traceCoherency(t *sim.Thread, o *Object, ino vfs.Ino, content Content, why string) {
-	if c.suppress {
+	if c.suppressed(t) {
 		return
 	}
 	t.Emit(sim.Event{Type: EvCoherency, Obj: oid(o), Args: [8]int64{int64(ino), int64(content)}, Str: [2]string{why}})
 }
 
 func (c *Cache) traceTrunc(t *sim.Thread, o *Object, ino vfs.Ino, from, to int64, why string) {
-	if c.suppress {
+	if c.suppressed(t) {
 		return
 	}
 	t.Emit(sim.Event{Type: EvTrunc, Obj: oid(o), Args: [8]int64{int64(ino), from, to}, Str: [2]string{why}})
+}
+
+// suppressed reports whether t's routine events are elided (a batched
+// fan-out section of its own).
+func (c *Cache) suppressed(t *sim.Thread) bool {
+	for _, id := range c.suppress {
+		if id == t.ID() {
+			return true
+		}
+	}
+	return false
+}
+
+// suppressBegin and suppressEnd bracket t's elided events.
+func (c *Cache) suppressBegin(t *sim.Thread) { c.suppress = append(c.suppress, t.ID()) }
+
+func (c *Cache) suppressEnd(t *sim.Thread) {
+	for i := len(c.suppress) - 1; i >= 0; i-- {
+		if c.suppress[i] == t.ID() {
+			c.suppress = append(c.suppress[:i], c.suppress[i+1:]...)
+			return
+		}
+	}
 }

@@ -17,7 +17,7 @@ import (
 // wholly before or after the mark); false if someone (another object, a
 // cull) already has it.
 func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
-	l := c.inodeLock(ino)
+	l := c.inodeLock(t, ino)
 	l.lock(t)
 	ok := c.markInUseLocked(t, o, ino)
 	l.unlock(t)
@@ -26,9 +26,9 @@ func (c *Cache) markInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 
 // inodeLock is inode_lock()/inode_unlock() of ino around a mark or an
 // unmark; inside a batched (quiet) section it is not taken, as the
-// fan-out directories' own locks are not (Cache.makeFanout).
-func (c *Cache) inodeLock(ino vfs.Ino) optLock {
-	if c.quiet() {
+// fan-out directories' own locks are not (Cache.makeFanout); quiet is per thread.
+func (c *Cache) inodeLock(t *sim.Thread, ino vfs.Ino) optLock {
+	if c.quiet(t) {
 		return optLock{}
 	}
 	return optLock{c.fs.ILock(ino)}
@@ -66,7 +66,7 @@ func (c *Cache) markInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 // doUnmarkInodeInUse is cachefiles_do_unmark_inode_in_use(): the unmark
 // under the inode lock.
 func (c *Cache) doUnmarkInodeInUse(t *sim.Thread, o *Object, ino vfs.Ino) {
-	l := c.inodeLock(ino)
+	l := c.inodeLock(t, ino)
 	l.lock(t)
 	c.unmarkInUseLocked(t, o, ino)
 	l.unlock(t)
@@ -101,7 +101,7 @@ func (c *Cache) unmarkInodeInUse(t *sim.Thread, o *Object, f *cfile) {
 // directory. It returns the directory and whether it was made.
 func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, bool, error) {
 	lock := c.dirLock(dir)
-	quiet := c.quiet()
+	quiet := c.quiet(t)
 	if !quiet {
 		lock.Lock(t)
 	}
@@ -202,8 +202,16 @@ func (c *Cache) unlink(t *sim.Thread, o *Object, dir vfs.Ino, name string, ino v
 
 // stillChild reports whether name in dir is still inode ino (the dentry
 // checks rep->d_parent == dir of cachefiles_bury_object).
+//
+// The kernel checks a dentry it holds: no disk I/O, so no disk fault (a
+// faulted lookup here made a cull's bury return ESTALE with its victim
+// left marked in use, in a cache still live).
 func (c *Cache) stillChild(t *sim.Thread, dir vfs.Ino, name string, ino vfs.Ino) bool {
-	cur, err := c.lookupNoInject(t, dir, name)
+	if c.severed {
+		c.severedErr(t)
+		return false
+	}
+	cur, err := c.fs.LookupCached(dir, name)
 	return err == nil && cur == ino
 }
 
@@ -540,6 +548,7 @@ func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
 		err = vfs.EBUSY
 		c.dirLock(dir).Unlock(t)
 	} else {
+		c.cullVictims = append(c.cullVictims, victim)
 		err = c.buryObject(t, nil, dir, name, victim, WhyWasCulled)
 	}
 	c.dputAt(t, refLookupForCull, d)

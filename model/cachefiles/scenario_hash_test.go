@@ -26,7 +26,7 @@ func TestScenarioHashes(t *testing.T) {
 		"enospc-during-write/random":   "b0d05fb849caa62f",
 		"enospc-during-write/pct":      "156aeb24a73cb49e",
 		"crash-and-rebind/random":      "cb5bf25c6a069a0e",
-		"crash-and-rebind/pct":         "65d12021ebf26e0e",
+		"crash-and-rebind/pct":         "aef901c5f41382f8",
 		"netfs-over-cachefiles/random": "1c8fe5e431c43a14",
 		"netfs-over-cachefiles/pct":    "0966e1a3d567b9d5",
 	}

@@ -15,6 +15,11 @@ func (c *Cache) Culling() bool { return c.flags.Has(CacheCulling) }
 // Dead reports CACHEFILES_DEAD, set by an I/O error.
 func (c *Cache) Dead() bool { return c.flags.Has(CacheDead) }
 
+// CullVictims lists the inodes the daemon's cull marked in use
+// (S_KERNEL_FILE) to bury them, in order: a bury that fails leaves the
+// mark.
+func (c *Cache) CullVictims() []vfs.Ino { return c.cullVictims }
+
 // Ready reports CACHEFILES_READY.
 func (c *Cache) Ready() bool { return c.flags.Has(CacheReady) }
 

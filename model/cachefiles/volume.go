@@ -103,7 +103,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 	batched := c.wiring != nil
 	if batched {
 		c.dirLock(v.dir).Lock(t)
-		c.quietBegin()
+		c.quietBegin(t)
 	}
 	ok := true
 	var made int
@@ -116,10 +116,12 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		v.fanout[i] = fan
 		made++
 		if batched && i == 0 {
-			c.suppress = true
+			c.suppressBegin(t)
 		}
 	}
-	c.suppress = false
+	if batched && made > 0 {
+		c.suppressEnd(t)
+	}
 	if !ok {
 		for i := 0; i < made; i++ {
 			c.putDirectory(t, v.fanout[i])
@@ -127,7 +129,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		}
 	}
 	if batched {
-		c.quietEnd()
+		c.quietEnd(t)
 		if made > 1 {
 			c.emitState(t, fmt.Sprintf("V=%08x fan-out @01..%s ready (their events elided)", v.vcookie.DebugID, FanoutDirName(uint8(made-1))))
 		}
@@ -144,17 +146,19 @@ func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 	v.vcookie.CachePriv = nil
 	batched := c.wiring != nil
 	if batched {
-		c.quietBegin()
+		c.quietBegin(t)
 	}
 	for i := range v.fanout {
 		c.putDirectory(t, v.fanout[i])
 		if batched && i == 0 {
-			c.suppress = true
+			c.suppressBegin(t)
 		}
 	}
-	c.suppress = false
 	if batched {
-		c.quietEnd()
+		c.suppressEnd(t)
+	}
+	if batched {
+		c.quietEnd(t)
 		c.emitState(t, fmt.Sprintf("V=%08x fan-out @01..@ff released (their events elided)", v.vcookie.DebugID))
 		t.Yield()
 	}

@@ -122,6 +122,20 @@ ready:
 // caller (wasAsync false): its error is returned, and given to term as
 // well. term may be nil.
 func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc) error {
+	return writeToCache(t, c, start, data, iSize, caching, term, nil)
+}
+
+// WriteToCacheStream is WriteToCache for a netfs write request's cache
+// stream (netfs_write_collection's io_streams[1]): *began tells term and
+// the caller whether the stream was opened (the write operation began), so
+// that a failure after that point can be told from a cache that was not
+// there (6.12's netfs calls ->invalidate_cache only for a cache stream
+// that was active and failed).
+func WriteToCacheStream(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, began *bool, term TermFunc) error {
+	return writeToCache(t, c, start, data, iSize, true, term, began)
+}
+
+func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc, began *bool) error {
 	if !caching || c == nil || len(data) == 0 {
 		if term != nil {
 			term(t, 0, ErrNoBufs, false)
@@ -143,6 +157,9 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 			term(t, 0, err, false)
 		}
 		return err
+	}
+	if began != nil {
+		*began = true
 	}
 	length := int64(len(data))
 	err := cres.Ops.PrepareWrite(t, cres, &start, &length, iSize, false)

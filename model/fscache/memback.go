@@ -18,6 +18,7 @@ type MemBackend struct {
 	FailAcquireVolume bool // acquire_volume leaves the volume without cache_priv (T3)
 	FailLookup        int  // 1: lookup calls caching_failed and fails (T6); 2: lookup just fails (T6', quirk Q-1)
 	FailInvalidate    bool // invalidate_cookie returns false (T8')
+	FailWrite         bool // write fails before reaching the object (a disk's EIO): its old contents stay
 	IgnoreCoherency   bool // planted bug: lookup accepts an object whose coherency data does not match
 
 	F       *Fscache
@@ -267,7 +268,7 @@ func (b *MemBackend) Write(t *sim.Thread, cres *CacheResources, start int64, dat
 		return fail(ErrNoBufs)
 	}
 	io, _ := cres.CachePriv2.(*memIO)
-	if io == nil {
+	if io == nil || b.FailWrite {
 		return fail(ErrNoBufs)
 	}
 	b.F.Stats.Write++

@@ -41,6 +41,10 @@ type Mount struct {
 	// missed, copies to the cache, invalidations, coherency updates,
 	// resizes, acquires and relinquishes) for the linearizability checker.
 	Rec history.Recorder
+	// NoInvalidateCache leaves out AFS's ->invalidate_cache after a failed
+	// write to the cache (cacheWriteFailed): the model as it was before it,
+	// for the test that shows what it is for.
+	NoInvalidateCache bool
 	// bdi is the mount's flusher workqueue (bdi_wq, "writeback"): each
 	// inode's write-back runs there as its own work item.
 	bdi sim.Workqueue
@@ -291,6 +295,7 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 	if err := cres.Ops.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
 		ip.commit(wid) // prepare_write refused: nothing written
 		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
+		ip.cacheWriteFailed(t)
 		fscache.EndOperation(t, cres)
 		return
 	}
@@ -298,6 +303,9 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 	rec := ip.record(wid)
 	defer rec.submitted()
 	cres.Ops.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		if err != nil {
+			ip.cacheWriteFailed(t)
+		}
 		rec.done(err)
 		if err == nil {
 			// Memory pressure reclaims the page that was copied to the
@@ -307,6 +315,26 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 		fscache.EndOperation(t, cres)
 		ip.copyDone(t)
 	})
+}
+
+// cacheWriteFailed is the end of a netfs write request whose cache stream
+// failed (netfs_write_collection_worker, 6.12): the netfs's
+// ->invalidate_cache, which AFS has (afs_netfs_invalidate_cache ->
+// afs_invalidate_cache: fscache_invalidate with the vnode's current data
+// version and size) and NFS has not. Without it the cache keeps its old
+// contents under the coherency data the write moved on, and serves them
+// after the page cache lets go. Mount.NoInvalidateCache (a test switch)
+// leaves it out.
+func (ip *Inode) cacheWriteFailed(t *sim.Thread) {
+	if ip.M.Flavour != FlavourAFS || ip.M.NoInvalidateCache {
+		return
+	}
+	// Not recorded in the history: on a cache that is no longer live
+	// (the write's EIO killed it) fscache_invalidate leaves the object's
+	// contents as they are, so the register must not take them for
+	// wiped; the failed write's own record already makes the bytes it
+	// may or may not have written unservable.
+	fscache.Invalidate(t, ip.Cookie, aux(ip.Change), ip.Size, 0)
 }
 
 // ioRecord records a copy to the cache in the history: it takes effect
@@ -417,7 +445,11 @@ func (ip *Inode) writeback(t *sim.Thread) {
 		wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: 0, Data: string(snap), Aux: string(aux(change))})
 		ip.copying.Store(t, true)
 		rec := ip.record(wid)
-		fscache.WriteToCache(t, ip.Cookie, 0, append([]byte(nil), snap...), size, true, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		var began bool
+		fscache.WriteToCacheStream(t, ip.Cookie, 0, append([]byte(nil), snap...), size, &began, func(t *sim.Thread, n int, err error, wasAsync bool) {
+			if err != nil && began {
+				ip.cacheWriteFailed(t)
+			}
 			rec.done(err)
 			ip.copyDone(t)
 		})

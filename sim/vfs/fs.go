@@ -246,6 +246,24 @@ func (fs *FS) lookupFor(dir Ino, name string) (*inode, error) {
 	return d, nil
 }
 
+// LookupCached is a lookup the dentry cache answers (a d_parent or
+// d_inode check on a dentry already held): a scheduling point like
+// Lookup, but never a disk fault. Errors: ENOENT, ENOTDIR, ESTALE.
+func (fs *FS) LookupCached(dir Ino, name string) (Ino, error) {
+	if fs.opts.Wait != nil {
+		fs.opts.Wait(ClassLookup.String(), 0)
+	}
+	d, err := fs.lookupFor(dir, name)
+	if err != nil {
+		return 0, err
+	}
+	ino, ok := d.entry(name)
+	if !ok {
+		return 0, ENOENT
+	}
+	return ino, nil
+}
+
 // Lookup finds name in directory dir (lookup_one_len / the dcache lookup of
 // a path walk). Errors: ENOENT, ENOTDIR (dir is not a directory), ESTALE
 // (dir is gone), ENAMETOOLONG, EINVAL.
