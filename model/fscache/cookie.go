@@ -797,6 +797,9 @@ func updateAux(c *Cookie, aux []byte, objectSize *int64) {
 // cache (or a DIO write, flags InvalDIOWrite, disables caching while in use).
 // A no-op while the cookie is disabled.
 func Invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
+	if flags&InvalDIOWrite != 0 {
+		netfsCall(t, "invalidate_dio_write", c, nil)
+	}
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}

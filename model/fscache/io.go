@@ -61,6 +61,7 @@ failed:
 
 // BeginReadOperation is fscache_begin_read_operation().
 func BeginReadOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
+	netfsCall(t, "begin_read_operation", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
@@ -69,6 +70,7 @@ func BeginReadOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
 
 // BeginWriteOperation is fscache_begin_write_operation().
 func BeginWriteOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
+	netfsCall(t, "begin_write_operation", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
@@ -122,6 +124,7 @@ ready:
 // caller (wasAsync false): its error is returned, and given to term as
 // well. term may be nil.
 func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc) error {
+	netfsCall(t, "write_to_cache", c, nil)
 	if !caching || c == nil || len(data) == 0 {
 		if term != nil {
 			term(t, 0, ErrNoBufs, false)
@@ -145,7 +148,7 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		return err
 	}
 	length := int64(len(data))
-	err := cres.Ops.PrepareWrite(t, cres, &start, &length, iSize, false)
+	err := PrepareWrite(t, cres, &start, &length, iSize, false)
 	if err != nil {
 		wreq.done(t, 0, err, false)
 		return err
@@ -154,7 +157,7 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		data = append(data, make([]byte, length-int64(len(data)))...)
 	}
 	var syncErr error
-	err = cres.Ops.Write(t, cres, start, data[:length], func(t *sim.Thread, n int, err error, wasAsync bool) {
+	err = Write(t, cres, start, data[:length], func(t *sim.Thread, n int, err error, wasAsync bool) {
 		if !wasAsync {
 			syncErr = err
 		}
@@ -185,6 +188,7 @@ func (w *writeRequest) done(t *sim.Thread, n int, err error, wasAsync bool) {
 // ResizeCookie is fscache_resize_cookie(): the netfs truncated the file. A
 // no-op while disabled.
 func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
+	netfsCall(t, "resize_cookie", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}

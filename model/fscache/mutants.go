@@ -40,4 +40,15 @@ type Mutants struct {
 	// UseNoQueuePrepToWrite: fscache_use_cookie() on an ACTIVE cookie sets
 	// DO_PREP_TO_WRITE but does not queue the state machine to act on it.
 	UseNoQueuePrepToWrite bool
+
+	// The netfs side (model/netfs reads these through Mount.F): each
+	// breaks a rule of NetfsCalls.
+
+	// NetfsOpenNoUse: a netfs open skips fscache_use_cookie (and its
+	// release the matching unuse), so the file's reads begin operations
+	// on a cookie nobody has in use.
+	NetfsOpenNoUse bool
+	// NetfsCopyAfterEnd: a netfs read that missed ends its cache operation
+	// before it copies the downloaded data to the cache through it.
+	NetfsCopyAfterEnd bool
 }

@@ -177,12 +177,17 @@ func (ip *Inode) invalidate(t *sim.Thread, change uint64, size int64, flags uint
 // Open is ->open: use the cookie (modifying if opened for write), then
 // revalidate against the server.
 func (ip *Inode) Open(t *sim.Thread, write bool) {
-	fscache.UseCookie(t, ip.Cookie, write)
+	if !ip.M.F.Mutants.NetfsOpenNoUse {
+		fscache.UseCookie(t, ip.Cookie, write)
+	}
 	ip.revalidate(t)
 }
 
 // Close is ->release: unuse the cookie with the current coherency data.
 func (ip *Inode) Close(t *sim.Thread) {
+	if ip.M.F.Mutants.NetfsOpenNoUse {
+		return
+	}
 	size := ip.Size
 	fscache.UnuseCookie(t, ip.Cookie, aux(ip.Change), &size)
 }
@@ -259,6 +264,9 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 	ip.M.Misses++
 	if err == nil {
 		if srvChange == change {
+			if ip.M.F.Mutants.NetfsCopyAfterEnd {
+				fscache.EndOperation(t, cres)
+			}
 			ip.copyToCache(t, cres, off, data, srvChange)
 		} else {
 			fscache.EndOperation(t, cres)
@@ -273,7 +281,7 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 	var done sim.Completion
 	var got int
 	var rerr error
-	cres.Ops.Read(t, cres, off, buf, fscache.ReadHoleFail, func(t *sim.Thread, n int, err error, wasAsync bool) {
+	fscache.Read(t, cres, off, buf, fscache.ReadHoleFail, func(t *sim.Thread, n int, err error, wasAsync bool) {
 		got, rerr = n, err
 		done.Complete(t)
 	})
@@ -288,7 +296,7 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off int64, data []byte, change uint64) {
 	start, length := off, int64(len(data))
 	wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(change))})
-	if err := cres.Ops.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
+	if err := fscache.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
 		ip.commit(wid) // prepare_write refused: nothing written
 		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
 		fscache.EndOperation(t, cres)
@@ -297,7 +305,7 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 	ip.copying.Store(t, true)
 	rec := ip.record(wid)
 	defer rec.submitted()
-	cres.Ops.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+	fscache.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
 		rec.done(err)
 		if err == nil {
 			// Memory pressure reclaims the page that was copied to the
