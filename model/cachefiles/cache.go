@@ -56,6 +56,7 @@ type Cache struct {
 
 	kiocbs              int  // kiocbs not yet freed (io.go)
 	dentryCheckDeferred bool // unbind's dentry check waits for the last kiocb (checkDentries)
+	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
 
 	bsize  int64
 	bshift uint
@@ -269,6 +270,10 @@ func (c *Cache) daemonUnbind(t *sim.Thread) {
 	if c.flags.Test(t, CacheReady) {
 		c.withdrawCache(t)
 	}
+	if c.graveyard != 0 && c.F.Mutants.CachefilesUnbindKeepsMark {
+		c.dput(t, c.graveyard)
+		c.graveyard = 0
+	}
 	if c.graveyard != 0 {
 		c.putDirectory(t, c.graveyard)
 		c.graveyard = 0
@@ -388,7 +393,7 @@ const (
 // bnr more blocks? Below a stop threshold it refuses with ENOBUFS; below a
 // cull threshold it switches culling on; at or above both run thresholds it
 // switches culling off (spec §10.2).
-func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
+func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err error) {
 	sf, err := c.statfs(t)
 	if err != nil {
 		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
@@ -398,6 +403,10 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 		return err
 	}
 	var bw int64
+	if c.onSpace != nil {
+		c.onSpace.SpaceStatfs(t, c)
+		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil}) }()
+	}
 	if c.quiet() {
 		bw = c.bWriting.Peek()
 	} else {
@@ -411,7 +420,8 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 		culling = c.flags.Test(t, CacheCulling)
 	}
 	switch {
-	case ffree < l.Fstop || bavail < l.Bstop:
+	case ffree < l.Fstop || bavail < l.Bstop,
+		c.F.Mutants.CachefilesStopAtCull && (ffree < l.Fcull || bavail < l.Bcull):
 		switch why {
 		case spaceForWrite:
 			c.F.Stats.NoWriteSpace++

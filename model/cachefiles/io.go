@@ -320,6 +320,9 @@ func (c *Cache) prepareWrite(t *sim.Thread, o *Object, f *cfile, start, length *
 	}
 	*length = roundUp(*length, PageSize)
 	pages := uint64(*length / PageSize)
+	if c.F.Mutants.CachefilesWriteOverAllocates {
+		c.fallocate(t, f, vfs.FallocKeepSize, *start+*length, PageSize, injectWrite)
+	}
 	if noSpace {
 		return c.hasSpace(t, 0, pages, spaceForWrite)
 	}

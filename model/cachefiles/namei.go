@@ -421,7 +421,7 @@ func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino,
 		c.emitWarn(t, fmt.Sprintf("CacheFiles: Internal error: %d", vfs.Code(err)))
 		return 0, vfs.EIO
 	}
-	if c.fs.InUse(ino) {
+	if c.fs.InUse(ino) && !c.F.Mutants.CachefilesCullIgnoresInUse {
 		dl.Unlock(t)
 		return 0, vfs.EBUSY
 	}
@@ -436,7 +436,7 @@ func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
 	if err != nil {
 		return err
 	}
-	if err = c.setInUse(t, victim); err != nil {
+	if err = c.setInUse(t, victim); err != nil && !c.F.Mutants.CachefilesCullIgnoresInUse {
 		err = vfs.EBUSY
 		c.dirLock(dir).Unlock(t)
 	} else {

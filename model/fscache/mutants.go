@@ -51,4 +51,22 @@ type Mutants struct {
 	// NetfsCopyAfterEnd: a netfs read that missed ends its cache operation
 	// before it copies the downloaded data to the cache through it.
 	NetfsCopyAfterEnd bool
+
+	// The cachefiles side (model/cachefiles reads these through
+	// Cache.F): each breaks a rule the disk checks state
+	// (checker/disk.go).
+
+	// CachefilesStopAtCull: cachefiles_has_space refuses below the cull
+	// thresholds, not below the stop ones.
+	CachefilesStopAtCull bool
+	// CachefilesWriteOverAllocates: __cachefiles_prepare_write
+	// preallocates a page past the end of the write (KEEP_SIZE).
+	CachefilesWriteOverAllocates bool
+	// CachefilesCullIgnoresInUse: cachefiles_cull (and its lookup,
+	// cachefiles_lookup_for_cull) buries its victim even when it is marked
+	// in use (the file is an object's).
+	CachefilesCullIgnoresInUse bool
+	// CachefilesUnbindKeepsMark: the unbind lets go of graveyard/
+	// without clearing its in-use mark.
+	CachefilesUnbindKeepsMark bool
 }

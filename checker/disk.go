@@ -1,0 +1,180 @@
+package checker
+
+import (
+	"github.com/fscachesim/fscachesim/model/cachefiles"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// The disk: what cachefiles keeps, refuses, culls or buries is justified
+// by the virtual disk's own state (sim/vfs's views: Usage, Stat,
+// OpenCount, InUse), computed here, not taken from cachefiles' counters.
+// Each check fires at the step the rule is broken (class invariant):
+//
+//	disk-space   cachefiles_has_space refuses (ENOBUFS) exactly when the
+//	             disk, as it was at its statfs, less the files and blocks
+//	             asked for and the blocks of writes in flight, is below a
+//	             stop threshold, the thresholds computed from the bound
+//	             configuration's percentages of the disk's size as
+//	             cachefiles_add_cache does (f_files/100*fstop, …); checked
+//	             at the verdict (cachefiles.SpaceObserver). b_writing is
+//	             the one input taken from cachefiles.
+//	disk-alloc   a file an object holds has no block allocated past its
+//	             size rounded up to the disk's block (st_blocks*512 <=
+//	             round_up(i_size, bsize)): cachefiles only writes within
+//	             the DIO-aligned size and punches holes, never preallocates;
+//	             every step, and over every data file at the end of a run.
+//	disk-cull    a cull buries a file nobody has open (the disk's open
+//	             count, not cachefiles' object list), but for a file being
+//	             released (its mark cleared, its fput to come): at the
+//	             cachefiles_unlink/rename event with why=was_culled.
+//	disk-unbind  once a cache record is freed (the device's last release,
+//	             after cachefiles_daemon_unbind), no inode of its disk is
+//	             still marked S_KERNEL_FILE, unless another cache record on
+//	             the same disk is alive or the disk crashed under it.
+//
+// Cost: disk-space runs per has_space call (two views); disk-alloc is two
+// multiplications per object per step on the Stat I-27 already takes;
+// disk-cull per cull event; disk-unbind once per cache record.
+
+const (
+	checkDiskSpace  = "disk-space"
+	checkDiskAlloc  = "disk-alloc"
+	checkDiskCull   = "disk-cull"
+	checkDiskUnbind = "disk-unbind"
+)
+
+// diskTrack is what the disk checks remember.
+type diskTrack struct {
+	seen   []spaceSeen         // per thread in has_space: the disk at its statfs
+	freed  []*cachefiles.Cache // cache records whose free was judged
+	failed *sim.Failure        // a failure from an observer, reported at the next step
+}
+
+type spaceSeen struct {
+	tid int32
+	u   vfs.Statfs
+}
+
+// watch installs the space observer on a newly seen cache.
+func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x) }
+
+// SpaceStatfs implements cachefiles.SpaceObserver.
+func (x *Cachefiles) SpaceStatfs(t *sim.Thread, c *cachefiles.Cache) {
+	u := c.FS().Usage()
+	for i := range x.disk.seen {
+		if x.disk.seen[i].tid == t.ID() {
+			x.disk.seen[i].u = u
+			return
+		}
+	}
+	x.disk.seen = append(x.disk.seen, spaceSeen{t.ID(), u})
+}
+
+// SpaceVerdict implements cachefiles.SpaceObserver: disk-space.
+func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefiles.SpaceCheck) {
+	if x.disk.failed != nil {
+		return
+	}
+	var u vfs.Statfs
+	found := false
+	for _, s := range x.disk.seen {
+		if s.tid == t.ID() {
+			u, found = s.u, true
+		}
+	}
+	if !found {
+		return
+	}
+	cfg := c.Config()
+	files, blocks := uint64(u.Files)/100, uint64(u.Blocks)/100
+	fstop, bstop := files*uint64(cfg.Fstop), blocks*uint64(cfg.Bstop)
+	ffree := satSub(uint64(u.Ffree), v.Fnr)
+	bavail := satSub(satSub(uint64(u.Bavail), uint64(max(v.BWriting, 0))), v.Bnr)
+	below := ffree < fstop || bavail < bstop
+	if below == v.Refused {
+		return
+	}
+	verdict := "refused"
+	if !v.Refused {
+		verdict = "granted"
+	}
+	x.disk.failed = fail(checkDiskSpace, nil,
+		"cachefiles_has_space %s %d file(s) and %d block(s) with %d free files and %d available blocks (less %d being written) on the disk, stop thresholds %d files (%d%%) and %d blocks (%d%%): refused must mean below a stop threshold",
+		verdict, v.Fnr, v.Bnr, u.Ffree, u.Bavail, v.BWriting, fstop, cfg.Fstop, bstop, cfg.Bstop)
+}
+
+func satSub(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return 0
+}
+
+// stepDisk is disk-unbind and the observers' pending failure (from Step).
+func (x *Cachefiles) stepDisk() *sim.Failure {
+	if f := x.disk.failed; f != nil {
+		return f
+	}
+	for _, c := range x.caches {
+		if !c.Life().Freed() || x.judgedFree(c) {
+			continue
+		}
+		x.disk.freed = append(x.disk.freed, c)
+		if c.Severed() || x.otherAlive(c) {
+			continue
+		}
+		if in := c.FS().InUseInodes(); len(in) > 0 {
+			return fail(checkDiskUnbind, nil, "the cache record was freed (unbound) with %d inode(s) of its disk still marked in use (S_KERNEL_FILE), B=%x first", len(in), uint64(in[0]))
+		}
+	}
+	return nil
+}
+
+func (x *Cachefiles) judgedFree(c *cachefiles.Cache) bool {
+	for _, f := range x.disk.freed {
+		if f == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *Cachefiles) otherAlive(c *cachefiles.Cache) bool {
+	for _, o := range x.caches {
+		if o != c && o.FS() == c.FS() && !o.Life().Freed() {
+			return true
+		}
+	}
+	return false
+}
+
+// allocOver is disk-alloc for one file: its allocation passes its size
+// rounded up to the disk's block.
+func allocOver(st vfs.Stat, bsize int64) bool {
+	return st.Blocks*512 > (st.Size+bsize-1)/bsize*bsize
+}
+
+func allocFailure(what string, ino vfs.Ino, st vfs.Stat, bsize int64) *sim.Failure {
+	return fail(checkDiskAlloc, nil, "%s B=%x has %d bytes allocated past its size %d rounded up to the %d-byte block (%d)",
+		what, uint64(ino), st.Blocks*512, st.Size, bsize, (st.Size+bsize-1)/bsize*bsize)
+}
+
+// cullDisk is disk-cull for the victim ino of a cull (from Event).
+func (x *Cachefiles) cullDisk(ino vfs.Ino) *sim.Failure {
+	for _, c := range x.caches {
+		if c.Severed() {
+			continue
+		}
+		if n := c.FS().OpenCount(ino); n > 0 {
+			for _, r := range x.released {
+				if r.ino == ino {
+					return nil
+				}
+			}
+			return fail(checkDiskCull, nil, "cull buries B=%x, which is open %d time(s): a cull may take only a file nobody uses", uint64(ino), n)
+		}
+		return nil
+	}
+	return nil
+}
