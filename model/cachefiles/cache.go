@@ -54,8 +54,8 @@ type Cache struct {
 	bWriting     sim.Atomic    // blocks of writes in flight
 	dio          sim.Workqueue // the cache filesystem's s_dio_done_wq: where kiocbs complete (io.go)
 
-	kiocbs              int  // kiocbs not yet freed (io.go)
-	dentryCheckDeferred bool // unbind's dentry check waits for the last kiocb (checkDentries)
+	kiocbs              int           // kiocbs not yet freed (io.go)
+	dentryCheckDeferred bool          // unbind's dentry check waits for the last kiocb (checkDentries)
 	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
 
 	bsize  int64
