@@ -105,6 +105,9 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 				}
 			}
 		}
+	case cachefiles.EvCoherency:
+		x.track()
+		return x.coherencyDisk(e)
 	case sim.EvAllocFail:
 		x.xattrLost = x.xattrLost || sim.AllocSite(e.Args[0]) == cachefiles.AllocSiteSetObjectXattr
 	case cachefiles.EvLink:

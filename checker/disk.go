@@ -28,6 +28,10 @@ import (
 //	             count, not cachefiles' object list), but for a file being
 //	             released (its mark cleared, its fput to come): at the
 //	             cachefiles_unlink/rename event with why=was_culled.
+//	disk-coherency  a data file found on disk is judged stale only if its
+//	             xattr, read from the disk and decoded here, does not
+//	             describe the cookie: coherent data survives a rebind or a
+//	             reopen (coherencyDisk);
 //	disk-unbind  once a cache record is freed (the device's last release,
 //	             after cachefiles_daemon_unbind), no inode of its disk is
 //	             still marked S_KERNEL_FILE, unless another cache record on
@@ -35,13 +39,15 @@ import (
 //
 // Cost: disk-space runs per has_space call (two views); disk-alloc is two
 // multiplications per object per step on the Stat I-27 already takes;
-// disk-cull per cull event; disk-unbind once per cache record.
+// disk-cull per cull event; disk-coherency per stale verdict; disk-unbind
+// once per cache record.
 
 const (
-	checkDiskSpace  = "disk-space"
-	checkDiskAlloc  = "disk-alloc"
-	checkDiskCull   = "disk-cull"
-	checkDiskUnbind = "disk-unbind"
+	checkDiskSpace     = "disk-space"
+	checkDiskAlloc     = "disk-alloc"
+	checkDiskCull      = "disk-cull"
+	checkDiskUnbind    = "disk-unbind"
+	checkDiskCoherency = "disk-coherency"
 )
 
 // diskTrack is what the disk checks remember.
@@ -175,6 +181,50 @@ func (x *Cachefiles) cullDisk(ino vfs.Ino) *sim.Failure {
 			return fail(checkDiskCull, nil, "cull buries B=%x, which is open %d time(s): a cull may take only a file nobody uses", uint64(ino), n)
 		}
 		return nil
+	}
+	return nil
+}
+
+// coherencyDisk is disk-coherency, at a cachefiles_coherency event: a data
+// file the lookup judged stale (BAD type, aux, osiz or dirt) must be stale
+// by its xattr as the disk holds it, decoded here from the layout of
+// struct cachefiles_xattr (object_size, zero_point, type, content, then
+// the aux data): a file whose xattr is of the cookie's length, type data,
+// not DIRTY, with the cookie's object size and aux data is coherent, and
+// the data in it must survive (a rebind, a reopen). BAD xatt (getxattr
+// failed, or a wrong length) is not judged: an injected getxattr error
+// cannot be seen on the disk.
+func (x *Cachefiles) coherencyDisk(e *sim.Event) *sim.Failure {
+	reason := e.Str[0]
+	if len(reason) < 3 || reason[:3] != "BAD" || reason == cachefiles.ReasonBadXattr {
+		return nil
+	}
+	ino := vfs.Ino(e.Args[0])
+	for _, c := range x.caches {
+		for _, o := range c.Objects() {
+			if o.DebugID != e.Obj {
+				continue
+			}
+			ck := o.Cookie()
+			if ck == nil || c.Severed() {
+				return nil
+			}
+			buf, ok := c.FS().XattrView(ino, cachefiles.XattrName)
+			if !ok || len(buf) != 18+len(ck.Aux) {
+				return nil
+			}
+			size := uint64(0)
+			for _, b := range buf[:8] {
+				size = size<<8 | uint64(b)
+			}
+			if buf[16] != cachefiles.CookieTypeData || cachefiles.Content(buf[17]) == cachefiles.ContentDirty ||
+				size != uint64(ck.ObjectSize) || string(buf[18:]) != string(ck.Aux) {
+				return nil
+			}
+			return fail(checkDiskCoherency, []string{objName(o)},
+				"object o=%08x's data file B=%x judged stale (%s), but its xattr on the disk matches the cookie (size %d, aux %q, content %d): coherent data thrown away",
+				o.DebugID, uint64(ino), reason, size, ck.Aux, buf[17])
+		}
 	}
 	return nil
 }

@@ -69,4 +69,8 @@ type Mutants struct {
 	// CachefilesUnbindKeepsMark: the unbind lets go of graveyard/
 	// without clearing its in-use mark.
 	CachefilesUnbindKeepsMark bool
+	// CachefilesCoherencyWrongSize: cachefiles_check_auxdata compares
+	// the stored object_size with the cookie's size plus one, so every
+	// data file found on disk is thrown away as stale.
+	CachefilesCoherencyWrongSize bool
 }

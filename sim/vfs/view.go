@@ -14,3 +14,18 @@ func (fs *FS) Usage() Statfs {
 
 // OpenCount is how many open files the inode has now.
 func (fs *FS) OpenCount(ino Ino) int { return fs.openCount(ino) }
+
+// XattrView is the value of the inode's extended attribute name as the
+// disk holds it now (a copy), without Getxattr's fault point; false if the
+// inode or the attribute does not exist.
+func (fs *FS) XattrView(ino Ino, name string) ([]byte, bool) {
+	n, err := fs.node(ino)
+	if err != nil {
+		return nil, false
+	}
+	v, ok := n.xattrs[name]
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), v...), true
+}
