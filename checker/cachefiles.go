@@ -95,9 +95,12 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 				}
 			}
 		}
+	case cachefiles.EvMarkActive:
+		x.disk.markActive(vfs.Ino(e.Args[0]))
 	case cachefiles.EvMarkInactive:
 		x.track()
 		ino := vfs.Ino(e.Args[0])
+		x.disk.markInactive(ino)
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
 				if o.DebugID == e.Obj && o.File() == ino {

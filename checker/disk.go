@@ -26,7 +26,8 @@ import (
 //	             every step, and over every data file at the end of a run.
 //	disk-cull    a cull buries a file nobody has open (the disk's open
 //	             count, not cachefiles' object list), but for a file being
-//	             released (its mark cleared, its fput to come): at the
+//	             closed (cachefiles_mark_inactive seen, the last fput still
+//	             to come: 6.12 lets a cull take it then): at the
 //	             cachefiles_unlink/rename event with why=was_culled.
 //	disk-coherency  a data file found on disk is judged stale only if its
 //	             xattr, read from the disk and decoded here, does not
@@ -52,9 +53,13 @@ const (
 
 // diskTrack is what the disk checks remember.
 type diskTrack struct {
-	seen   []spaceSeen         // per thread in has_space: the disk at its statfs
-	freed  []*cachefiles.Cache // cache records whose free was judged
-	failed *sim.Failure        // a failure from an observer, reported at the next step
+	seen []spaceSeen // per thread in has_space: the disk at its statfs
+	// closing are files whose holder cleared their in-use mark
+	// (cachefiles_mark_inactive) and whose last fput may still be to
+	// come: a cull may take them (disk-cull), as in 6.12.
+	closing []vfs.Ino
+	freed   []*cachefiles.Cache // cache records whose free was judged
+	failed  *sim.Failure        // a failure from an observer, reported at the next step
 }
 
 type spaceSeen struct {
@@ -117,10 +122,41 @@ func satSub(a, b uint64) uint64 {
 	return 0
 }
 
+func (d *diskTrack) markInactive(ino vfs.Ino) { d.closing = append(d.closing, ino) }
+
+// markActive: a file marked in use again is no longer closing.
+func (d *diskTrack) markActive(ino vfs.Ino) {
+	for i, c := range d.closing {
+		if c == ino {
+			d.closing = append(d.closing[:i], d.closing[i+1:]...)
+			return
+		}
+	}
+}
+
+func (d *diskTrack) isClosing(ino vfs.Ino) bool {
+	for _, c := range d.closing {
+		if c == ino {
+			return true
+		}
+	}
+	return false
+}
+
 // stepDisk is disk-unbind and the observers' pending failure (from Step).
 func (x *Cachefiles) stepDisk() *sim.Failure {
 	if f := x.disk.failed; f != nil {
 		return f
+	}
+	if len(x.disk.closing) > 0 && len(x.caches) > 0 {
+		fs := x.caches[len(x.caches)-1].FS()
+		keep := x.disk.closing[:0]
+		for _, ino := range x.disk.closing {
+			if fs.OpenCount(ino) > 0 {
+				keep = append(keep, ino)
+			}
+		}
+		x.disk.closing = keep
 	}
 	for _, c := range x.caches {
 		if !c.Life().Freed() || x.judgedFree(c) {
@@ -173,10 +209,8 @@ func (x *Cachefiles) cullDisk(ino vfs.Ino) *sim.Failure {
 			continue
 		}
 		if n := c.FS().OpenCount(ino); n > 0 {
-			for _, r := range x.released {
-				if r.ino == ino {
-					return nil
-				}
+			if x.disk.isClosing(ino) {
+				return nil
 			}
 			return fail(checkDiskCull, nil, "cull buries B=%x, which is open %d time(s): a cull may take only a file nobody uses", uint64(ino), n)
 		}

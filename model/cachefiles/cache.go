@@ -57,6 +57,7 @@ type Cache struct {
 	kiocbs              int           // kiocbs not yet freed (io.go)
 	dentryCheckDeferred bool          // unbind's dentry check waits for the last kiocb (checkDentries)
 	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
+	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
 
 	bsize  int64
 	bshift uint

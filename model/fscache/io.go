@@ -139,7 +139,7 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		}
 		return ErrNoBufs
 	}
-	wreq := &writeRequest{term: term}
+	wreq := &writeRequest{term: term, life: sim.Life{Kind: "fscache_write_request", ID: c.DebugID}}
 	cres := &wreq.cres
 	if err := beginOperation(t, cres, c, WantWrite, TraceAccessIOWrite); err != nil {
 		if term != nil {
@@ -174,15 +174,21 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 type writeRequest struct {
 	cres CacheResources
 	term TermFunc
+	// life is the request's lifetime, kzalloc to the kfree at the end of
+	// fscache_wreq_done (not tracked for leaks: the cookie access it holds
+	// is).
+	life sim.Life
 }
 
 // done is fscache_wreq_done(): tell the netfs, then end the operation
 // (and with it the cookie access the write held).
 func (w *writeRequest) done(t *sim.Thread, n int, err error, wasAsync bool) {
+	t.Use(&w.life)
 	if w.term != nil {
 		w.term(t, n, err, wasAsync)
 	}
 	EndOperation(t, &w.cres)
+	t.Free(&w.life)
 }
 
 // ResizeCookie is fscache_resize_cookie(): the netfs truncated the file. A

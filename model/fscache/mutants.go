@@ -73,4 +73,15 @@ type Mutants struct {
 	// the stored object_size with the cookie's size plus one, so every
 	// data file found on disk is thrown away as stale.
 	CachefilesCoherencyWrongSize bool
+
+	// Lifetimes (sim.Life on objects the kernel frees at a last put).
+
+	// CachefilesKiocbExtraPut: an asynchronous cachefiles I/O completion
+	// drops the kiocb's completion ref twice, so the issuer's put comes
+	// after the kiocb was freed.
+	CachefilesKiocbExtraPut bool
+	// NetfsEvictNoWait: the netfs's evict does not wait for the copies to
+	// the cache still in flight (netfs_wait_for_outstanding_io), so a
+	// copy's completion touches the freed inode.
+	NetfsEvictNoWait bool
 }

@@ -93,6 +93,10 @@ type Inode struct {
 	// __writeback_single_inode), queued when the inode is dirtied.
 	wb  sim.Work
 	key string // volume key/cookie key: the history partition
+	// life is the inode's lifetime, to the end of its evict: whatever
+	// touches it afterwards (the flusher, a copy's completion) is a
+	// use-after-free. Not tracked for leaks: scripts may leave inodes.
+	life sim.Life
 }
 
 // call records the start of op on this inode's cookie (-1 if not recording).
@@ -144,7 +148,8 @@ func aux(change uint64) []byte {
 func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 	size, change := m.Server.GetAttr(t, ino)
 	key := []byte("ino-" + strconv.FormatUint(ino, 10))
-	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key)}
+	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key),
+		life: sim.Life{Kind: "netfs_inode", ID: uint32(ino)}}
 	ip.folio.Name = fmt.Sprintf("folio lock ino %d", ino)
 	ip.validate.Name = fmt.Sprintf("validate lock ino %d", ino)
 	ip.wb = sim.Work{Name: "wb_workfn", Func: ip.writeback}
@@ -177,6 +182,7 @@ func (ip *Inode) invalidate(t *sim.Thread, change uint64, size int64, flags uint
 // Open is ->open: use the cookie (modifying if opened for write), then
 // revalidate against the server.
 func (ip *Inode) Open(t *sim.Thread, write bool) {
+	t.Use(&ip.life)
 	if !ip.M.F.Mutants.NetfsOpenNoUse {
 		fscache.UseCookie(t, ip.Cookie, write)
 	}
@@ -185,6 +191,7 @@ func (ip *Inode) Open(t *sim.Thread, write bool) {
 
 // Close is ->release: unuse the cookie with the current coherency data.
 func (ip *Inode) Close(t *sim.Thread) {
+	t.Use(&ip.life)
 	if ip.M.F.Mutants.NetfsOpenNoUse {
 		return
 	}
@@ -205,6 +212,7 @@ func (ip *Inode) waitCopy(t *sim.Thread) {
 // (clear_bit_unlock), then its waiters woken; folio_wake_bit walks the
 // wait queue under its lock, which a full barrier stands for here.
 func (ip *Inode) copyDone(t *sim.Thread) {
+	t.Use(&ip.life)
 	ip.copying.StoreRelease(t, false)
 	sim.SmpMb(t)
 	sim.WakeUpVar(t, &ip.copying)
@@ -218,6 +226,7 @@ func (ip *Inode) copyDone(t *sim.Thread) {
 // context and the reader waits for it (netfs_wait_for_read); the copy to
 // the cache is submitted and the read returns without waiting for it.
 func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
+	t.Use(&ip.life)
 	ip.folio.Lock(t)
 	defer ip.folio.Unlock(t)
 	change := ip.Change
@@ -355,6 +364,7 @@ func sliceOf(data []byte, off, n int64) []byte {
 // copy to the cache to the flusher (writeback); NFS invalidates. direct
 // marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
+	t.Use(&ip.life)
 	if direct {
 		// netfs_unbuffered_write_iter and nfs_file_direct_write
 		// invalidate (FSCACHE_INVAL_DIO_WRITE, coherency data unchanged)
@@ -413,6 +423,7 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 // (netfs_unpin_writeback). A page dirtied meanwhile keeps the pin for the
 // next pass, which its dirtying queued.
 func (ip *Inode) writeback(t *sim.Thread) {
+	t.Use(&ip.life)
 	ip.folio.Lock(t)
 	if ip.dirty.Load(t) {
 		ip.waitCopy(t)
@@ -443,6 +454,7 @@ func (ip *Inode) writeback(t *sim.Thread) {
 
 // Truncate truncates on the server and resizes the cache object.
 func (ip *Inode) Truncate(t *sim.Thread, size int64) {
+	t.Use(&ip.life)
 	change := ip.M.Server.Truncate(t, ip.Ino, size)
 	ip.Change, ip.Size = change, size
 	ip.invalidate(t, change, size, 0)
@@ -455,13 +467,17 @@ func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 func (ip *Inode) Evict(t *sim.Thread, unlink bool) {
 	// The flusher's last pass (inode_wait_for_writeback), then the copies
 	// still in flight (netfs_wait_for_outstanding_io).
+	t.Use(&ip.life)
 	sim.FlushWork(t, &ip.wb)
-	ip.waitCopy(t)
+	if !ip.M.F.Mutants.NetfsEvictNoWait {
+		ip.waitCopy(t)
+	}
 	fscache.ClearInodeWriteback(t, &ip.WB, ip.Cookie, aux(ip.Change), ip.Size)
 	id := ip.call(t, history.Op{Kind: history.OpRelinquish, Retire: unlink})
 	fscache.RelinquishCookie(t, ip.Cookie, unlink)
 	ip.commit(id)
 	ip.ret(id, history.OpResult{})
+	t.Free(&ip.life)
 }
 
 func (ip *Inode) String() string { return fmt.Sprintf("ino %d", ip.Ino) }
