@@ -11,13 +11,16 @@ import (
 
 // TestLifetimesCaught: the lifetimes added beyond cookies, volumes, caches
 // and objects (cachefiles' kiocb and struct file, fscache's write request,
-// the netfs inode) catch a model that touches one after its last put, at
+// the netfs inode), and the fscache cache record's checked at every
+// function that reads it (object counts, accesses, withdrawal), catch a model that touches one after its last put, at
 // that touch (use-after-free naming the object), not where a count goes
 // negative or a leak shows at the end.
 func TestLifetimesCaught(t *testing.T) {
 	catchMutants(t, []mutantCase{
 		{"kiocb-extra-put", func(m *fscache.Mutants) { m.CachefilesKiocbExtraPut = true }, "netfs-over-cachefiles",
 			"use-after-free|double-free", "cachefiles_kiocb", 200},
+		{"relinquish-before-objects", func(m *fscache.Mutants) { m.CachefilesRelinquishBeforeObjects = true }, "daemon-bind-unbind",
+			"use-after-free", "use of cache", 200},
 	})
 	// The copy's completion comes after the evict only when the scheduler
 	// holds it back: random walk runs it at once, PCT finds it.

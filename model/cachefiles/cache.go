@@ -292,12 +292,17 @@ func (c *Cache) withdrawCache(t *sim.Thread) {
 	fscache.WithdrawCache(t, fc)
 	c.withdrawFscacheVolumes(t)
 	c.withdrawObjects(t)
+	if c.F.Mutants.CachefilesRelinquishBeforeObjects {
+		fscache.RelinquishCache(t, fc)
+	}
 	fscache.WaitForObjects(t, fc)
 	c.withdrawVolumes(t)
 	c.syncCache(t)
 	c.flags.Clear(t, CacheReady)
 	c.cache = nil
-	fscache.RelinquishCache(t, fc)
+	if !c.F.Mutants.CachefilesRelinquishBeforeObjects {
+		fscache.RelinquishCache(t, fc)
+	}
 }
 
 // withdrawFscacheVolumes is cachefiles_withdraw_fscache_volumes(): drop the

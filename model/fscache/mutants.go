@@ -84,4 +84,9 @@ type Mutants struct {
 	// the cache still in flight (netfs_wait_for_outstanding_io), so a
 	// copy's completion touches the freed inode.
 	NetfsEvictNoWait bool
+	// CachefilesRelinquishBeforeObjects: cachefiles_withdraw_cache
+	// relinquishes the fscache cache record before it waits for its
+	// objects to go, so the wait and the objects' uncount read the freed
+	// record.
+	CachefilesRelinquishBeforeObjects bool
 }
