@@ -30,6 +30,19 @@ import (
 
 const monL5 = "L-5"
 
+// stateReq are the states that are themselves requests to the state
+// machine: LOOKING_UP (fscache_begin_lookup queues the lookup),
+// INVALIDATING (__fscache_invalidate queues the invalidation), and the
+// closing states LRU_DISCARDING and WITHDRAWING (the state machine left
+// them waiting for the last access to end, which queues it again).
+// RELINQUISHING is L-2's.
+var stateReq = [fscache.NumCookieStates]bool{
+	fscache.CookieLookingUp:     true,
+	fscache.CookieInvalidating:  true,
+	fscache.CookieLRUDiscarding: true,
+	fscache.CookieWithdrawing:   true,
+}
+
 var reqMask = [fscache.NumCookieStates]uint64{
 	fscache.CookieActive: 1<<fscache.FlagDoPrepToWrite | 1<<fscache.FlagDoLRUDiscard | 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
 	fscache.CookieFailed: 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
@@ -39,7 +52,7 @@ var reqMask = [fscache.NumCookieStates]uint64{
 func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState, fl uint64, nAcc int64, held bool) {
 	req := fl & reqMask[st]
 	key := uint64(ck.DebugID)
-	if req == 0 || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
+	if (req == 0 && !stateReq[st]) || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
 		if c.live.hotL5 > 0 {
 			c.coolL5(key)
 		}
@@ -49,8 +62,12 @@ func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState
 		return
 	}
 	c.live.hotL5++
+	what := fscache.CookieFlagString(req) + " pending in " + st.String()
+	if req == 0 {
+		what = st.String() + " (a state the state machine must act on)"
+	}
 	c.live.heat(monL5, key, objRef{'c', ck.DebugID},
-		fmt.Sprintf("%s pending in %v and nothing due to act on it (state machine idle, no access whose end queues it)", fscache.CookieFlagString(req), st), c.step)
+		fmt.Sprintf("%s and nothing due to act on it (state machine idle, no access whose end queues it)", what), c.step)
 }
 
 // checkVolumeRequests is L-5 for one volume (from checkVolumes).

@@ -836,7 +836,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 		}
 		c.lock.Unlock(t)
 		c.wakeUpCookieState(t)
-		if isCaching {
+		if isCaching && !c.f.Mutants.InvalidateNoQueue {
 			queueCookie(t, c, TraceCookieGetInvalWork)
 		}
 	default:

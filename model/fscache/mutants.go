@@ -89,4 +89,8 @@ type Mutants struct {
 	// objects to go, so the wait and the objects' uncount read the freed
 	// record.
 	CachefilesRelinquishBeforeObjects bool
+	// InvalidateNoQueue: __fscache_invalidate on an ACTIVE cookie moves
+	// it to INVALIDATING without queueing the state machine that performs
+	// the invalidation.
+	InvalidateNoQueue bool
 }
