@@ -22,11 +22,22 @@ import (
 //	ACTIVE  DO_PREP_TO_WRITE, DO_LRU_DISCARD, DO_WITHDRAW, DO_INVALIDATE
 //	FAILED  DO_WITHDRAW, DO_INVALIDATE
 //
+// The transient states are requests too (stateReq): LOOKING_UP,
+// INVALIDATING, LRU_DISCARDING and WITHDRAWING with the state machine
+// neither queued nor running and no access whose end queues it.
+//
 // DO_RELINQUISH is L-2's (a relinquished cookie reaches DROPPED). In
 // QUIESCENT the state machine acts on DO_RELINQUISH only: the DO_WITHDRAW
 // and DO_PREP_TO_WRITE a failed lookup leaves behind wait for the next use,
 // as in the kernel. Volumes: CREATING set while the creation work is
 // neither queued nor running.
+//
+// Not here: queued work (the simulated workqueues give every queued item a
+// worker at once, so an item not run is a deadlock or a lost wake-up),
+// timers (L-1 for the LRU timer, the only one; virtual time fires every
+// armed timer before a run counts as drained), collision waits (L-3), and
+// culling (cachefiles' CULLING flag is a request to cachefilesd, which
+// the scripted worlds do not always run).
 
 const monL5 = "L-5"
 
