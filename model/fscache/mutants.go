@@ -93,4 +93,8 @@ type Mutants struct {
 	// it to INVALIDATING without queueing the state machine that performs
 	// the invalidation.
 	InvalidateNoQueue bool
+	// NetfsCopyNoRequestRef: a netfs read's copy to the cache takes no
+	// ref on the read request, so the request is freed when the read
+	// returns and the copy's completion uses it afterwards.
+	NetfsCopyNoRequestRef bool
 }

@@ -240,7 +240,9 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 		return sliceOf(data, off, n)
 	}
 	ip.waitCopy(t)
-	cres := new(fscache.CacheResources)
+	rreq := ip.newRequest()
+	defer rreq.put(t)
+	cres := &rreq.cres
 	err := fscache.BeginReadOperation(t, cres, ip.Cookie)
 	if err == nil && !ip.Cookie.Has(fscache.FlagNoDataToRead) {
 		buf := make([]byte, n)
@@ -276,7 +278,7 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 			if ip.M.F.Mutants.NetfsCopyAfterEnd {
 				fscache.EndOperation(t, cres)
 			}
-			ip.copyToCache(t, cres, off, data, srvChange)
+			ip.copyToCache(t, rreq, off, data, srvChange)
 		} else {
 			fscache.EndOperation(t, cres)
 		}
@@ -302,7 +304,8 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 // read's operation (netfs_pgpriv2_copy_to_cache): the folio is marked
 // PG_fscache, the write submitted; its completion records the result,
 // clears the mark and ends the operation.
-func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off int64, data []byte, change uint64) {
+func (ip *Inode) copyToCache(t *sim.Thread, rreq *request, off int64, data []byte, change uint64) {
+	cres := &rreq.cres
 	start, length := off, int64(len(data))
 	wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(change))})
 	if err := fscache.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
@@ -314,7 +317,11 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 	ip.copying.Store(t, true)
 	rec := ip.record(wid)
 	defer rec.submitted()
+	if !ip.M.F.Mutants.NetfsCopyNoRequestRef {
+		rreq.get(t) // the copy's, put at its completion
+	}
 	fscache.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		t.Use(&rreq.life)
 		rec.done(err)
 		if err == nil {
 			// Memory pressure reclaims the page that was copied to the
@@ -323,7 +330,37 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 		}
 		fscache.EndOperation(t, cres)
 		ip.copyDone(t)
+		rreq.put(t)
 	})
+}
+
+// request is struct netfs_io_request for a read: the cache resources it
+// began, refcounted by the read and by its copy to the cache, whose
+// completion ends the operation after the read returned. Its lifetime
+// (sim.Life, not leak-tracked) ends at the last netfs_put_request.
+type request struct {
+	cres fscache.CacheResources
+	ref  int
+	life sim.Life
+}
+
+// newRequest is netfs_alloc_request for a read of ip (one ref).
+func (ip *Inode) newRequest() *request {
+	return &request{ref: 1, life: sim.Life{Kind: "netfs_io_request", ID: uint32(ip.Ino)}}
+}
+
+// get is netfs_get_request.
+func (r *request) get(t *sim.Thread) {
+	t.Use(&r.life)
+	r.ref++
+}
+
+// put is netfs_put_request: the last put frees the request.
+func (r *request) put(t *sim.Thread) {
+	t.Use(&r.life)
+	if r.ref--; r.ref == 0 {
+		t.Free(&r.life)
+	}
 }
 
 // ioRecord records a copy to the cache in the history: it takes effect
