@@ -31,6 +31,8 @@ type Cachefiles struct {
 	// on and its data file may keep no xattr or a dirty one, which the
 	// next lookup treats as stale, so I-29 does not hold.
 	xattrLost bool
+
+	disk diskTrack // the disk checks (disk.go)
 }
 
 type released struct {
@@ -58,6 +60,7 @@ func (x *Cachefiles) track() {
 		}
 	}
 	x.caches = append(x.caches, c)
+	x.watch(c)
 }
 
 func fail(check string, objs []string, format string, args ...any) *sim.Failure {
@@ -77,6 +80,9 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 		}
 		x.track()
 		ino := vfs.Ino(e.Args[0])
+		if f := x.cullDisk(ino); f != nil {
+			return f
+		}
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
 				if o.File() == ino && o.MarkedInUse() == ino {
@@ -89,9 +95,12 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 				}
 			}
 		}
+	case cachefiles.EvMarkActive:
+		x.disk.markActive(vfs.Ino(e.Args[0]))
 	case cachefiles.EvMarkInactive:
 		x.track()
 		ino := vfs.Ino(e.Args[0])
+		x.disk.markInactive(ino)
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
 				if o.DebugID == e.Obj && o.File() == ino {
@@ -99,6 +108,9 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 				}
 			}
 		}
+	case cachefiles.EvCoherency:
+		x.track()
+		return x.coherencyDisk(e)
 	case sim.EvAllocFail:
 		x.xattrLost = x.xattrLost || sim.AllocSite(e.Args[0]) == cachefiles.AllocSiteSetObjectXattr
 	case cachefiles.EvLink:
@@ -136,6 +148,9 @@ func (x *Cachefiles) isLinking(o *cachefiles.Object) bool {
 func (x *Cachefiles) Step(k *sim.Kernel) *sim.Failure {
 	x.track()
 	x.prune()
+	if f := x.stepDisk(); f != nil {
+		return f
+	}
 	bound := 0
 	for _, c := range x.caches {
 		if c.Ready() && !c.Severed() {
@@ -236,6 +251,9 @@ func (x *Cachefiles) stepCache(c *cachefiles.Cache) *sim.Failure {
 		if st.Size%cachefiles.DIOBlockSize != 0 {
 			return fail("I-30", []string{objName(o)}, "object o=%08x file B=%x size %d is not a multiple of %d", o.DebugID, uint64(ino), st.Size, cachefiles.DIOBlockSize)
 		}
+		if allocOver(st, fs.BlockSize()) {
+			return allocFailure("object "+objName(o)+"'s file", ino, st, fs.BlockSize())
+		}
 	}
 	return nil
 }
@@ -334,6 +352,9 @@ func (x *Cachefiles) checkFiles(fs *vfs.FS, xattrs bool) *sim.Failure {
 					continue
 				}
 				st, _ := fs.Stat(f.Ino)
+				if allocOver(st, fs.BlockSize()) {
+					return allocFailure("data file "+v.Name+"/"+fan.Name+"/"+f.Name, f.Ino, st, fs.BlockSize())
+				}
 				if st.Size%cachefiles.DIOBlockSize != 0 {
 					return fail("I-30", nil, "data file %s/%s/%s size %d is not DIO-aligned", v.Name, fan.Name, f.Name, st.Size)
 				}

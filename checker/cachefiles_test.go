@@ -172,6 +172,9 @@ func TestCachefilesCullVictimMarkLeftByDeadCache(t *testing.T) {
 	if len(marked) != 1 {
 		t.Fatalf("after the failed cull: %d inodes marked in use, want its victim alone", len(marked))
 	}
+	if fl := x.Step(k); fl != nil {
+		t.Fatalf("disk-unbind on the failed cull's victim, marked by 6.12 too: %v", fl)
+	}
 	if fl := x.EndOfRun(k); fl != nil {
 		t.Fatalf("the failed cull's victim, marked by 6.12 too: %v", fl)
 	}

@@ -149,6 +149,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	k.AddEventHook(c.onEvent)
 	k.AddStepHook(c.onStep)
 	c.f.ObserveBackend(c.onBackendCall)
+	c.f.ObserveNetfs(c.onNetfsCall)
 }
 
 // Coverage is what this run has covered so far.

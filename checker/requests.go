@@ -22,13 +22,37 @@ import (
 //	ACTIVE  DO_PREP_TO_WRITE, DO_LRU_DISCARD, DO_WITHDRAW, DO_INVALIDATE
 //	FAILED  DO_WITHDRAW, DO_INVALIDATE
 //
+// The transient states are requests too (stateReq): LOOKING_UP,
+// INVALIDATING, LRU_DISCARDING and WITHDRAWING with the state machine
+// neither queued nor running and no access whose end queues it.
+//
 // DO_RELINQUISH is L-2's (a relinquished cookie reaches DROPPED). In
 // QUIESCENT the state machine acts on DO_RELINQUISH only: the DO_WITHDRAW
 // and DO_PREP_TO_WRITE a failed lookup leaves behind wait for the next use,
 // as in the kernel. Volumes: CREATING set while the creation work is
 // neither queued nor running.
+//
+// Not here: queued work (the simulated workqueues give every queued item a
+// worker at once, so an item not run is a deadlock or a lost wake-up),
+// timers (L-1 for the LRU timer, the only one; virtual time fires every
+// armed timer before a run counts as drained), collision waits (L-3), and
+// culling (cachefiles' CULLING flag is a request to cachefilesd, which
+// the scripted worlds do not always run).
 
 const monL5 = "L-5"
+
+// stateReq are the states that are themselves requests to the state
+// machine: LOOKING_UP (fscache_begin_lookup queues the lookup),
+// INVALIDATING (__fscache_invalidate queues the invalidation), and the
+// closing states LRU_DISCARDING and WITHDRAWING (the state machine left
+// them waiting for the last access to end, which queues it again).
+// RELINQUISHING is L-2's.
+var stateReq = [fscache.NumCookieStates]bool{
+	fscache.CookieLookingUp:     true,
+	fscache.CookieInvalidating:  true,
+	fscache.CookieLRUDiscarding: true,
+	fscache.CookieWithdrawing:   true,
+}
 
 var reqMask = [fscache.NumCookieStates]uint64{
 	fscache.CookieActive: 1<<fscache.FlagDoPrepToWrite | 1<<fscache.FlagDoLRUDiscard | 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
@@ -39,7 +63,7 @@ var reqMask = [fscache.NumCookieStates]uint64{
 func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState, fl uint64, nAcc int64, held bool) {
 	req := fl & reqMask[st]
 	key := uint64(ck.DebugID)
-	if req == 0 || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
+	if (req == 0 && !stateReq[st]) || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
 		if c.live.hotL5 > 0 {
 			c.coolL5(key)
 		}
@@ -49,8 +73,12 @@ func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState
 		return
 	}
 	c.live.hotL5++
+	what := fscache.CookieFlagString(req) + " pending in " + st.String()
+	if req == 0 {
+		what = st.String() + " (a state the state machine must act on)"
+	}
 	c.live.heat(monL5, key, objRef{'c', ck.DebugID},
-		fmt.Sprintf("%s pending in %v and nothing due to act on it (state machine idle, no access whose end queues it)", fscache.CookieFlagString(req), st), c.step)
+		fmt.Sprintf("%s and nothing due to act on it (state machine idle, no access whose end queues it)", what), c.step)
 }
 
 // checkVolumeRequests is L-5 for one volume (from checkVolumes).

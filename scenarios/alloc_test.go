@@ -17,7 +17,7 @@ func allocSiteFinding(site string) string {
 	case "fscache_set_key", "fscache_alloc_cookie.aux":
 		return "alloc-unwind"
 	case "cachefiles_bury_object":
-		return "cachefiles-inuse"
+		return "disk-unbind" // the mark left is seen at the unbind (checker/disk.go)
 	}
 	return ""
 }
@@ -157,7 +157,7 @@ func TestAllocBrokenUnwindCaught(t *testing.T) {
 		{"fscache_alloc_volume", "leak", "fscache still holds 1 object(s) after the run drained: cache C="}, // the cache ref kept
 		{"cachefiles_acquire_volume.name", "leak", "cachefiles_volume"},                                     // the volume never freed
 		{"cachefiles_cook_key", "deadlock", "volume ACQUIRE_PENDING"},                                       // the object and its cookie ref kept: the volume is never freed, its next acquirer waits
-		{"cachefiles_open_file", "cachefiles-inuse", "in use"},                                              // the inode left marked
+		{"cachefiles_open_file", "disk-unbind", "still marked in use"},                                      // the inode left marked, seen at the unbind
 	}
 	for _, m := range mutants {
 		t.Run(m.site, func(t *testing.T) {

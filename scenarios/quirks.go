@@ -117,10 +117,13 @@ func init() {
 				netfsReadAndCopy(t, c, 4096)
 				// The file is read again and closed; the copy of the second
 				// read to the cache is asynchronous and is still running
-				// when the LRU timeout passes (a slow cache disk).
+				// when the LRU timeout passes (a slow cache disk). The read
+				// begins its operation while the file is open (R-netfs);
+				// the copy outlives the close.
+				var cres fscache.CacheResources
+				begun := fscache.BeginReadOperation(t, &cres, c) == nil
 				t.Kernel().Spawn("copy-to-cache", func(t *sim.Thread) {
-					var cres fscache.CacheResources
-					if err := fscache.BeginReadOperation(t, &cres, c); err == nil {
+					if begun {
 						t.Sleep(fscache.LRUCookieTimeout + sim.Millisecond)
 						start, length := int64(0), int64(4096)
 						if cres.Ops.PrepareWrite(t, &cres, &start, &length, 4096, false) == nil {

@@ -54,8 +54,10 @@ type Cache struct {
 	bWriting     sim.Atomic    // blocks of writes in flight
 	dio          sim.Workqueue // the cache filesystem's s_dio_done_wq: where kiocbs complete (io.go)
 
-	kiocbs              int  // kiocbs not yet freed (io.go)
-	dentryCheckDeferred bool // unbind's dentry check waits for the last kiocb (checkDentries)
+	kiocbs              int           // kiocbs not yet freed (io.go)
+	dentryCheckDeferred bool          // unbind's dentry check waits for the last kiocb (checkDentries)
+	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
+	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
 
 	bsize  int64
 	bshift uint
@@ -289,6 +291,10 @@ func (c *Cache) daemonUnbind(t *sim.Thread) {
 	if c.flags.Test(t, CacheReady) {
 		c.withdrawCache(t)
 	}
+	if c.graveyard != 0 && c.F.Mutants.CachefilesUnbindKeepsMark {
+		c.dput(t, c.graveyard)
+		c.graveyard = 0
+	}
 	if c.graveyard != 0 {
 		c.putDirectory(t, c.graveyard)
 		c.graveyard = 0
@@ -306,12 +312,17 @@ func (c *Cache) withdrawCache(t *sim.Thread) {
 	fscache.WithdrawCache(t, fc)
 	c.withdrawFscacheVolumes(t)
 	c.withdrawObjects(t)
+	if c.F.Mutants.CachefilesRelinquishBeforeObjects {
+		fscache.RelinquishCache(t, fc)
+	}
 	fscache.WaitForObjects(t, fc)
 	c.withdrawVolumes(t)
 	c.syncCache(t)
 	c.flags.Clear(t, CacheReady)
 	c.cache = nil
-	fscache.RelinquishCache(t, fc)
+	if !c.F.Mutants.CachefilesRelinquishBeforeObjects {
+		fscache.RelinquishCache(t, fc)
+	}
 }
 
 // withdrawFscacheVolumes is cachefiles_withdraw_fscache_volumes(): drop the
@@ -408,7 +419,7 @@ const (
 // bnr more blocks? Below a stop threshold it refuses with ENOBUFS; below a
 // cull threshold it switches culling on; at or above both run thresholds it
 // switches culling off (spec §10.2).
-func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
+func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err error) {
 	sf, err := c.statfs(t)
 	if err != nil {
 		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
@@ -418,6 +429,10 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 		return err
 	}
 	var bw int64
+	if c.onSpace != nil {
+		c.onSpace.SpaceStatfs(t, c)
+		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil}) }()
+	}
 	if c.quiet(t) {
 		bw = c.bWriting.Peek()
 	} else {
@@ -431,7 +446,8 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) error {
 		culling = c.flags.Test(t, CacheCulling)
 	}
 	switch {
-	case ffree < l.Fstop || bavail < l.Bstop:
+	case ffree < l.Fstop || bavail < l.Bstop,
+		c.F.Mutants.CachefilesStopAtCull && (ffree < l.Fcull || bavail < l.Bcull):
 		switch why {
 		case spaceForWrite:
 			c.F.Stats.NoWriteSpace++

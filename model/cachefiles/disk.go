@@ -248,6 +248,7 @@ func (c *Cache) truncate(t *sim.Thread, ino vfs.Ino, size int64, kind injectKind
 }
 
 func (c *Cache) fallocate(t *sim.Thread, f *cfile, mode vfs.FallocMode, off, length int64, kind injectKind) error {
+	t.Use(&f.life)
 	if c.severed {
 		return c.severedErr(t)
 	}
@@ -258,6 +259,7 @@ func (c *Cache) fallocate(t *sim.Thread, f *cfile, mode vfs.FallocMode, off, len
 }
 
 func (c *Cache) seek(t *sim.Thread, f *cfile, off int64, data bool) (int64, error) {
+	t.Use(&f.life)
 	if c.severed {
 		return 0, c.severedErr(t)
 	}
@@ -271,6 +273,7 @@ func (c *Cache) seek(t *sim.Thread, f *cfile, off int64, data bool) (int64, erro
 }
 
 func (c *Cache) read(t *sim.Thread, f *cfile, off int64, n int) ([]byte, error) {
+	t.Use(&f.life)
 	if c.severed {
 		return nil, c.severedErr(t)
 	}
@@ -281,6 +284,7 @@ func (c *Cache) read(t *sim.Thread, f *cfile, off int64, n int) ([]byte, error) 
 }
 
 func (c *Cache) write(t *sim.Thread, f *cfile, off int64, data []byte) error {
+	t.Use(&f.life)
 	if c.severed {
 		return c.severedErr(t)
 	}
@@ -348,12 +352,16 @@ type cfile struct {
 	f   *vfs.File
 	ino vfs.Ino
 	ref sim.Atomic
+	// life is the struct file's lifetime, to its last fput: every use
+	// (get_file, the I/O through it) is checked against it. Not tracked
+	// for leaks (the open-file count is: cachefiles-files).
+	life sim.Life
 }
 
 // newCfile is an opened backing file: its path holds a reference on the
 // file's dentry (parented in dir) until the last fput.
 func (c *Cache) newCfile(f *vfs.File, dir vfs.Ino) *cfile {
-	cf := &cfile{f: f, ino: f.Ino()}
+	cf := &cfile{f: f, ino: f.Ino(), life: sim.Life{Kind: "file", ID: uint32(f.Ino())}}
 	cf.ref.Init(1)
 	c.dget(cf.ino, dir)
 	return cf
@@ -361,13 +369,16 @@ func (c *Cache) newCfile(f *vfs.File, dir vfs.Ino) *cfile {
 
 // getFile is get_file().
 func getFile(t *sim.Thread, f *cfile) *cfile {
+	t.Use(&f.life)
 	f.ref.Inc(t)
 	return f
 }
 
 // fput drops a file reference; the last one closes the file.
 func (c *Cache) fput(t *sim.Thread, f *cfile) {
+	t.Use(&f.life)
 	if f.ref.Dec(t) == 0 {
+		t.Free(&f.life)
 		c.fs.Close(f.f)
 		c.dput(t, f.ino)
 	}

@@ -394,7 +394,11 @@ func (c *Cache) checkAuxdata(t *sim.Thread, o *Object, f *cfile) error {
 	reason, content := ReasonBadXattr, Content(0)
 	if err == nil {
 		var e error
-		reason, e = CheckAuxdata(buf, ck.Aux, uint64(ck.ObjectSize))
+		size := uint64(ck.ObjectSize)
+		if c.F.Mutants.CachefilesCoherencyWrongSize {
+			size++
+		}
+		reason, e = CheckAuxdata(buf, ck.Aux, size)
 		err = xattrErr(e)
 		if len(buf) >= ObjectXattrHeaderLen {
 			content = Content(buf[17])

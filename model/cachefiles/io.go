@@ -33,11 +33,16 @@ type kiocb struct {
 	// cookie access held until the completion); false for the on-demand
 	// daemon's write through the anonymous fd, which holds none.
 	fsop bool
+	// life is the kiocb's lifetime, to its last put: the completion and
+	// the puts are checked against it. Not tracked for leaks (the
+	// cache's kiocb count is).
+	life sim.Life
 }
 
 // newKiocb takes the kiocb's refs on the file and the object.
 func (c *Cache) newKiocb(t *sim.Thread, o *Object, f *cfile, term fscache.TermFunc, fsop bool) *kiocb {
-	ki := &kiocb{f: f, o: o, term: term, issued: true, fsop: fsop}
+	c.kiocbSeq++
+	ki := &kiocb{f: f, o: o, term: term, issued: true, fsop: fsop, life: sim.Life{Kind: "cachefiles_kiocb", ID: c.kiocbSeq}}
 	ki.ref.Init(2)
 	c.kiocbs++
 	getFile(t, f)
@@ -51,7 +56,9 @@ func (c *Cache) newKiocb(t *sim.Thread, o *Object, f *cfile, term fscache.TermFu
 // put is cachefiles_put_kiocb(): the last put drops the object and the
 // file.
 func (c *Cache) putKiocb(t *sim.Thread, ki *kiocb) {
+	t.Use(&ki.life)
 	if ki.ref.DecAndTest(t) {
+		t.Free(&ki.life)
 		ki.o.put(t, TraceObjPutIOReq)
 		c.fput(t, ki.f)
 		if c.kiocbs--; c.kiocbs == 0 && c.dentryCheckDeferred {
@@ -72,8 +79,12 @@ func (c *Cache) complete(t *sim.Thread, ki *kiocb, sync bool, name string, fn fu
 		c.putKiocb(t, ki)
 	} else {
 		fscache.QueueCompletion(t, &c.dio, name, func(t *sim.Thread) {
+			t.Use(&ki.life)
 			fn(t, ki)
 			c.putKiocb(t, ki)
+			if c.F.Mutants.CachefilesKiocbExtraPut {
+				c.putKiocb(t, ki)
+			}
 		})
 	}
 	c.putKiocb(t, ki) // in_progress: the issuer's ref
@@ -320,6 +331,9 @@ func (c *Cache) prepareWrite(t *sim.Thread, o *Object, f *cfile, start, length *
 	}
 	*length = roundUp(*length, PageSize)
 	pages := uint64(*length / PageSize)
+	if c.F.Mutants.CachefilesWriteOverAllocates {
+		c.fallocate(t, f, vfs.FallocKeepSize, *start+*length, PageSize, injectWrite)
+	}
 	if noSpace {
 		return c.hasSpace(t, 0, pages, spaceForWrite)
 	}

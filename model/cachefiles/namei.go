@@ -523,7 +523,7 @@ func (c *Cache) lookupForCull(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino,
 		return 0, dref{}, vfs.EIO
 	}
 	d := c.dgetAt(refLookupForCull, dir, name, ino)
-	if c.fs.InUse(ino) {
+	if c.fs.InUse(ino) && !c.F.Mutants.CachefilesCullIgnoresInUse {
 		dl.Unlock(t)
 		c.dputAt(t, refLookupForCull, d)
 		return 0, dref{}, vfs.EBUSY
@@ -544,7 +544,7 @@ func (c *Cache) cull(t *sim.Thread, dir vfs.Ino, name string) error {
 	il.Lock(t)
 	err = c.setInUse(t, victim)
 	il.Unlock(t)
-	if err != nil {
+	if err != nil && !c.F.Mutants.CachefilesCullIgnoresInUse {
 		err = vfs.EBUSY
 		c.dirLock(dir).Unlock(t)
 	} else {

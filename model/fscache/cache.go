@@ -210,6 +210,7 @@ func (f *Fscache) AcquireCache(t *sim.Thread, name string) (*Cache, error) {
 // AddCache is fscache_add_cache(): the backend is ready; the cache goes
 // ACTIVE and its access gate is pinned.
 func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
+	t.Use(&c.life)
 	if c.state.LoadAcquire(t) != CachePreparing {
 		t.Bug("I-25", "BUG: fscache_add_cache on cache C=%08x in state %v", c.DebugID, c.state.Peek())
 	}
@@ -226,6 +227,7 @@ func AddCache(t *sim.Thread, c *Cache, ops Backend, priv any) {
 
 // BeginCacheAccess is fscache_begin_cache_access().
 func BeginCacheAccess(t *sim.Thread, c *Cache, why string) bool {
+	t.Use(&c.life)
 	if !cacheIsLive(t, c) {
 		return false
 	}
@@ -241,6 +243,7 @@ func BeginCacheAccess(t *sim.Thread, c *Cache, why string) bool {
 
 // EndCacheAccess is fscache_end_cache_access().
 func EndCacheAccess(t *sim.Thread, c *Cache, why string) {
+	t.Use(&c.life)
 	sim.SmpMbBeforeAtomic(t)
 	n := c.nAccesses.Dec(t)
 	c.traceAccess(t, n, why)
@@ -255,6 +258,7 @@ func EndCacheAccess(t *sim.Thread, c *Cache, why string) {
 // WithdrawCache is fscache_withdraw_cache(): no new accesses; drop the pin
 // and wait for the accesses in flight.
 func WithdrawCache(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
 	notice(t, c.DebugID, fmt.Sprintf("Withdrawing cache \"%s\" (%d objs)", c.Name, c.objectCount.Peek()))
 	c.setState(t, CacheWithdrawn)
 	EndCacheAccess(t, c, TraceAccessCacheUnpin)
@@ -263,6 +267,7 @@ func WithdrawCache(t *sim.Thread, c *Cache) {
 
 // RelinquishCache is fscache_relinquish_cache(): the backend lets go.
 func RelinquishCache(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
 	// A cache that never got past PREPARING (the backend's bind failed)
 	// is put under its own label.
 	why := TraceCachePutRelinq
@@ -278,6 +283,7 @@ func RelinquishCache(t *sim.Thread, c *Cache) {
 // IOError is fscache_io_error(): an ACTIVE cache goes GOT_IOERROR; every new
 // access then fails.
 func IOError(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
 	if c.state.CmpXchgLoad(t, CacheActive, CacheGotIOError) == CacheActive {
 		t.Emit(sim.Event{Type: EvCacheState, Obj: c.DebugID, Args: [8]int64{int64(CacheActive), int64(CacheGotIOError)}})
 		notice(t, c.DebugID, fmt.Sprintf("Cache '%s' stopped due to I/O error", c.Name))
@@ -285,11 +291,15 @@ func IOError(t *sim.Thread, c *Cache) {
 }
 
 // CountObject is fscache_count_object().
-func CountObject(t *sim.Thread, c *Cache) { c.objectCount.Inc(t) }
+func CountObject(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
+	c.objectCount.Inc(t)
+}
 
 // UncountObject is fscache_uncount_object(): the last one wakes the
 // withdrawer.
 func UncountObject(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
 	n := c.objectCount.Dec(t)
 	if n < 0 {
 		t.Bug("I-13", "cache C=%08x object_count underflow", c.DebugID)
@@ -301,5 +311,6 @@ func UncountObject(t *sim.Thread, c *Cache) {
 
 // WaitForObjects is fscache_wait_for_objects().
 func WaitForObjects(t *sim.Thread, c *Cache) {
+	t.Use(&c.life)
 	sim.WaitVarEvent(t, &c.f.clearance, "cache object_count == 0", func() bool { return c.objectCount.Peek() == 0 })
 }

@@ -797,6 +797,9 @@ func updateAux(c *Cookie, aux []byte, objectSize *int64) {
 // cache (or a DIO write, flags InvalDIOWrite, disables caching while in use).
 // A no-op while the cookie is disabled.
 func Invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
+	if flags&InvalDIOWrite != 0 {
+		netfsCall(t, "invalidate_dio_write", c, nil)
+	}
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}
@@ -833,7 +836,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 		}
 		c.lock.Unlock(t)
 		c.wakeUpCookieState(t)
-		if isCaching {
+		if isCaching && !c.f.Mutants.InvalidateNoQueue {
 			queueCookie(t, c, TraceCookieGetInvalWork)
 		}
 	default:

@@ -24,6 +24,7 @@ type Fscache struct {
 	Mutants Mutants
 
 	onBackend BackendObserver // a checker watching backend calls (resources.go)
+	onNetfs   NetfsObserver   // a checker watching the netfs's calls (netfscalls.go)
 
 	wq       sim.Workqueue // fscache_wq (unbound)
 	systemWQ sim.Workqueue // system_wq (volume creation)

@@ -61,6 +61,7 @@ failed:
 
 // BeginReadOperation is fscache_begin_read_operation().
 func BeginReadOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
+	netfsCall(t, "begin_read_operation", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
@@ -69,6 +70,7 @@ func BeginReadOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
 
 // BeginWriteOperation is fscache_begin_write_operation().
 func BeginWriteOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
+	netfsCall(t, "begin_write_operation", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
@@ -136,6 +138,7 @@ func WriteToCacheStream(t *sim.Thread, c *Cookie, start int64, data []byte, iSiz
 }
 
 func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc, began *bool) error {
+	netfsCall(t, "write_to_cache", c, nil)
 	if !caching || c == nil || len(data) == 0 {
 		if term != nil {
 			term(t, 0, ErrNoBufs, false)
@@ -150,7 +153,7 @@ func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		}
 		return ErrNoBufs
 	}
-	wreq := &writeRequest{term: term}
+	wreq := &writeRequest{term: term, life: sim.Life{Kind: "fscache_write_request", ID: c.DebugID}}
 	cres := &wreq.cres
 	if err := beginOperation(t, cres, c, WantWrite, TraceAccessIOWrite); err != nil {
 		if term != nil {
@@ -162,7 +165,7 @@ func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		*began = true
 	}
 	length := int64(len(data))
-	err := cres.Ops.PrepareWrite(t, cres, &start, &length, iSize, false)
+	err := PrepareWrite(t, cres, &start, &length, iSize, false)
 	if err != nil {
 		wreq.done(t, 0, err, false)
 		return err
@@ -171,7 +174,7 @@ func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 		data = append(data, make([]byte, length-int64(len(data)))...)
 	}
 	var syncErr error
-	err = cres.Ops.Write(t, cres, start, data[:length], func(t *sim.Thread, n int, err error, wasAsync bool) {
+	err = Write(t, cres, start, data[:length], func(t *sim.Thread, n int, err error, wasAsync bool) {
 		if !wasAsync {
 			syncErr = err
 		}
@@ -188,20 +191,27 @@ func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 type writeRequest struct {
 	cres CacheResources
 	term TermFunc
+	// life is the request's lifetime, kzalloc to the kfree at the end of
+	// fscache_wreq_done (not tracked for leaks: the cookie access it holds
+	// is).
+	life sim.Life
 }
 
 // done is fscache_wreq_done(): tell the netfs, then end the operation
 // (and with it the cookie access the write held).
 func (w *writeRequest) done(t *sim.Thread, n int, err error, wasAsync bool) {
+	t.Use(&w.life)
 	if w.term != nil {
 		w.term(t, n, err, wasAsync)
 	}
 	EndOperation(t, &w.cres)
+	t.Free(&w.life)
 }
 
 // ResizeCookie is fscache_resize_cookie(): the netfs truncated the file. A
 // no-op while disabled.
 func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
+	netfsCall(t, "resize_cookie", c, nil)
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}

@@ -40,4 +40,61 @@ type Mutants struct {
 	// UseNoQueuePrepToWrite: fscache_use_cookie() on an ACTIVE cookie sets
 	// DO_PREP_TO_WRITE but does not queue the state machine to act on it.
 	UseNoQueuePrepToWrite bool
+
+	// The netfs side (model/netfs reads these through Mount.F): each
+	// breaks a rule of NetfsCalls.
+
+	// NetfsOpenNoUse: a netfs open skips fscache_use_cookie (and its
+	// release the matching unuse), so the file's reads begin operations
+	// on a cookie nobody has in use.
+	NetfsOpenNoUse bool
+	// NetfsCopyAfterEnd: a netfs read that missed ends its cache operation
+	// before it copies the downloaded data to the cache through it.
+	NetfsCopyAfterEnd bool
+
+	// The cachefiles side (model/cachefiles reads these through
+	// Cache.F): each breaks a rule the disk checks state
+	// (checker/disk.go).
+
+	// CachefilesStopAtCull: cachefiles_has_space refuses below the cull
+	// thresholds, not below the stop ones.
+	CachefilesStopAtCull bool
+	// CachefilesWriteOverAllocates: __cachefiles_prepare_write
+	// preallocates a page past the end of the write (KEEP_SIZE).
+	CachefilesWriteOverAllocates bool
+	// CachefilesCullIgnoresInUse: cachefiles_cull (and its lookup,
+	// cachefiles_lookup_for_cull) buries its victim even when it is marked
+	// in use (the file is an object's).
+	CachefilesCullIgnoresInUse bool
+	// CachefilesUnbindKeepsMark: the unbind lets go of graveyard/
+	// without clearing its in-use mark.
+	CachefilesUnbindKeepsMark bool
+	// CachefilesCoherencyWrongSize: cachefiles_check_auxdata compares
+	// the stored object_size with the cookie's size plus one, so every
+	// data file found on disk is thrown away as stale.
+	CachefilesCoherencyWrongSize bool
+
+	// Lifetimes (sim.Life on objects the kernel frees at a last put).
+
+	// CachefilesKiocbExtraPut: an asynchronous cachefiles I/O completion
+	// drops the kiocb's completion ref twice, so the issuer's put comes
+	// after the kiocb was freed.
+	CachefilesKiocbExtraPut bool
+	// NetfsEvictNoWait: the netfs's evict does not wait for the copies to
+	// the cache still in flight (netfs_wait_for_outstanding_io), so a
+	// copy's completion touches the freed inode.
+	NetfsEvictNoWait bool
+	// CachefilesRelinquishBeforeObjects: cachefiles_withdraw_cache
+	// relinquishes the fscache cache record before it waits for its
+	// objects to go, so the wait and the objects' uncount read the freed
+	// record.
+	CachefilesRelinquishBeforeObjects bool
+	// InvalidateNoQueue: __fscache_invalidate on an ACTIVE cookie moves
+	// it to INVALIDATING without queueing the state machine that performs
+	// the invalidation.
+	InvalidateNoQueue bool
+	// NetfsCopyNoRequestRef: a netfs read's copy to the cache takes no
+	// ref on the read request, so the request is freed when the read
+	// returns and the copy's completion uses it afterwards.
+	NetfsCopyNoRequestRef bool
 }

@@ -38,6 +38,7 @@ func (v *Volume) Life() *sim.Life  { return &v.life }
 // PinAccess is what a backend does when its on-disk volume is ready: take
 // the volume's access pin (cachefiles_acquire_volume's n_accesses++).
 func (v *Volume) PinAccess(t *sim.Thread) {
+	t.Use(&v.life)
 	n := v.nAccesses.Inc(t)
 	v.traceAccess(t, 0, n, TraceAccessCachePin)
 }
@@ -232,6 +233,7 @@ func createVolume(t *sim.Thread, v *Volume, wait bool) {
 
 // createVolumeWork is fscache_create_volume_work().
 func createVolumeWork(t *sim.Thread, v *Volume) {
+	t.Use(&v.life)
 	v.trace(t, v.ref.Peek(), TraceVolumeSeeCreateWork)
 	v.f.backendCall(t, "acquire_volume", nil, v)
 	cacheOps(v.Cache, "acquire_volume").AcquireVolume(t, v)
@@ -258,6 +260,7 @@ func clearCreating(t *sim.Thread, v *Volume, noBarrier bool) {
 // RelinquishVolume is fscache_relinquish_volume(): the netfs lets go; the
 // volume is freed when its last cookie is.
 func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate bool) {
+	t.Use(&v.life)
 	if v == nil {
 		return
 	}
@@ -304,6 +307,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 
 // BeginVolumeAccess is fscache_begin_volume_access(): gated on the cache.
 func BeginVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) bool {
+	t.Use(&v.life)
 	if !cacheIsLive(t, v.Cache) {
 		return false
 	}
@@ -317,6 +321,7 @@ func BeginVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) bool {
 
 // BeginVolumeAccessUnchecked is __fscache_begin_volume_access().
 func BeginVolumeAccessUnchecked(t *sim.Thread, v *Volume, c *Cookie, why string) {
+	t.Use(&v.life)
 	n := v.nAccesses.Inc(t)
 	sim.SmpMbAfterAtomic(t)
 	v.traceAccess(t, cookieID(c), n, why)
@@ -324,6 +329,7 @@ func BeginVolumeAccessUnchecked(t *sim.Thread, v *Volume, c *Cookie, why string)
 
 // EndVolumeAccess is fscache_end_volume_access().
 func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
+	t.Use(&v.life)
 	sim.SmpMbBeforeAtomic(t)
 	n := v.nAccesses.Dec(t)
 	v.traceAccess(t, cookieID(c), n, why)
@@ -338,6 +344,7 @@ func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
 // WithdrawVolume is fscache_withdraw_volume(): the backend drops its pin and
 // waits for lookups in flight.
 func WithdrawVolume(t *sim.Thread, v *Volume) {
+	t.Use(&v.life)
 	n := v.nAccesses.Dec(t)
 	v.traceAccess(t, 0, n, TraceAccessCacheUnpin)
 	if n == 0 {

@@ -97,6 +97,10 @@ type Inode struct {
 	// __writeback_single_inode), queued when the inode is dirtied.
 	wb  sim.Work
 	key string // volume key/cookie key: the history partition
+	// life is the inode's lifetime, to the end of its evict: whatever
+	// touches it afterwards (the flusher, a copy's completion) is a
+	// use-after-free. Not tracked for leaks: scripts may leave inodes.
+	life sim.Life
 }
 
 // call records the start of op on this inode's cookie (-1 if not recording).
@@ -148,7 +152,8 @@ func aux(change uint64) []byte {
 func (m *Mount) Iget(t *sim.Thread, ino uint64) *Inode {
 	size, change := m.Server.GetAttr(t, ino)
 	key := []byte("ino-" + strconv.FormatUint(ino, 10))
-	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key)}
+	ip := &Inode{M: m, Ino: ino, Size: size, Change: change, key: m.Vol.Key + "/" + string(key),
+		life: sim.Life{Kind: "netfs_inode", ID: uint32(ino)}}
 	ip.folio.Name = fmt.Sprintf("folio lock ino %d", ino)
 	ip.validate.Name = fmt.Sprintf("validate lock ino %d", ino)
 	ip.wb = sim.Work{Name: "wb_workfn", Func: ip.writeback}
@@ -181,12 +186,19 @@ func (ip *Inode) invalidate(t *sim.Thread, change uint64, size int64, flags uint
 // Open is ->open: use the cookie (modifying if opened for write), then
 // revalidate against the server.
 func (ip *Inode) Open(t *sim.Thread, write bool) {
-	fscache.UseCookie(t, ip.Cookie, write)
+	t.Use(&ip.life)
+	if !ip.M.F.Mutants.NetfsOpenNoUse {
+		fscache.UseCookie(t, ip.Cookie, write)
+	}
 	ip.revalidate(t)
 }
 
 // Close is ->release: unuse the cookie with the current coherency data.
 func (ip *Inode) Close(t *sim.Thread) {
+	t.Use(&ip.life)
+	if ip.M.F.Mutants.NetfsOpenNoUse {
+		return
+	}
 	size := ip.Size
 	fscache.UnuseCookie(t, ip.Cookie, aux(ip.Change), &size)
 }
@@ -204,6 +216,7 @@ func (ip *Inode) waitCopy(t *sim.Thread) {
 // (clear_bit_unlock), then its waiters woken; folio_wake_bit walks the
 // wait queue under its lock, which a full barrier stands for here.
 func (ip *Inode) copyDone(t *sim.Thread) {
+	t.Use(&ip.life)
 	ip.copying.StoreRelease(t, false)
 	sim.SmpMb(t)
 	sim.WakeUpVar(t, &ip.copying)
@@ -217,6 +230,7 @@ func (ip *Inode) copyDone(t *sim.Thread) {
 // context and the reader waits for it (netfs_wait_for_read); the copy to
 // the cache is submitted and the read returns without waiting for it.
 func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
+	t.Use(&ip.life)
 	ip.folio.Lock(t)
 	defer ip.folio.Unlock(t)
 	change := ip.Change
@@ -230,7 +244,9 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 		return sliceOf(data, off, n)
 	}
 	ip.waitCopy(t)
-	cres := new(fscache.CacheResources)
+	rreq := ip.newRequest()
+	defer rreq.put(t)
+	cres := &rreq.cres
 	err := fscache.BeginReadOperation(t, cres, ip.Cookie)
 	if err == nil && !ip.Cookie.Has(fscache.FlagNoDataToRead) {
 		buf := make([]byte, n)
@@ -263,7 +279,10 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 	ip.M.Misses++
 	if err == nil {
 		if srvChange == change {
-			ip.copyToCache(t, cres, off, data, srvChange)
+			if ip.M.F.Mutants.NetfsCopyAfterEnd {
+				fscache.EndOperation(t, cres)
+			}
+			ip.copyToCache(t, rreq, off, data, srvChange)
 		} else {
 			fscache.EndOperation(t, cres)
 		}
@@ -277,7 +296,7 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 	var done sim.Completion
 	var got int
 	var rerr error
-	cres.Ops.Read(t, cres, off, buf, fscache.ReadHoleFail, func(t *sim.Thread, n int, err error, wasAsync bool) {
+	fscache.Read(t, cres, off, buf, fscache.ReadHoleFail, func(t *sim.Thread, n int, err error, wasAsync bool) {
 		got, rerr = n, err
 		done.Complete(t)
 	})
@@ -289,10 +308,11 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 // read's operation (netfs_pgpriv2_copy_to_cache): the folio is marked
 // PG_fscache, the write submitted; its completion records the result,
 // clears the mark and ends the operation.
-func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off int64, data []byte, change uint64) {
+func (ip *Inode) copyToCache(t *sim.Thread, rreq *request, off int64, data []byte, change uint64) {
+	cres := &rreq.cres
 	start, length := off, int64(len(data))
 	wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(change))})
-	if err := cres.Ops.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
+	if err := fscache.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
 		ip.commit(wid) // prepare_write refused: nothing written
 		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
 		ip.cacheWriteFailed(t)
@@ -302,7 +322,11 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 	ip.copying.Store(t, true)
 	rec := ip.record(wid)
 	defer rec.submitted()
-	cres.Ops.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+	if !ip.M.F.Mutants.NetfsCopyNoRequestRef {
+		rreq.get(t) // the copy's, put at its completion
+	}
+	fscache.Write(t, cres, start, data, func(t *sim.Thread, n int, err error, wasAsync bool) {
+		t.Use(&rreq.life)
 		if err != nil {
 			ip.cacheWriteFailed(t)
 		}
@@ -314,6 +338,7 @@ func (ip *Inode) copyToCache(t *sim.Thread, cres *fscache.CacheResources, off in
 		}
 		fscache.EndOperation(t, cres)
 		ip.copyDone(t)
+		rreq.put(t)
 	})
 }
 
@@ -335,6 +360,35 @@ func (ip *Inode) cacheWriteFailed(t *sim.Thread) {
 	// wiped; the failed write's own record already makes the bytes it
 	// may or may not have written unservable.
 	fscache.Invalidate(t, ip.Cookie, aux(ip.Change), ip.Size, 0)
+}
+
+// request is struct netfs_io_request for a read: the cache resources it
+// began, refcounted by the read and by its copy to the cache, whose
+// completion ends the operation after the read returned. Its lifetime
+// (sim.Life, not leak-tracked) ends at the last netfs_put_request.
+type request struct {
+	cres fscache.CacheResources
+	ref  int
+	life sim.Life
+}
+
+// newRequest is netfs_alloc_request for a read of ip (one ref).
+func (ip *Inode) newRequest() *request {
+	return &request{ref: 1, life: sim.Life{Kind: "netfs_io_request", ID: uint32(ip.Ino)}}
+}
+
+// get is netfs_get_request.
+func (r *request) get(t *sim.Thread) {
+	t.Use(&r.life)
+	r.ref++
+}
+
+// put is netfs_put_request: the last put frees the request.
+func (r *request) put(t *sim.Thread) {
+	t.Use(&r.life)
+	if r.ref--; r.ref == 0 {
+		t.Free(&r.life)
+	}
 }
 
 // ioRecord records a copy to the cache in the history: it takes effect
@@ -375,6 +429,7 @@ func sliceOf(data []byte, off, n int64) []byte {
 // copy to the cache to the flusher (writeback); NFS invalidates. direct
 // marks an O_DIRECT write (FSCACHE_INVAL_DIO_WRITE).
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
+	t.Use(&ip.life)
 	if direct {
 		// netfs_unbuffered_write_iter and nfs_file_direct_write
 		// invalidate (FSCACHE_INVAL_DIO_WRITE, coherency data unchanged)
@@ -433,6 +488,7 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 // (netfs_unpin_writeback). A page dirtied meanwhile keeps the pin for the
 // next pass, which its dirtying queued.
 func (ip *Inode) writeback(t *sim.Thread) {
+	t.Use(&ip.life)
 	ip.folio.Lock(t)
 	if ip.dirty.Load(t) {
 		ip.waitCopy(t)
@@ -467,6 +523,7 @@ func (ip *Inode) writeback(t *sim.Thread) {
 
 // Truncate truncates on the server and resizes the cache object.
 func (ip *Inode) Truncate(t *sim.Thread, size int64) {
+	t.Use(&ip.life)
 	change := ip.M.Server.Truncate(t, ip.Ino, size)
 	ip.Change, ip.Size = change, size
 	ip.invalidate(t, change, size, 0)
@@ -479,13 +536,17 @@ func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 func (ip *Inode) Evict(t *sim.Thread, unlink bool) {
 	// The flusher's last pass (inode_wait_for_writeback), then the copies
 	// still in flight (netfs_wait_for_outstanding_io).
+	t.Use(&ip.life)
 	sim.FlushWork(t, &ip.wb)
-	ip.waitCopy(t)
+	if !ip.M.F.Mutants.NetfsEvictNoWait {
+		ip.waitCopy(t)
+	}
 	fscache.ClearInodeWriteback(t, &ip.WB, ip.Cookie, aux(ip.Change), ip.Size)
 	id := ip.call(t, history.Op{Kind: history.OpRelinquish, Retire: unlink})
 	fscache.RelinquishCookie(t, ip.Cookie, unlink)
 	ip.commit(id)
 	ip.ret(id, history.OpResult{})
+	t.Free(&ip.life)
 }
 
 func (ip *Inode) String() string { return fmt.Sprintf("ino %d", ip.Ino) }
