@@ -471,6 +471,7 @@ func f(t *sim.Thread, c *Cookie) {
 	c.see(t, "x")
 	c.state.Set(t, 2)
 	notice(t, 1, "y")
+	c.emitState(t, "z")
 	c.lock.Unlock(t)
 }
 

@@ -369,7 +369,10 @@ func containsWait(s ast.Stmt) bool {
 }
 
 // observesOnly reports whether s is a call that only records what
-// happened — a tracepoint, a kernel log line, a coverage mark — and
+// happened — a tracepoint, a kernel log line, a coverage mark; by the
+// model's naming, every trace* and emit* helper (fscache's trace, see,
+// traceAccess; cachefiles' emit, emitState, emitWarn, traceVFSError,
+// traceCoherency, ...) — and
 // changes nothing a thread or a check reads. Moving such a statement
 // across another (swap-shared) or across an unlock
 // (shrink-critical-section) changes the trace, not the kernel's
@@ -380,7 +383,8 @@ func observesOnly(s ast.Stmt) bool {
 		return false
 	}
 	_, name := callName(c)
-	return excludedCalls[name] || name == "printCookie"
+	return excludedCalls[name] || name == "printCookie" ||
+		strings.HasPrefix(name, "trace") || strings.HasPrefix(name, "emit")
 }
 
 // touchesShared reports whether s is a plain statement (call, assignment
