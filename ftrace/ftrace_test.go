@@ -447,18 +447,25 @@ func BenchmarkCheckTrace(b *testing.B) {
 	}
 }
 
-// useBeforeDiscardMark reports whether a cookie use is printed after the
-// LRU worker's "- lrudo" line and before its "UNPIN cache" line.
+// useBeforeDiscardMark reports whether a cookie use is printed where the
+// rule cannot judge it: after the LRU worker's "- lrudo" line and before
+// its "UNPIN cache" line, or after the cookie's work item started (its
+// "-   work" line after the UNPIN), when the trace, stopped at the use by
+// the in-model check, does not show whether the work had already taken
+// the discard request (a healthy kernel's use would then print no "lrudc"
+// either).
 func useBeforeDiscardMark(text []byte) bool {
-	lrudo := false
+	lrudo, unpinned, working := false, false, false
 	for _, l := range strings.Split(string(text), "\n") {
 		switch {
 		case strings.Contains(l, "-   lrudo"):
 			lrudo = true
 		case lrudo && strings.Contains(l, "UNPIN cache"):
-			return false
+			unpinned = true
+		case unpinned && strings.Contains(l, "-   work"):
+			working = true
 		case lrudo && strings.Contains(l, "fscache_active:") && strings.Contains(l, " USE "):
-			return true
+			return !unpinned || working
 		}
 	}
 	return false
