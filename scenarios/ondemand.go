@@ -166,13 +166,7 @@ var odScenarioList = []Scenario{
 					odReader(t, w, 2, g)
 				}
 			})
-			k.Spawn("admin", func(t *sim.Thread) {
-				if !d.WaitBound(t) {
-					return
-				}
-				jitter(t)
-				d.Stop(t)
-			})
+			odAdminStop(k, d, 1)
 		},
 	},
 	{
@@ -258,14 +252,7 @@ var odScenarioList = []Scenario{
 				m.Read(t, 0, 4096, buf)
 				m.Unmount(t)
 			})
-			k.Spawn("admin", func(t *sim.Thread) {
-				if !d.WaitBound(t) {
-					return
-				}
-				jitter(t)
-				jitter(t)
-				d.Stop(t)
-			})
+			odAdminStop(k, d, 2)
 		},
 	},
 	{
@@ -288,13 +275,7 @@ var odScenarioList = []Scenario{
 				m.Read(t, 0, 0, buf)
 				g.unmount(t, w, m)
 			})
-			k.Spawn("admin", func(t *sim.Thread) {
-				if !d.WaitBound(t) {
-					return
-				}
-				jitter(t)
-				d.Stop(t)
-			})
+			odAdminStop(k, d, 1)
 		},
 	},
 	{
@@ -390,6 +371,20 @@ var odScenarioList = []Scenario{
 			})
 		},
 	},
+}
+
+// odAdminStop spawns the administrator who stops the daemon (SIGTERM) at
+// a random point once it has bound the cache: after jitters random delays.
+func odAdminStop(k *sim.Kernel, d *ondemandd.Daemon, jitters int) {
+	k.Spawn("admin", func(t *sim.Thread) {
+		if !d.WaitBound(t) {
+			return
+		}
+		for range jitters {
+			jitter(t)
+		}
+		d.Stop(t)
+	})
 }
 
 // odMix is the on-demand scenarios of the default exploration: every one
