@@ -164,22 +164,31 @@ func (f *AnonFile) release(t *sim.Thread) {
 	c.od.dev.PutUnbindPincount(t)
 }
 
+// objectFile takes a reference on the object's backing file under
+// object->lock, as the anonymous fd's write_iter and llseek do before they
+// call into the file: ENOBUFS when the object has no file (closed). The
+// caller drops the reference with c.fput.
+func (f *AnonFile) objectFile(t *sim.Thread) (*Cache, *cfile, error) {
+	o := f.object
+	t.Use(&o.life)
+	o.lock.Lock(t)
+	defer o.lock.Unlock(t)
+	if o.file == nil {
+		return nil, nil, vfs.ENOBUFS
+	}
+	return o.volume.cache, getFile(t, o.file), nil
+}
+
 // Write is write(2)/pwrite(2) on the anonymous fd at pos:
 // cachefiles_ondemand_fd_write_iter, the daemon filling the object's file.
 // It returns the bytes written or the error.
 func (f *AnonFile) Write(t *sim.Thread, pos int64, data []byte) (int, error) {
-	o := f.object
-	t.Use(&o.life)
-	c := o.volume.cache
-	o.lock.Lock(t)
-	file := o.file
-	if file == nil {
-		o.lock.Unlock(t)
-		return 0, vfs.ENOBUFS
+	c, file, err := f.objectFile(t)
+	if err != nil {
+		return 0, err
 	}
-	getFile(t, file)
-	o.lock.Unlock(t)
 	defer c.fput(t, file)
+	o := f.object
 	aligned := int64(len(data))
 	if err := c.prepareWrite(t, o, file, &pos, &aligned, int64(len(data)), true); err != nil {
 		return 0, err
@@ -201,17 +210,10 @@ const (
 // Llseek is lseek(2) on the anonymous fd: cachefiles_ondemand_fd_llseek,
 // passed to the object's file (SEEK_SET, SEEK_DATA and SEEK_HOLE).
 func (f *AnonFile) Llseek(t *sim.Thread, pos int64, whence int) (int64, error) {
-	o := f.object
-	t.Use(&o.life)
-	c := o.volume.cache
-	o.lock.Lock(t)
-	file := o.file
-	if file == nil {
-		o.lock.Unlock(t)
-		return 0, vfs.ENOBUFS
+	c, file, err := f.objectFile(t)
+	if err != nil {
+		return 0, err
 	}
-	getFile(t, file)
-	o.lock.Unlock(t)
 	defer c.fput(t, file)
 	switch whence {
 	case SeekSet:
