@@ -627,7 +627,11 @@ func (f *File) cullCheck(t *sim.Thread, args string) error {
 // buf is too short for it, after the counters were zeroed and the flag
 // cleared, as the kernel does. Not under daemon_mutex. After Release:
 // -EBADF.
-func (f *File) Read(t *sim.Thread, buf []byte) (int, error) {
+func (f *File) Read(t *sim.Thread, buf []byte) (int, error) { return f.read(t, buf, nil) }
+
+// read is Read, and ReadFDs with fds: in on-demand mode an OPEN's
+// anonymous fd goes into fds (nil: the File's own table).
+func (f *File) read(t *sim.Thread, buf []byte, fds *FDTable) (int, error) {
 	if f.closed {
 		return 0, vfs.EBADF
 	}
@@ -636,7 +640,12 @@ func (f *File) Read(t *sim.Thread, buf []byte) (int, error) {
 		return 0, nil
 	}
 	if od := f.ondemandOps(); od != nil {
-		return f.ondemandRead(t, od, buf)
+		if fds == nil {
+			fds = f.FDs()
+		}
+		n, err := od.DaemonRead(t, buf, fds)
+		f.traceRead(t, buf, n, err)
+		return n, err
 	}
 	// The kernel ignores has_space's result here; the backend fills in
 	// the status even when its statfs failed.

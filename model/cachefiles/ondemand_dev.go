@@ -590,14 +590,6 @@ func (f *File) FDs() *FDTable {
 	return f.fds
 }
 
-// ondemandRead is read(2) of the device in on-demand mode, with the
-// File's own fd table.
-func (f *File) ondemandRead(t *sim.Thread, od OndemandOps, buf []byte) (int, error) {
-	n, err := od.DaemonRead(t, buf, f.FDs())
-	f.traceRead(t, buf, n, err)
-	return n, err
-}
-
 func (f *File) traceRead(t *sim.Thread, buf []byte, n int, err error) {
 	ret := n
 	if err != nil {
@@ -633,19 +625,7 @@ func (c *Cache) PrepareOndemandRead(t *sim.Thread, cres *fscache.CacheResources,
 // in on-demand mode an OPEN's anonymous fd goes there (a daemon that took
 // the device over from a crashed one has a table of its own).
 func (f *File) ReadFDs(t *sim.Thread, buf []byte, fds *FDTable) (int, error) {
-	if f.closed {
-		return 0, vfs.EBADF
-	}
-	if !f.flags.Test(t, flagReady) {
-		emitDaemon(t, f.id, "read", 0, "")
-		return 0, nil
-	}
-	if od := f.ondemandOps(); od != nil {
-		n, err := od.DaemonRead(t, buf, fds)
-		f.traceRead(t, buf, n, err)
-		return n, err
-	}
-	return f.Read(t, buf)
+	return f.read(t, buf, fds)
 }
 
 // Key is the object's cookie key, as the daemon knows it from OPEN (no
