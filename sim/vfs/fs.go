@@ -253,6 +253,12 @@ func (fs *FS) LookupCached(dir Ino, name string) (Ino, error) {
 	if fs.opts.Wait != nil {
 		fs.opts.Wait(ClassLookup.String(), 0)
 	}
+	return fs.find(dir, name)
+}
+
+// find is the look-up both Lookup and LookupCached make once they are
+// past their scheduling point.
+func (fs *FS) find(dir Ino, name string) (Ino, error) {
 	d, err := fs.lookupFor(dir, name)
 	if err != nil {
 		return 0, err
@@ -271,15 +277,7 @@ func (fs *FS) Lookup(dir Ino, name string) (Ino, error) {
 	if err := fs.begin(ClassLookup); err != nil {
 		return 0, err
 	}
-	d, err := fs.lookupFor(dir, name)
-	if err != nil {
-		return 0, err
-	}
-	ino, ok := d.entry(name)
-	if !ok {
-		return 0, ENOENT
-	}
-	return ino, nil
+	return fs.find(dir, name)
 }
 
 // Mkdir makes directory name in dir (vfs_mkdir). A directory takes an inode
