@@ -107,7 +107,8 @@ func TestOndemandKillVsRead(t *testing.T) {
 		func() sim.Strategy { return &sched.POS{} },
 	}
 	taken, late := 0, 0
-	for seed := uint64(0); seed < 600 && (taken == 0 || late == 0); seed++ {
+	var last uint64
+	for seed := uint64(0); seed < 3000 && (taken == 0 || late == 0); seed++ {
 		res, k, w := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: strats[seed%3](), MaxSteps: 1 << 18})
 		k.Close()
 		if res.Failure != nil {
@@ -118,7 +119,9 @@ func TestOndemandKillVsRead(t *testing.T) {
 			taken += a
 			late += b
 		}
+		last = seed
 	}
+	t.Logf("both branches within %d seeds", last+1)
 	if taken == 0 || late == 0 {
 		t.Fatalf("-EINTR with the request taken back: %d runs, with the request already taken: %d; want both", taken, late)
 	}

@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "b2642f0658b18a53",
-		"cull-vs-use/pct":              "ba596ca79bf92b7c",
-		"enospc-during-write/random":   "b0d05fb849caa62f",
-		"enospc-during-write/pct":      "156aeb24a73cb49e",
-		"crash-and-rebind/random":      "cb5bf25c6a069a0e",
-		"crash-and-rebind/pct":         "aef901c5f41382f8",
-		"netfs-over-cachefiles/random": "1c8fe5e431c43a14",
-		"netfs-over-cachefiles/pct":    "0966e1a3d567b9d5",
+		"cull-vs-use/random":           "a4b91e5ae20f03f9",
+		"cull-vs-use/pct":              "87926e5537f433b2",
+		"enospc-during-write/random":   "916120d022e5a207",
+		"enospc-during-write/pct":      "4cca85bb76318eeb",
+		"crash-and-rebind/random":      "ab6ac235d7d0758b",
+		"crash-and-rebind/pct":         "79ca4b50b238240c",
+		"netfs-over-cachefiles/random": "2aade7e8690da694",
+		"netfs-over-cachefiles/pct":    "a2ace5478e0b9b66",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

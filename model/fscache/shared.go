@@ -28,11 +28,9 @@ import "github.com/fscachesim/fscachesim/sim"
 //     without a lock by fscache_create_volume ("we raced"),
 //     fscache_perform_lookup, fscache_free_volume and
 //     cachefiles_alloc_object (Volume.LoadCachePriv, Volume.SetCachePriv).
-//     The in-memory backend's writes are declared; cachefiles' two
-//     (cachefiles_acquire_volume, __cachefiles_free_volume) are not yet:
-//     declaring them moves the outcomes of two cachefiles quirk scenarios
-//     (Q-23's leaked dentries, quirk-withdraw-volume-twice) and that needs
-//     its own analysis (docs/kernel-baseline.md);
+//     Both backends' writes are declared: the in-memory backend's and
+//     cachefiles' (cachefiles_acquire_volume, __cachefiles_free_volume;
+//     cachefiles' TestVolumeCachePrivWritesDeclared);
 //   - cache->cache_priv: set by fscache_add_cache (under the addremove
 //     semaphore) and cleared by fscache_relinquish_cache (under no lock),
 //     read by the backend's volume and object code without either
