@@ -173,8 +173,13 @@ func (ip *Inode) revalidate(t *sim.Thread) {
 	if change == ip.Change {
 		return
 	}
-	ip.Change, ip.Size = change, size
+	// The cache is invalidated before the new change attribute is
+	// published: a read that starts in between must still take the old
+	// version for its lower bound (the cache may serve it the old data),
+	// as the kernel's page cache is zapped before the new data version is
+	// trusted (TestRevalidateRacesReader).
 	ip.invalidate(t, change, size, 0)
+	ip.Change, ip.Size = change, size
 }
 
 // invalidate is fscache_invalidate, recorded.
@@ -525,8 +530,8 @@ func (ip *Inode) writeback(t *sim.Thread) {
 func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 	t.Use(&ip.life)
 	change := ip.M.Server.Truncate(t, ip.Ino, size)
+	ip.invalidate(t, change, size, 0) // before publishing, as revalidate
 	ip.Change, ip.Size = change, size
-	ip.invalidate(t, change, size, 0)
 	ip.now(t, history.Op{Kind: history.OpResize, Size: size})
 	fscache.ResizeCookie(t, ip.Cookie, size)
 }
