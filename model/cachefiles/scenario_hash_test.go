@@ -21,14 +21,14 @@ import (
 // made on purpose, with the digests updated in the same commit.
 func TestScenarioHashes(t *testing.T) {
 	want := map[string]string{
-		"cull-vs-use/random":           "a4b91e5ae20f03f9",
-		"cull-vs-use/pct":              "87926e5537f433b2",
-		"enospc-during-write/random":   "916120d022e5a207",
-		"enospc-during-write/pct":      "4cca85bb76318eeb",
-		"crash-and-rebind/random":      "ab6ac235d7d0758b",
-		"crash-and-rebind/pct":         "79ca4b50b238240c",
-		"netfs-over-cachefiles/random": "2aade7e8690da694",
-		"netfs-over-cachefiles/pct":    "a2ace5478e0b9b66",
+		"cull-vs-use/random":           "a05a38595c60d15b",
+		"cull-vs-use/pct":              "19b99548aa00c4de",
+		"enospc-during-write/random":   "ce4a677b4bba0c45",
+		"enospc-during-write/pct":      "576f26aeaea2077a",
+		"crash-and-rebind/random":      "8af5a573130c2438",
+		"crash-and-rebind/pct":         "c811104aafbe699e",
+		"netfs-over-cachefiles/random": "3274c49b6c233490",
+		"netfs-over-cachefiles/pct":    "fc2364df3a1d7956",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

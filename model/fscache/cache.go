@@ -261,7 +261,14 @@ func WithdrawCache(t *sim.Thread, c *Cache) {
 	t.Use(&c.life)
 	notice(t, c.DebugID, fmt.Sprintf("Withdrawing cache \"%s\" (%d objs)", c.Name, c.objectCount.Peek()))
 	c.setState(t, CacheWithdrawn)
-	EndCacheAccess(t, c, TraceAccessCacheUnpin)
+	// The pin is dropped with a plain decrement that wakes no one (only
+	// the withdrawer waits on n_accesses, and it tests its condition
+	// before it sleeps), not with fscache_end_cache_access.
+	n := c.nAccesses.Dec(t)
+	c.traceAccess(t, n, TraceAccessCacheUnpin)
+	if n < 0 {
+		t.Bug("I-14", "cache C=%08x n_accesses underflow", c.DebugID)
+	}
 	sim.WaitVarEvent(t, &c.nAccesses, "cache n_accesses == 0", func() bool { return c.nAccesses.Peek() == 0 })
 }
 

@@ -345,11 +345,11 @@ func EndVolumeAccess(t *sim.Thread, v *Volume, c *Cookie, why string) {
 // waits for lookups in flight.
 func WithdrawVolume(t *sim.Thread, v *Volume) {
 	t.Use(&v.life)
+	// The kernel's decrement wakes no one (unlike fscache_withdraw_cache's
+	// twin, nobody else waits on a volume's n_accesses but a withdrawer,
+	// which tests its condition before it sleeps).
 	n := v.nAccesses.Dec(t)
 	v.traceAccess(t, 0, n, TraceAccessCacheUnpin)
-	if n == 0 {
-		sim.WakeUpVar(t, &v.nAccesses)
-	}
 	sim.WaitVarEvent(t, &v.nAccesses, "volume n_accesses == 0", func() bool { return v.nAccesses.Peek() == 0 })
 }
 
