@@ -121,6 +121,7 @@ type cookieTrack struct {
 	gen     uint32 // bumped at every cookie event (the handlers change the fields above)
 	in      cookieIn
 	inValid bool
+	ckGen   uint32 // the cookie's Gen when in was read
 }
 
 type cacheTrack struct {

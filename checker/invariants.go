@@ -504,19 +504,23 @@ func bit(b bool, v uint8) uint8 {
 
 func (c *Checker) checkCookie(tr *cookieTrack) {
 	ck := tr.c
-	in := cookieIn{
-		st: ck.State(), fl: ck.FlagBits(),
-		ref: ck.Ref(), nAct: ck.NActive(), nAcc: ck.NAccesses(),
-		inval: ck.InvalCounter, gen: tr.gen, vol: ck.Volume,
+	// A cookie whose generation and track are as the last step left them
+	// shows the inputs it showed then: they are not read again.
+	clean := tr.inValid && ck.Gen() == tr.ckGen && tr.gen == tr.in.gen
+	var in cookieIn
+	if clean && !c.opts.Full {
+		in = tr.in
+	} else {
+		in = c.readCookie(tr, ck)
+		if clean && !in.same(&tr.in) {
+			// Options.Full: the generation missed a change.
+			c.reportCookie("incremental", ck.DebugID, "c=%08x: its inputs changed but its generation did not (a store the model does not count in Cookie.Gen)", ck.DebugID)
+			return
+		}
 	}
-	onChain := c.chainContains(ck)
-	if onChain {
-		tr.everHashed = true
-	}
-	in.bits = bit(ck.LockHeld(), inHeld) | bit(onChain, inOnChain) | bit(ck.OnLRU(), inOnLRU) |
-		bit(ck.CachePriv != nil, inPriv) | bit(ck.WorkPending(), inWorkPend) | bit(ck.WorkRunning(), inWorkRun) |
-		bit(tr.everHashed, inEverHashed)
+	tr.ckGen = ck.Gen()
 	held := in.has(inHeld)
+	onChain := in.has(inOnChain)
 	fl := in.fl
 	hashed := has(fl, fscache.FlagIsHashed)
 	if hashed && !has(fl, fscache.FlagRelinquished) {
@@ -533,7 +537,7 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 		tr.zeroSeen = c.step
 	}
 
-	if !tr.inValid || !in.same(&tr.in) || c.opts.Full {
+	if c.opts.Full || (!clean && (!tr.inValid || !in.same(&tr.in))) {
 		tr.inValid = false
 		if c.checkCookieRules(tr, ck, in) {
 			return
@@ -562,6 +566,23 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 			vc.cachePriv++
 		}
 	}
+}
+
+// readCookie reads a cookie's inputs from the model's views.
+func (c *Checker) readCookie(tr *cookieTrack, ck *fscache.Cookie) cookieIn {
+	in := cookieIn{
+		st: ck.State(), fl: ck.FlagBits(),
+		ref: ck.Ref(), nAct: ck.NActive(), nAcc: ck.NAccesses(),
+		inval: ck.InvalCounter, gen: tr.gen, vol: ck.Volume,
+	}
+	onChain := c.chainContains(ck)
+	if onChain {
+		tr.everHashed = true
+	}
+	in.bits = bit(ck.LockHeld(), inHeld) | bit(onChain, inOnChain) | bit(ck.OnLRU(), inOnLRU) |
+		bit(ck.CachePriv != nil, inPriv) | bit(ck.WorkPending(), inWorkPend) | bit(ck.WorkRunning(), inWorkRun) |
+		bit(tr.everHashed, inEverHashed)
+	return in
 }
 
 // checkCookieRules is a cookie's per-step rules over its inputs in; it

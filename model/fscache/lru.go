@@ -11,7 +11,7 @@ func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
 			break
 		}
 	}
-	c.onLRU = false
+	c.setOnLRU(false)
 }
 
 // lruTimedOut is fscache_cookie_lru_timed_out(): the timer only queues the

@@ -59,6 +59,7 @@ func (c *Cookie) LoadCachePriv(t *sim.Thread) any {
 func (c *Cookie) SetCachePriv(t *sim.Thread, priv any) {
 	c.declare(t, &c.shared.cachePriv, sim.AccWrite)
 	c.CachePriv = priv
+	c.gen++
 }
 
 // LoadInvalCounter reads cookie->inval_counter without cookie->lock, as a

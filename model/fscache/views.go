@@ -51,3 +51,33 @@ func (f *Fscache) LRULockHeld() bool { return f.lruLock.Held() }
 // WorkBusy reports whether the volume's creation work item is queued or
 // running.
 func (v *Volume) WorkBusy() bool { return v.work.Pending() || v.work.Running() }
+
+// Gen is the cookie's generation: it changes whenever a field the views
+// above show changes (state, flags, ref, n_active, n_accesses, cookie->lock,
+// the work item, cache_priv, inval_counter, the hash and LRU links). A
+// checker that saw a cookie at one generation and finds it at the same
+// generation may take every view to be as it saw it (checker/doc.go,
+// "Incremental checks"). It wraps; compare for equality only.
+func (c *Cookie) Gen() uint32 { return c.gen }
+
+// watch makes the cookie's sim fields bump its generation.
+func (c *Cookie) watch() {
+	c.ref.Watch(&c.gen)
+	c.nActive.Watch(&c.gen)
+	c.nAccesses.Watch(&c.gen)
+	c.flags.Watch(&c.gen)
+	c.state.Watch(&c.gen)
+	c.lock.Watch(&c.gen)
+	c.work.Watch(&c.gen)
+}
+
+// setHashed records whether the cookie is on its hash chain (hash_link);
+// the chain changes in the same step.
+func (c *Cookie) setHashed(on bool) { c.hashed = on; c.gen++ }
+
+// setOnLRU records whether commit_link is on the LRU list; the list
+// changes in the same step.
+func (c *Cookie) setOnLRU(on bool) { c.onLRU = on; c.gen++ }
+
+// bumpInvalCounter is inval_counter++.
+func (c *Cookie) bumpInvalCounter() { c.InvalCounter++; c.gen++ }
