@@ -78,6 +78,10 @@ type Checker struct {
 	hashedLive []*cookieTrack  // those cookies, in c.alive's order (checkOneLivePerKey)
 	i3Last     []i3Cand        // the candidates of the last checkOneLivePerKey
 	i3NoPair   bool            // and it found no two with one key
+	moved      bool            // this step: a cookie's inputs changed, or one was found or freed
+	fgen       uint32          // Fscache.Gen when the LRU, volume and cache checks last ran
+	fseen      bool            // they have run
+	digest     uint64          // Options.Full: worldDigest at the step before
 
 	logLen     int   // decision log length after the previous step
 	evThread   int32 // thread of the last event of the current step, -1 for none

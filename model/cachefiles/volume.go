@@ -90,7 +90,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 		t.Free(&v.life)
 		return
 	}
-	vc.CachePriv = v
+	vc.StoreCachePriv(v)
 	vc.PinAccess(t)
 	c.objectListLock.Lock(t)
 	c.volumes = append(c.volumes, v)
@@ -143,7 +143,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 	t.Use(&v.life)
 	t.Use(v.vcookie.Life())
-	v.vcookie.CachePriv = nil
+	v.vcookie.StoreCachePriv(nil)
 	batched := c.wiring != nil
 	if batched {
 		c.quietBegin(t)

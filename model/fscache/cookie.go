@@ -260,8 +260,8 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 	}
 	GetVolume(t, c.Volume, TraceVolumeGetCookie)
 	c.Volume.nCookies.Inc(t)
-	b.chain = append([]*Cookie{c}, b.chain...)
-	c.setHashed(true)
+	b.push(c)
+	c.hashed = true
 	c.flags.Set(t, FlagIsHashed)
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	if waitFor != nil {
@@ -288,11 +288,11 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	for i, x := range b.chain {
 		if x == c {
-			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
+			b.remove(i)
 			break
 		}
 	}
-	c.setHashed(false)
+	c.hashed = false
 	c.flags.Clear(t, FlagIsHashed)
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	f.Stats.RelinquishesDropped++
@@ -463,6 +463,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	c.declare(t, &c.shared.lruLink, sim.AccWrite)
 	c.setOnLRU(true)
 	f.lru = append(f.lru, c)
+	f.gen++
 	f.lruLock.Unlock(t)
 	f.lruTimer.Reduce(t, f.K.Now()+LRUCookieTimeout)
 }

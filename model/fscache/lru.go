@@ -8,6 +8,7 @@ func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
 	for i, x := range f.lru {
 		if x == c {
 			f.lru = append(f.lru[:i:i], f.lru[i+1:]...)
+			f.gen++
 			break
 		}
 	}

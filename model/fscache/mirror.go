@@ -95,6 +95,7 @@ func (v *Volume) MirrorSet(m *VolumeMirror) {
 	}
 	v.hashed = m.HashLinked
 	v.work.MirrorState(m.WorkBusy, false)
+	v.f.gen++
 }
 
 // MirrorFree marks v freed.
@@ -123,6 +124,7 @@ func (ca *Cache) MirrorSet(m *CacheMirror) {
 	if m.CachePriv {
 		ca.CachePriv = mirrorPriv{}
 	}
+	ca.f.gen++
 }
 
 // MirrorLists sets what Cookies, Volumes, Caches and LRU list (the slices
@@ -131,6 +133,7 @@ func (f *Fscache) MirrorLists(cookies []*Cookie, volumes []*Volume, caches []*Ca
 	f.cookies, f.volumes, f.caches, f.lru = cookies, volumes, caches, lru
 	f.lruWork.MirrorState(lruWorkPending, lruWorkRunning)
 	f.lruLock.MirrorHeld(lruLockHeld)
+	f.gen++
 }
 
 // MirrorHashes empties every hash chain and unlocks every bucket, before
@@ -138,6 +141,7 @@ func (f *Fscache) MirrorLists(cookies []*Cookie, volumes []*Volume, caches []*Ca
 // (The buckets are reused while there are few; past that the tables start
 // again empty.)
 func (f *Fscache) MirrorHashes() {
+	f.gen++
 	for _, c := range f.cookies {
 		c.gen++ // off its chain until MirrorHashCookie puts it back
 	}
@@ -177,6 +181,7 @@ func (f *Fscache) MirrorHashVolume(v *Volume, onChain, locked bool) {
 		return
 	}
 	b := f.volumeBucket(v.KeyHash)
+	f.gen++
 	if onChain {
 		b.chain = append(b.chain, v)
 	}

@@ -81,7 +81,14 @@ func (v *Volume) LoadCachePriv(t *sim.Thread) any {
 // declared write.
 func (v *Volume) SetCachePriv(t *sim.Thread, priv any) {
 	t.Point(t.Kernel().ObjID(&v.privID), sim.AccWrite)
+	v.StoreCachePriv(priv)
+}
+
+// StoreCachePriv sets volume->cache_priv without a scheduling point (the
+// undeclared writes of cachefiles, above).
+func (v *Volume) StoreCachePriv(priv any) {
 	v.CachePriv = priv
+	v.f.gen++
 }
 
 // SetCachePriv sets cache->cache_priv (fscache_add_cache,

@@ -71,9 +71,18 @@ func (c *Cookie) watch() {
 	c.work.Watch(&c.gen)
 }
 
-// setHashed records whether the cookie is on its hash chain (hash_link);
-// the chain changes in the same step.
-func (c *Cookie) setHashed(on bool) { c.hashed = on; c.gen++ }
+// push is hlist_bl_add_head(): c goes first on the bucket's chain. The
+// chain is one of c's views (the checker scans it), so c's generation moves.
+func (b *cookieBucket) push(c *Cookie) {
+	b.chain = append([]*Cookie{c}, b.chain...)
+	c.gen++
+}
+
+// remove is hlist_bl_del() of the chain's i-th cookie.
+func (b *cookieBucket) remove(i int) {
+	b.chain[i].gen++
+	b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
+}
 
 // setOnLRU records whether commit_link is on the LRU list; the list
 // changes in the same step.
@@ -81,3 +90,11 @@ func (c *Cookie) setOnLRU(on bool) { c.onLRU = on; c.gen++ }
 
 // bumpInvalCounter is inval_counter++.
 func (c *Cookie) bumpInvalCounter() { c.InvalCounter++; c.gen++ }
+
+// Gen is the generation of everything the volume, cache and LRU views show
+// (the volumes' and caches' counters, flags, states and work items,
+// volume->cache_priv, the volume hash chains and their bucket locks, and
+// the lists of volumes, caches and LRU cookies): it changes whenever one
+// of them does. The cookies' own views have their own (Cookie.Gen). It
+// wraps; compare for equality only.
+func (f *Fscache) Gen() uint32 { return f.gen }
