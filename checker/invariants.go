@@ -384,16 +384,8 @@ func (c *Checker) discoverCookies() {
 // checkCookies runs the per-cookie invariants over every known cookie not
 // yet freed, and the free-time checks on those freed since the last step.
 func (c *Checker) checkCookies() {
-	// The per-volume counts are rebuilt every step; the entries stay (a
-	// run has few volumes), so no pointer is written per step.
-	for i := range c.volCounts {
-		vc := &c.volCounts[i]
-		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
-	}
-	c.liveHashed = 0
-	c.hashedLive = c.hashedLive[:0]
 	n := 0
-	for _, tr := range c.alive {
+	for i, tr := range c.alive {
 		if c.failed {
 			return
 		}
@@ -403,7 +395,9 @@ func (c *Checker) checkCookies() {
 			c.checkFreed(tr)
 			continue
 		}
-		c.alive[n] = tr
+		if n != i {
+			c.alive[n] = tr
+		}
 		n++
 		c.checkCookie(tr)
 	}
@@ -411,8 +405,55 @@ func (c *Checker) checkCookies() {
 		clear(c.alive[n:])
 		c.alive = c.alive[:n]
 	}
-	if !c.failed && c.liveHashed > 1 {
+	if c.failed {
+		return
+	}
+	// The counts and I-3's candidates are functions of the cookies'
+	// inputs: rebuilt when one moved.
+	if c.moved || c.opts.Full {
+		c.countCookies()
+	}
+	if c.liveHashed > 1 && (c.moved || !c.i3NoPair || c.opts.Full) {
 		c.checkOneLivePerKey()
+	}
+}
+
+// countCookies rebuilds, from the cookies' inputs, the per-volume counts
+// (checkVolumes, checkCaches) and I-3's candidates (checkOneLivePerKey).
+func (c *Checker) countCookies() {
+	// The entries stay (a run has few volumes), so no pointer is written.
+	for i := range c.volCounts {
+		vc := &c.volCounts[i]
+		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
+	}
+	c.liveHashed = 0
+	c.hashedLive = c.hashedLive[:0]
+	for _, tr := range c.alive {
+		in := &tr.in
+		fl := in.fl
+		if has(fl, fscache.FlagIsHashed) && !has(fl, fscache.FlagRelinquished) {
+			c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
+			c.hashedLive = append(c.hashedLive, tr)
+		}
+		v := in.vol
+		if v == nil {
+			continue
+		}
+		vc := c.volCount(v)
+		if resStateVol[in.st] {
+			vc.lookups++ // R-volume
+		}
+		if tr.everHashed {
+			vc.holders++
+			if !has(fl, fscache.FlagRelinquished) {
+				vc.acquired++
+			} else if !tr.relinqDone {
+				vc.inflight++
+			}
+		}
+		if in.has(inPriv) {
+			vc.cachePriv++
+		}
 	}
 }
 
@@ -521,28 +562,24 @@ func bit(b bool, v uint8) uint8 {
 func (c *Checker) checkCookie(tr *cookieTrack) {
 	ck := tr.c
 	// A cookie whose generation and track are as the last step left them
-	// shows the inputs it showed then: they are not read again.
+	// shows the inputs it showed then: they are not read again, and
+	// nothing below changes but I-16's record of n_accesses at 0.
 	clean := tr.inValid && ck.Gen() == tr.ckGen && tr.gen == tr.in.gen
-	var in cookieIn
 	if clean && !c.opts.Full {
-		in = tr.in
-	} else {
-		in = c.readCookie(tr, ck)
-		if clean && !in.same(&tr.in) {
-			// Options.Full: the generation missed a change.
-			c.reportCookie("incremental", ck.DebugID, "c=%08x: its inputs changed but its generation did not (a store the model does not count in Cookie.Gen)", ck.DebugID)
-			return
+		if tr.in.nAcc == 0 {
+			tr.zeroSeen = c.step
 		}
+		return
+	}
+	in := c.readCookie(tr, ck)
+	if clean && !in.same(&tr.in) {
+		// Options.Full: the generation missed a change.
+		c.reportCookie("incremental", ck.DebugID, "c=%08x: its inputs changed but its generation did not (a store the model does not count in Cookie.Gen)", ck.DebugID)
+		return
 	}
 	tr.ckGen = ck.Gen()
 	held := in.has(inHeld)
-	onChain := in.has(inOnChain)
-	fl := in.fl
-	hashed := has(fl, fscache.FlagIsHashed)
-	if hashed && !has(fl, fscache.FlagRelinquished) {
-		c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
-		c.hashedLive = append(c.hashedLive, tr)
-	}
+	hashed := has(in.fl, fscache.FlagIsHashed)
 
 	// I-16 bookkeeping: when cookie->lock was taken, when n_accesses was 0.
 	if held && !tr.lockPrev {
@@ -553,38 +590,22 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 		tr.zeroSeen = c.step
 	}
 
-	if !clean && (!tr.inValid || !in.same(&tr.in)) {
+	same := tr.inValid && in.same(&tr.in)
+	if !same {
 		c.moved = true
 	}
-	if c.opts.Full || (!clean && (!tr.inValid || !in.same(&tr.in))) {
-		tr.inValid = false
-		if c.checkCookieRules(tr, ck, in) {
-			return
-		}
-		// I-4 alone reads a lock of another object (the bucket's), and
-		// only while the flag and the chain disagree: such a step is not
-		// remembered.
-		tr.in, tr.inValid = in, hashed == onChain
+	if same && !c.opts.Full {
+		return
 	}
-
-	// The counts the per-volume and per-cache checks compare against.
-	if v := in.vol; v != nil {
-		vc := c.volCount(v)
-		if resStateVol[in.st] {
-			vc.lookups++ // R-volume
-		}
-		if tr.everHashed {
-			vc.holders++
-			if !has(fl, fscache.FlagRelinquished) {
-				vc.acquired++
-			} else if !tr.relinqDone {
-				vc.inflight++
-			}
-		}
-		if in.has(inPriv) {
-			vc.cachePriv++
-		}
+	tr.inValid = false
+	tr.in = in // countCookies reads it
+	if c.checkCookieRules(tr, ck, in) {
+		return
 	}
+	// I-4 alone reads a lock of another object (the bucket's), and only
+	// while the flag and the chain disagree: such a step is not
+	// remembered.
+	tr.inValid = hashed == in.has(inOnChain)
 }
 
 // readCookie reads a cookie's inputs from the model's views.
