@@ -399,6 +399,15 @@ func (c *Checker) checkCookies() {
 			c.alive[n] = tr
 		}
 		n++
+		// checkCookie's clean case, inline: the cookie's generation and
+		// track stand still, so its inputs do (only I-16's record of
+		// n_accesses at 0 moves with the step).
+		if tr.inValid && tr.c.Gen() == tr.ckGen && tr.gen == tr.in.gen && !c.opts.Full {
+			if tr.in.nAcc == 0 {
+				tr.zeroSeen = c.step
+			}
+			continue
+		}
 		c.checkCookie(tr)
 	}
 	if n < len(c.alive) {
