@@ -81,6 +81,7 @@ type Checker struct {
 	moved      bool            // this step: a cookie's inputs changed, or one was found or freed
 	fgen       uint32          // Fscache.Gen when the LRU, volume and cache checks last ran
 	fseen      bool            // they have run
+	volPass    int64           // the step hook's call (pass) in which they last ran
 	digest     uint64          // Options.Full: worldDigest at the step before
 
 	logLen     int   // decision log length after the previous step

@@ -339,7 +339,7 @@ func (c *Checker) onStep(k *sim.Kernel) {
 		if !c.failed {
 			c.checkCaches()
 		}
-		c.fgen, c.fseen = fgen, true
+		c.fgen, c.fseen, c.volPass = fgen, true, c.pass
 	}
 	if !c.failed {
 		c.checkLiveness()
