@@ -30,6 +30,11 @@ type Options struct {
 	History *Recorder
 	// Linear configures that check.
 	Linear LinearOptions
+	// Full runs every per-step rule on every object at every step, as if
+	// nothing were remembered between steps: a debug mode for tests that
+	// compare it with the incremental checks ("Incremental checks" in
+	// doc.go). Verdicts are the same either way.
+	Full bool
 }
 
 // Extension is a set of checks over another part of the model. Every
@@ -71,6 +76,13 @@ type Checker struct {
 	lastCookie *fscache.Cookie // the tail of Fscache.Cookies at the last discovery
 	liveHashed int             // cookies checkCookie saw hashed and not relinquished this step
 	hashedLive []*cookieTrack  // those cookies, in c.alive's order (checkOneLivePerKey)
+	i3Last     []i3Cand        // the candidates of the last checkOneLivePerKey
+	i3NoPair   bool            // and it found no two with one key
+	moved      bool            // this step: a cookie's inputs changed, or one was found or freed
+	fgen       uint32          // Fscache.Gen when the LRU, volume and cache checks last ran
+	fseen      bool            // they have run
+	volPass    int64           // the step hook's call (pass) in which they last ran
+	digest     uint64          // Options.Full: worldDigest at the step before
 
 	logLen     int   // decision log length after the previous step
 	evThread   int32 // thread of the last event of the current step, -1 for none
@@ -108,6 +120,13 @@ type cookieTrack struct {
 	lruStamp   int64 // step in which the LRU list scan last saw it
 	i18Suspect bool  // IS_CACHING cleared in a caching state; next must be FAILED
 	i18Step    int64
+
+	// The incremental checks (doc.go): the inputs checkCookieRules last
+	// passed, and whether they may be reused.
+	gen     uint32 // bumped at every cookie event (the handlers change the fields above)
+	in      cookieIn
+	inValid bool
+	ckGen   uint32 // the cookie's Gen when in was read
 }
 
 type cacheTrack struct {

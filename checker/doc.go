@@ -35,6 +35,60 @@
 // Checker.Verdict combines a run's sim.Result with the end-of-run and
 // liveness checks; the first failure wins.
 //
+// # Incremental checks
+//
+// The per-step checks run after every step, but judge again only what the
+// step changed; the verdict is the one a check of everything would give,
+// at the same step with the same message (Options.Full checks everything
+// at every step, and TestIncrementalChecksAgree in scenarios compares the
+// two over the random worlds, every bug switch and every test mutant).
+// Three things make that sound:
+//
+//   - Generations. The model counts every store of a field the checks
+//     read: a cookie's sim fields (ref, n_active, n_accesses, flags,
+//     state, cookie->lock, its work item) bump Cookie.Gen through
+//     sim's Watch (Atomic, Flags, Var, SpinLock and Work bump a watched
+//     counter at every change, weak-memory buffering and flushing
+//     included), and so do its plain fields' setters (cache_priv,
+//     inval_counter, the LRU link, the hash chain's push and remove);
+//     the volumes', caches' and volume hash buckets' sim fields, volume
+//     cache_priv, the volume hash chains and the volume, cache and LRU
+//     lists bump Fscache.Gen. A new field a check reads must be counted
+//     the same way (a sim field: Watch it where the object is made; a
+//     plain field: bump the generation where it is stored).
+//   - Inputs. checkCookie reads a cookie's inputs (cookieIn: every value
+//     its rules read, and cookieTrack.gen, which every cookie event bumps
+//     because the event handlers change the track the rules read) only
+//     when the cookie's generation or track moved, and runs its rules
+//     (checkCookieRules, and the R-state, R-access and L-5 checks it
+//     calls) only when the inputs differ from those it last passed. A rule
+//     that reads another object's state is either kept out of the memo
+//     (I-4 reads the bucket lock only while IS_HASHED and the chain
+//     disagree, and such a cookie is read again at every step) or depends
+//     on that object's generation. The per-volume counts and I-3's
+//     candidates are rebuilt only on a step where some cookie's inputs
+//     moved (or one was found or freed); the LRU, volume and cache checks
+//     (checkLRU, checkVolumes, checkCaches) run only on a step where that
+//     happened or Fscache.Gen moved. State a check keeps from step to step
+//     (I-16's lock and zero records, I-18's suspicion, I-21's counter,
+//     I-22's pin record, the liveness heat of L-3 and L-5) either settles
+//     at the first step with given inputs or is kept up at every step
+//     (I-16's zero record).
+//   - Self-check. Under Options.Full every cookie is read at every step and
+//     a cookie whose generation stood still but whose inputs changed is a
+//     failure [incremental]; so is a step whose LRU, volume and cache
+//     views (worldDigest) changed under a still Fscache.Gen and still
+//     cookies. A store the model forgets to count shows up there at once.
+//
+// A new per-step check joins the incremental path by declaring its inputs:
+// the values it reads go into the memo it is skipped by (cookieIn for a
+// per-cookie rule, and TestCookieInSame proves the comparison is total),
+// the objects it reads are covered by a generation (or it is run at every
+// step while it reads something uncovered, as I-4 does), and the self-check
+// digests what it reads beyond those inputs. A check that does none of
+// this simply runs at every step, as the liveness monitors and the
+// cachefiles extension (I-26..I-32) still do: correct, only slower.
+//
 // Imports: sim, model/fscache, porcupine and the standard library. It must
 // not import scenarios (scenarios imports checker) and nothing in model/
 // imports it. Everything it reports is deterministic: no wall clock, no

@@ -63,7 +63,9 @@ func (c *Checker) onEvent(k *sim.Kernel, e *sim.Event) {
 	case fscache.EvCookie, fscache.EvActive, fscache.EvAccess, fscache.EvAcquire, fscache.EvRelinquish,
 		fscache.EvInvalidate, fscache.EvResize, fscache.EvCookieState, fscache.EvMark:
 		// Counted in the state the cookie was in before the event.
-		c.cov.notePair(c.track(e.Obj), e)
+		tr := c.track(e.Obj)
+		c.cov.notePair(tr, e)
+		tr.gen++ // the handlers below may change what checkCookieRules reads
 	}
 	switch e.Type {
 	case fscache.EvCookieState:
@@ -314,16 +316,30 @@ func (c *Checker) onStep(k *sim.Kernel) {
 	}
 	c.step = k.Step()
 	c.pass++
+	c.moved = false
 	c.discoverCookies()
 	c.checkCookies()
-	if !c.failed {
-		c.checkLRU()
+	// The LRU, volume and cache checks read the cookies' inputs (and their
+	// counts), the LRU list, and the volumes', caches' and volume hash
+	// chains' views, which Fscache.Gen covers: when none moved, they would
+	// reach the verdicts of the step before.
+	fgen := c.f.Gen()
+	quiet := c.fseen && !c.moved && fgen == c.fgen
+	if c.opts.Full && !c.failed {
+		c.verifyQuiet(quiet)
+		quiet = false
 	}
-	if !c.failed {
-		c.checkVolumes()
-	}
-	if !c.failed {
-		c.checkCaches()
+	if !quiet {
+		if !c.failed {
+			c.checkLRU()
+		}
+		if !c.failed {
+			c.checkVolumes()
+		}
+		if !c.failed {
+			c.checkCaches()
+		}
+		c.fgen, c.fseen, c.volPass = fgen, true, c.pass
 	}
 	if !c.failed {
 		c.checkLiveness()
@@ -357,6 +373,7 @@ func (c *Checker) discoverCookies() {
 		i--
 	}
 	for _, ck := range list[i:] {
+		c.moved = true
 		tr := c.track(ck.DebugID)
 		tr.c = ck
 		tr.lastInval = ck.InvalCounter
@@ -367,34 +384,85 @@ func (c *Checker) discoverCookies() {
 // checkCookies runs the per-cookie invariants over every known cookie not
 // yet freed, and the free-time checks on those freed since the last step.
 func (c *Checker) checkCookies() {
-	// The per-volume counts are rebuilt every step; the entries stay (a
-	// run has few volumes), so no pointer is written per step.
-	for i := range c.volCounts {
-		vc := &c.volCounts[i]
-		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
-	}
-	c.liveHashed = 0
-	c.hashedLive = c.hashedLive[:0]
 	n := 0
-	for _, tr := range c.alive {
+	for i, tr := range c.alive {
 		if c.failed {
 			return
 		}
 		if tr.c.Life().Freed() {
+			c.moved = true
 			tr.freed = true
 			c.checkFreed(tr)
 			continue
 		}
-		c.alive[n] = tr
+		if n != i {
+			c.alive[n] = tr
+		}
 		n++
+		// checkCookie's clean case, inline: the cookie's generation and
+		// track stand still, so its inputs do (only I-16's record of
+		// n_accesses at 0 moves with the step).
+		if tr.inValid && tr.c.Gen() == tr.ckGen && tr.gen == tr.in.gen && !c.opts.Full {
+			if tr.in.nAcc == 0 {
+				tr.zeroSeen = c.step
+			}
+			continue
+		}
 		c.checkCookie(tr)
 	}
 	if n < len(c.alive) {
 		clear(c.alive[n:])
 		c.alive = c.alive[:n]
 	}
-	if !c.failed && c.liveHashed > 1 {
+	if c.failed {
+		return
+	}
+	// The counts and I-3's candidates are functions of the cookies'
+	// inputs: rebuilt when one moved.
+	if c.moved || c.opts.Full {
+		c.countCookies()
+	}
+	if c.liveHashed > 1 && (c.moved || !c.i3NoPair || c.opts.Full) {
 		c.checkOneLivePerKey()
+	}
+}
+
+// countCookies rebuilds, from the cookies' inputs, the per-volume counts
+// (checkVolumes, checkCaches) and I-3's candidates (checkOneLivePerKey).
+func (c *Checker) countCookies() {
+	// The entries stay (a run has few volumes), so no pointer is written.
+	for i := range c.volCounts {
+		vc := &c.volCounts[i]
+		vc.acquired, vc.inflight, vc.holders, vc.cachePriv, vc.lookups = 0, 0, 0, 0, 0
+	}
+	c.liveHashed = 0
+	c.hashedLive = c.hashedLive[:0]
+	for _, tr := range c.alive {
+		in := &tr.in
+		fl := in.fl
+		if has(fl, fscache.FlagIsHashed) && !has(fl, fscache.FlagRelinquished) {
+			c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
+			c.hashedLive = append(c.hashedLive, tr)
+		}
+		v := in.vol
+		if v == nil {
+			continue
+		}
+		vc := c.volCount(v)
+		if resStateVol[in.st] {
+			vc.lookups++ // R-volume
+		}
+		if tr.everHashed {
+			vc.holders++
+			if !has(fl, fscache.FlagRelinquished) {
+				vc.acquired++
+			} else if !tr.relinqDone {
+				vc.inflight++
+			}
+		}
+		if in.has(inPriv) {
+			vc.cachePriv++
+		}
 	}
 }
 
@@ -405,10 +473,21 @@ func (c *Checker) checkCookies() {
 // ones it counted, c.hashedLive: the cookies of c.alive that are hashed and
 // not relinquished, in the same order, so the pairs and the first one
 // reported are those of a scan of c.alive.)
+//
+// A key's pairs depend only on the candidates (a cookie's key is fixed at
+// its allocation; its volume is compared too): when the candidates are
+// those of the last call, in the same order, with the same volumes, and
+// that call found no two with one key, none are found now and the scan is
+// skipped (not with Options.Full).
 func (c *Checker) checkOneLivePerKey() {
+	if c.i3NoPair && !c.opts.Full && c.sameI3() {
+		return
+	}
+	pair := false
 	for i, a := range c.hashedLive {
 		for _, b := range c.hashedLive[i+1:] {
 			if a.c.Volume == b.c.Volume && fscache.CookieKeySame(a.c.Key, a.c.KeyHash, b.c.Key, b.c.KeyHash) {
+				pair = true
 				if c.f.CookieBucketLocked(a.c.KeyHash) {
 					break // a hash in progress: the pair is checked once the bucket is free
 				}
@@ -418,54 +497,173 @@ func (c *Checker) checkOneLivePerKey() {
 			}
 		}
 	}
+	c.i3Last = c.i3Last[:0]
+	for _, tr := range c.hashedLive {
+		c.i3Last = append(c.i3Last, i3Cand{tr, tr.c.Volume})
+	}
+	c.i3NoPair = !pair
+}
+
+// i3Cand is a candidate of the last checkOneLivePerKey.
+type i3Cand struct {
+	tr  *cookieTrack
+	vol *fscache.Volume
+}
+
+func (c *Checker) sameI3() bool {
+	if len(c.i3Last) != len(c.hashedLive) {
+		return false
+	}
+	for i, tr := range c.hashedLive {
+		if c.i3Last[i].tr != tr || c.i3Last[i].vol != tr.c.Volume {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Checker) chainContains(ck *fscache.Cookie) bool {
 	return slices.Contains(c.f.CookieHashChain(ck.KeyHash), ck)
 }
 
+// cookieIn is every input of a cookie's per-step rules (checkCookieRules):
+// the cookie's own fields as the views show them, its hash-chain
+// membership, and the checker's own record of it (gen counts the events
+// that changed that record). Two steps with equal inputs get the same
+// verdict from the rules, so checkCookie runs them only when the inputs
+// changed (see "Incremental checks" in doc.go).
+type cookieIn struct {
+	fl              uint64
+	ref, nAct, nAcc int64
+	vol             *fscache.Volume
+	inval           uint32
+	gen             uint32 // cookieTrack.gen: events that changed the track
+	st              fscache.CookieState
+	bits            uint8 // the in* bits below
+}
+
+// cookieIn.bits.
+const (
+	inHeld       = 1 << iota // cookie->lock held
+	inOnChain                // on its hash chain (the chain scanned, not the flag)
+	inOnLRU                  // commit_link non-empty
+	inPriv                   // cache_priv set
+	inWorkPend               // the state machine's work item pending
+	inWorkRun                // ... or running
+	inEverHashed             // cookieTrack.everHashed
+)
+
+func (in *cookieIn) has(b uint8) bool { return in.bits&b != 0 }
+
+// same compares field by field (Go's == on the struct is a call).
+func (in *cookieIn) same(o *cookieIn) bool {
+	return in.fl == o.fl && in.ref == o.ref && in.nAct == o.nAct && in.nAcc == o.nAcc &&
+		in.vol == o.vol && in.inval == o.inval && in.gen == o.gen && in.st == o.st && in.bits == o.bits
+}
+
+func bit(b bool, v uint8) uint8 {
+	if b {
+		return v
+	}
+	return 0
+}
+
 func (c *Checker) checkCookie(tr *cookieTrack) {
 	ck := tr.c
-	id := ck.DebugID
-	st, fl := ck.State(), ck.FlagBits()
-	ref, nAct, nAcc := ck.Ref(), ck.NActive(), ck.NAccesses()
-	held := ck.LockHeld()
-	onChain := c.chainContains(ck)
-	hashed := has(fl, fscache.FlagIsHashed)
-	if onChain {
-		tr.everHashed = true
+	// A cookie whose generation and track are as the last step left them
+	// shows the inputs it showed then: they are not read again, and
+	// nothing below changes but I-16's record of n_accesses at 0.
+	clean := tr.inValid && ck.Gen() == tr.ckGen && tr.gen == tr.in.gen
+	if clean && !c.opts.Full {
+		if tr.in.nAcc == 0 {
+			tr.zeroSeen = c.step
+		}
+		return
 	}
-	if hashed && !has(fl, fscache.FlagRelinquished) {
-		c.liveHashed++ // a candidate for I-3 (checkOneLivePerKey)
-		c.hashedLive = append(c.hashedLive, tr)
+	in := c.readCookie(tr, ck)
+	if clean && !in.same(&tr.in) {
+		// Options.Full: the generation missed a change.
+		c.reportCookie("incremental", ck.DebugID, "c=%08x: its inputs changed but its generation did not (a store the model does not count in Cookie.Gen)", ck.DebugID)
+		return
 	}
+	tr.ckGen = ck.Gen()
+	held := in.has(inHeld)
+	hashed := has(in.fl, fscache.FlagIsHashed)
 
 	// I-16 bookkeeping: when cookie->lock was taken, when n_accesses was 0.
 	if held && !tr.lockPrev {
 		tr.lockSince = c.step
 	}
 	tr.lockPrev = held
-	if nAcc == 0 {
+	if in.nAcc == 0 {
 		tr.zeroSeen = c.step
 	}
 
+	same := tr.inValid && in.same(&tr.in)
+	if !same {
+		c.moved = true
+	}
+	if same && !c.opts.Full {
+		return
+	}
+	tr.inValid = false
+	tr.in = in // countCookies reads it
+	if c.checkCookieRules(tr, ck, in) {
+		return
+	}
+	// I-4 alone reads a lock of another object (the bucket's), and only
+	// while the flag and the chain disagree: such a step is not
+	// remembered.
+	tr.inValid = hashed == in.has(inOnChain)
+}
+
+// readCookie reads a cookie's inputs from the model's views.
+func (c *Checker) readCookie(tr *cookieTrack, ck *fscache.Cookie) cookieIn {
+	in := cookieIn{
+		st: ck.State(), fl: ck.FlagBits(),
+		ref: ck.Ref(), nAct: ck.NActive(), nAcc: ck.NAccesses(),
+		inval: ck.InvalCounter, gen: tr.gen, vol: ck.Volume,
+	}
+	onChain := c.chainContains(ck)
+	if onChain {
+		tr.everHashed = true
+	}
+	in.bits = bit(ck.LockHeld(), inHeld) | bit(onChain, inOnChain) | bit(ck.OnLRU(), inOnLRU) |
+		bit(ck.CachePriv != nil, inPriv) | bit(ck.WorkPending(), inWorkPend) | bit(ck.WorkRunning(), inWorkRun) |
+		bit(tr.everHashed, inEverHashed)
+	return in
+}
+
+// checkCookieRules is a cookie's per-step rules over its inputs in; it
+// reports whether one failed. With the same in (and cookieTrack fields
+// that only events change, counted in in.gen) it reaches the same verdict
+// and leaves the track as it found it: the track fields it moves
+// (i18Suspect, lastInval, pinPending, unpinOwed, nawPrev) settle at the
+// first call with these inputs.
+func (c *Checker) checkCookieRules(tr *cookieTrack, ck *fscache.Cookie, in cookieIn) bool {
+	id := ck.DebugID
+	st, fl := in.st, in.fl
+	ref, nAct, nAcc := in.ref, in.nAct, in.nAcc
+	held, onChain := in.has(inHeld), in.has(inOnChain)
+	hashed := has(fl, fscache.FlagIsHashed)
+
 	if st >= fscache.NumCookieStates {
 		c.reportCookie("transition", id, "c=%08x: state %d does not exist", id, st)
-		return
+		return true
 	}
 	// I-4: both sides change under the bucket lock.
 	if hashed != onChain && !c.f.CookieBucketLocked(ck.KeyHash) {
 		c.reportCookie("I-4", id, "c=%08x: IS_HASHED %v but on its hash chain %v (bucket unlocked): %s", id, hashed, onChain, describeCookie(ck))
-		return
+		return true
 	}
 	// I-5, I-7.
 	if nAct < 0 {
 		c.reportCookie("I-5", id, "c=%08x: n_active %d < 0 (unbalanced unuse)", id, nAct)
-		return
+		return true
 	}
 	if nAcc < 0 {
 		c.reportCookie("I-7", id, "c=%08x: n_accesses %d < 0", id, nAcc)
-		return
+		return true
 	}
 	// I-1: the refs the visible holders own. The netfs holds one until
 	// relinquish (RELINQUISHED is set before its put), the LRU list one,
@@ -477,56 +675,56 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	if !has(fl, fscache.FlagRelinquished) {
 		holders++
 	}
-	if ck.OnLRU() {
+	if in.has(inOnLRU) {
 		holders++
 	}
-	if ck.WorkPending() {
+	if in.has(inWorkPend) {
 		holders++
 	}
-	if ck.CachePriv != nil {
+	if in.has(inPriv) {
 		holders++
 	}
 	if ref < holders {
 		c.reportCookie("I-1", id, "c=%08x: ref %d but %d holders can be seen: %s", id, ref, holders, describeCookie(ck))
-		return
+		return true
 	}
 	// I-2: the hash table holds no ref, so a hashed cookie reaching 0 is
 	// about to be freed while hashed (the v3-of-the-rewrite race).
 	if ref <= 0 && (hashed || onChain) {
 		c.reportCookie("I-2", id, "c=%08x: refcount reached 0 while the cookie is still hashed (it will be freed hashed; relinquished %v, dropped %v): %s",
 			id, tr.relinquished, tr.dropped, describeCookie(ck))
-		return
+		return true
 	}
 	// I-6.
 	if has(fl, fscache.FlagRelinquished) && nAct != 0 {
 		c.reportCookie("I-6", id, "c=%08x: relinquished with n_active %d", id, nAct)
-		return
+		return true
 	}
 	// I-8: only a cookie that has been caching goes on the LRU. (The
 	// statement "IS_CACHING was set when it was added" is not checkable
 	// from a view: fscache_caching_failed clears IS_CACHING without the
 	// cookie lock, so it may be clear again by the time it is listed.
 	// HAS_BEEN_CACHED is set together with IS_CACHING and never cleared.)
-	if ck.OnLRU() && !has(fl, fscache.FlagHasBeenCached) {
+	if in.has(inOnLRU) && !has(fl, fscache.FlagHasBeenCached) {
 		c.reportCookie("I-8", id, "c=%08x: on the LRU but never cached: %s", id, describeCookie(ck))
-		return
+		return true
 	}
 	// I-9: use_cookie raises n_active before it clears DO_LRU_DISCARD,
 	// both under cookie->lock, so it holds whenever the lock is free.
 	if !held && has(fl, fscache.FlagDoLRUDiscard) && (st == fscache.CookieActive || st == fscache.CookieInvalidating) && nAct != 0 {
 		c.reportCookie("I-9", id, "c=%08x: DO_LRU_DISCARD pending in %v while in use (n_active %d): the state machine will discard an object in use", id, st, nAct)
-		return
+		return true
 	}
 	// I-15.
 	if st == fscache.CookieDropped && !has(fl, fscache.FlagRelinquished) {
 		c.reportCookie("I-15", id, "c=%08x: DROPPED without RELINQUISHED", id)
-		return
+		return true
 	}
 	// I-17 (eventual): DROPPED and hashed only inside a never-cached
 	// relinquish, which stores DROPPED before it unhashes.
 	if st == fscache.CookieDropped && (hashed || onChain) && !(tr.droppedVia == "T16" && !tr.relinqDone) {
 		c.reportCookie("I-17", id, "c=%08x: DROPPED (%s) and still hashed after the path that dropped it finished", id, tr.droppedVia)
-		return
+		return true
 	}
 	// I-18.
 	if isCachingState(st) {
@@ -534,7 +732,7 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 		// under cookie->lock.
 		if !held && !has(fl, fscache.FlagHasBeenCached) {
 			c.reportCookie("I-18", id, "c=%08x: %v without HAS_BEEN_CACHED", id, st)
-			return
+			return true
 		}
 		// fscache_caching_failed clears IS_CACHING without the lock and
 		// then stores FAILED: the next change must be to FAILED.
@@ -544,21 +742,21 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	}
 	if st == fscache.CookieFailed && has(fl, fscache.FlagIsCaching) {
 		c.reportCookie("I-18", id, "c=%08x: FAILED with IS_CACHING set", id)
-		return
+		return true
 	}
 	// I-19: the backend attaches its object before the negative-lookup
 	// transition and detaches it only in the state machine's closing
 	// states.
-	if (st == fscache.CookieCreating || st == fscache.CookieActive || st == fscache.CookieInvalidating) && ck.CachePriv == nil {
+	if (st == fscache.CookieCreating || st == fscache.CookieActive || st == fscache.CookieInvalidating) && !in.has(inPriv) {
 		c.reportCookie("I-19", id, "c=%08x: %v without a backend object (cache_priv NULL)", id, st)
-		return
+		return true
 	}
 	// I-21.
-	if ck.InvalCounter < tr.lastInval {
-		c.reportCookie("I-21", id, "c=%08x: inval_counter went back from %d to %d", id, tr.lastInval, ck.InvalCounter)
-		return
+	if in.inval < tr.lastInval {
+		c.reportCookie("I-21", id, "c=%08x: inval_counter went back from %d to %d", id, tr.lastInval, in.inval)
+		return true
 	}
-	tr.lastInval = ck.InvalCounter
+	tr.lastInval = in.inval
 	// I-22: NO_ACCESS_WAKE is set only by fscache_init_access_gate (traced
 	// just before) and cleared only by __fscache_withdraw_cookie (traced
 	// just after, if it cleared it).
@@ -566,7 +764,7 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	if naw && !tr.nawPrev {
 		if tr.pinPending == 0 {
 			c.reportCookie("I-22", id, "c=%08x: NO_ACCESS_WAKE set outside fscache_init_access_gate (state %v)", id, st)
-			return
+			return true
 		}
 		tr.pinPending--
 	}
@@ -577,29 +775,15 @@ func (c *Checker) checkCookie(tr *cookieTrack) {
 	// I-23: unuse clears DISABLED after n_active reaches 0, under the lock.
 	if !held && has(fl, fscache.FlagDisabled) && nAct < 1 {
 		c.reportCookie("I-23", id, "c=%08x: DISABLED while not in use (n_active %d)", id, nAct)
-		return
+		return true
 	}
 	// R-state, R-access (resources.go).
 	if c.checkCookieResources(ck, st, fl, nAcc, held) {
-		return
+		return true
 	}
 	// L-5 (requests.go).
-	c.checkCookieRequests(ck, st, fl, nAcc, held)
-
-	if v := ck.Volume; v != nil {
-		vc := c.volCount(v)
-		if tr.everHashed {
-			vc.holders++
-			if !has(fl, fscache.FlagRelinquished) {
-				vc.acquired++
-			} else if !tr.relinqDone {
-				vc.inflight++
-			}
-		}
-		if ck.CachePriv != nil {
-			vc.cachePriv++
-		}
-	}
+	c.checkCookieRequests(ck, in)
+	return c.failed
 }
 
 // checkFreed runs once, at the first step end at which the cookie is freed

@@ -74,6 +74,10 @@ type liveness struct {
 	hot    []hotEntry
 	maxHot int64 // the longest any object stayed hot and cooled again
 	hotL5  int   // L-5 entries in hot (requests.go), so that cooling costs nothing while there are none
+	// unsorted: an entry was made hot with an earlier step than the one
+	// before it (never so far: objects are heated at the step they turn
+	// hot, in order), so hot[0] need not be the oldest.
+	unsorted bool
 }
 
 func (l *liveness) find(monitor string, key uint64) int {
@@ -90,6 +94,9 @@ func (l *liveness) heat(monitor string, key uint64, obj objRef, what string, ste
 	if l.find(monitor, key) >= 0 {
 		return
 	}
+	if n := len(l.hot); n > 0 && step < l.hot[n-1].since {
+		l.unsorted = true
+	}
 	l.hot = append(l.hot, hotEntry{monitor: monitor, key: key, obj: obj, what: what, since: step})
 }
 
@@ -105,6 +112,11 @@ func (l *liveness) cool(monitor string, key uint64, step int64) {
 
 // overdue is the first object hot for more than bound steps at step.
 func (l *liveness) overdue(step, bound int64) *hotEntry {
+	// In heating order the first entry is the oldest: when it is not
+	// overdue, none is, and when it is, it is the first.
+	if !l.unsorted && (len(l.hot) == 0 || step-l.hot[0].since <= bound) {
+		return nil
+	}
 	for i := range l.hot {
 		if step-l.hot[i].since > bound {
 			return &l.hot[i]

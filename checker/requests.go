@@ -59,11 +59,17 @@ var reqMask = [fscache.NumCookieStates]uint64{
 	fscache.CookieFailed: 1<<fscache.FlagDoWithdraw | 1<<fscache.FlagDoInvalidate,
 }
 
-// checkCookieRequests is L-5 for one cookie (from checkCookie).
-func (c *Checker) checkCookieRequests(ck *fscache.Cookie, st fscache.CookieState, fl uint64, nAcc int64, held bool) {
+// checkCookieRequests is L-5 for one cookie (from checkCookieRules).
+//
+// Its verdict is a function of in: with the same inputs, a cookie found
+// cold stays cold and one found hot stays hot with the step it became hot
+// (nothing else heats an L-5 cookie key; checkFreed cools a freed one), so
+// checkCookie may skip it when in is unchanged.
+func (c *Checker) checkCookieRequests(ck *fscache.Cookie, in cookieIn) {
+	st, fl := in.st, in.fl
 	req := fl & reqMask[st]
 	key := uint64(ck.DebugID)
-	if (req == 0 && !stateReq[st]) || held || ck.WorkPending() || ck.WorkRunning() || (nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
+	if (req == 0 && !stateReq[st]) || in.bits&(inHeld|inWorkPend|inWorkRun) != 0 || (in.nAcc > 0 && fl&(1<<fscache.FlagNoAccessWake) == 0) {
 		if c.live.hotL5 > 0 {
 			c.coolL5(key)
 		}

@@ -65,13 +65,10 @@ func accessesHeld(st fscache.CookieState, fl uint64) int64 {
 }
 
 // checkCookieResources is R-state and R-access for one cookie (from
-// checkCookie, with its state, flags and n_accesses of this step); it
-// counts the cookie's volume access for R-volume. It reports whether it
-// failed.
+// checkCookieRules, with its state, flags and n_accesses of this step);
+// checkCookie counts the cookie's volume access for R-volume. It reports
+// whether it failed.
 func (c *Checker) checkCookieResources(ck *fscache.Cookie, st fscache.CookieState, fl uint64, nAcc int64, held bool) bool {
-	if resStateVol[st] && ck.Volume != nil {
-		c.volCount(ck.Volume).lookups++
-	}
 	if held {
 		return false
 	}

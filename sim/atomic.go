@@ -12,9 +12,23 @@ type Atomic struct {
 	id   uint32
 	v    int64
 	pend []pendStore[int64] // stores buffered by threads (weak memory)
+	gen  *uint32            // Watch
 }
 
-func (a *Atomic) flushOne(t *Thread) { a.pend = flushOneOf(&a.v, a.pend, t) }
+func (a *Atomic) flushOne(t *Thread) { a.pend = flushOneOf(&a.v, a.pend, t); touch(a.gen) }
+
+// Watch makes every change of the value (and of its buffered stores) bump
+// *gen: the owner's generation, by which a checker tells an object whose
+// checked fields changed (checker/doc.go, "Incremental checks"). Set once,
+// before publication.
+func (a *Atomic) Watch(gen *uint32) { a.gen = gen }
+
+// touch bumps a watched generation (Watch).
+func touch(gen *uint32) {
+	if gen != nil {
+		*gen++
+	}
+}
 
 // ordered is the full barrier of a value-returning RMW.
 func (a *Atomic) ordered(t *Thread) {
@@ -27,7 +41,7 @@ func (a *Atomic) rd(t *Thread) { t.point(Access{Obj: t.k.ObjID(&a.id), Kind: Acc
 func (a *Atomic) wr(t *Thread) { t.point(Access{Obj: t.k.ObjID(&a.id), Kind: AccWrite}) }
 
 // Init sets the value without a scheduling point (before publication).
-func (a *Atomic) Init(v int64) { a.v = v }
+func (a *Atomic) Init(v int64) { a.v = v; touch(a.gen) }
 
 // Peek returns the value without a scheduling point.
 func (a *Atomic) Peek() int64 {
@@ -54,6 +68,7 @@ func (a *Atomic) Load(t *Thread) int64 {
 // Store is atomic_set(): a plain store, buffered in a weak-memory run.
 func (a *Atomic) Store(t *Thread, v int64) {
 	a.wr(t)
+	touch(a.gen)
 	if t.k.weak() {
 		a.pend = append(a.pend, pendStore[int64]{t, v})
 		t.buffer(a, t.k.ObjID(&a.id))
@@ -63,7 +78,13 @@ func (a *Atomic) Store(t *Thread, v int64) {
 }
 
 // Add is atomic_add_return(): it returns the new value.
-func (a *Atomic) Add(t *Thread, d int64) int64 { a.wr(t); a.ordered(t); a.v += d; return a.v }
+func (a *Atomic) Add(t *Thread, d int64) int64 {
+	a.wr(t)
+	a.ordered(t)
+	a.v += d
+	touch(a.gen)
+	return a.v
+}
 
 // Inc is atomic_inc_return().
 func (a *Atomic) Inc(t *Thread) int64 { return a.Add(t, 1) }
@@ -77,6 +98,7 @@ func (a *Atomic) FetchAdd(t *Thread, d int64) int64 {
 	a.ordered(t)
 	o := a.v
 	a.v += d
+	touch(a.gen)
 	return o
 }
 
@@ -89,6 +111,7 @@ func (a *Atomic) AddUnless(t *Thread, d, u int64) bool {
 		return false
 	}
 	a.v += d
+	touch(a.gen)
 	return true
 }
 
@@ -100,6 +123,7 @@ func (a *Atomic) FetchAddUnless(t *Thread, d, u int64) int64 {
 	o := a.v
 	if o != u {
 		a.v += d
+		touch(a.gen)
 	}
 	return o
 }
@@ -118,6 +142,7 @@ func (a *Atomic) CmpXchg(t *Thread, old, new int64) int64 {
 	o := a.v
 	if o == old {
 		a.v = new
+		touch(a.gen)
 	}
 	return o
 }
@@ -138,7 +163,12 @@ type Flags struct {
 	id   uint32
 	v    uint64
 	pend []pendStore[bitOp] // bit operations buffered by threads (MemWeak)
+	gen  *uint32            // Watch
 }
+
+// Watch is Atomic.Watch for a bitmap: every bit operation (buffered,
+// flushed, or a bit lock taken or released) bumps *gen.
+func (f *Flags) Watch(gen *uint32) { f.gen = gen }
 
 // bitOp is a buffered set_bit (set) or clear_bit of the bits in mask.
 type bitOp struct {
@@ -158,6 +188,7 @@ func (f *Flags) flushOne(t *Thread) {
 		if p.t == t {
 			f.v = p.v.apply(f.v)
 			f.pend = append(f.pend[:i], f.pend[i+1:]...)
+			touch(f.gen)
 			return
 		}
 	}
@@ -179,6 +210,7 @@ func (f *Flags) view(t *Thread) uint64 {
 // bitRMW makes an unordered bit operation: buffered under MemWeak, else
 // straight to memory.
 func (f *Flags) bitRMW(t *Thread, op bitOp) {
+	touch(f.gen)
 	if t.k.opts.Memory == MemWeak {
 		f.pend = append(f.pend, pendStore[bitOp]{t, op})
 		t.buffer(f, t.k.ObjID(&f.id))
@@ -191,7 +223,7 @@ func (f *Flags) rd(t *Thread) { t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccR
 func (f *Flags) wr(t *Thread) { t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWrite}) }
 
 // Init sets the bits without a scheduling point.
-func (f *Flags) Init(v uint64) { f.v = v }
+func (f *Flags) Init(v uint64) { f.v = v; touch(f.gen) }
 
 // Peek returns the bitmap without a scheduling point: as Var.Peek, during
 // a step what the running thread would load, between steps every buffered
@@ -250,6 +282,7 @@ func (f *Flags) TestAndSet(t *Thread, bit int) bool {
 	t.drain()
 	o := f.v&(1<<bit) != 0
 	f.v |= 1 << bit
+	touch(f.gen)
 	return o
 }
 
@@ -260,6 +293,7 @@ func (f *Flags) TestAndClear(t *Thread, bit int) bool {
 	t.drain()
 	o := f.v&(1<<bit) != 0
 	f.v &^= 1 << bit
+	touch(f.gen)
 	return o
 }
 
@@ -272,12 +306,16 @@ type Var[T any] struct {
 	id   uint32
 	v    T
 	pend []pendStore[T] // stores buffered by threads (weak memory)
+	gen  *uint32        // Watch
 }
 
-func (x *Var[T]) flushOne(t *Thread) { x.pend = flushOneOf(&x.v, x.pend, t) }
+func (x *Var[T]) flushOne(t *Thread) { x.pend = flushOneOf(&x.v, x.pend, t); touch(x.gen) }
+
+// Watch is Atomic.Watch for a variable.
+func (x *Var[T]) Watch(gen *uint32) { x.gen = gen }
 
 // Init sets the value without a scheduling point.
-func (x *Var[T]) Init(v T) { x.v = v }
+func (x *Var[T]) Init(v T) { x.v = v; touch(x.gen) }
 
 // Peek returns the value without a scheduling point: during a step, what
 // the running thread would load; between steps, the newest store.
@@ -305,6 +343,7 @@ func (x *Var[T]) Load(t *Thread) T {
 // Store writes the variable (WRITE_ONCE); buffered in a weak-memory run.
 func (x *Var[T]) Store(t *Thread, v T) {
 	t.point(Access{Obj: t.k.ObjID(&x.id), Kind: AccWrite})
+	touch(x.gen)
 	if t.k.weak() {
 		x.pend = append(x.pend, pendStore[T]{t, v})
 		t.buffer(x, t.k.ObjID(&x.id))
@@ -329,6 +368,7 @@ func (x *Var[T]) SetRelease(t *Thread, v T) {
 		t.release()
 	}
 	x.v = v
+	touch(x.gen)
 }
 
 // LoadAcquire is smp_load_acquire(). sim's memory models keep loads in
@@ -338,7 +378,7 @@ func (x *Var[T]) LoadAcquire(t *Thread) T { return x.Load(t) }
 // Set writes the variable without a scheduling point: for a store made
 // while holding the lock that protects it, where the lock already orders it.
 // It goes straight to memory, never through a store buffer.
-func (x *Var[T]) Set(v T) { x.v = v }
+func (x *Var[T]) Set(v T) { x.v = v; touch(x.gen) }
 
 // CmpXchgLoad is cmpxchg() on a variable: if it holds old, store new; it
 // returns the value seen. T must be comparable.
@@ -348,6 +388,7 @@ func (x *Var[T]) CmpXchgLoad(t *Thread, old, new T) T {
 	o := x.v
 	if any(o) == any(old) {
 		x.v = new
+		touch(x.gen)
 	}
 	return o
 }

@@ -13,7 +13,11 @@ type SpinLock struct {
 	Name  string
 	id    uint32
 	owner *Thread
+	gen   *uint32 // Watch
 }
+
+// Watch is Atomic.Watch for a lock: taking and releasing it bump *gen.
+func (l *SpinLock) Watch(gen *uint32) { l.gen = gen }
 
 func (l *SpinLock) name() string {
 	if l.Name == "" {
@@ -36,6 +40,7 @@ func (l *SpinLock) Lock(t *Thread) {
 		t.block(l, -1, l.name())
 	}
 	l.owner = t
+	touch(l.gen)
 	t.spinDepth++
 	t.pushHeld(l, -1, l.name())
 }
@@ -49,6 +54,7 @@ func (l *SpinLock) Unlock(t *Thread) {
 			Msg: fmt.Sprintf("%s: spin_unlock of %s held by %s", t.name, l.name(), ownerName(l.owner))})
 	}
 	l.owner = nil
+	touch(l.gen)
 	t.spinDepth--
 	t.popHeld(l, -1)
 	t.k.wake(l, -1)
@@ -235,6 +241,7 @@ func BitSpinLock(t *Thread, f *Flags, bit int, name string) {
 		t.block(f, int32(bit), name)
 	}
 	f.v |= 1 << bit
+	touch(f.gen)
 	t.spinDepth++
 	t.pushHeld(f, int32(bit), name)
 }
@@ -248,6 +255,7 @@ func BitSpinUnlock(t *Thread, f *Flags, bit int, name string) {
 			Msg: fmt.Sprintf("%s: bit_spin_unlock of %s not held by this thread", t.name, name)})
 	}
 	f.v &^= 1 << bit
+	touch(f.gen)
 	t.spinDepth--
 	t.k.wake(f, int32(bit))
 }

@@ -17,10 +17,14 @@ func (l *SpinLock) MirrorHeld(held bool) {
 	} else {
 		l.owner = nil
 	}
+	touch(l.gen)
 }
 
 // MirrorState makes Pending and Running report pending and running.
-func (w *Work) MirrorState(pending, running bool) { w.pending, w.running = pending, running }
+func (w *Work) MirrorState(pending, running bool) {
+	w.pending, w.running = pending, running
+	touch(w.gen)
+}
 
 // MirrorFreed makes Freed report freed.
 func (l *Life) MirrorFreed(freed bool) { l.freed = freed }

@@ -128,6 +128,7 @@ func ClearAndWakeUpBit(t *Thread, f *Flags, bit int) {
 	t.point(Access{Obj: t.k.ObjID(&f.id), Kind: AccWrite})
 	t.drain()
 	f.v &^= 1 << bit
+	touch(f.gen)
 	t.k.wake(f, int32(bit))
 }
 

@@ -32,7 +32,12 @@ type Work struct {
 	wq      *Workqueue
 	timer   Timer // for delayed work
 	delayed bool
+	gen     *uint32 // Watch
 }
+
+// Watch is Atomic.Watch for a work item: every change of Pending or
+// Running bumps *gen.
+func (w *Work) Watch(gen *uint32) { w.gen = gen }
 
 // ID is the object id used in accesses.
 func (w *Work) ID(k *Kernel) uint32 { return k.ObjID(&w.id) }
@@ -52,6 +57,7 @@ func QueueWork(t *Thread, wq *Workqueue, w *Work) bool {
 		return false
 	}
 	w.pending = true
+	touch(w.gen)
 	if !w.running {
 		w.wq = wq
 	}
@@ -76,6 +82,7 @@ func (w *Work) enqueue(k *Kernel) {
 		return
 	}
 	w.running = true // claimed by the worker spawned now
+	touch(w.gen)
 	k.Spawn(k.kworkerName(wq), func(t *Thread) { runWork(t, w) })
 }
 
@@ -105,10 +112,12 @@ func runWork(t *Thread, w *Work) {
 		t.point(Access{Obj: t.k.ObjID(&w.id), Kind: AccQueue})
 		if !w.pending || w.delayed {
 			w.running = false
+			touch(w.gen)
 			t.k.wake(w, -1)
 			return
 		}
 		w.pending = false
+		touch(w.gen)
 		w.Func(t)
 		checkWorkReturn(t, w)
 	}
@@ -135,10 +144,13 @@ func (wq *Workqueue) orderedWorker(t *Thread) {
 		w := wq.queue[0]
 		wq.queue = wq.queue[1:]
 		w.pending = false
+		touch(w.gen)
 		w.running = true
+		touch(w.gen)
 		w.Func(t)
 		checkWorkReturn(t, w)
 		w.running = false
+		touch(w.gen)
 		t.k.wake(w, -1)
 	}
 }
@@ -156,6 +168,7 @@ func QueueDelayedWork(t *Thread, wq *Workqueue, w *Work, delay Time) bool {
 		return false
 	}
 	w.pending = true
+	touch(w.gen)
 	if !w.running {
 		w.wq = wq
 	}
@@ -190,6 +203,7 @@ func CancelDelayedWork(t *Thread, w *Work) bool {
 		}
 	}
 	w.pending = false
+	touch(w.gen)
 	t.k.wake(w, -1) // a flusher may now find it idle
 	return true
 }

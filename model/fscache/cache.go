@@ -76,6 +76,11 @@ func (f *Fscache) allocCache(t *sim.Thread, name string) *Cache {
 	c.life = sim.Life{Kind: "cache", ID: c.DebugID}
 	f.K.Track(&c.life)
 	c.ref.Init(1)
+	c.ref.Watch(&f.gen)
+	c.nVolumes.Watch(&f.gen)
+	c.nAccesses.Watch(&f.gen)
+	c.objectCount.Watch(&f.gen)
+	c.state.Watch(&f.gen)
 	return c
 }
 
@@ -154,6 +159,7 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 		}
 	}
 	f.caches = append(f.caches, candidate)
+	f.gen++
 	// Only the record added is traced (a discarded candidate never is).
 	candidate.trace(t, candidate.ref.Peek(), TraceCacheNewAcquire)
 	f.addremove.UpWrite(t)
@@ -182,6 +188,7 @@ func PutCache(t *sim.Thread, c *Cache, why string) {
 		for i, x := range f.caches {
 			if x == c {
 				f.caches = append(f.caches[:i], f.caches[i+1:]...)
+				f.gen++
 				break
 			}
 		}

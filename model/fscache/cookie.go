@@ -36,6 +36,7 @@ type Cookie struct {
 	onLRU    bool      // commit_link non-empty
 	unusedAt sim.Time  // when n_active last dropped to 0 while caching
 	shared   sharedIDs // object ids of the fields read without their lock (shared.go)
+	gen      uint32    // bumped at every change of a field the checker reads (Gen)
 }
 
 // Read-only views for checkers, tests and backends.
@@ -222,6 +223,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	c.ref.Init(1)
 	c.lock.Name = "cookie->lock"
 	c.work = sim.Work{Name: "fscache_cookie_worker", Func: c.worker}
+	c.watch()
 	c.state.Set(CookieQuiescent)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{-1, int64(CookieQuiescent)}, Str: [2]string{"T1"}})
 	f.cookiesLock.DownWrite(t)
@@ -258,7 +260,7 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 	}
 	GetVolume(t, c.Volume, TraceVolumeGetCookie)
 	c.Volume.nCookies.Inc(t)
-	b.chain = append([]*Cookie{c}, b.chain...)
+	b.push(c)
 	c.hashed = true
 	c.flags.Set(t, FlagIsHashed)
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
@@ -286,7 +288,7 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
 	for i, x := range b.chain {
 		if x == c {
-			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
+			b.remove(i)
 			break
 		}
 	}
@@ -459,8 +461,9 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 		f.lruRemove(t, c)
 	}
 	c.declare(t, &c.shared.lruLink, sim.AccWrite)
-	c.onLRU = true
+	c.setOnLRU(true)
 	f.lru = append(f.lru, c)
+	f.gen++
 	f.lruLock.Unlock(t)
 	f.lruTimer.Reduce(t, f.K.Now()+LRUCookieTimeout)
 }
@@ -820,7 +823,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
 	c.declare(t, &c.shared.invalCounter, sim.AccWrite)
-	c.InvalCounter++
+	c.bumpInvalCounter()
 	t.Emit(sim.Event{Type: EvInvalidate, Obj: c.DebugID, Args: [8]int64{size}})
 	switch c.state.Peek() {
 	case CookieLookingUp:

@@ -23,6 +23,10 @@ type Fscache struct {
 	// Mutants are test-only breakages (mutants.go); all off by default.
 	Mutants Mutants
 
+	// gen is bumped at every change of what the volume, cache and LRU
+	// views show (Gen).
+	gen uint32
+
 	onBackend BackendObserver // a checker watching backend calls (resources.go)
 	onNetfs   NetfsObserver   // a checker watching the netfs's calls (netfscalls.go)
 
@@ -84,7 +88,9 @@ func (f *Fscache) cookieBucket(hash uint32) *cookieBucket {
 }
 
 func (f *Fscache) volumeBucket(hash uint32) *volumeBucket {
-	return f.volumeHash.getOrNew(VolumeBucket(hash))
+	b := f.volumeHash.getOrNew(VolumeBucket(hash))
+	b.lock.Watch(&f.gen) // VolumeBucketLocked is a view
+	return b
 }
 
 // warn is a kernel WARN()/ASSERT in a path the netfs or the model should

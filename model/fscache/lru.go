@@ -8,10 +8,11 @@ func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
 	for i, x := range f.lru {
 		if x == c {
 			f.lru = append(f.lru[:i:i], f.lru[i+1:]...)
+			f.gen++
 			break
 		}
 	}
-	c.onLRU = false
+	c.setOnLRU(false)
 }
 
 // lruTimedOut is fscache_cookie_lru_timed_out(): the timer only queues the

@@ -41,7 +41,9 @@ type CookieMirror struct {
 
 // MirrorCookie makes a mirrored cookie (not yet listed).
 func (f *Fscache) MirrorCookie(debugID uint32, key []byte, keyHash uint32) *Cookie {
-	return &Cookie{f: f, DebugID: debugID, Key: key, KeyHash: keyHash, life: sim.Life{Kind: "cookie", ID: debugID}}
+	c := &Cookie{f: f, DebugID: debugID, Key: key, KeyHash: keyHash, life: sim.Life{Kind: "cookie", ID: debugID}}
+	c.watch()
+	return c
 }
 
 // MirrorSet makes c's views show m.
@@ -59,6 +61,7 @@ func (c *Cookie) MirrorSet(m *CookieMirror) {
 		c.CachePriv = mirrorPriv{}
 	}
 	c.InvalCounter, c.unusedAt, c.Volume = m.InvalCounter, m.UnusedAt, m.Volume
+	c.gen++
 }
 
 // MirrorFree marks c freed (its views keep their last values).
@@ -92,6 +95,7 @@ func (v *Volume) MirrorSet(m *VolumeMirror) {
 	}
 	v.hashed = m.HashLinked
 	v.work.MirrorState(m.WorkBusy, false)
+	v.f.gen++
 }
 
 // MirrorFree marks v freed.
@@ -120,6 +124,7 @@ func (ca *Cache) MirrorSet(m *CacheMirror) {
 	if m.CachePriv {
 		ca.CachePriv = mirrorPriv{}
 	}
+	ca.f.gen++
 }
 
 // MirrorLists sets what Cookies, Volumes, Caches and LRU list (the slices
@@ -128,6 +133,7 @@ func (f *Fscache) MirrorLists(cookies []*Cookie, volumes []*Volume, caches []*Ca
 	f.cookies, f.volumes, f.caches, f.lru = cookies, volumes, caches, lru
 	f.lruWork.MirrorState(lruWorkPending, lruWorkRunning)
 	f.lruLock.MirrorHeld(lruLockHeld)
+	f.gen++
 }
 
 // MirrorHashes empties every hash chain and unlocks every bucket, before
@@ -135,6 +141,10 @@ func (f *Fscache) MirrorLists(cookies []*Cookie, volumes []*Volume, caches []*Ca
 // (The buckets are reused while there are few; past that the tables start
 // again empty.)
 func (f *Fscache) MirrorHashes() {
+	f.gen++
+	for _, c := range f.cookies {
+		c.gen++ // off its chain until MirrorHashCookie puts it back
+	}
 	if f.cookieHash.m != nil {
 		f.cookieHash = buckets[cookieBucket]{}
 	}
@@ -158,6 +168,7 @@ func (f *Fscache) MirrorHashCookie(c *Cookie, onChain, locked bool) {
 	b := f.cookieBucket(c.KeyHash)
 	if onChain {
 		b.chain = append(b.chain, c)
+		c.gen++
 	}
 	if locked {
 		b.lock.Init(1)
@@ -170,6 +181,7 @@ func (f *Fscache) MirrorHashVolume(v *Volume, onChain, locked bool) {
 		return
 	}
 	b := f.volumeBucket(v.KeyHash)
+	f.gen++
 	if onChain {
 		b.chain = append(b.chain, v)
 	}

@@ -57,6 +57,7 @@ func (c *Cookie) LoadCachePriv(t *sim.Thread) any {
 func (c *Cookie) SetCachePriv(t *sim.Thread, priv any) {
 	c.declare(t, &c.shared.cachePriv, sim.AccWrite)
 	c.CachePriv = priv
+	c.gen++
 }
 
 // LoadInvalCounter reads cookie->inval_counter without cookie->lock, as a
@@ -79,6 +80,7 @@ func (v *Volume) LoadCachePriv(t *sim.Thread) any {
 func (v *Volume) SetCachePriv(t *sim.Thread, priv any) {
 	t.Point(t.Kernel().ObjID(&v.privID), sim.AccWrite)
 	v.CachePriv = priv
+	v.f.gen++
 }
 
 // SetCachePriv sets cache->cache_priv (fscache_add_cache,

@@ -51,3 +51,19 @@ func (f *Fscache) LRULockHeld() bool { return f.lruLock.Held() }
 // WorkBusy reports whether the volume's creation work item is queued or
 // running.
 func (v *Volume) WorkBusy() bool { return v.work.Pending() || v.work.Running() }
+
+// Gen is the cookie's generation: it changes whenever a field the views
+// above show changes (state, flags, ref, n_active, n_accesses, cookie->lock,
+// the work item, cache_priv, inval_counter, the hash and LRU links). A
+// checker that saw a cookie at one generation and finds it at the same
+// generation may take every view to be as it saw it (checker/doc.go,
+// "Incremental checks"). It wraps; compare for equality only.
+func (c *Cookie) Gen() uint32 { return c.gen }
+
+// Gen is the generation of everything the volume, cache and LRU views show
+// (the volumes' and caches' counters, flags, states and work items,
+// volume->cache_priv, the volume hash chains and their bucket locks, and
+// the lists of volumes, caches and LRU cookies): it changes whenever one
+// of them does. The cookies' own views have their own (Cookie.Gen). It
+// wraps; compare for equality only.
+func (f *Fscache) Gen() uint32 { return f.gen }

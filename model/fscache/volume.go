@@ -132,9 +132,15 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 	f.K.Track(&v.life)
 	v.ref.Init(1)
 	v.work = sim.Work{Name: "fscache_create_volume_work", Func: func(t *sim.Thread) { createVolumeWork(t, v) }}
+	v.ref.Watch(&f.gen)
+	v.nCookies.Watch(&f.gen)
+	v.nAccesses.Watch(&f.gen)
+	v.flags.Watch(&f.gen)
+	v.work.Watch(&f.gen)
 	f.addremove.DownWrite(t)
 	cache.nVolumes.Inc(t)
 	f.volumes = append(f.volumes, v)
+	f.gen++
 	v.trace(t, 1, TraceVolumeNewAcquire) // under fscache_addremove_sem, once listed
 	f.Stats.Volumes++
 	f.addremove.UpWrite(t)
@@ -164,6 +170,7 @@ func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
 		break
 	}
 	b.chain = append([]*Volume{v}, b.chain...)
+	f.gen++
 	v.hashed = true
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
 	if v.flags.Test(t, VolAcquirePending) {
@@ -191,6 +198,7 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 	for i, x := range b.chain {
 		if x == v {
 			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
+			f.gen++
 			break
 		}
 	}
@@ -291,6 +299,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	for i, x := range f.volumes {
 		if x == v {
 			f.volumes = append(f.volumes[:i:i], f.volumes[i+1:]...)
+			f.gen++
 			break
 		}
 	}
