@@ -480,6 +480,27 @@ func g(t *sim.Thread, c *Cookie) {
 	c.state.Set(t, 2)
 	c.lock.Unlock(t)
 }
+
+func h(t *sim.Thread, c *Cookie, n int) {
+	c.lock.Lock(t)
+	c.state.Set(t, 3)
+	if n > 1 {
+		c.emitState(t, "only observed")
+	}
+	c.lock.Unlock(t)
+	c.lock.Lock(t)
+	c.state.Set(t, 4)
+	if c.flags.Test(t, 1) {
+		c.emitState(t, "reads shared state")
+	}
+	c.lock.Unlock(t)
+	c.lock.Lock(t)
+	c.state.Set(t, 5)
+	if c.id == 0 {
+		t.Bug("WARN", "reads a field")
+	}
+	c.lock.Unlock(t)
+}
 `)
 	ms, err := EnumerateFile("model/fscache/x.go", src)
 	if err != nil {
@@ -494,6 +515,8 @@ func g(t *sim.Thread, c *Cookie) {
 	want := []string{
 		"swap-shared: c.flags.Set(t, 1) <-> c.nActive.Inc(t)",
 		"shrink-critical-section: c.lock.Unlock(t) moved above c.state.Set(t, 2)",
+		"shrink-critical-section: c.lock.Unlock(t) moved above if c.flags.Test(t, 1) { c.emitState(t, \"reads shared state\") }",
+		"shrink-critical-section: c.lock.Unlock(t) moved above if c.id == 0 { t.Bug(\"WARN\", \"reads a field\") }",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("moves (-want +got):\n%s", diff)

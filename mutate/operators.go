@@ -62,7 +62,12 @@ type Mutant struct {
 	Col      int    `json:"col"`
 	Operator string `json:"operator"`
 	Diff     string `json:"diff"` // one line: what changed
-	edits    []edit
+	// Func is the declaration the change is in: a function ("name"), a
+	// method ("(*T).name" or "T.name"), or a package-level "const name" /
+	// "var name" (its spec's first name). With the file, operator and
+	// diff it makes the mutant's line-free key (Key).
+	Func  string `json:"func"`
+	edits []edit
 }
 
 type edit struct {
@@ -132,10 +137,17 @@ func EnumerateFile(rel string, src []byte) ([]Mutant, error) {
 			if d.Body == nil || d.Name.Name == "String" {
 				continue
 			}
+			e.fn = funcDeclName(d)
 			e.walk(d.Body, nil)
 		case *ast.GenDecl:
 			if d.Tok == token.CONST || d.Tok == token.VAR {
-				e.walk(d, nil)
+				for _, sp := range d.Specs {
+					e.fn = d.Tok.String()
+					if vs, ok := sp.(*ast.ValueSpec); ok && len(vs.Names) > 0 {
+						e.fn += " " + vs.Names[0].Name
+					}
+					e.walk(sp, []ast.Node{d})
+				}
 			}
 		}
 	}
@@ -175,6 +187,31 @@ type enumerator struct {
 	opIndex map[string]int
 	forBody map[*ast.BlockStmt]bool
 	out     []Mutant
+	fn      string // the declaration being walked (Mutant.Func)
+}
+
+// funcDeclName is a function's name, with its receiver type for a method:
+// "name", "(*T).name" or "T.name" (type parameters left out).
+func funcDeclName(d *ast.FuncDecl) string {
+	if d.Recv == nil || len(d.Recv.List) == 0 {
+		return d.Name.Name
+	}
+	t := d.Recv.List[0].Type
+	star := false
+	if s, ok := t.(*ast.StarExpr); ok {
+		star, t = true, s.X
+	}
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t = x.X
+	case *ast.IndexListExpr:
+		t = x.X
+	}
+	name := exprString(t)
+	if star {
+		return "(*" + name + ")." + d.Name.Name
+	}
+	return name + "." + d.Name.Name
 }
 
 func (e *enumerator) off(p token.Pos) int { return e.fset.Position(p).Offset }
@@ -183,7 +220,7 @@ func (e *enumerator) text(n ast.Node) string { return string(e.src[e.off(n.Pos()
 
 func (e *enumerator) add(op string, at ast.Node, diff string, edits ...edit) {
 	p := e.fset.Position(at.Pos())
-	e.out = append(e.out, Mutant{File: e.rel, Line: p.Line, Col: p.Column, Operator: op, Diff: diff, edits: edits})
+	e.out = append(e.out, Mutant{File: e.rel, Line: p.Line, Col: p.Column, Operator: op, Diff: diff, Func: e.fn, edits: edits})
 }
 
 // replace is the edit that replaces node n by text.
@@ -236,7 +273,7 @@ func (e *enumerator) visit(x ast.Node, stack []ast.Node) {
 		if to, ok := offByOne[x.Op]; ok {
 			p := e.off(x.OpPos)
 			e.out = append(e.out, Mutant{File: e.rel, Line: e.fset.Position(x.OpPos).Line, Col: e.fset.Position(x.OpPos).Column,
-				Operator: "off-by-one", Diff: short(e.text(x)) + "  ->  " + x.Op.String() + " becomes " + to,
+				Operator: "off-by-one", Diff: short(e.text(x)) + "  ->  " + x.Op.String() + " becomes " + to, Func: e.fn,
 				edits: []edit{{p, p + len(x.Op.String()), to}}})
 		}
 	case *ast.BasicLit:
@@ -377,7 +414,23 @@ func containsWait(s ast.Stmt) bool {
 // across another (swap-shared) or across an unlock
 // (shrink-critical-section) changes the trace, not the kernel's
 // behaviour: those mutants would be survivors to argue away one by one.
+//
+// An if statement counts too when all it does is observe: no init, no
+// else, a condition over local variables and constants only (no call, no
+// field, no dereference or index: it reads no shared state), and a body
+// of such calls only.
 func observesOnly(s ast.Stmt) bool {
+	if is, ok := unlabel(s).(*ast.IfStmt); ok {
+		if is.Init != nil || is.Else != nil || len(is.Body.List) == 0 || !localOnly(is.Cond) {
+			return false
+		}
+		for _, b := range is.Body.List {
+			if !observesOnly(b) {
+				return false
+			}
+		}
+		return true
+	}
 	c := stmtCall(unlabel(s))
 	if c == nil {
 		return false
@@ -385,6 +438,39 @@ func observesOnly(s ast.Stmt) bool {
 	_, name := callName(c)
 	return excludedCalls[name] || name == "printCookie" ||
 		strings.HasPrefix(name, "trace") || strings.HasPrefix(name, "emit")
+}
+
+// localOnly reports whether x is built of identifiers, literals and
+// unary/binary operators only.
+func localOnly(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return localOnly(x.X)
+	case *ast.UnaryExpr:
+		return x.Op != token.AND && localOnly(x.X)
+	case *ast.BinaryExpr:
+		return localOnly(x.X) && localOnly(x.Y)
+	}
+	return false
+}
+
+// callsWithThread reports whether n contains a call with the thread t as
+// an argument (a call into the simulated kernel).
+func callsWithThread(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(x ast.Node) bool {
+		if c, ok := x.(*ast.CallExpr); ok {
+			for _, a := range c.Args {
+				if id, ok := a.(*ast.Ident); ok && id.Name == "t" {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // touchesShared reports whether s is a plain statement (call, assignment
@@ -400,18 +486,7 @@ func touchesShared(s ast.Stmt) bool {
 	default:
 		return false
 	}
-	found := false
-	ast.Inspect(s, func(x ast.Node) bool {
-		if c, ok := x.(*ast.CallExpr); ok {
-			for _, a := range c.Args {
-				if id, ok := a.(*ast.Ident); ok && id.Name == "t" {
-					found = true
-				}
-			}
-		}
-		return !found
-	})
-	return found
+	return callsWithThread(s)
 }
 
 // stmtList applies the operators that work on a statement list.

@@ -10,7 +10,7 @@ import (
 )
 
 // outcomeOrder is the order outcomes are listed in.
-var outcomeOrder = []string{Killed, Survived, Timeout, Equivalent, NoCompile}
+var outcomeOrder = []string{Killed, Survived, Timeout, Equivalent, ArguedEquivalent, NoCompile}
 
 // WriteTable prints the report: one row per mutant (id, operator, the
 // one-line diff, outcome, check, executions), then the counts by operator
@@ -34,6 +34,12 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(w)
 	r.writeGroups(w, "file", func(x Result) string { return x.File })
 	fmt.Fprintln(w)
+	for _, p := range r.ListProblems {
+		fmt.Fprintf(w, "warning: %s\n", p)
+	}
+	if len(r.ArguedKilled) > 0 {
+		fmt.Fprintf(w, "WARNING: %d mutant(s) argued equivalent in %s were killed, so their arguments are wrong: %s\n", len(r.ArguedKilled), EquivalentFile, strings.Join(r.ArguedKilled, ", "))
+	}
 	fmt.Fprintln(w, r.Line())
 }
 
@@ -67,7 +73,7 @@ func pct(c map[string]int) string {
 	for _, n := range c {
 		all += n
 	}
-	if all-c[Equivalent]-c[NoCompile] <= 0 {
+	if all-c[Equivalent]-c[ArguedEquivalent]-c[NoCompile] <= 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*Score(c))
@@ -86,7 +92,7 @@ func (r *Report) Line() string {
 	if r.Interrupted {
 		sh += ", INTERRUPTED: only the mutants listed"
 	}
-	return fmt.Sprintf("mutation score %s (killed / (all - equivalent - does-not-compile)) over %d of %d mutants (%s%s), budget %d executions, seed %d: %s",
+	return fmt.Sprintf("mutation score %s (killed / (all - equivalent - equivalent-argued - does-not-compile)) over %d of %d mutants (%s%s), budget %d executions, seed %d: %s",
 		pct(r.Counts), len(r.Results), r.Total, r.Selection, sh, r.Executions, r.Seed, strings.Join(p, ", "))
 }
 
@@ -118,6 +124,10 @@ func Merge(parts []Report) (*Report, error) {
 		}
 		seen[p.Shard.I] = true
 		m.Results = append(m.Results, p.Results...)
+		m.ArguedKilled = append(m.ArguedKilled, p.ArguedKilled...)
+		if len(m.ListProblems) == 0 {
+			m.ListProblems = p.ListProblems
+		}
 		m.SchemaMutants += p.SchemaMutants
 		m.SchemaSecs += p.SchemaSecs
 	}
@@ -127,6 +137,7 @@ func Merge(parts []Report) (*Report, error) {
 		}
 	}
 	slices.SortFunc(m.Results, func(a, b Result) int { return a.Index - b.Index })
+	slices.Sort(m.ArguedKilled)
 	m.tally()
 	return m, nil
 }

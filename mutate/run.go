@@ -21,12 +21,17 @@ import (
 
 // Outcomes of a mutant.
 const (
-	Killed       = "killed"
-	Survived     = "survived"
-	Timeout      = "timeout"
-	NoCompile    = "does-not-compile"
-	Equivalent   = "equivalent"
-	killedByExit = "crash" // the mutant binary died without a verdict
+	Killed     = "killed"
+	Survived   = "survived"
+	Timeout    = "timeout"
+	NoCompile  = "does-not-compile"
+	Equivalent = "equivalent"
+	// ArguedEquivalent is a survivor that the reviewed list
+	// (EquivalentFile) argues equivalent: its check is the entry's code,
+	// its detail the argument. It is left out of the score's denominator
+	// like an equivalent one, but counted apart.
+	ArguedEquivalent = "equivalent-argued"
+	killedByExit     = "crash" // the mutant binary died without a verdict
 	// NotReached is the check of an equivalent mutant decided by the
 	// original's coverage: no execution of the budget runs its code.
 	NotReached = "not-reached"
@@ -60,6 +65,11 @@ type Config struct {
 	// instead of the default mix (and the liveness scenarios): e.g. the
 	// on-demand scenarios, which the default mix leaves out.
 	Scenarios []string
+	// Argued are the mutants the reviewed list argues equivalent, by id
+	// (EquivList.Match over the full enumeration): a survivor among them
+	// is classified ArguedEquivalent; a killed one stays killed and is
+	// reported (its argument is wrong).
+	Argued map[string]Argued
 }
 
 // Result is what became of one mutant.
@@ -106,11 +116,16 @@ type Report struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// SchemaMutants mutants were probed in one schema binary, built and
 	// checked in SchemaSecs (not counted in their Seconds).
-	SchemaMutants int            `json:"schema_mutants,omitempty"`
-	SchemaSecs    float64        `json:"schema_seconds,omitempty"`
-	Results       []Result       `json:"results"`
-	Counts        map[string]int `json:"counts"`
-	Score         float64        `json:"score"`
+	SchemaMutants int      `json:"schema_mutants,omitempty"`
+	SchemaSecs    float64  `json:"schema_seconds,omitempty"`
+	Results       []Result `json:"results"`
+	// ArguedKilled lists the mutants the reviewed list argues equivalent
+	// that a check killed: their arguments are wrong.
+	ArguedKilled []string `json:"argued_killed,omitempty"`
+	// ListProblems are the reviewed list's stale or ambiguous entries.
+	ListProblems []string       `json:"equivalent_list_problems,omitempty"`
+	Counts       map[string]int `json:"counts"`
+	Score        float64        `json:"score"`
 }
 
 // Shard is part I of N of the selected mutants (i mod N == I).
@@ -353,6 +368,14 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 	var mu sync.Mutex
 	done := 0
 	record := func(i int, r Result) {
+		if a, ok := cfg.Argued[r.ID]; ok {
+			switch r.Outcome {
+			case Survived:
+				r.Outcome, r.Class, r.Check, r.Detail = ArguedEquivalent, "argued", a.Code, a.Why
+			case Killed:
+				r.Detail = "ARGUED EQUIVALENT in " + EquivalentFile + " but killed: the argument is wrong; " + r.Detail
+			}
+		}
 		mu.Lock()
 		results[i], finished[i] = r, true
 		done++
@@ -429,6 +452,9 @@ func Run(ctx context.Context, cfg Config, picks []Selected, total int, sel Selec
 	for i, ok := range finished {
 		if ok {
 			rep.Results = append(rep.Results, results[i])
+			if _, argued := cfg.Argued[results[i].ID]; argued && results[i].Outcome == Killed {
+				rep.ArguedKilled = append(rep.ArguedKilled, results[i].ID)
+			}
 		}
 	}
 	if ctx.Err() != nil {
@@ -642,14 +668,14 @@ func (r *Report) tally() {
 	r.Score = Score(r.Counts)
 }
 
-// Score is killed / (all - equivalent - does-not-compile), 0 when nothing
-// counts.
+// Score is killed / (all - equivalent - equivalent-argued -
+// does-not-compile), 0 when nothing counts.
 func Score(c map[string]int) float64 {
 	all := 0
 	for _, n := range c {
 		all += n
 	}
-	d := all - c[Equivalent] - c[NoCompile]
+	d := all - c[Equivalent] - c[ArguedEquivalent] - c[NoCompile]
 	if d <= 0 {
 		return 0
 	}
@@ -664,6 +690,8 @@ func (r Result) Line() string {
 		s += fmt.Sprintf(" [%s after %d executions]", r.Check, r.Executions)
 	case NoCompile, Timeout:
 		s += " [" + r.Detail + "]"
+	case ArguedEquivalent:
+		s += " [" + r.Check + ": " + r.Detail + "]"
 	}
 	return s
 }

@@ -43,8 +43,13 @@ every check on, stopping at the first failure — and classifies it:
   timeout           no verdict within --timeout of wall time
   does-not-compile  the mutant does not type-check (go/types, before any
                     build) or does not build (reported, not fatal)
+  equivalent-argued it survived, and the reviewed list mutate/equivalent.txt
+                    (--equivalent) argues it equivalent: its check column
+                    is the list's category code; a listed mutant that is
+                    killed stays killed and is reported as a wrong argument;
+                    a stale list entry (no mutant matches it) is a warning
 
-The score is killed / (all - equivalent - does-not-compile).
+The score is killed / (all - equivalent - equivalent-argued - does-not-compile).
 
 Examples:
   fscachesim mutate --sample 10 --seed 1 --executions 2000
@@ -78,6 +83,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout (for CI and 'fscachesim mutate merge'); progress goes to stderr")
 	noCoverage := fs.Bool("no-coverage", false, "build and probe every mutant that type-checks, also those whose code no execution of the budget runs (by default they are equivalent, check not-reached, without a build)")
 	scen := fs.String("scenario", "", "probe these scenarios (comma-separated names, see 'fscachesim list') instead of the default mix, e.g. --scenario ondemand-chaos,ondemand-daemon-close-vs-read for the on-demand code, which the default mix does not run")
+	eqFile := equivalentFlag(fs)
 	noSchema := fs.Bool("no-schema", false, "build every mutant alone (by default the mutants that fit are built into one binary and chosen at run time: see docs/mutation.md)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), mutateHelp)
@@ -117,7 +123,14 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema, Scenarios: scenNames}
+	argued, problems, err := loadArgued(*eqFile, *sf.root, all)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "fscachesim mutate: warning: %s\n", p)
+	}
+	cfg := mutate.Config{Root: *sf.root, Executions: *executions, Seed: *pseed, MaxSteps: *maxSteps, Timeout: *timeout, Jobs: *jobs, Log: stderr, NoCoverage: *noCoverage, NoSchema: *noSchema, Scenarios: scenNames, Argued: argued}
 	// The first SIGINT or SIGTERM stops the running build or probe; Run
 	// removes its temporary directory and returns what finished, which is
 	// reported, and the exit code says which signal it was.
@@ -127,6 +140,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fscachesim mutate: %s\n", oneLine(err.Error()))
 		return exitInternal
 	}
+	rep.ListProblems = problems
 	code = writeMutateReport(rep, *asJSON, stdout, stderr)
 	if s := sig(); s != nil && rep.Interrupted && code == exitPass {
 		fmt.Fprintf(stderr, "fscachesim mutate: interrupted by %s: %d of %d mutant(s) have a verdict\n", signalName(s), len(rep.Results), len(picks))
@@ -215,13 +229,43 @@ func splitList(s string) []string {
 	return out
 }
 
+// equivalentFlag is --equivalent (mutate and mutate list).
+func equivalentFlag(fs *flag.FlagSet) *string {
+	return fs.String("equivalent", "", "the reviewed list of mutants argued equivalent (default: the root's "+mutate.EquivalentFile+"; 'none' for no list), e.g. --equivalent my-equivalent.txt")
+}
+
+// loadArgued reads the reviewed list (file, or the root's own) and matches
+// it against the full enumeration.
+func loadArgued(file, root string, all []mutate.Mutant) (map[string]mutate.Argued, []string, error) {
+	var l *mutate.EquivList
+	var err error
+	switch file {
+	case "none":
+		return nil, nil, nil
+	case "":
+		l, err = mutate.DefaultEquivalent(root)
+	default:
+		if _, serr := os.Stat(file); serr != nil {
+			return nil, nil, fmt.Errorf("--equivalent: %v", serr)
+		}
+		l, err = mutate.LoadEquivalent(file)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	argued, problems := l.Match(all)
+	return argued, problems, nil
+}
+
 // mutateList is 'mutate list'.
 func mutateList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutate list", flag.ContinueOnError)
 	sf := selectionFlags(fs)
 	ops := fs.Bool("operators", false, "list the operators instead of the mutants")
+	eqFile := equivalentFlag(fs)
+	onlyArgued := fs.Bool("argued", false, "list only the mutants the reviewed list argues equivalent, each with its code and argument")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate list [flags]\n\nList the mutants (id, operator, the one-line diff) that 'fscachesim mutate' with the same flags would run, in order.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: fscachesim mutate list [flags]\n\nList the mutants (id, the one-line diff, and for those the reviewed list argues equivalent\n'equivalent-argued CODE') that 'fscachesim mutate' with the same flags would run, in order.\nThe list's stale or ambiguous entries are reported on stderr.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
@@ -241,10 +285,33 @@ func mutateList(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	for _, p := range picks {
-		fmt.Fprintf(stdout, "%s\t%s\n", p.ID, p.Diff)
+	argued, problems, err := loadArgued(*eqFile, *sf.root, all)
+	if err != nil {
+		fmt.Fprintf(stderr, "fscachesim mutate list: %s\n", oneLine(err.Error()))
+		return exitUsage
 	}
-	fmt.Fprintf(stderr, "%d of %d mutants\n", len(picks), len(all))
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "fscachesim mutate list: warning: %s\n", p)
+	}
+	n, na := 0, 0
+	for _, p := range picks {
+		a, ok := argued[p.ID]
+		switch {
+		case ok && *onlyArgued:
+			fmt.Fprintf(stdout, "%s\t%s\t%s %s: %s\n", p.ID, p.Diff, mutate.ArguedEquivalent, a.Code, a.Why)
+		case ok:
+			fmt.Fprintf(stdout, "%s\t%s\t%s %s\n", p.ID, p.Diff, mutate.ArguedEquivalent, a.Code)
+		case *onlyArgued:
+			continue
+		default:
+			fmt.Fprintf(stdout, "%s\t%s\n", p.ID, p.Diff)
+		}
+		n++
+		if ok {
+			na++
+		}
+	}
+	fmt.Fprintf(stderr, "%d of %d mutants (%d argued equivalent)\n", n, len(all), na)
 	return exitPass
 }
 

@@ -36,6 +36,7 @@ func TestMutateUsage(t *testing.T) {
 		{[]string{"mutate", "merge", "/nonexistent.json"}, "nonexistent.json"},
 		{[]string{"mutate", "probe", "--executions", "0"}, "want --executions"},
 		{[]string{"mutate", "list", "--root", "../..", "--file", "nosuchfile"}, "no mutant matches"},
+		{[]string{"mutate", "list", "--root", "../..", "--equivalent", "/nonexistent.txt"}, "--equivalent"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -170,5 +171,43 @@ func TestMutateScenarioOption(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"mutate", "--root", "../..", "--scenario", "no-such-scenario"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "unknown scenario") {
 		t.Fatalf("unknown scenario: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestMutateListArgued: 'mutate list' marks the mutants the reviewed list
+// argues equivalent (and --argued prints only them, with the argument);
+// a list with a stale entry is reported on stderr, not fatal.
+func TestMutateListArgued(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"mutate", "list", "--root", "../..", "--file", "fscache/cookie.go"}, &out, &errb); code != exitPass {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "\t"+mutate.ArguedEquivalent+" EQ\n") || strings.Contains(errb.String(), "warning") {
+		t.Fatalf("list: no argued mark, or a warning:\n%s\n%s", out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"mutate", "list", "--root", "../..", "--argued"}, &out, &errb); code != exitPass {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	l, err := mutate.DefaultEquivalent("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(l.Entries) || !strings.Contains(lines[0], mutate.ArguedEquivalent+" ") {
+		t.Fatalf("--argued printed %d lines for %d entries:\n%s", len(lines), len(l.Entries), out.String())
+	}
+	stale := filepath.Join(t.TempDir(), "eq.txt")
+	if err := os.WriteFile(stale, []byte("file: model/fscache/cookie.go\nfunc: gone\noperator: if-negate\ndiff: if x  ->  if !(...)\ncode: EQ\nwhy: w\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"mutate", "list", "--root", "../..", "--file", "fscache/cookie.go", "--equivalent", stale}, &out, &errb); code != exitPass {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "warning: stale entry "+stale+":1") || strings.Contains(out.String(), mutate.ArguedEquivalent) {
+		t.Fatalf("stale list: stderr %q", errb.String())
 	}
 }
