@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,12 @@ import (
 //   - T-lookup-trace: the lookup trace of cachefiles_get_directory (o=0)
 //     carries the lookup's error exactly when a vfs_error of that error
 //     follows (a negative dentry is no error).
+//   - T-use: fscache_active's USE-m is a use with will_modify: a plain
+//     USE of an ACTIVE or INVALIDATING cookie queues no work (only
+//     will_modify sets DO_PREP_TO_WRITE there and queues).
+//   - T-coherency: cachefiles_coherency's c= is the content byte of the
+//     xattr read (the disk's), whenever the xattr was read whole (any
+//     verdict but BAD xatt; then 6.12 prints an uninitialised byte).
 //   - T-mkdir: cachefiles_mkdir names no object (the tracepoint has none).
 //   - T-exptmp: cachefiles_create_tmpfile's EXPTMP truncation grows a new,
 //     empty file (from 0) to a positive size rounded to the DIO block.
@@ -65,6 +72,8 @@ const (
 	checkLookupTrace  = "T-lookup-trace"
 	checkMkdir        = "T-mkdir"
 	checkExpandTmpfle = "T-exptmp"
+	checkUse          = "T-use"
+	checkContent      = "T-coherency"
 )
 
 // trCookie is what the trace rules remember of one cookie.
@@ -92,10 +101,11 @@ const (
 )
 
 type trThread struct {
-	ioWait  bool
-	ioWaitT sim.Time // when its last `WAIT  io` was traced
-	pend    uint8
-	pendErr int64
+	plainUse uint32 // the cookie of its last use trace if a plain USE of an ACTIVE or INVALIDATING one
+	ioWait   bool
+	ioWaitT  sim.Time // when its last `WAIT  io` was traced
+	pend     uint8
+	pendErr  int64
 }
 
 type traceRules struct {
@@ -210,6 +220,13 @@ func (r *traceRules) event(k *sim.Kernel, e *sim.Event) {
 			r.fail(checkDebugID, []string{volumeObj(e.Obj)}, "fscache_access_volume V=%08x names c=%08x (%s), which is not a cookie of that volume: c= is 0 for a volume-level access or the cookie being looked up",
 				e.Obj, id, strings.TrimSpace(e.Str[0]))
 		}
+	case fscache.EvActive:
+		if th := r.thread(e.Thread); th != nil {
+			th.plainUse = 0
+			if st := r.cookie(e.Obj).state; e.Str[0] == fscache.TraceActiveUse && (st == fscache.CookieActive || st == fscache.CookieInvalidating) {
+				th.plainUse = e.Obj
+			}
+		}
 	case fscache.EvCookie:
 		r.cookieRefEvent(e)
 	case fscache.EvRelinquish:
@@ -246,6 +263,11 @@ func (r *traceRules) accessEvent(e *sim.Event) {
 
 func (r *traceRules) cookieRefEvent(e *sim.Event) {
 	switch e.Str[0] {
+	case fscache.TraceCookieGetUseWork:
+		if th := r.thread(e.Thread); th != nil && th.plainUse == e.Obj {
+			r.fail(checkUse, []string{cookieObj(e.Obj)}, "c=%08x: a use traced as USE (not USE-m) of an %v cookie queued its work: fscache_use_cookie queues an active cookie's state machine only for a use with will_modify (prepare to write)",
+				e.Obj, r.cookie(e.Obj).state)
+		}
 	case fscache.TraceCookieSeeLRUDoOne:
 		r.cookie(e.Obj).lruDoing++
 	case fscache.TraceCookiePutLRU:
@@ -454,7 +476,9 @@ func (r *traceRules) cachefilesEvent(e *sim.Event) {
 	case cachefiles.EvCoherency:
 		if e.Str[0] == cachefiles.ReasonBadDirty {
 			r.fail(checkLog, []string{objObj(e.Obj)}, "o=%08x: coherency verdict DIRTY without %q just before: cachefiles_check_auxdata logs it for that verdict", e.Obj, dirtyLine)
+			return
 		}
+		r.coherencyContent(e)
 	}
 }
 
@@ -499,9 +523,42 @@ func (r *traceRules) pending(e *sim.Event, pend uint8, perr int64) bool {
 			r.fail(checkLog, []string{objObj(e.Obj)}, "%q, then %s %s: cachefiles_check_auxdata logs it only for the verdict DIRTY, which it traces next", dirtyLine, e.Type.Name(), e.Str[0])
 			return false
 		}
+		r.coherencyContent(e)
 		return false
 	}
 	return true
 }
 
 func objObj(id uint32) string { return fmt.Sprintf("o=%08x", id) }
+
+// coherencyContent is T-coherency at a cachefiles_coherency event of a
+// check whose xattr was read whole (every verdict of
+// cachefiles_check_auxdata but BAD xatt): the c= field is the content
+// byte of the object's xattr as the disk holds it.
+func (r *traceRules) coherencyContent(e *sim.Event) {
+	switch e.Str[0] {
+	case cachefiles.ReasonOK, cachefiles.ReasonBadType, cachefiles.ReasonBadAux, cachefiles.ReasonBadObjSize, cachefiles.ReasonBadDirty:
+	default:
+		return // BAD xatt (nothing read whole), or a set: not a check of what was read
+	}
+	for _, x := range r.c.opts.Extensions {
+		cf, ok := x.(*Cachefiles)
+		if !ok {
+			continue
+		}
+		for _, c := range cf.caches {
+			if c.Severed() || !slices.ContainsFunc(c.Objects(), func(o *cachefiles.Object) bool { return o.DebugID == e.Obj }) {
+				continue
+			}
+			buf, ok := c.FS().XattrView(vfs.Ino(e.Args[0]), cachefiles.XattrName)
+			if !ok || len(buf) < 18 {
+				return
+			}
+			if e.Args[1] != int64(buf[17]) {
+				r.fail(checkContent, []string{objObj(e.Obj)}, "o=%08x B=%x: coherency %s traced with content c=%d, but the xattr read holds content %d: the tracepoint prints the content byte of the xattr cachefiles_check_auxdata read",
+					e.Obj, e.Args[0], e.Str[0], e.Args[1], buf[17])
+			}
+			return
+		}
+	}
+}

@@ -139,6 +139,7 @@ func TestTraceRulesOnDoctoredScenarios(t *testing.T) {
 		scenario string
 		doctor   func(e *sim.Event) bool // rewrites e; true if it did
 		check    string
+		every    bool // doctor every matching event (not only the first); a seed may pass
 	}{
 		{"relinquish traced with the other retire", "lru-vs-relinquish", func(e *sim.Event) bool {
 			if e.Type != fscache.EvRelinquish {
@@ -146,35 +147,49 @@ func TestTraceRulesOnDoctoredScenarios(t *testing.T) {
 			}
 			e.Args[4] ^= 1
 			return true
-		}, "T-retire"},
+		}, "T-retire", false},
 		{"relinquish traced with rt=2", "lru-vs-relinquish", func(e *sim.Event) bool {
 			if e.Type != fscache.EvRelinquish {
 				return false
 			}
 			e.Args[4] = 2
 			return true
-		}, "T-retire"},
+		}, "T-retire", false},
 		{"bound cache put as prep_fail", "withdraw-cache-during-io", func(e *sim.Event) bool {
 			if e.Type != fscache.EvCache || e.Str[0] != fscache.TraceCachePutRelinq {
 				return false
 			}
 			e.Str[0] = fscache.TraceCachePutPrepFail
 			return true
-		}, "T-cache-put"},
+		}, "T-cache-put", false},
 		{"volume access names cookie 1", "lru-vs-use", func(e *sim.Event) bool {
 			if e.Type != fscache.EvAccessVolume || e.Args[0] != 0 {
 				return false
 			}
 			e.Args[0] = 1
 			return true
-		}, "T-debug-id"},
+		}, "T-debug-id", false},
 		{"object get traced as the count after it minus 2", "netfs-over-cachefiles", func(e *sim.Event) bool {
 			if e.Type != cachefiles.EvRef || e.Str[0] != cachefiles.TraceObjGetIOReq || e.Args[1] != 1 {
 				return false
 			}
 			e.Args[1]-- // the mutant prints the count after the get, minus 2
 			return true
-		}, "T-obj-ref"},
+		}, "T-obj-ref", false},
+		{"use with will_modify traced as USE", "random-fscache", func(e *sim.Event) bool {
+			if e.Type != fscache.EvActive || e.Str[0] != fscache.TraceActiveUseModify {
+				return false
+			}
+			e.Str[0] = fscache.TraceActiveUse
+			return true
+		}, "T-use", true},
+		{"coherency traced with another content", "crash-and-rebind", func(e *sim.Event) bool {
+			if e.Type != cachefiles.EvCoherency || e.Str[0] != cachefiles.ReasonOK {
+				return false
+			}
+			e.Args[1] ^= 1
+			return true
+		}, "T-coherency", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,15 +206,15 @@ func TestTraceRulesOnDoctoredScenarios(t *testing.T) {
 				k, w = scenarios.Prepare(s, model.Bugs{}, opts)
 				doctored := false
 				k.AddEventHook(func(_ *sim.Kernel, e *sim.Event) {
-					if !doctored {
-						doctored = tc.doctor(e)
+					if (!doctored || tc.every) && tc.doctor(e) {
+						doctored = true
 					}
 				})
 				w.History = checker.NewRecorder(k)
 				w.Checker = checker.New(w.F, checker.Options{Extensions: w.Checks, History: w.History, LivenessBound: w.LivenessBound})
 				w.Checker.Attach(k)
 				res := w.Finish(k, k.Run())
-				if !doctored {
+				if !doctored || (tc.every && res.Failure == nil) {
 					continue
 				}
 				if res.Failure == nil || res.Failure.Check != tc.check {
