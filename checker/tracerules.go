@@ -38,7 +38,8 @@ import (
 //     timed out" only after the 20 s wait; "Dirty object in cache" exactly
 //     before a coherency trace of verdict DIRTY; "Lookup %s failed with
 //     error %d" after every directory lookup error but ENOMEM, and not
-//     after ENOMEM.
+//     after ENOMEM; "failed to get cres->file" never in a read's
+//     fscache_begin_operation (FSCACHE_WANT_PARAMS needs no file).
 //   - T-obj-ref: cachefiles_ref shows the count before a get or put (at
 //     least 1: refcount_inc on 0 is a use-after-free) and 1 for a new one.
 //   - T-vfs-error: cachefiles_vfs_error and cachefiles_io_error carry an
@@ -101,11 +102,13 @@ const (
 )
 
 type trThread struct {
-	plainUse uint32 // the cookie of its last use trace if a plain USE of an ACTIVE or INVALIDATING one
-	ioWait   bool
-	ioWaitT  sim.Time // when its last `WAIT  io` was traced
-	pend     uint8
-	pendErr  int64
+	plainUse  uint32 // the cookie of its last use trace if a plain USE of an ACTIVE or INVALIDATING one
+	lastBegin string // the reason of its last `BEGIN io_*` access trace
+	cresWarn  bool   // "failed to get cres->file" logged; its next access trace not yet seen
+	ioWait    bool
+	ioWaitT   sim.Time // when its last `WAIT  io` was traced
+	pend      uint8
+	pendErr   int64
 }
 
 type traceRules struct {
@@ -245,6 +248,22 @@ func (r *traceRules) event(k *sim.Kernel, e *sim.Event) {
 
 func (r *traceRules) accessEvent(e *sim.Event) {
 	ck := r.cookie(e.Obj)
+	if th := r.thread(e.Thread); th != nil {
+		if th.cresWarn {
+			// The warning came from fscache_begin_operation's own
+			// call (its failure ends the access as io_notl), so the
+			// want was the one its BEGIN trace names.
+			th.cresWarn = false
+			if e.Str[0] == fscache.TraceAccessIONotLive && th.lastBegin == fscache.TraceAccessIORead {
+				r.fail(checkLog, []string{cookieObj(e.Obj)}, "c=%08x: %q in a read's fscache_begin_operation (BEGIN io_read, FSCACHE_WANT_PARAMS): cachefiles_begin_operation needs no file for WANT_PARAMS and logs it only for a want beyond",
+					e.Obj, cresLine)
+				return
+			}
+		}
+		if strings.HasPrefix(e.Str[0], "BEGIN io_") {
+			th.lastBegin = e.Str[0]
+		}
+	}
 	switch e.Str[0] {
 	case fscache.TraceAccessCachePin:
 		ck.pins++
@@ -473,6 +492,9 @@ func (r *traceRules) cachefilesEvent(e *sim.Event) {
 			th.pend = pendDirty
 			return
 		}
+		if e.Str[0] == cresLine && th != nil {
+			th.cresWarn = true
+		}
 	case cachefiles.EvCoherency:
 		if e.Str[0] == cachefiles.ReasonBadDirty {
 			r.fail(checkLog, []string{objObj(e.Obj)}, "o=%08x: coherency verdict DIRTY without %q just before: cachefiles_check_auxdata logs it for that verdict", e.Obj, dirtyLine)
@@ -484,6 +506,7 @@ func (r *traceRules) cachefilesEvent(e *sim.Event) {
 
 const (
 	dirtyLine          = "CacheFiles: Dirty object in cache"
+	cresLine           = "CacheFiles: failed to get cres->file"
 	lookupFailedPrefix = "CacheFiles: Lookup "
 )
 

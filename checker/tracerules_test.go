@@ -93,6 +93,9 @@ func TestTraceRulesOnStreams(t *testing.T) {
 		{"failed lookup not logged", []sim.Event{lookupErr(eio), lookupVFSErr(eio), mkdir}, "T-log", "every error but ENOMEM"},
 		{"ENOMEM lookup not logged", []sim.Event{lookupErr(enomem), lookupVFSErr(enomem), mkdir}, "", ""},
 		{"ENOMEM lookup logged", []sim.Event{lookupErr(enomem), lookupVFSErr(enomem), cfWarn("CacheFiles: Lookup cache failed with error -12")}, "T-log", "every error but ENOMEM"},
+		{"no file for a write's operation", []sim.Event{created, access(fscache.TraceAccessIOWrite), cfWarn("CacheFiles: failed to get cres->file"), access(fscache.TraceAccessIONotLive)}, "", ""},
+		{"no file for a read's operation", []sim.Event{created, access(fscache.TraceAccessIORead), cfWarn("CacheFiles: failed to get cres->file"), access(fscache.TraceAccessIONotLive)}, "T-log", "WANT_PARAMS"},
+		{"no file for a read after its operation began", []sim.Event{created, access(fscache.TraceAccessIORead), cfWarn("CacheFiles: failed to get cres->file"), access(fscache.TraceAccessIOEnd)}, "", ""},
 		// T-mkdir.
 		{"mkdir naming an object", []sim.Event{lookupNeg, cfEv(cachefiles.EvMkdir, 1, "", 1, 8)}, "T-mkdir", "has no object"},
 		// T-exptmp.
