@@ -170,11 +170,6 @@ func (r *traceRules) thread(id int32) *trThread {
 // findCookie is the live cookie of debug id id, or nil (a scan of
 // Fscache.Cookies from its tail: used only on rare events).
 func (r *traceRules) findCookie(id uint32) *fscache.Cookie {
-	if int(id) < len(r.c.cookies) {
-		if tr := r.c.cookies[id]; tr != nil && tr.c != nil && !tr.freed {
-			return tr.c
-		}
-	}
 	list := r.c.f.Cookies()
 	for i := len(list) - 1; i >= 0; i-- {
 		if list[i].DebugID == id {
