@@ -25,10 +25,12 @@ import (
 //   - T-unpin: an `UNPIN cache` access trace of a cookie follows a
 //     `PIN   cache` of the same cookie that no unpin has answered yet.
 //   - T-retire: fscache_relinquish's rt= is 1 when the relinquish retires
-//     the cookie (FSCACHE_COOKIE_RETIRED set just before), 0 otherwise.
+//     the cookie (FSCACHE_COOKIE_RETIRED set just before), 0 otherwise
+//     (the flag is read at the cookie's next event of a later step).
 //   - T-lru-discard-clear: `-   lrudc` (a use cancelling an LRU discard)
-//     only when fscache_cookie_lru_do_one set DO_LRU_DISCARD on the cookie
-//     and nothing consumed it yet (or a do_one of it is still running).
+//     only after a fscache_cookie_lru_do_one of the cookie (the only setter
+//     of DO_LRU_DISCARD) and before the request was consumed (an lrudc, or
+//     the state machine's move to LRU_DISCARDING).
 //   - T-debug-id: cookie debug ids are the kernel's: the counter starts at
 //     1 and is incremented before use, so the first cookie is c=00000002
 //     and each new one is the next; fscache_access_volume's c= is 0 (a
@@ -58,8 +60,12 @@ import (
 //     empty file (from 0) to a positive size rounded to the DIO block.
 //
 // Cost: a switch on the event type and O(1) state per cookie, cache and
-// thread; the duplicate-cookie lines, relinquish and LRU puts also find
-// the cookie in Fscache.Cookies (rare events).
+// thread; the duplicate-cookie lines and the retire check also find the
+// cookie in Fscache.Cookies (rare events). The rules read the model's
+// views only where the value cannot have changed since the step that
+// traced it (the volume key, RETIRED), or through cachefiles' disk: a
+// mirror of the kernel's C (kernelc/csim) copies its views in after each
+// step, not at each event.
 
 const (
 	checkCachePut     = "T-cache-put"
@@ -83,8 +89,10 @@ type trCookie struct {
 	state      fscache.CookieState
 	volume     uint32 // V= of its fscache_acquire
 	pins       int32  // PIN traces not yet answered by an UNPIN
-	lruDoing   int32  // fscache_cookie_lru_do_one runs in progress
-	lruPending bool   // DO_LRU_DISCARD left set by a do_one
+	lruPending bool   // a do_one ran since DO_LRU_DISCARD was last consumed (lrudc or LRU_DISCARDING)
+
+	retireWant int8  // rt= of its relinquish trace, -1 for none to judge yet
+	retireStep int64 // the step of that trace
 }
 
 type trCache struct {
@@ -145,7 +153,7 @@ func newTraceRules(c *Checker) *traceRules { return &traceRules{c: c, lastNew: 1
 
 func (r *traceRules) cookie(id uint32) *trCookie {
 	for int(id) >= len(r.cookies) {
-		r.cookies = append(r.cookies, trCookie{})
+		r.cookies = append(r.cookies, trCookie{retireWant: -1})
 	}
 	return &r.cookies[id]
 }
@@ -191,6 +199,15 @@ func (r *traceRules) event(k *sim.Kernel, e *sim.Event) {
 	if int(e.Type) < len(cfEventTypes) && cfEventTypes[e.Type] {
 		r.cachefilesEvent(e)
 		return
+	}
+	switch e.Type {
+	case fscache.EvCookieState, fscache.EvCookie, fscache.EvAccess, fscache.EvActive:
+		if int(e.Obj) < len(r.cookies) && r.cookies[e.Obj].retireWant >= 0 {
+			r.retireCheck(e, &r.cookies[e.Obj])
+			if r.c.failed {
+				return
+			}
+		}
 	}
 	switch e.Type {
 	case fscache.EvCookieState:
@@ -283,22 +300,13 @@ func (r *traceRules) cookieRefEvent(e *sim.Event) {
 				e.Obj, r.cookie(e.Obj).state)
 		}
 	case fscache.TraceCookieSeeLRUDoOne:
-		r.cookie(e.Obj).lruDoing++
-	case fscache.TraceCookiePutLRU:
-		ck := r.cookie(e.Obj)
-		if ck.lruDoing == 0 {
-			return
-		}
-		// The end of a do_one (its list ref is put): did it leave
-		// DO_LRU_DISCARD set? (A put that frees the cookie ends no
-		// discard.)
-		ck.lruDoing--
-		if c := r.findCookie(e.Obj); c != nil && has(c.FlagBits(), fscache.FlagDoLRUDiscard) {
-			ck.lruPending = true
-		}
+		// A do_one may set DO_LRU_DISCARD (its other branch traces
+		// nothing more that would tell them apart): a cancel is
+		// possible until the request is consumed.
+		r.cookie(e.Obj).lruPending = true
 	case fscache.TraceCookieSeeLRUDiscardClear:
 		ck := r.cookie(e.Obj)
-		if !ck.lruPending && ck.lruDoing == 0 {
+		if !ck.lruPending {
 			r.fail(checkLRUClear, []string{cookieObj(e.Obj)}, "c=%08x: a use traced cancelling an LRU discard (lrudc) that no fscache_cookie_lru_do_one requested: fscache_use_cookie traces it only when its test_and_clear found DO_LRU_DISCARD set", e.Obj)
 			return
 		}
@@ -307,14 +315,30 @@ func (r *traceRules) cookieRefEvent(e *sim.Event) {
 }
 
 func (r *traceRules) relinquishEvent(e *sim.Event) {
-	rt := e.Args[4]
+	ck := r.cookie(e.Obj)
+	if rt := e.Args[4]; rt != 0 && rt != 1 {
+		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traces rt=%d: rt= is the bool retire argument", e.Obj, rt)
+		return
+	}
+	ck.retireWant, ck.retireStep = int8(e.Args[4]), e.Step
+}
+
+// retireCheck judges a relinquish trace's rt= against the cookie's RETIRED
+// flag (set from the same argument just before the trace, never cleared),
+// read at the cookie's first event of a later step: a mirror of the
+// kernel's C (kernelc/csim) copies the flags in only after each step.
+func (r *traceRules) retireCheck(e *sim.Event, ck *trCookie) {
+	if e.Step <= ck.retireStep {
+		return
+	}
+	rt := ck.retireWant
+	ck.retireWant = -1
 	c := r.findCookie(e.Obj)
 	if c == nil {
 		return
 	}
-	retired := has(c.FlagBits(), fscache.FlagRetired)
-	if (rt != 0 && rt != 1) || (rt == 1) != retired {
-		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traces rt=%d but the cookie is %sretired: rt= is the retire argument (FSCACHE_COOKIE_RETIRED is set from it just before)",
+	if retired := has(c.FlagBits(), fscache.FlagRetired); (rt == 1) != retired {
+		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traced rt=%d but the cookie is %sretired: rt= is the retire argument (FSCACHE_COOKIE_RETIRED is set from it just before)",
 			e.Obj, rt, map[bool]string{true: "", false: "not "}[retired])
 	}
 }
