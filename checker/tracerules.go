@@ -25,8 +25,9 @@ import (
 //   - T-unpin: an `UNPIN cache` access trace of a cookie follows a
 //     `PIN   cache` of the same cookie that no unpin has answered yet.
 //   - T-retire: fscache_relinquish's rt= is 1 when the relinquish retires
-//     the cookie (FSCACHE_COOKIE_RETIRED set just before), 0 otherwise
-//     (the flag is read at the cookie's next event of a later step).
+//     the cookie, 0 otherwise: it agrees with RETIRED in the same trace's
+//     f= (set from the same argument just before the trace reads the
+//     flags, by the same thread).
 //   - T-lru-discard-clear: `-   lrudc` (a use cancelling an LRU discard)
 //     only after a fscache_cookie_lru_do_one of the cookie (the only setter
 //     of DO_LRU_DISCARD) and before the request was consumed (an lrudc, or
@@ -60,12 +61,12 @@ import (
 //     empty file (from 0) to a positive size rounded to the DIO block.
 //
 // Cost: a switch on the event type and O(1) state per cookie, cache and
-// thread; the duplicate-cookie lines and the retire check also find the
-// cookie in Fscache.Cookies (rare events). The rules read the model's
-// views only where the value cannot have changed since the step that
-// traced it (the volume key, RETIRED), or through cachefiles' disk: a
+// thread; the duplicate-cookie lines also find the cookie in
+// Fscache.Cookies (rare events). The rules read the model's views only for
+// what cannot change (a volume's key) or through cachefiles' disk: a
 // mirror of the kernel's C (kernelc/csim) copies its views in after each
-// step, not at each event.
+// step, not at each event, and in weak-memory runs a view shows committed
+// memory, not the tracing thread's own buffered stores.
 
 const (
 	checkCachePut     = "T-cache-put"
@@ -90,9 +91,6 @@ type trCookie struct {
 	volume     uint32 // V= of its fscache_acquire
 	pins       int32  // PIN traces not yet answered by an UNPIN
 	lruPending bool   // a do_one ran since DO_LRU_DISCARD was last consumed (lrudc or LRU_DISCARDING)
-
-	retireWant int8  // rt= of its relinquish trace, -1 for none to judge yet
-	retireStep int64 // the step of that trace
 }
 
 type trCache struct {
@@ -153,7 +151,7 @@ func newTraceRules(c *Checker) *traceRules { return &traceRules{c: c, lastNew: 1
 
 func (r *traceRules) cookie(id uint32) *trCookie {
 	for int(id) >= len(r.cookies) {
-		r.cookies = append(r.cookies, trCookie{retireWant: -1})
+		r.cookies = append(r.cookies, trCookie{})
 	}
 	return &r.cookies[id]
 }
@@ -199,15 +197,6 @@ func (r *traceRules) event(k *sim.Kernel, e *sim.Event) {
 	if int(e.Type) < len(cfEventTypes) && cfEventTypes[e.Type] {
 		r.cachefilesEvent(e)
 		return
-	}
-	switch e.Type {
-	case fscache.EvCookieState, fscache.EvCookie, fscache.EvAccess, fscache.EvActive:
-		if int(e.Obj) < len(r.cookies) && r.cookies[e.Obj].retireWant >= 0 {
-			r.retireCheck(e, &r.cookies[e.Obj])
-			if r.c.failed {
-				return
-			}
-		}
 	}
 	switch e.Type {
 	case fscache.EvCookieState:
@@ -315,31 +304,10 @@ func (r *traceRules) cookieRefEvent(e *sim.Event) {
 }
 
 func (r *traceRules) relinquishEvent(e *sim.Event) {
-	ck := r.cookie(e.Obj)
-	if rt := e.Args[4]; rt != 0 && rt != 1 {
-		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traces rt=%d: rt= is the bool retire argument", e.Obj, rt)
-		return
-	}
-	ck.retireWant, ck.retireStep = int8(e.Args[4]), e.Step
-}
-
-// retireCheck judges a relinquish trace's rt= against the cookie's RETIRED
-// flag (set from the same argument just before the trace, never cleared),
-// read at the cookie's first event of a later step: a mirror of the
-// kernel's C (kernelc/csim) copies the flags in only after each step.
-func (r *traceRules) retireCheck(e *sim.Event, ck *trCookie) {
-	if e.Step <= ck.retireStep {
-		return
-	}
-	rt := ck.retireWant
-	ck.retireWant = -1
-	c := r.findCookie(e.Obj)
-	if c == nil {
-		return
-	}
-	if retired := has(c.FlagBits(), fscache.FlagRetired); (rt == 1) != retired {
-		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traced rt=%d but the cookie is %sretired: rt= is the retire argument (FSCACHE_COOKIE_RETIRED is set from it just before)",
-			e.Obj, rt, map[bool]string{true: "", false: "not "}[retired])
+	rt, flags := e.Args[4], e.Args[3]
+	if retired := has(uint64(flags), fscache.FlagRetired); (rt != 0 && rt != 1) || (rt == 1) != retired {
+		r.fail(checkRetire, []string{cookieObj(e.Obj)}, "c=%08x: fscache_relinquish traces rt=%d with f=%02x (RETIRED %v): rt= is the bool retire argument, from which FSCACHE_COOKIE_RETIRED was set just before the trace read the flags",
+			e.Obj, rt, flags&0xff, retired)
 	}
 }
 
