@@ -62,8 +62,9 @@ type Checker struct {
 	opts Options
 	k    *sim.Kernel
 
-	cov  *Coverage
-	live liveness
+	cov   *Coverage
+	live  liveness
+	rules *traceRules // the trace rules T-* (tracerules.go)
 
 	cookies []*cookieTrack // by debug id (ids are dense, from 2)
 	alive   []*cookieTrack // tracks whose cookie is known and not yet freed, allocation order
@@ -166,6 +167,8 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	c.k = k
 	c.cov.Runs++
 	k.AddEventHook(c.onEvent)
+	c.rules = newTraceRules(c)
+	k.AddEventHook(c.rules.event)
 	k.AddStepHook(c.onStep)
 	c.f.ObserveBackend(c.onBackendCall)
 	c.f.ObserveNetfs(c.onNetfsCall)
