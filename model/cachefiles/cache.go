@@ -59,6 +59,8 @@ type Cache struct {
 	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
 	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
 
+	onLayout LayoutObserver // a checker judging file sizes (layout_observe.go)
+
 	bsize  int64
 	bshift uint
 
@@ -248,6 +250,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	for 1<<c.bshift < c.bsize {
 		c.bshift++
 	}
+	if c.F.Mutants.Layout.BShiftOff {
+		c.bshift++
+	}
 	files, blocks := uint64(sf.Files)/100, uint64(sf.Blocks)/100
 	c.limits = Limits{
 		Fstop: files * uint64(cfg.Fstop), Fcull: files * uint64(cfg.Fcull), Frun: files * uint64(cfg.Frun),
@@ -421,7 +426,7 @@ const (
 // switches culling off (spec §10.2).
 func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err error) {
 	sf, err := c.statfs(t)
-	if err != nil {
+	if err != nil || c.F.Mutants.Layout.StatfsTraceOnSuccess {
 		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
 		if err == vfs.EIO {
 			c.ioError(t, "statfs failed")
@@ -431,7 +436,7 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err erro
 	var bw int64
 	if c.onSpace != nil {
 		c.onSpace.SpaceStatfs(t, c)
-		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil}) }()
+		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil, uint8(why)}) }()
 	}
 	if c.quiet(t) {
 		bw = c.bWriting.Peek()

@@ -398,7 +398,11 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 // createFile is cachefiles_create_file(): space permitting, make the
 // object's file as a tmpfile, to be linked in at commit.
 func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
-	if err := c.hasSpace(t, 1, 0, spaceForCreate); err != nil {
+	bnr := uint64(0)
+	if c.F.Mutants.Layout.CreateAsksBlock {
+		bnr = 1
+	}
+	if err := c.hasSpace(t, 1, bnr, spaceForCreate); err != nil {
 		return false
 	}
 	f, err := c.createTmpfile(t, o)

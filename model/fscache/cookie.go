@@ -374,7 +374,9 @@ func CachingFailed(t *sim.Thread, c *Cookie) {
 // beginLookup is fscache_begin_lookup(); cookie->lock is held.
 func beginLookup(t *sim.Thread, c *Cookie, willModify bool) bool {
 	if willModify {
-		c.flags.Set(t, FlagLocalWrite)
+		if !c.f.Mutants.Layout.NoLocalWriteAtLookup {
+			c.flags.Set(t, FlagLocalWrite)
+		}
 		c.flags.Set(t, FlagDoPrepToWrite)
 	}
 	if !BeginVolumeAccess(t, c.Volume, c, TraceAccessLookupCookie) {
