@@ -37,16 +37,12 @@ import (
 //	              the coherency data.
 //	layout-size   when cachefiles_lookup_cookie returns, the object's file
 //	              is the object size rounded up to the 4096-byte DIO block
-//	              (cachefiles_adjust_size, or a tmpfile's expansion); after
-//	              cachefiles_resize_cookie shrinks, it is the new size so
-//	              rounded, and a growth leaves the file as it was: unless
+//	              (cachefiles_adjust_size, or a tmpfile's expansion), unless
 //	              the disk refused (an I/O or VFS error trace on that file),
 //	              seen through cachefiles.LayoutObserver. Every truncation
 //	              cachefiles traces (cachefiles_trunc: SHRINK, EXPTMP) is
 //	              to a multiple of 4096, a tmpfile's expansion to the
 //	              object size so rounded.
-//	layout-write  every data write (cachefiles_write) starts on a page
-//	              (__cachefiles_prepare_write refuses other starts).
 //	space-bshift  cache->bshift is log2 of the disk's block size: the
 //	              space check counts writes in flight in disk blocks.
 //	space-ask     cachefiles_has_space for a create (mkdir, tmpfile) asks
@@ -73,7 +69,6 @@ const (
 	checkLayoutPath  = "layout-path"
 	checkLayoutXattr = "layout-xattr"
 	checkLayoutSize  = "layout-size"
-	checkLayoutWrite = "layout-write"
 	checkSpaceBshift = "space-bshift"
 	checkSpaceAsk    = "space-ask"
 	checkTraceError  = "trace-vfs-error"
@@ -85,7 +80,6 @@ const (
 const (
 	kGoldenRatio32   = 0x61C88647 // GOLDEN_RATIO_32 (include/linux/hash.h)
 	kDIOBlock        = 4096       // CACHEFILES_DIO_BLOCK_SIZE
-	kPage            = 4096       // PAGE_SIZE
 	kTypeData        = 1          // CACHEFILES_COOKIE_TYPE_DATA
 	kContentNoData   = 0          // CACHEFILES_CONTENT_NO_DATA
 	kContentDirty    = 4          // CACHEFILES_CONTENT_DIRTY
@@ -215,12 +209,11 @@ type layoutTrack struct {
 }
 
 type sizing struct {
-	tid            int32
-	o              *cachefiles.Object
-	ino            vfs.Ino
-	before         int64 // the file's size at the start
-	objSize        int64 // the cookie's object size at the start
-	faulted, wrote bool
+	tid     int32
+	o       *cachefiles.Object
+	ino     vfs.Ino
+	objSize int64 // the cookie's object size at the start
+	faulted bool  // an I/O or VFS error was traced on the file meanwhile
 }
 
 // objectByID finds the object with debug id id in a cache seen.
@@ -421,20 +414,12 @@ func (x *Cachefiles) volXattrCheck(e *sim.Event) *sim.Failure {
 	return nil
 }
 
-// writeCheck is layout-write, space-bshift and dirty-localwrite at a data write.
+// writeCheck is space-bshift and dirty-localwrite at a data write.
 func (x *Cachefiles) writeCheck(e *sim.Event) *sim.Failure {
-	ino, start := vfs.Ino(e.Args[0]), e.Args[1]
-	for i := range x.lay.sizing {
-		if x.lay.sizing[i].ino == ino {
-			x.lay.sizing[i].wrote = true
-		}
-	}
+	ino := vfs.Ino(e.Args[0])
 	c, o := x.objectByID(e.Obj)
 	if o == nil || c.Severed() {
 		return nil
-	}
-	if start%kPage != 0 {
-		return fail(checkLayoutWrite, []string{objName(o)}, "object o=%08x: data write to B=%x at %d, not on a %d-byte page", o.DebugID, uint64(ino), start, kPage)
 	}
 	if bs := c.FS().BlockSize(); int64(1)<<c.BlockShift() != bs {
 		return fail(checkSpaceBshift, nil, "cache->bshift is %d for %d-byte disk blocks: writes in flight are counted in the wrong unit", c.BlockShift(), bs)
@@ -510,16 +495,11 @@ func (x *Cachefiles) FileSizing(t *sim.Thread, c *cachefiles.Cache, o *cachefile
 		if ino == 0 {
 			return
 		}
-		st, err := c.FS().Stat(ino)
-		if err != nil {
-			return
-		}
 		objSize := int64(0)
 		if ck := o.Cookie(); ck != nil {
 			objSize = ck.ObjectSize
 		}
-		x.lay.sizing = append(x.lay.sizing, sizing{tid: t.ID(), o: o, ino: ino, before: st.Size, objSize: objSize,
-			wrote: c.BWriting() != 0})
+		x.lay.sizing = append(x.lay.sizing, sizing{tid: t.ID(), o: o, ino: ino, objSize: objSize})
 		return
 	}
 	var s sizing
@@ -539,26 +519,9 @@ func (x *Cachefiles) FileSizing(t *sim.Thread, c *cachefiles.Cache, o *cachefile
 	if err != nil || ck == nil {
 		return
 	}
-	switch op {
-	case cachefiles.SizeLookup:
-		a, b := kRoundUp(s.objSize, kDIOBlock), kRoundUp(ck.ObjectSize, kDIOBlock)
-		if st.Size != a && st.Size != b {
-			x.disk.failed = fail(checkLayoutSize, []string{objName(o)}, "object o=%08x looked up with its file B=%x of %d bytes: cachefiles_adjust_size makes it the object size %d rounded up to the %d-byte DIO block, %d",
-				o.DebugID, uint64(ino), st.Size, ck.ObjectSize, kDIOBlock, b)
-		}
-	case cachefiles.SizeResize:
-		if s.wrote || c.BWriting() != 0 {
-			return
-		}
-		if newSize < s.objSize {
-			if want := kRoundUp(newSize, kDIOBlock); st.Size != want {
-				x.disk.failed = fail(checkLayoutSize, []string{objName(o)}, "object o=%08x shrunk from %d to %d: its file B=%x is %d bytes, not %d (the new size rounded up to the DIO block)",
-					o.DebugID, s.objSize, newSize, uint64(ino), st.Size, want)
-			}
-		} else if st.Size != s.before {
-			x.disk.failed = fail(checkLayoutSize, []string{objName(o)}, "object o=%08x grown from %d to %d: its file B=%x went from %d to %d bytes, but cachefiles_resize_cookie leaves a growing file alone",
-				o.DebugID, s.objSize, newSize, uint64(ino), s.before, st.Size)
-		}
+	if a, b := kRoundUp(s.objSize, kDIOBlock), kRoundUp(ck.ObjectSize, kDIOBlock); op == cachefiles.SizeLookup && st.Size != a && st.Size != b {
+		x.disk.failed = fail(checkLayoutSize, []string{objName(o)}, "object o=%08x looked up with its file B=%x of %d bytes: cachefiles_adjust_size makes it the object size %d rounded up to the %d-byte DIO block, %d",
+			o.DebugID, uint64(ino), st.Size, ck.ObjectSize, kDIOBlock, b)
 	}
 }
 

@@ -311,16 +311,12 @@ func (c *Cache) ResizeCookie(t *sim.Thread, cres *fscache.CacheResources, newSiz
 	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	ck := o.cookie
-	c.sizing(t, o, SizeResize, newSize, false)
 	if newSize < ck.ObjectSize {
 		if f := cresFile(cres); f != nil {
 			c.shortenObject(t, o, f, newSize)
 		}
-	} else if f := cresFile(cres); f != nil && c.F.Mutants.Layout.ResizeGrowTruncates {
-		c.truncate(t, f.ino, roundUp(newSize, DIOBlockSize), injectWrite)
 	}
 	ck.ObjectSize = newSize
-	c.sizing(t, o, SizeResize, newSize, true)
 }
 
 // shortenObject is cachefiles_shorten_object().

@@ -13,8 +13,6 @@ const (
 	// SizeLookup: cachefiles_lookup_cookie's cachefiles_adjust_size of a
 	// file just looked up or created.
 	SizeLookup SizeOp = iota
-	// SizeResize: cachefiles_resize_cookie to NewSize.
-	SizeResize
 )
 
 // LayoutObserver sees the two ends of a sizing (done false, then true).

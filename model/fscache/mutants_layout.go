@@ -16,9 +16,6 @@ type LayoutMutants struct {
 	// AdjustSizeOver: cachefiles_adjust_size sizes a file one DIO block
 	// past the object size rounded up.
 	AdjustSizeOver bool
-	// ResizeGrowTruncates: cachefiles_resize_cookie grows the file to the
-	// new size rounded up (the kernel leaves a growing file alone).
-	ResizeGrowTruncates bool
 	// NoLocalWriteAtLookup: fscache_begin_lookup for a modifying use does
 	// not set LOCAL_WRITE.
 	NoLocalWriteAtLookup bool
