@@ -43,6 +43,9 @@ import (
 //	              cachefiles traces (cachefiles_trunc: SHRINK, EXPTMP) is
 //	              to a multiple of 4096, a tmpfile's expansion to the
 //	              object size so rounded.
+//	layout-bury   cachefiles_unlink removes only non-directories and
+//	              cachefiles_bury_object renames only directories into the
+//	              graveyard (cachefiles_unlink / cachefiles_rename events).
 //	space-bshift  cache->bshift is log2 of the disk's block size: the
 //	              space check counts writes in flight in disk blocks.
 //	space-ask     cachefiles_has_space for a create (mkdir, tmpfile) asks
@@ -69,6 +72,7 @@ const (
 	checkLayoutPath  = "layout-path"
 	checkLayoutXattr = "layout-xattr"
 	checkLayoutSize  = "layout-size"
+	checkLayoutBury  = "layout-bury"
 	checkSpaceBshift = "space-bshift"
 	checkSpaceAsk    = "space-ask"
 	checkTraceError  = "trace-vfs-error"
@@ -292,6 +296,9 @@ func (x *Cachefiles) layoutEvent(e *sim.Event) *sim.Failure {
 	case cachefiles.EvTrunc:
 		x.track()
 		return x.truncCheck(e)
+	case cachefiles.EvUnlink, cachefiles.EvRename:
+		x.track()
+		return x.buryCheck(e)
 	case cachefiles.EvVFSError, cachefiles.EvIOError:
 		ino := vfs.Ino(e.Args[0])
 		for i := range x.lay.sizing {
@@ -534,6 +541,27 @@ func spaceAsk(v cachefiles.SpaceCheck) *sim.Failure {
 		return fail(checkSpaceAsk, nil, "cachefiles_has_space for a create asked %d file(s) and %d block(s): the kernel asks 1 file and 0 blocks", v.Fnr, v.Bnr)
 	case v.For != cachefiles.SpaceForCreate && v.Fnr != 0:
 		return fail(checkSpaceAsk, nil, "cachefiles_has_space for a write or a check asked %d file(s): the kernel asks none", v.Fnr)
+	}
+	return nil
+}
+
+// buryCheck is layout-bury, before the unlink or rename the event announces.
+func (x *Cachefiles) buryCheck(e *sim.Event) *sim.Failure {
+	c := x.current()
+	if c == nil || c.Severed() {
+		return nil
+	}
+	ino := vfs.Ino(e.Args[0])
+	st, err := c.FS().Stat(ino)
+	if err != nil {
+		return nil
+	}
+	why := cachefiles.Why(e.Args[1])
+	switch {
+	case e.Type == cachefiles.EvUnlink && st.IsDir():
+		return fail(checkLayoutBury, nil, "cachefiles_unlink (w=%s) of B=%x, a directory: the kernel unlinks only files and moves a directory into the graveyard", why, uint64(ino))
+	case e.Type == cachefiles.EvRename && !st.IsDir():
+		return fail(checkLayoutBury, nil, "cachefiles_rename (w=%s) of B=%x into the graveyard, a file: the kernel unlinks a file and moves only directories there", why, uint64(ino))
 	}
 	return nil
 }

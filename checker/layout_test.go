@@ -27,6 +27,8 @@ func TestLayoutRulesCaught(t *testing.T) {
 			"dirty-mark", "tmpfile", 200},
 		{"create-asks-block", func(m *fscache.Mutants) { m.Layout.CreateAsksBlock = true }, "netfs-over-cachefiles",
 			"space-ask", "1 file and 0 blocks", 200},
+		{"bury-swaps-kinds", func(m *fscache.Mutants) { m.Layout.BurySwapsKinds = true }, "cull-vs-use",
+			"layout-bury", "into the graveyard", 400},
 		{"bshift-off", func(m *fscache.Mutants) { m.Layout.BShiftOff = true }, "netfs-over-cachefiles",
 			"space-bshift", "bshift", 200},
 		{"statfs-trace-on-success", func(m *fscache.Mutants) { m.Layout.StatfsTraceOnSuccess = true }, "netfs-over-cachefiles",

@@ -228,7 +228,7 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 		return vfs.ESTALE
 	}
 	st, err := c.stat(ino)
-	if err != nil || !st.IsDir() {
+	if (err != nil || !st.IsDir()) != c.F.Mutants.Layout.BurySwapsKinds {
 		// A file's dentry may be pinned only by a struct file: an extra
 		// reference keeps it from being made negative by the unlink.
 		rep := c.dgetAt(refBuryVictim, dir, name, ino)

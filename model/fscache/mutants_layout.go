@@ -27,6 +27,9 @@ type LayoutMutants struct {
 	CreateAsksBlock bool
 	// BShiftOff: cache->bshift is one more than log2 of the block size.
 	BShiftOff bool
+	// BurySwapsKinds: cachefiles_bury_object moves a file into the
+	// graveyard and unlinks a directory.
+	BurySwapsKinds bool
 	// StatfsTraceOnSuccess: cachefiles_has_space traces a vfs_error and
 	// returns when vfs_statfs succeeds.
 	StatfsTraceOnSuccess bool
