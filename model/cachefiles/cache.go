@@ -425,8 +425,15 @@ const (
 // cull threshold it switches culling on; at or above both run thresholds it
 // switches culling off (spec §10.2).
 func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err error) {
+	if c.F.Mutants.Layout.CreateAsksBlock && why == spaceForCreate {
+		bnr = 1
+	}
 	sf, err := c.statfs(t)
-	if err != nil || c.F.Mutants.Layout.StatfsTraceOnSuccess {
+	if c.F.Mutants.Layout.StatfsTraceOnSuccess && err == nil {
+		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
+		return nil
+	}
+	if err != nil {
 		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
 		if err == vfs.EIO {
 			c.ioError(t, "statfs failed")

@@ -347,7 +347,13 @@ func (c *Cache) shortenObject(t *sim.Thread, o *Object, f *cfile, newSize int64)
 func (c *Cache) PrepareToWrite(t *sim.Thread, ck *fscache.Cookie) {
 	t.Use(&c.life)
 	o := objectOf(ck)
-	if o.flags.Test(t, ObjUsingTmpfile) == c.F.Mutants.Layout.PrepareMarksTmpfile {
+	if c.F.Mutants.Layout.PrepareMarksTmpfile {
+		if o.flags.Test(t, ObjUsingTmpfile) {
+			c.setObjectXattr(t, o)
+		}
+		return
+	}
+	if !o.flags.Test(t, ObjUsingTmpfile) {
 		c.setObjectXattr(t, o)
 	}
 }

@@ -228,7 +228,10 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 		return vfs.ESTALE
 	}
 	st, err := c.stat(ino)
-	if (err != nil || !st.IsDir()) != c.F.Mutants.Layout.BurySwapsKinds {
+	if c.F.Mutants.Layout.BurySwapsKinds && err == nil {
+		st.Mode ^= vfs.ModeDir ^ vfs.ModeRegular // a file taken for a directory, and the reverse
+	}
+	if err != nil || !st.IsDir() {
 		// A file's dentry may be pinned only by a struct file: an extra
 		// reference keeps it from being made negative by the unlink.
 		rep := c.dgetAt(refBuryVictim, dir, name, ino)
@@ -398,11 +401,7 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 // createFile is cachefiles_create_file(): space permitting, make the
 // object's file as a tmpfile, to be linked in at commit.
 func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
-	bnr := uint64(0)
-	if c.F.Mutants.Layout.CreateAsksBlock {
-		bnr = 1
-	}
-	if err := c.hasSpace(t, 1, bnr, spaceForCreate); err != nil {
+	if err := c.hasSpace(t, 1, 0, spaceForCreate); err != nil {
 		return false
 	}
 	f, err := c.createTmpfile(t, o)

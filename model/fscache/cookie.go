@@ -374,10 +374,11 @@ func CachingFailed(t *sim.Thread, c *Cookie) {
 // beginLookup is fscache_begin_lookup(); cookie->lock is held.
 func beginLookup(t *sim.Thread, c *Cookie, willModify bool) bool {
 	if willModify {
-		if !c.f.Mutants.Layout.NoLocalWriteAtLookup {
-			c.flags.Set(t, FlagLocalWrite)
-		}
+		c.flags.Set(t, FlagLocalWrite)
 		c.flags.Set(t, FlagDoPrepToWrite)
+	}
+	if c.f.Mutants.Layout.NoLocalWriteAtLookup && willModify {
+		c.flags.Clear(t, FlagLocalWrite)
 	}
 	if !BeginVolumeAccess(t, c.Volume, c, TraceAccessLookupCookie) {
 		c.noteTransition(t, "T2'")
