@@ -39,7 +39,9 @@ import (
 //	              is the object size rounded up to the 4096-byte DIO block
 //	              (cachefiles_adjust_size, or a tmpfile's expansion), unless
 //	              the disk refused (an I/O or VFS error trace on that file),
-//	              seen through cachefiles.LayoutObserver. Every truncation
+//	              seen through cachefiles.LayoutObserver; a tmpfile of a
+//	              positive object size has been expanded (an EXPTMP
+//	              truncation traced) by then. Every truncation
 //	              cachefiles traces (cachefiles_trunc: SHRINK, EXPTMP) is
 //	              to a multiple of 4096, a tmpfile's expansion to the
 //	              object size so rounded.
@@ -210,6 +212,15 @@ type layoutTrack struct {
 	sizing     []sizing // sizings under way (LayoutObserver)
 	committing []uint32 // objects whose clean commit began (cachefiles_ref SEE clean_commit)
 	modUse     []uint32 // cookies with a modifying use since their last clean commit
+	tmpfiles   []tmpfile
+}
+
+// tmpfile is a tmpfile made (cachefiles_tmpfile) whose look-up has not
+// returned yet.
+type tmpfile struct {
+	ino      vfs.Ino
+	objSize  int64 // the cookie's object size when it was made
+	expanded bool  // an EXPTMP truncation was traced for it
 }
 
 type sizing struct {
@@ -293,8 +304,20 @@ func (x *Cachefiles) layoutEvent(e *sim.Event) *sim.Failure {
 	case cachefiles.EvWrite:
 		x.track()
 		return x.writeCheck(e)
+	case cachefiles.EvTmpfile:
+		x.track()
+		if _, o := x.objectByID(e.Obj); o != nil && o.Cookie() != nil {
+			x.lay.tmpfiles = append(x.lay.tmpfiles, tmpfile{ino: vfs.Ino(e.Args[0]), objSize: o.Cookie().ObjectSize})
+		}
 	case cachefiles.EvTrunc:
 		x.track()
+		if e.Str[0] == cachefiles.TruncExpandTmpfile {
+			for i := range x.lay.tmpfiles {
+				if x.lay.tmpfiles[i].ino == vfs.Ino(e.Args[0]) {
+					x.lay.tmpfiles[i].expanded = true
+				}
+			}
+		}
 		return x.truncCheck(e)
 	case cachefiles.EvUnlink, cachefiles.EvRename:
 		x.track()
@@ -505,6 +528,17 @@ func (x *Cachefiles) FileSizing(t *sim.Thread, c *cachefiles.Cache, o *cachefile
 		objSize := int64(0)
 		if ck := o.Cookie(); ck != nil {
 			objSize = ck.ObjectSize
+		}
+		for i, tf := range x.lay.tmpfiles {
+			if tf.ino != ino {
+				continue
+			}
+			x.lay.tmpfiles = append(x.lay.tmpfiles[:i], x.lay.tmpfiles[i+1:]...)
+			if !tf.expanded && tf.objSize > 0 && objSize > 0 && x.disk.failed == nil && !c.Severed() {
+				x.disk.failed = fail(checkLayoutSize, []string{objName(o)}, "object o=%08x's tmpfile B=%x reached the end of its look-up without the expansion to its object size (%d) rounded up to the DIO block that cachefiles_create_tmpfile makes (no EXPTMP truncation)",
+					o.DebugID, uint64(ino), objSize)
+			}
+			break
 		}
 		x.lay.sizing = append(x.lay.sizing, sizing{tid: t.ID(), o: o, ino: ino, objSize: objSize})
 		return

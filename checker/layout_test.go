@@ -21,6 +21,8 @@ func TestLayoutRulesCaught(t *testing.T) {
 			"layout-xattr", "struct cachefiles_xattr", 200},
 		{"adjust-size-over", func(m *fscache.Mutants) { m.Layout.AdjustSizeOver = true }, "netfs-over-cachefiles",
 			"layout-size", "cachefiles_adjust_size", 200},
+		{"tmpfile-not-expanded", func(m *fscache.Mutants) { m.Layout.TmpfileNotExpanded = true }, "netfs-over-cachefiles",
+			"layout-size", "without the expansion", 200},
 		{"no-local-write-at-lookup", func(m *fscache.Mutants) { m.Layout.NoLocalWriteAtLookup = true }, "netfs-over-cachefiles",
 			"dirty-localwrite", "LOCAL_WRITE clear", 200},
 		{"prepare-marks-tmpfile", func(m *fscache.Mutants) { m.Layout.PrepareMarksTmpfile = true }, "netfs-over-cachefiles",

@@ -440,6 +440,9 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 		c.fput(t, f)
 		return nil, err
 	}
+	if c.F.Mutants.Layout.TmpfileNotExpanded {
+		return f, nil
+	}
 	if ni := roundUp(o.cookie.ObjectSize, DIOBlockSize); ni > 0 {
 		c.traceTrunc(t, o, f.ino, 0, ni, TruncExpandTmpfile)
 		if err := c.truncate(t, f.ino, ni, injectWrite); err != nil {

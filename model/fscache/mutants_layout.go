@@ -16,6 +16,9 @@ type LayoutMutants struct {
 	// AdjustSizeOver: cachefiles_adjust_size sizes a file one DIO block
 	// past the object size rounded up.
 	AdjustSizeOver bool
+	// TmpfileNotExpanded: cachefiles_create_tmpfile does not expand the
+	// tmpfile to the object size (adjust_size does it just after).
+	TmpfileNotExpanded bool
 	// NoLocalWriteAtLookup: fscache_begin_lookup for a modifying use does
 	// not set LOCAL_WRITE.
 	NoLocalWriteAtLookup bool
