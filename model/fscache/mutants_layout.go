@@ -33,6 +33,14 @@ type LayoutMutants struct {
 	// BurySwapsKinds: cachefiles_bury_object moves a file into the
 	// graveyard and unlinks a directory.
 	BurySwapsKinds bool
+	// OverwriteRefused: __cachefiles_prepare_write gives a write over
+	// allocated space only the plain space check (refused near the stop
+	// limit), not the overwrite logic.
+	OverwriteRefused bool
+	// PunchWithRoom: __cachefiles_prepare_write lets a write over a
+	// partly allocated range go ahead when short of space and punches
+	// the range out when there is room.
+	PunchWithRoom bool
 	// StatfsTraceOnSuccess: cachefiles_has_space traces a vfs_error and
 	// returns when vfs_statfs succeeds.
 	StatfsTraceOnSuccess bool
