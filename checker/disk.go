@@ -84,7 +84,6 @@ func (x *Cachefiles) SpaceStatfs(t *sim.Thread, c *cachefiles.Cache) {
 
 // SpaceVerdict implements cachefiles.SpaceObserver: disk-space.
 func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefiles.SpaceCheck) {
-	x.noteVerdict(t, v)
 	if x.disk.failed != nil {
 		return
 	}

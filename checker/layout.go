@@ -56,12 +56,7 @@ import (
 //	              page-aligned write, with space already allocated, over a
 //	              range whose blocks are all allocated within the file's
 //	              size (at its start and end): an overwrite needs no room.
-//	space-punch   it punches a range out only after the space check
-//	              (cachefiles_has_space_check) refused, and after such a
-//	              refusal a write over a partly allocated range goes ahead
-//	              only by punching it. The allocation is the disk's
-//	              (sim/vfs AllocatedView), the verdicts those the space
-//	              observer sees (disk-space judges them against the disk).
+//	              The allocation is the disk's (sim/vfs AllocatedView).
 //	trace-vfs-error  a cachefiles_vfs_error or cachefiles_io_error trace
 //	              carries an error.
 //
@@ -88,7 +83,6 @@ const (
 	checkSpaceBshift = "space-bshift"
 	checkSpaceAsk    = "space-ask"
 	checkSpaceOver   = "space-overwrite"
-	checkSpacePunch  = "space-punch"
 	checkTraceError  = "trace-vfs-error"
 	checkDirtyUse    = "dirty-localwrite"
 	checkDirtyMark   = "dirty-mark"
@@ -230,13 +224,11 @@ type layoutTrack struct {
 
 // preparing is one cachefiles_prepare_write under way.
 type preparing struct {
-	tid                    int32
-	ino                    vfs.Ino
-	start, length          int64 // the range, its length rounded up to the page as the kernel does
-	noSpace                bool
-	alloc, size            int64 // allocated blocks in the range and the file's size at the start
-	full                   bool  // every block of the range allocated, within the size
-	sawCheck, checkRefused bool  // the last cachefiles_has_space_check of the thread, in the bracket
+	tid           int32
+	ino           vfs.Ino
+	start, length int64 // the range, its length rounded up to the page as the kernel does
+	noSpace       bool
+	full          bool // every block of the range allocated, within the size, at the start
 }
 
 // tmpfile is a tmpfile made (cachefiles_tmpfile) whose look-up has not
@@ -635,27 +627,12 @@ func rangeState(c *cachefiles.Cache, ino vfs.Ino, start, length int64) (alloc, s
 	return a, st.Size, a == n && start+length <= st.Size, true
 }
 
-// noteVerdict records a space check's verdict for the thread's
-// prepare_write under way (from SpaceVerdict).
-func (x *Cachefiles) noteVerdict(t *sim.Thread, v cachefiles.SpaceCheck) {
-	if v.For != cachefiles.SpaceForCheck {
-		return
-	}
-	for i := range x.lay.preparing {
-		if x.lay.preparing[i].tid == t.ID() {
-			x.lay.preparing[i].sawCheck, x.lay.preparing[i].checkRefused = true, v.Refused
-		}
-	}
-}
-
-// WritePreparing implements cachefiles.LayoutObserver: space-overwrite and
-// space-punch.
+// WritePreparing implements cachefiles.LayoutObserver: space-overwrite.
 func (x *Cachefiles) WritePreparing(t *sim.Thread, c *cachefiles.Cache, o *cachefiles.Object, ino vfs.Ino, start, length int64, noSpace, done bool, err error) {
 	if !done {
 		l := kRoundUp(length, kDIOBlock)
-		a, size, full, ok := rangeState(c, ino, start, l)
-		if ok {
-			x.lay.preparing = append(x.lay.preparing, preparing{tid: t.ID(), ino: ino, start: start, length: l, noSpace: noSpace, alloc: a, size: size, full: full})
+		if _, _, full, ok := rangeState(c, ino, start, l); ok {
+			x.lay.preparing = append(x.lay.preparing, preparing{tid: t.ID(), ino: ino, start: start, length: l, noSpace: noSpace, full: full})
 		}
 		return
 	}
@@ -671,19 +648,12 @@ func (x *Cachefiles) WritePreparing(t *sim.Thread, c *cachefiles.Cache, o *cache
 	if !found || x.disk.failed != nil || c.Severed() || c.Dead() || p.noSpace || p.start%kDIOBlock != 0 {
 		return
 	}
-	a, size, full, ok := rangeState(c, ino, p.start, p.length)
+	_, _, full, ok := rangeState(c, ino, p.start, p.length)
 	if !ok {
 		return
 	}
-	switch {
-	case err == vfs.ENOBUFS && p.full && full:
+	if err == vfs.ENOBUFS && p.full && full {
 		x.disk.failed = fail(checkSpaceOver, []string{objName(o)}, "object o=%08x: a write over [%d, %d) of B=%x, every block of it allocated, refused (ENOBUFS): __cachefiles_prepare_write lets an overwrite of allocated space go ahead",
 			o.DebugID, p.start, p.start+p.length, uint64(ino))
-	case err == nil && size == p.size && a < p.alloc && !(p.sawCheck && p.checkRefused):
-		x.disk.failed = fail(checkSpacePunch, []string{objName(o)}, "object o=%08x: [%d, %d) of B=%x punched out (%d blocks allocated, now %d) though the space check did not refuse: the kernel punches only when short of space",
-			o.DebugID, p.start, p.start+p.length, uint64(ino), p.alloc, a)
-	case err == nil && p.sawCheck && p.checkRefused && !full && p.alloc > 0 && a >= p.alloc:
-		x.disk.failed = fail(checkSpacePunch, []string{objName(o)}, "object o=%08x: the space check refused, yet a write over [%d, %d) of B=%x, partly allocated (%d blocks), goes ahead without punching it out",
-			o.DebugID, p.start, p.start+p.length, uint64(ino), p.alloc)
 	}
 }

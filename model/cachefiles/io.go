@@ -354,11 +354,7 @@ func (c *Cache) prepareWrite(t *sim.Thread, o *Object, f *cfile, start, length *
 	if pos >= *start+*length {
 		return c.hasSpace(t, 0, pages, spaceForWrite) // unallocated region
 	}
-	if c.F.Mutants.Layout.PunchWithRoom {
-		if c.hasSpace(t, 0, pages, spaceCheck) != nil {
-			return nil
-		}
-	} else if c.hasSpace(t, 0, pages, spaceCheck) == nil {
+	if c.hasSpace(t, 0, pages, spaceCheck) == nil {
 		return nil // room to overwrite the whole block
 	}
 	pos, err = c.seek(t, f, *start, false)

@@ -37,10 +37,6 @@ type LayoutMutants struct {
 	// allocated space only the plain space check (refused near the stop
 	// limit), not the overwrite logic.
 	OverwriteRefused bool
-	// PunchWithRoom: __cachefiles_prepare_write lets a write over a
-	// partly allocated range go ahead when short of space and punches
-	// the range out when there is room.
-	PunchWithRoom bool
 	// StatfsTraceOnSuccess: cachefiles_has_space traces a vfs_error and
 	// returns when vfs_statfs succeeds.
 	StatfsTraceOnSuccess bool
