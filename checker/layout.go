@@ -247,17 +247,26 @@ type sizing struct {
 	faulted bool  // an I/O or VFS error was traced on the file meanwhile
 }
 
-// objectByID finds the object with debug id id in a cache seen.
+// objectByID finds the object with debug id id in a cache seen. Each
+// cache record numbers its objects from 1 (a rebind starts again), so an
+// id two caches have is ambiguous: none is returned and the event is not
+// judged.
 func (x *Cachefiles) objectByID(id uint32) (*cachefiles.Cache, *cachefiles.Object) {
-	for i := len(x.caches) - 1; i >= 0; i-- {
-		c := x.caches[i]
+	var fc *cachefiles.Cache
+	var fo *cachefiles.Object
+	for _, c := range x.caches {
 		for _, o := range c.Objects() {
-			if o.DebugID == id {
-				return c, o
+			if o.DebugID != id {
+				continue
 			}
+			if fo != nil {
+				return nil, nil
+			}
+			fc, fo = c, o
+			break
 		}
 	}
-	return nil, nil
+	return fc, fo
 }
 
 // kernelFanout is the directory the kernel puts ck's file in, looked up on
