@@ -68,7 +68,7 @@ type spaceSeen struct {
 }
 
 // watch installs the space observer on a newly seen cache.
-func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x) }
+func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x); c.ObserveLayout(x) }
 
 // SpaceStatfs implements cachefiles.SpaceObserver.
 func (x *Cachefiles) SpaceStatfs(t *sim.Thread, c *cachefiles.Cache) {
@@ -95,6 +95,10 @@ func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefil
 		}
 	}
 	if !found {
+		return
+	}
+	if f := spaceAsk(v); f != nil {
+		x.disk.failed = f
 		return
 	}
 	cfg := c.Config()

@@ -59,6 +59,8 @@ type Cache struct {
 	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
 	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
 
+	onLayout LayoutObserver // a checker judging file sizes (layout_observe.go)
+
 	bsize  int64
 	bshift uint
 
@@ -248,6 +250,9 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 	for 1<<c.bshift < c.bsize {
 		c.bshift++
 	}
+	if c.F.Mutants.Layout.BShiftOff {
+		c.bshift++
+	}
 	files, blocks := uint64(sf.Files)/100, uint64(sf.Blocks)/100
 	c.limits = Limits{
 		Fstop: files * uint64(cfg.Fstop), Fcull: files * uint64(cfg.Fcull), Frun: files * uint64(cfg.Frun),
@@ -420,7 +425,14 @@ const (
 // cull threshold it switches culling on; at or above both run thresholds it
 // switches culling off (spec §10.2).
 func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err error) {
+	if c.F.Mutants.Layout.CreateAsksBlock && why == spaceForCreate {
+		bnr = 1
+	}
 	sf, err := c.statfs(t)
+	if c.F.Mutants.Layout.StatfsTraceOnSuccess && err == nil {
+		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
+		return nil
+	}
 	if err != nil {
 		c.traceVFSError(t, nil, c.root, err, ErrStatfs)
 		if err == vfs.EIO {
@@ -431,7 +443,7 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err erro
 	var bw int64
 	if c.onSpace != nil {
 		c.onSpace.SpaceStatfs(t, c)
-		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil}) }()
+		defer func() { c.onSpace.SpaceVerdict(t, c, SpaceCheck{fnr, bnr, bw, err != nil, uint8(why)}) }()
 	}
 	if c.quiet(t) {
 		bw = c.bWriting.Peek()

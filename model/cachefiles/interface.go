@@ -62,6 +62,9 @@ func (o *Object) fanoutDir(t *sim.Thread) vfs.Ino {
 	t.Use(&o.life)
 	t.Use(&o.volume.life)
 	t.Use(o.cookie.Life())
+	if o.volume.cache.F.Mutants.Layout.FanoutWrongByte {
+		return o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash+1)]
+	}
 	return o.volume.fanout[fscache.FanoutIndex(o.cookie.KeyHash)]
 }
 
@@ -133,6 +136,9 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 		return false
 	}
 	name, err := CookKey(ck.Key)
+	if c.F.Mutants.Layout.CookKeySkipsFirst && len(ck.Key) > 1 {
+		name, err = CookKey(ck.Key[1:])
+	}
 	if err != nil {
 		// cachefiles_cook_key BUG()s on a key longer than NAME_MAX - 3
 		// (fscache passes keys up to 255 bytes): an oops, not a
@@ -158,7 +164,9 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	c.objects = append(c.objects, o)
 	o.onList = true
 	c.objectListLock.Unlock(t)
+	c.sizing(t, o, SizeLookup, 0, false)
 	c.adjustSize(t, o)
+	c.sizing(t, o, SizeLookup, 0, true)
 	return true
 }
 
@@ -171,6 +179,9 @@ func (c *Cache) adjustSize(t *sim.Thread, o *Object) error {
 		return vfs.ENOBUFS
 	}
 	ni := roundUp(o.cookieOf(t).ObjectSize, DIOBlockSize)
+	if c.F.Mutants.Layout.AdjustSizeOver {
+		ni += DIOBlockSize
+	}
 	st, err := c.stat(f.ino)
 	if err != nil {
 		return vfs.ENOBUFS
@@ -336,6 +347,12 @@ func (c *Cache) shortenObject(t *sim.Thread, o *Object, f *cfile, newSize int64)
 func (c *Cache) PrepareToWrite(t *sim.Thread, ck *fscache.Cookie) {
 	t.Use(&c.life)
 	o := objectOf(ck)
+	if c.F.Mutants.Layout.PrepareMarksTmpfile {
+		if o.flags.Test(t, ObjUsingTmpfile) {
+			c.setObjectXattr(t, o)
+		}
+		return
+	}
 	if !o.flags.Test(t, ObjUsingTmpfile) {
 		c.setObjectXattr(t, o)
 	}
@@ -354,6 +371,9 @@ func (c *Cache) setObjectXattr(t *sim.Thread, o *Object) error {
 	content := o.content
 	if ck.Flags().Test(t, fscache.FlagLocalWrite) {
 		content = ContentDirty
+	}
+	if c.F.Mutants.Layout.XattrNoDataAsOne && content == ContentNoData {
+		content = 1
 	}
 	buf := EncodeObjectXattr(uint64(ck.ObjectSize), content, ck.Aux)
 	if err := c.setxattr(t, f.ino, buf); err != nil {

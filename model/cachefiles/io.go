@@ -320,6 +320,9 @@ func (c *Cache) PrepareWrite(t *sim.Thread, cres *fscache.CacheResources, start,
 			return fscache.ErrNoBufs
 		}
 	}
+	if c.onLayout != nil {
+		return c.observedPrepareWrite(t, o, cresFile(cres), start, length, noSpaceAllocatedYet)
+	}
 	return ioErr(c.prepareWrite(t, o, cresFile(cres), start, length, *length, noSpaceAllocatedYet))
 }
 
@@ -333,6 +336,9 @@ func (c *Cache) prepareWrite(t *sim.Thread, o *Object, f *cfile, start, length *
 	pages := uint64(*length / PageSize)
 	if c.F.Mutants.CachefilesWriteOverAllocates {
 		c.fallocate(t, f, vfs.FallocKeepSize, *start+*length, PageSize, injectWrite)
+	}
+	if c.F.Mutants.Layout.OverwriteRefused && !noSpace {
+		return c.hasSpace(t, 0, pages, spaceForWrite)
 	}
 	if noSpace {
 		return c.hasSpace(t, 0, pages, spaceForWrite)

@@ -228,6 +228,9 @@ func (c *Cache) buryObject(t *sim.Thread, o *Object, dir vfs.Ino, name string, i
 		return vfs.ESTALE
 	}
 	st, err := c.stat(ino)
+	if c.F.Mutants.Layout.BurySwapsKinds && err == nil {
+		st.Mode ^= vfs.ModeDir ^ vfs.ModeRegular // a file taken for a directory, and the reverse
+	}
 	if err != nil || !st.IsDir() {
 		// A file's dentry may be pinned only by a struct file: an extra
 		// reference keeps it from being made negative by the unlink.
@@ -436,6 +439,9 @@ func (c *Cache) createTmpfile(t *sim.Thread, o *Object) (*cfile, error) {
 		c.doUnmarkInodeInUse(t, o, f.ino)
 		c.fput(t, f)
 		return nil, err
+	}
+	if c.F.Mutants.Layout.TmpfileNotExpanded {
+		return f, nil
 	}
 	if ni := roundUp(o.cookie.ObjectSize, DIOBlockSize); ni > 0 {
 		c.traceTrunc(t, o, f.ino, 0, ni, TruncExpandTmpfile)

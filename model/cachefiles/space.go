@@ -7,12 +7,20 @@ import "github.com/fscachesim/fscachesim/sim"
 
 // SpaceCheck is one verdict of hasSpace: the files and blocks asked for,
 // the blocks of writes in flight it counted (cache->b_writing), and
-// whether it refused with ENOBUFS.
+// whether it refused with ENOBUFS, and the reason it was asked.
 type SpaceCheck struct {
 	Fnr, Bnr uint64
 	BWriting int64
 	Refused  bool
+	For      uint8 // why it was asked: SpaceForCheck, SpaceForWrite, SpaceForCreate
 }
+
+// The reasons of SpaceCheck.For (enum cachefiles_has_space_for).
+const (
+	SpaceForCheck  = uint8(spaceCheck)
+	SpaceForWrite  = uint8(spaceForWrite)
+	SpaceForCreate = uint8(spaceForCreate)
+)
 
 // SpaceObserver sees hasSpace at its statfs (Statfs: the disk as the
 // kernel's vfs_statfs saw it is the disk now) and at its verdict. It must

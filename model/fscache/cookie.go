@@ -379,6 +379,9 @@ func beginLookup(t *sim.Thread, c *Cookie, willModify bool) bool {
 		c.flags.Set(t, FlagLocalWrite)
 		c.flags.Set(t, FlagDoPrepToWrite)
 	}
+	if c.f.Mutants.Layout.NoLocalWriteAtLookup && willModify {
+		c.flags.Clear(t, FlagLocalWrite)
+	}
 	if !BeginVolumeAccess(t, c.Volume, c, TraceAccessLookupCookie) {
 		c.noteTransition(t, "T2'")
 		return false

@@ -97,4 +97,7 @@ type Mutants struct {
 	// ref on the read request, so the request is freed when the read
 	// returns and the copy's completion uses it afterwards.
 	NetfsCopyNoRequestRef bool
+
+	// Layout: the on-disk layout's test-only breakages (mutants_layout.go).
+	Layout LayoutMutants
 }
