@@ -1,0 +1,272 @@
+package scenarios
+
+import (
+	"strings"
+
+	"github.com/fscachesim/fscachesim/model/cachefiles"
+	"github.com/fscachesim/fscachesim/model/fscache"
+	"github.com/fscachesim/fscachesim/model/netfs"
+	"github.com/fscachesim/fscachesim/sim"
+	"github.com/fscachesim/fscachesim/sim/vfs"
+)
+
+// More caching-liveness scripts (check "cache-liveness": no needless miss),
+// run like Liveness' first two, once each after every mutation probe's
+// budget and never in the default mix. Each is a read the kernel serves
+// from the cache, and the script fails if it is not:
+//
+//   - reread: a file opened and read twice; the first read misses and
+//     copies to the new object, and once the copy is done (the netfs has
+//     noted the page's release, fscache_note_page_release) the second
+//     read must be served from the cache. The first read follows the open
+//     at once, so it may find the cookie still LOOKING_UP (over
+//     cachefiles, the volume still being created): a read that had to
+//     wait for the lookup must still get the cache.
+//   - remount: a file read, evicted, the filesystem unmounted (the
+//     volume relinquished without invalidation) and mounted again: the
+//     volume and its object are found again (over cachefiles, the volume
+//     directory's xattr is checked, not buried) and the read hits.
+//   - stale (cachefiles): the file changes on the server while it is not
+//     cached; the next acquire finds the object stale, replaces it by a
+//     tmpfile, caches the new contents and commits the tmpfile over the
+//     stale file at relinquish: a later acquire finds and serves it.
+//   - sync-read (in-memory cache): bare fscache calls; data written to an
+//     object is read back synchronously (term nil), whole, including the
+//     zero-filled tail the object's size covers.
+func livenessMore() []Scenario {
+	mem := func(w *World) netfsBackend {
+		return netfsBackend{bind: w.bindCache, cache: "mycache", teardown: w.withdrawCache}
+	}
+	cf := func(w *World) netfsBackend {
+		cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
+		return netfsBackend{bind: w.cfBindCache, cache: cfTag, teardown: w.cfUnbind, settle: fscache.LRUCookieTimeout + sim.Second}
+	}
+	return []Scenario{
+		{
+			Name:  "liveness-reread-mem",
+			Desc:  "a file opened and read twice over the in-memory cache: the second read is served from the cache",
+			Setup: func(k *sim.Kernel, w *World) { cacheRereads(k, w, mem(w)) },
+		},
+		{
+			Name:  "liveness-reread-cachefiles",
+			Desc:  "a file opened and read twice over cachefiles, at once after the mount: the second read is served from the disk",
+			Setup: func(k *sim.Kernel, w *World) { cacheRereads(k, w, cf(w)) },
+		},
+		{
+			Name:  "liveness-remount-mem",
+			Desc:  "a read, unmount, mount, read again over the in-memory cache: the second read is served from the cache",
+			Setup: func(k *sim.Kernel, w *World) { cacheSurvivesRemount(k, w, mem(w), false) },
+		},
+		{
+			Name:  "liveness-remount-cachefiles",
+			Desc:  "a read, unmount, mount, read again over cachefiles: the volume directory is found again and the second read is served from the disk",
+			Setup: func(k *sim.Kernel, w *World) { cacheSurvivesRemount(k, w, cf(w), false) },
+		},
+		{
+			Name:  "liveness-stale-cachefiles",
+			Desc:  "a file changed on the server while uncached: its stale object is replaced, recached and committed, and a later read is served from the disk",
+			Setup: func(k *sim.Kernel, w *World) { cacheSurvivesRemount(k, w, cf(w), true) },
+		},
+		{
+			Name:  "liveness-sync-read-mem",
+			Desc:  "data written to an in-memory object, its size extended by zeros, read back synchronously and whole",
+			Setup: syncReadServes,
+		},
+		keyLimitsScenario(),
+	}
+}
+
+// bindCache binds the in-memory cache only (no volume: the script mounts).
+func (w *World) bindCache(t *sim.Thread) {
+	b, err := fscache.NewMemBackend(t, w.F, "mycache")
+	if err != nil {
+		t.Bug("setup", "bind cache: %v", err)
+	}
+	w.Mem = b
+}
+
+func (w *World) withdrawCache(t *sim.Thread) { w.Mem.Withdraw(t) }
+
+func (w *World) cfUnbind(t *sim.Thread) { w.CF.Unbind(t) }
+
+// liveRead opens ip, reads its first 16 bytes n times and closes it; it
+// returns whether the last read was served from the cache.
+func liveRead(t *sim.Thread, ip *netfs.Inode, n int) bool {
+	ip.Open(t, false)
+	hit := false
+	for i := 0; i < n; i++ {
+		hits := ip.M.Hits
+		ip.Read(t, 0, 16)
+		hit = ip.M.Hits > hits
+	}
+	ip.Close(t)
+	return hit
+}
+
+// cacheRereads is the reread script over backend b.
+func cacheRereads(k *sim.Kernel, w *World, b netfsBackend) {
+	srv := netfs.NewServer()
+	srv.Create(1, []byte("file one, version one........."))
+	k.Spawn("client", func(t *sim.Thread) {
+		b.bind(t)
+		m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourAFS, "server,export", b.cache)
+		if err != nil {
+			t.Bug("setup", "mount: %v", err)
+		}
+		w.Record(m)
+		w.Vol = m.Vol
+		w.ready.CompleteAll(t)
+		ip := m.Iget(t, 1)
+		if !liveRead(t, ip, 2) {
+			t.Bug("cache-liveness", "ino 1 was read (a miss, %d in all, copied to the cache, the copy done and the page released) and read again in the same open, and the second read was not served from the cache", m.Misses)
+		}
+		ip.Evict(t, false)
+		m.Unmount(t)
+		t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+		b.teardown(t)
+	})
+}
+
+// cacheSurvivesRemount is the remount script over backend b; with stale,
+// the file changes on the server between the first read and the remount.
+func cacheSurvivesRemount(k *sim.Kernel, w *World, b netfsBackend, stale bool) {
+	srv := netfs.NewServer()
+	srv.Create(1, []byte("file one, version one........."))
+	k.Spawn("client", func(t *sim.Thread) {
+		b.bind(t)
+		mount := func() *netfs.Mount {
+			m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourAFS, "server,export", b.cache)
+			if err != nil {
+				t.Bug("setup", "mount: %v", err)
+			}
+			w.Record(m)
+			w.Vol = m.Vol
+			return m
+		}
+		// umount lets go of ip and of m's volume, and waits for the
+		// cache to be done with them (the LRU commit over cachefiles).
+		umount := func(m *netfs.Mount, ip *netfs.Inode) {
+			if b.settle > 0 {
+				t.Sleep(b.settle)
+			}
+			ip.Evict(t, false)
+			m.Unmount(t)
+			t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+		}
+		m := mount()
+		w.ready.CompleteAll(t)
+		ip := m.Iget(t, 1)
+		liveRead(t, ip, 1)
+		umount(m, ip)
+		what := "unmounted (the volume relinquished, not invalidated) and mounted again"
+		if stale {
+			srv.Write(t, 1, 5, []byte("TWO"))
+			m = mount()
+			ip = m.Iget(t, 1)
+			liveRead(t, ip, 1) // stale: replaced by a tmpfile, recached
+			umount(m, ip)
+			what = "changed on the server (its object found stale, replaced, recached and committed), unmounted and mounted again"
+		}
+		m = mount()
+		ip = m.Iget(t, 1)
+		if !liveRead(t, ip, 1) {
+			t.Bug("cache-liveness", "ino 1 was read (copied to the cache), %s, and read again: not served from the cache", what)
+		}
+		umount(m, ip)
+		b.teardown(t)
+	})
+}
+
+// syncReadServes is the sync-read script: bare fscache calls over the
+// in-memory cache.
+func syncReadServes(k *sim.Kernel, w *World) {
+	k.Spawn("netfs", func(t *sim.Thread) {
+		c := w.bindAndAcquire(t)
+		w.ready.CompleteAll(t)
+		fscache.UseCookie(t, c, true)
+		fscache.WriteToCache(t, c, 0, fill(4096, 'k'), 8192, true, nil)
+		fscache.WriteToCache(t, c, 4096, zeroBlock[:], 8192, true, nil)
+		fscache.UnuseCookie(t, c, nil, nil)
+		fscache.UseCookie(t, c, false)
+		var cres fscache.CacheResources
+		if err := fscache.BeginReadOperation(t, &cres, c); err != nil {
+			t.Bug("cache-liveness", "c=%08x: data was written to the cache and no read operation begins: %v", c.DebugID, err)
+		} else {
+			buf := make([]byte, 8192)
+			n, err := fscache.Read(t, &cres, 0, buf, fscache.ReadHoleFail, nil)
+			if err != nil || n != len(buf) {
+				t.Bug("cache-liveness", "c=%08x: a synchronous read of the 8192 bytes the object holds (4096 written, 4096 zeros) got %d bytes, error %v", c.DebugID, n, err)
+			}
+			for i, x := range buf[:n] {
+				if want := byte('k'); i >= 4096 && x != 0 || i < 4096 && x != want {
+					t.Bug("cache-liveness", "c=%08x: byte %d read back as %q", c.DebugID, i, x)
+					break
+				}
+			}
+			fscache.EndOperation(t, &cres)
+		}
+		fscache.UnuseCookie(t, c, nil, nil)
+		fscache.RelinquishCookie(t, c, false)
+		t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+		w.teardown(t)
+	})
+}
+
+// The kernel's key limits, kept apart from the model's constants so that a
+// changed constant in the model is seen: NAME_MAX of the backing
+// filesystem, fscache's limits on volume keys (fscache_alloc_volume: longer
+// than NAME_MAX is refused) and cookie keys (__fscache_acquire_cookie:
+// 1..255 bytes), and the longest key cachefiles_cook_key encodes
+// (NAME_MAX - 3; beyond it the kernel BUGs, quirk Q-18).
+const (
+	kernelNameMax      = 255
+	kernelVolumeKeyMax = kernelNameMax
+	kernelCookieKeyMax = 255
+	kernelCookedKeyMax = kernelNameMax - 3
+)
+
+// keyLimitsScenario checks the model's key limits against the kernel's
+// (check "key-limits"): a script of bare calls, run with the liveness
+// scripts.
+func keyLimitsScenario() Scenario {
+	return Scenario{
+		Name: "liveness-key-limits",
+		Desc: "volume and cookie keys at and one past the kernel's limits: the legal ones get a volume or cookie, the others do not; cachefiles encodes keys up to NAME_MAX - 3",
+		Setup: func(k *sim.Kernel, w *World) {
+			k.Spawn("netfs", func(t *sim.Thread) {
+				w.bind(t)
+				w.ready.CompleteAll(t)
+				for _, n := range []int{1, kernelCookedKeyMax, kernelCookedKeyMax + 1} {
+					_, err := cachefiles.CookKey(limitKey(n, false, 'D'))
+					if ok := n <= kernelCookedKeyMax; ok != (err == nil) {
+						t.Bug("key-limits", "cachefiles_cook_key of a %d-byte key: error %v (the kernel encodes up to NAME_MAX - 3 = %d bytes and BUGs beyond)", n, err, kernelCookedKeyMax)
+					}
+				}
+				for _, n := range []int{kernelVolumeKeyMax, kernelVolumeKeyMax + 1} {
+					v, err := w.F.AcquireVolume(t, "k,"+strings.Repeat("v", n-2), "mycache", nil)
+					if ok := n <= kernelVolumeKeyMax; ok != (err == nil) {
+						t.Bug("key-limits", "fscache_acquire_volume with a %d-byte key: error %v (the kernel takes up to NAME_MAX = %d bytes)", n, err, kernelVolumeKeyMax)
+					}
+					if err == nil {
+						fscache.RelinquishVolume(t, v, nil, false)
+					}
+				}
+				for _, n := range []int{0, 1, kernelCookieKeyMax, kernelCookieKeyMax + 1} {
+					var key []byte
+					if n > 0 {
+						key = limitKey(n, n%2 == 0, 'Q')
+					}
+					c := fscache.AcquireCookie(t, w.Vol, 0, key, []byte("v1"), 4096)
+					if ok := n >= 1 && n <= kernelCookieKeyMax; ok != (c != nil) {
+						t.Bug("key-limits", "fscache_acquire_cookie with a %d-byte key: cookie %v (the kernel takes 1..%d bytes)", n, c != nil, kernelCookieKeyMax)
+					}
+					if c != nil {
+						fscache.RelinquishCookie(t, c, false)
+					}
+				}
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				w.teardown(t)
+			})
+		},
+	}
+}
