@@ -73,6 +73,9 @@ func livenessMore() []Scenario {
 			Setup: syncReadServes,
 		},
 		keyLimitsScenario(),
+		volumeCoherencyScenario(),
+		bindLateScenario(),
+		requestsScenario(),
 	}
 }
 
@@ -264,6 +267,153 @@ func keyLimitsScenario() Scenario {
 						fscache.RelinquishCookie(t, c, false)
 					}
 				}
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				w.teardown(t)
+			})
+		},
+	}
+}
+
+// volumeCoherencyScenario is the volume-coherency script over cachefiles:
+// the volume acquired with coherency data A, a file cached, the volume
+// relinquished with B (6.12 writes a volume's coherency xattr when it is
+// made and at the cache's withdrawal, cachefiles_withdraw_volume, not when
+// the netfs frees it, cachefiles_free_volume: B is not written); acquired
+// again with A, the file must be served from the disk (cache-liveness: the
+// directory's xattr was checked, found good and kept); relinquished,
+// acquired with C, the
+// first read must miss (check "volume-coherency": a volume directory whose
+// coherency data does not match is buried with everything in it), and
+// once that file is cached again it must be served (cache-liveness: the
+// stale directory was replaced, not given up on).
+func volumeCoherencyScenario() Scenario {
+	return Scenario{
+		Name: "liveness-volume-coherency-cachefiles",
+		Desc: "a volume relinquished with new coherency data and acquired with it keeps its cache; acquired with other data it is buried and cached afresh",
+		Setup: func(k *sim.Kernel, w *World) {
+			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			k.Spawn("client", func(t *sim.Thread) {
+				w.cfBindCache(t)
+				w.ready.CompleteAll(t)
+				mount := func(coh string) *netfs.Mount {
+					v, err := w.F.AcquireVolume(t, "afs,server,export", cfTag, []byte(coh))
+					if err != nil {
+						t.Bug("setup", "acquire volume: %v", err)
+					}
+					w.Vol = v
+					m := &netfs.Mount{F: w.F, Server: srv, Flavour: netfs.FlavourAFS, Vol: v}
+					w.Record(m)
+					return m
+				}
+				// cycle mounts with coherency data coh, reads ino 1 once
+				// (or, with again, evicts it and reads it a second time),
+				// and unmounts with coherency data out; it returns whether
+				// the first and the last read hit.
+				cycle := func(coh, out string, again bool) (first, last bool) {
+					m := mount(coh)
+					ip := m.Iget(t, 1)
+					first = liveRead(t, ip, 1)
+					last = first
+					t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+					ip.Evict(t, false)
+					if again {
+						ip = m.Iget(t, 1)
+						last = liveRead(t, ip, 1)
+						ip.Evict(t, false)
+					}
+					fscache.RelinquishVolume(t, m.Vol, []byte(out), false)
+					t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+					return first, last
+				}
+				cycle("AAAA", "BBBB", false)
+				if hit, _ := cycle("AAAA", "AAAA", false); !hit {
+					t.Bug("cache-liveness", "ino 1 was cached, its volume (coherency data AAAA) relinquished and acquired again with AAAA: the read was not served from the cache")
+				}
+				first, last := cycle("CCCC", "CCCC", true)
+				if first {
+					t.Bug("volume-coherency", "the volume was acquired with coherency data CCCC over a volume directory stamped BBBB, and a read was served from its old objects (the kernel buries a volume directory whose coherency data does not match)")
+				}
+				if !last {
+					t.Bug("cache-liveness", "the volume's stale directory was replaced, ino 1 read (copied to the cache), evicted and read again: not served from the cache")
+				}
+				w.CF.Unbind(t)
+			})
+		},
+	}
+}
+
+// bindLateScenario: the volume is acquired before its cache is bound (no
+// creation then); the first open after the bind must wait for the
+// volume's creation that its lookup starts, and get the cache.
+func bindLateScenario() Scenario {
+	return Scenario{
+		Name: "liveness-bind-late-mem",
+		Desc: "a volume acquired before its cache is bound; after the bind a file is opened and read twice: the second read is served from the cache",
+		Setup: func(k *sim.Kernel, w *World) {
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			k.Spawn("client", func(t *sim.Thread) {
+				m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourAFS, "server,export", "mycache")
+				if err != nil {
+					t.Bug("setup", "mount: %v", err)
+				}
+				w.Record(m)
+				w.Vol = m.Vol
+				w.bindCache(t)
+				w.ready.CompleteAll(t)
+				ip := m.Iget(t, 1)
+				if !liveRead(t, ip, 2) {
+					t.Bug("cache-liveness", "the volume was acquired before the cache was bound; after the bind ino 1 was read twice in one open and the second read was not served from the cache (the lookup gave up on the volume's creation?)")
+				}
+				ip.Evict(t, false)
+				m.Unmount(t)
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				w.withdrawCache(t)
+			})
+		},
+	}
+}
+
+// requestsScenario: coherency updates, unuses with coherency data (with
+// and without a size), a resize and an invalidation, each checked right
+// after the call (check "requested-update": what the netfs asked for is
+// what the cookie holds).
+func requestsScenario() Scenario {
+	return Scenario{
+		Name: "liveness-requests-mem",
+		Desc: "fscache_update_cookie, fscache_unuse_cookie with coherency data, fscache_resize_cookie and fscache_invalidate: the cookie holds what each asked for",
+		Setup: func(k *sim.Kernel, w *World) {
+			k.Spawn("netfs", func(t *sim.Thread) {
+				w.bind(t)
+				w.ready.CompleteAll(t)
+				c := fscache.AcquireCookie(t, w.Vol, 0, []byte("requests"), []byte("aux1"), 4096)
+				if c == nil {
+					t.Bug("setup", "acquire cookie")
+				}
+				expect := func(call, aux string, size int64) {
+					if string(c.Aux) != aux || c.ObjectSize != size {
+						t.Bug("requested-update", "c=%08x: after %s the cookie holds aux %q size %d, want aux %q size %d", c.DebugID, call, c.Aux, c.ObjectSize, aux, size)
+					}
+				}
+				size := func(n int64) *int64 { return &n }
+				fscache.UseCookie(t, c, true)
+				for i := 0; i < 100 && c.State() != fscache.CookieActive; i++ {
+					t.Sleep(sim.Millisecond)
+				}
+				fscache.UpdateCookie(t, c, []byte("aux2"), size(8192))
+				expect("fscache_update_cookie(aux2, 8192)", "aux2", 8192)
+				fscache.ResizeCookie(t, c, 100)
+				expect("fscache_resize_cookie(100)", "aux2", 100)
+				fscache.Invalidate(t, c, []byte("aux3"), 200, 0)
+				expect("fscache_invalidate(aux3, 200)", "aux3", 200)
+				fscache.UnuseCookie(t, c, []byte("aux4"), nil)
+				expect("fscache_unuse_cookie(aux4, no size)", "aux4", 200)
+				fscache.UseCookie(t, c, false)
+				fscache.UnuseCookie(t, c, []byte("aux5"), size(300))
+				expect("fscache_unuse_cookie(aux5, 300)", "aux5", 300)
+				fscache.RelinquishCookie(t, c, false)
 				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
 				w.teardown(t)
 			})
