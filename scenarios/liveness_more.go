@@ -76,6 +76,8 @@ func livenessMore() []Scenario {
 		volumeCoherencyScenario(),
 		bindLateScenario(),
 		requestsScenario(),
+		retireScenario(),
+		lruReopenScenario(),
 	}
 }
 
@@ -416,6 +418,111 @@ func requestsScenario() Scenario {
 				fscache.RelinquishCookie(t, c, false)
 				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
 				w.teardown(t)
+			})
+		},
+	}
+}
+
+// retireScenario: a file cached, committed (the LRU discard links its
+// file in), opened again (the lookup finds the file: the object holds a
+// linked file), closed and unlinked at once (relinquished with retire,
+// before the LRU lets go of the object): its file must be gone from its
+// fan-out directory once the relinquish is done (check
+// "retired-deleted": cachefiles_withdraw_cookie deletes a retired
+// object's file). The object's own name is looked up on the disk, not in
+// cachefiles' records.
+func retireScenario() Scenario {
+	return Scenario{
+		Name: "liveness-retire-cachefiles",
+		Desc: "a cached, committed file opened again, closed and unlinked at once: its file is deleted from its fan-out directory",
+		Setup: func(k *sim.Kernel, w *World) {
+			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			k.Spawn("client", func(t *sim.Thread) {
+				w.cfBindCache(t)
+				m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourAFS, "server,export", cfTag)
+				if err != nil {
+					t.Bug("setup", "mount: %v", err)
+				}
+				w.Record(m)
+				w.Vol = m.Vol
+				w.ready.CompleteAll(t)
+				ip := m.Iget(t, 1)
+				liveRead(t, ip, 1)
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				c := ip.Cookie
+				liveRead(t, ip, 1)
+				linked := diskEntry(w.FS, fanoutPath(c), objectName(1))
+				ip.Evict(t, true)
+				t.Sleep(sim.Second)
+				if linked && diskEntry(w.FS, fanoutPath(c), objectName(1)) {
+					t.Bug("retired-deleted", "c=%08x was relinquished with retire while its object held the linked file %s/%s, and the file is still there", c.DebugID, fanoutPath(c), objectName(1))
+				}
+				if !linked {
+					t.Bug("cache-liveness", "c=%08x: ino 1 was cached and committed, yet no file %s/%s is on the disk", c.DebugID, fanoutPath(c), objectName(1))
+				}
+				m.Unmount(t)
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				w.CF.Unbind(t)
+			})
+		},
+	}
+}
+
+// diskEntry reports whether path/name exists on the disk (looked up from
+// the disk's root, with no fault injected: the disk's own state).
+func diskEntry(fs *vfs.FS, path, name string) bool {
+	dir := fs.Root()
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		ino, ok := fs.Entry(dir, p)
+		if !ok {
+			return false
+		}
+		dir = ino
+	}
+	_, ok := fs.Entry(dir, name)
+	return ok
+}
+
+// lruReopenScenario: a file cached over cachefiles, closed, and opened
+// again just as its LRU entry expires (the open may find the cookie being
+// discarded, LRU_DISCARDING, and wait for it): the read after the reopen
+// must be served from the disk (the reopen looks the object up again once
+// the discard is done).
+func lruReopenScenario() Scenario {
+	return Scenario{
+		Name: "liveness-lru-reopen-cachefiles",
+		Desc: "a cached file reopened as its LRU entry expires: the read is served from the disk",
+		Setup: func(k *sim.Kernel, w *World) {
+			cfWorld(w, vfs.Options{Blocks: 2048, Inodes: 1024})
+			srv := netfs.NewServer()
+			srv.Create(1, []byte("file one, version one........."))
+			k.Spawn("client", func(t *sim.Thread) {
+				w.cfBindCache(t)
+				m, err := netfs.MountFS(t, w.F, srv, netfs.FlavourAFS, "server,export", cfTag)
+				if err != nil {
+					t.Bug("setup", "mount: %v", err)
+				}
+				w.Record(m)
+				w.Vol = m.Vol
+				w.ready.CompleteAll(t)
+				t.Sleep(sim.Millisecond)
+				if m.Vol.CachePriv == nil {
+					t.Bug("cache-liveness", "V=%08x: the volume was acquired on a live cache with a healthy disk and, its creation done, has no cache volume", m.Vol.DebugID)
+				}
+				ip := m.Iget(t, 1)
+				liveRead(t, ip, 1)
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				liveRead(t, ip, 1) // committed now: a hit
+				t.Sleep(fscache.LRUCookieTimeout)
+				if !liveRead(t, ip, 1) {
+					t.Bug("cache-liveness", "c=%08x: ino 1, cached and committed, was reopened as its LRU entry expired and the read was not served from the disk", ip.Cookie.DebugID)
+				}
+				ip.Evict(t, false)
+				m.Unmount(t)
+				t.Sleep(fscache.LRUCookieTimeout + sim.Second)
+				w.CF.Unbind(t)
 			})
 		},
 	}
