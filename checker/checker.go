@@ -150,6 +150,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	k.AddStepHook(c.onStep)
 	c.f.ObserveBackend(c.onBackendCall)
 	c.f.ObserveNetfs(c.onNetfsCall)
+	c.f.ObserveRequests(c.onRequest)
 }
 
 // Coverage is what this run has covered so far.

@@ -434,6 +434,7 @@ again:
 	default:
 		warn(t, "WARN", "Can't use cookie c=%08x in state %v", c.DebugID, state)
 	}
+	requestPoint(t, RequestUse, c)
 	c.lock.Unlock(t)
 	if queue {
 		queueCookie(t, c, TraceCookieGetUseWork)
