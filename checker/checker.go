@@ -59,6 +59,7 @@ type Checker struct {
 
 	cov  *Coverage
 	live liveness
+	req  reqTrack // the request checks (requested.go)
 
 	cookies []*cookieTrack // by debug id (ids are dense, from 2)
 	alive   []*cookieTrack // tracks whose cookie is known and not yet freed, allocation order

@@ -452,6 +452,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	f.touch(t)
 	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
 	c.unusedAt = f.K.Now()
+	requestPoint(t, RequestUnused, c)
 	f.lruLock.Lock(t)
 	if !c.onLRU {
 		GetCookie(t, c, TraceCookieGetLRU)

@@ -56,6 +56,7 @@ func (f *Fscache) lruDoOne(t *sim.Thread, c *Cookie) {
 		f.Stats.CookiesLRURemoved++
 	} else {
 		c.flags.Set(t, FlagDoLRUDiscard)
+		requestPoint(t, RequestLRUDiscard, c)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRUExpired++
 		withdrawCookieRequest(t, c)

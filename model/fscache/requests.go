@@ -16,6 +16,12 @@ const (
 	// cookie->lock: a QUIESCENT cookie has begun its lookup, unless the
 	// cache refused the volume access (not live).
 	RequestUse RequestPoint = iota + 1
+	// RequestUnused is fscache_unuse_cookie_locked stamping unused_at
+	// (cookie->lock held): the LRU may discard the cookie from 10 s on.
+	RequestUnused
+	// RequestLRUDiscard is fscache_cookie_lru_do_one setting
+	// DO_LRU_DISCARD (cookie->lock held).
+	RequestLRUDiscard
 )
 
 // RequestObserver sees each request point as the thread reaches it.
