@@ -63,7 +63,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 			return
 		}
 		v.dir = dir
-		if isNew {
+		if isNew || c.F.Mutants.CachefilesVolumeNoCheck {
 			if !c.setVolumeXattr(t, v) {
 				c.putDirectory(t, dir)
 				t.Free(&v.life)

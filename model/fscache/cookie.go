@@ -166,6 +166,9 @@ func AcquireCookie(t *sim.Thread, v *Volume, advice uint8, key, aux []byte, obje
 	if v == nil || len(key) == 0 || len(key) > 255 || len(aux) > 255 {
 		return nil
 	}
+	if v.f.Mutants.CookieKeyMaxShort && len(key) == 255 {
+		return nil
+	}
 	f := v.f
 	f.Stats.Acquires++
 	c := f.allocCookie(t, v, advice, key, aux, objectSize)
@@ -273,7 +276,7 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 // twin to be DROPPED, with a notice after 20 s.
 func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 	dropped := func() bool { return waitFor.state.Peek() == CookieDropped }
-	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
+	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) || c.f.Mutants.CollisionNoticeAlways {
 		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
 	}
@@ -430,6 +433,9 @@ again:
 		c.lock.Unlock(t)
 		sim.WaitVarEvent(t, &c.state, "cookie state != LRU_DISCARDING", func() bool { return c.state.Peek() != CookieLRUDiscarding })
 		c.lock.Lock(t)
+		if c.f.Mutants.UseNoRecheck {
+			break
+		}
 		goto again
 	default:
 		warn(t, "WARN", "Can't use cookie c=%08x in state %v", c.DebugID, state)
@@ -786,7 +792,7 @@ func RelinquishCookie(t *sim.Thread, c *Cookie, retire bool) {
 
 // updateAux is fscache_update_aux().
 func updateAux(c *Cookie, aux []byte, objectSize *int64) {
-	if aux != nil {
+	if aux != nil && !c.f.Mutants.UpdateKeepsAux {
 		n := copy(c.Aux, aux)
 		_ = n
 	}
@@ -870,7 +876,7 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 // NotePageRelease is fscache_note_page_release(): once data written to a new
 // object has left the page cache, reads must consult the cache.
 func NotePageRelease(t *sim.Thread, c *Cookie) {
-	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
+	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) && !c.f.Mutants.NotePageReleaseNoop {
 		c.flags.Clear(t, FlagNoDataToRead)
 	}
 }

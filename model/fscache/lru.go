@@ -32,6 +32,9 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 		c := f.lru[0]
 		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
 		deadline := c.unusedAt + LRUCookieTimeout
+		if f.Mutants.LRULate {
+			deadline += sim.Second
+		}
 		if sim.Before(f.K.Now(), deadline) {
 			f.lruTimer.Reduce(t, deadline)
 			break
