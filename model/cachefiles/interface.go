@@ -226,9 +226,11 @@ func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
 // cleanUpObject is cachefiles_clean_up_object().
 func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
 	if o.cookieOf(t).Flags().Test(t, fscache.FlagRetired) {
-		if !o.flags.Test(t, ObjUsingTmpfile) && !c.F.Mutants.CachefilesRetireKeepsFile {
+		if !o.flags.Test(t, ObjUsingTmpfile) {
 			o.see(t, TraceObjSeeCleanDelete)
-			c.deleteObject(t, o, WhyWasRetired)
+			if !c.F.Mutants.CachefilesRetireKeepsFile {
+				c.deleteObject(t, o, WhyWasRetired)
+			}
 		} else {
 			o.see(t, TraceObjSeeCleanDropTmp)
 		}

@@ -63,7 +63,10 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 			return
 		}
 		v.dir = dir
-		if isNew || c.F.Mutants.CachefilesVolumeNoCheck {
+		if c.F.Mutants.CachefilesVolumeNoCheck {
+			isNew = true
+		}
+		if isNew {
 			if !c.setVolumeXattr(t, v) {
 				c.putDirectory(t, dir)
 				t.Free(&v.life)

@@ -276,9 +276,11 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 // twin to be DROPPED, with a notice after 20 s.
 func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 	dropped := func() bool { return waitFor.state.Peek() == CookieDropped }
-	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) || c.f.Mutants.CollisionNoticeAlways {
+	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
 		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
+	} else if c.f.Mutants.CollisionNoticeAlways {
+		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 	}
 }
 
@@ -792,9 +794,10 @@ func RelinquishCookie(t *sim.Thread, c *Cookie, retire bool) {
 
 // updateAux is fscache_update_aux().
 func updateAux(c *Cookie, aux []byte, objectSize *int64) {
-	if aux != nil && !c.f.Mutants.UpdateKeepsAux {
-		n := copy(c.Aux, aux)
-		_ = n
+	if aux != nil {
+		if !c.f.Mutants.UpdateKeepsAux {
+			copy(c.Aux, aux)
+		}
 	}
 	if objectSize != nil {
 		c.ObjectSize = *objectSize
@@ -876,7 +879,10 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 // NotePageRelease is fscache_note_page_release(): once data written to a new
 // object has left the page cache, reads must consult the cache.
 func NotePageRelease(t *sim.Thread, c *Cookie) {
-	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) && !c.f.Mutants.NotePageReleaseNoop {
+	if c != nil && c.f.Mutants.NotePageReleaseNoop {
+		return
+	}
+	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
 		c.flags.Clear(t, FlagNoDataToRead)
 	}
 }
