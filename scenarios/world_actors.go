@@ -21,22 +21,24 @@ import (
 // worldStats counts what one execution's world actors did, so a test can
 // show that each swarm feature reaches its code (TestWorldFeaturesReached).
 type worldStats struct {
-	faultFlips   int // disk fault plan switched on or off
-	culls        int // cull commands that buried an object
-	cullErrs     []error
-	inuses       int // inuse commands answered
-	hogBlocks    int64
-	crashes      int
-	rebootReads  int // reads served from the cache after the rebind
-	mountBusy    int // a second mount of the volume refused (-EBUSY)
-	mountTwice   int // a second mount of the volume that got it
-	keyCookies   int // cookies acquired with keys at the limits
-	longVolumes  int // volumes acquired with a long key
-	unloads      int
-	allocFlips   int   // allocation-failure plan switched on or off
-	allocFails   int64 // allocations failed (read when the plan goes off)
-	tightConfigs int
-	violations   int // API violations made (random-api-violations)
+	faultFlips    int // disk fault plan switched on or off
+	culls         int // cull commands that buried an object
+	cullErrs      []error
+	inuses        int // inuse commands answered
+	hogBlocks     int64
+	crashes       int
+	rebootReads   int // reads served from the cache after the rebind
+	mountBusy     int // a second mount of the volume refused (-EBUSY)
+	mountTwice    int // a second mount of the volume that got it
+	keyCookies    int // cookies acquired with keys at the limits
+	longVolumes   int // volumes acquired with a long key
+	unloads       int
+	allocFlips    int   // allocation-failure plan switched on or off
+	allocFails    int64 // allocations failed (read when the plan goes off)
+	tightConfigs  int
+	violations    int // API violations made (random-api-violations)
+	slowWithdraws int // worlds with the slow backend (world_slow.go)
+	volumeNotices int // "Potential volume collision" notices (set by the test)
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

@@ -32,6 +32,7 @@ func TestWorldFeaturesReached(t *testing.T) {
 			{"long volume key", func(f worldFeatures) bool { return f.limitKeys }, func(s worldStats) int64 { return int64(s.longVolumes) }},
 			{"module unload", func(f worldFeatures) bool { return f.unload }, func(s worldStats) int64 { return int64(s.unloads) }},
 			{"allocation failures injected", func(f worldFeatures) bool { return f.allocFaults }, func(s worldStats) int64 { return s.allocFails }},
+			{"a volume collision wait timed out (slow backend)", func(f worldFeatures) bool { return f.slowWithdraw }, func(s worldStats) int64 { return int64(s.volumeNotices) }},
 		}},
 		{"random-disk", true, 200, []feature{
 			{"disk faults switched", func(f worldFeatures) bool { return anyFaults(f.diskFaults) }, func(s worldStats) int64 { return int64(s.faultFlips) }},
@@ -55,6 +56,7 @@ func TestWorldFeaturesReached(t *testing.T) {
 				// draws the same ones on a fresh kernel.
 				f := drawWorld(sim.New(opts), tc.disk)
 				res, _, w := Execute(s, model.Bugs{}, opts)
+				w.stats.volumeNotices = int(w.F.Stats.VolumesCollision)
 				if tc.scenario == "random" && res.Outcome != sim.OutcomePass {
 					t.Fatalf("seed %d: %v %v", seed, res.Outcome, res.Failure)
 				}
