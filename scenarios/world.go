@@ -171,7 +171,6 @@ func drawWorld(k *sim.Kernel, disk bool) worldFeatures {
 		// invalidations in these worlds, as in random-disk.
 		f.serverChanges, f.nfs, f.directWriteOne, f.truncate = false, false, 0, false
 	}
-	drawSlow(r, &f)
 	return f
 }
 

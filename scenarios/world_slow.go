@@ -2,8 +2,8 @@ package scenarios
 
 import "github.com/fscachesim/fscachesim/sim"
 
-// The random world's slow backend (in-memory worlds, world.go draws it):
-// the cache's withdraw_cookie sleeps past the kernel's 20 s collision wait
+// The random world's slow backend ("random-slow", run by name): in-memory
+// worlds whose cache's withdraw_cookie sleeps past the kernel's 20 s collision wait
 // (21-25 s), as cachefiles' commit or delete does on a slow disk, so that
 // a relinquish, an LRU discard and a withdrawal are held up that long. With
 // it the world always evicts file 1 and looks it up again at once (its
@@ -13,10 +13,29 @@ import "github.com/fscachesim/fscachesim/sim"
 // fscache_wait_on_volume_collision times out too). The checks there:
 // collision-notice, L-3 (the waiter returns once the twin goes), and every
 // invariant while the two twins coexist.
+//
+// Not in the default set: its first 100,000 executions (explore --scenario
+// random,random-disk with it drawn in one in-memory world in four) found a
+// linearizability failure of a read that raced an invalidation, not judged
+// yet (seed 41894 pos of that draw); "random" is left as it was.
 
-// drawSlow draws whether a world has the slow backend.
-func drawSlow(r func(int) int, f *worldFeatures) {
-	if f.cachefiles || r(4) != 0 {
+func init() {
+	register(Scenario{
+		Name:  "random-slow",
+		Desc:  "the random world over the in-memory cache with a slow withdraw_cookie (21-25 s): the cookie and volume re-acquired at once wait past the 20 s collision timeouts (swarm testing)",
+		Extra: "random-slow: run by name until its findings are judged (world_slow.go)",
+		Setup: func(k *sim.Kernel, w *World) {
+			f := drawWorld(k, false)
+			drawSlow(&f)
+			WorldSetup(k, w, f)
+		},
+	})
+}
+
+// drawSlow gives an in-memory world the slow backend, with the cookie and
+// the volume re-acquired at once.
+func drawSlow(f *worldFeatures) {
+	if f.cachefiles {
 		return
 	}
 	f.slowWithdraw = true
