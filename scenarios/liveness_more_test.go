@@ -110,3 +110,28 @@ func TestLegalKeyCookieCaught(t *testing.T) {
 		}
 	}
 }
+
+// TestLivenessScriptsPassUnderEveryStrategy: the liveness scripts pass on
+// the model under random walk, PCT (depths 1-4) and POS, a fifth of the
+// seeds in the weak-memory mode: a script's verdict does not depend on the
+// schedule the mutation probe happens to draw (no false alarm there).
+func TestLivenessScriptsPassUnderEveryStrategy(t *testing.T) {
+	for _, s := range Liveness() {
+		for seed := uint64(0); seed < 100; seed++ {
+			var st sim.Strategy = &sched.RandomWalk{}
+			switch seed % 3 {
+			case 1:
+				st = &sched.PCT{Depth: 1 + int(seed%4), Steps: 400}
+			case 2:
+				st = &sched.POS{}
+			}
+			mem := sim.MemSC
+			if seed%5 == 4 {
+				mem = sim.MemWeak
+			}
+			if res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: seed, Strategy: st, Memory: mem}); res.Outcome != sim.OutcomePass {
+				t.Fatalf("%s seed %d %s: %v %+v", s.Name, seed, st.Name(), res.Outcome, res.Failure)
+			}
+		}
+	}
+}
