@@ -65,6 +65,7 @@ type Checker struct {
 	cov   *Coverage
 	live  liveness
 	rules *traceRules // the trace rules T-* (tracerules.go)
+	req   reqTrack    // the request checks (requested.go)
 
 	cookies []*cookieTrack // by debug id (ids are dense, from 2)
 	alive   []*cookieTrack // tracks whose cookie is known and not yet freed, allocation order
@@ -172,6 +173,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	k.AddStepHook(c.onStep)
 	c.f.ObserveBackend(c.onBackendCall)
 	c.f.ObserveNetfs(c.onNetfsCall)
+	c.f.ObserveRequests(c.onRequest)
 }
 
 // Coverage is what this run has covered so far.

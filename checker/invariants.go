@@ -82,6 +82,8 @@ func (c *Checker) onEvent(k *sim.Kernel, e *sim.Event) {
 		c.cacheStateEvent(e)
 	case fscache.EvMark:
 		c.cov.Marks[e.Str[0]]++
+	case fscache.EvWarn:
+		c.noticeEvent(e)
 	case evSpawn:
 		if e.Str[0] == lruTimerName {
 			c.lruTimerCB++

@@ -33,11 +33,14 @@ import (
 // neither queued nor running.
 //
 // Not here: queued work (the simulated workqueues give every queued item a
-// worker at once, so an item not run is a deadlock or a lost wake-up),
-// timers (L-1 for the LRU timer, the only one; virtual time fires every
-// armed timer before a run counts as drained), collision waits (L-3), and
-// culling (cachefiles' CULLING flag is a request to cachefilesd, which
-// the scripted worlds do not always run).
+// worker at once, so an item not run is a thread that never ends, "stuck",
+// or a lost wake-up), timers (L-1 for the LRU timer, the only one, and
+// lru-timing in requested.go for its deadline; virtual time fires every
+// armed timer before a run counts as drained), collision waits (L-3, and
+// collision-notice for the 20 s notice), and culling (cachefiles' CULLING
+// flag is a request to cachefilesd, which the kernel does not owe and the
+// scripted worlds do not always run). What a request point shows was
+// acted on at once (a use's lookup begun) is requested.go's.
 
 const monL5 = "L-5"
 

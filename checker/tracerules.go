@@ -80,7 +80,7 @@ const (
 	checkLookupTrace  = "T-lookup-trace"
 	checkMkdir        = "T-mkdir"
 	checkExpandTmpfle = "T-exptmp"
-	checkUse          = "T-use"
+	checkTUse         = "T-use"
 	checkContent      = "T-coherency"
 )
 
@@ -285,7 +285,7 @@ func (r *traceRules) cookieRefEvent(e *sim.Event) {
 	switch e.Str[0] {
 	case fscache.TraceCookieGetUseWork:
 		if th := r.thread(e.Thread); th != nil && th.plainUse == e.Obj {
-			r.fail(checkUse, []string{cookieObj(e.Obj)}, "c=%08x: a use traced as USE (not USE-m) of an %v cookie queued its work: fscache_use_cookie queues an active cookie's state machine only for a use with will_modify (prepare to write)",
+			r.fail(checkTUse, []string{cookieObj(e.Obj)}, "c=%08x: a use traced as USE (not USE-m) of an %v cookie queued its work: fscache_use_cookie queues an active cookie's state machine only for a use with will_modify (prepare to write)",
 				e.Obj, r.cookie(e.Obj).state)
 		}
 	case fscache.TraceCookieSeeLRUDoOne:

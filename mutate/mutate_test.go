@@ -429,10 +429,12 @@ func TestRunSchemaMatches(t *testing.T) {
 }
 
 // TestLivenessKills: a mutant that turns caching off without breaking any
-// invariant — BeginVolumeAccess fails whenever the cache is live, so no
-// volume ever gets its backend object and every read misses — passes the
-// default mix's executions (it survived 10,000 of them, docs/mutation.md)
-// and is killed by the liveness scenarios' cache-liveness check.
+// invariant — fscache_note_page_release never clears NO_DATA_TO_READ, so
+// the data copied to a new object is never read back until the next
+// lookup — passes the default mix's executions (it survived 10,000 of them,
+// docs/mutation.md) and is killed by the liveness scenarios' cache-liveness
+// check (liveness-reread-*). (The mutant this test used before, a volume
+// access that always fails, is now killed in the mix by R-use.)
 func TestLivenessKills(t *testing.T) {
 	all, err := Enumerate(root)
 	if err != nil {
@@ -440,13 +442,13 @@ func TestLivenessKills(t *testing.T) {
 	}
 	var picks []Selected
 	for i, m := range all {
-		if m.File == "model/fscache/volume.go" && m.Operator == "if-negate" && m.Diff == "if !cacheIsLive(t, v.Cache)  ->  if !(...)" {
+		if m.File == "model/fscache/cookie.go" && m.Operator == "if-negate" && strings.HasPrefix(m.Diff, "if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNo") {
 			picks = append(picks, Selected{i, m})
 			break
 		}
 	}
 	if len(picks) != 1 {
-		t.Fatal("no if-negate of BeginVolumeAccess's cacheIsLive in volume.go")
+		t.Fatal("no if-negate of fscache_note_page_release's test in cookie.go")
 	}
 	rep, err := Run(context.Background(), Config{Root: root, Executions: 20, Seed: 1, NoCoverage: true}, picks, len(all), Selection{})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 // fails, a relinquish that deletes the object). They are single-threaded:
 // one execution each is the whole of their behaviour.
 func Liveness() []Scenario {
-	return []Scenario{
+	return append([]Scenario{
 		{
 			Name: "liveness-netfs-mem",
 			Desc: "a netfs read, relinquish, re-acquire, read again over the in-memory cache: the second read is served from the cache",
@@ -37,7 +37,7 @@ func Liveness() []Scenario {
 				cacheServes(k, w, netfsBackend{bind: w.cfBind, cache: cfTag, teardown: w.cfTeardown, settle: fscache.LRUCookieTimeout + sim.Second})
 			},
 		},
-	}
+	}, livenessMore()...)
 }
 
 // cacheServes is the liveness script over backend b.

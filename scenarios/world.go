@@ -91,6 +91,8 @@ type worldFeatures struct {
 	unload      bool // the modules unloaded at the end
 	allocFaults bool // allocation failures (AllocFaultsPlan), switched on and off by the users
 	violate     bool // the API violator (random-api-violations only)
+	// In-memory cache only (world_slow.go):
+	slowWithdraw bool // withdraw_cookie sleeps past the 20 s collision waits
 }
 
 // drawWorld draws a swarm of features; with disk, a world over cachefiles
@@ -299,6 +301,9 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 				t.Bug("setup", "bind cache: %v", err)
 			}
 			w.Mem = b
+			if f.slowWithdraw {
+				slowBackend(w, r)
+			}
 		}
 		fl := netfs.FlavourAFS
 		if f.nfs {

@@ -21,22 +21,24 @@ import (
 // worldStats counts what one execution's world actors did, so a test can
 // show that each swarm feature reaches its code (TestWorldFeaturesReached).
 type worldStats struct {
-	faultFlips   int // disk fault plan switched on or off
-	culls        int // cull commands that buried an object
-	cullErrs     []error
-	inuses       int // inuse commands answered
-	hogBlocks    int64
-	crashes      int
-	rebootReads  int // reads served from the cache after the rebind
-	mountBusy    int // a second mount of the volume refused (-EBUSY)
-	mountTwice   int // a second mount of the volume that got it
-	keyCookies   int // cookies acquired with keys at the limits
-	longVolumes  int // volumes acquired with a long key
-	unloads      int
-	allocFlips   int   // allocation-failure plan switched on or off
-	allocFails   int64 // allocations failed (read when the plan goes off)
-	tightConfigs int
-	violations   int // API violations made (random-api-violations)
+	faultFlips    int // disk fault plan switched on or off
+	culls         int // cull commands that buried an object
+	cullErrs      []error
+	inuses        int // inuse commands answered
+	hogBlocks     int64
+	crashes       int
+	rebootReads   int // reads served from the cache after the rebind
+	mountBusy     int // a second mount of the volume refused (-EBUSY)
+	mountTwice    int // a second mount of the volume that got it
+	keyCookies    int // cookies acquired with keys at the limits
+	longVolumes   int // volumes acquired with a long key
+	unloads       int
+	allocFlips    int   // allocation-failure plan switched on or off
+	allocFails    int64 // allocations failed (read when the plan goes off)
+	tightConfigs  int
+	violations    int // API violations made (random-api-violations)
+	slowWithdraws int // worlds with the slow backend (world_slow.go)
+	volumeNotices int // "Potential volume collision" notices (set by the test)
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world
@@ -325,9 +327,10 @@ func limitKey(n int, binary bool, tag byte) []byte {
 // Keys of 253-255 bytes are left out over cachefiles: the kernel BUGs in
 // cachefiles_cook_key (quirk Q-18), the model refuses them.
 func keyUser(t *sim.Thread, w *World, r func(int) int, v *fscache.Volume, cachefilesWorld bool) {
-	max := fscache.MaxVolumeKeyLen
+	// The kernel's limits (liveness_more.go), not the model's constants.
+	max := kernelCookieKeyMax
 	if cachefilesWorld {
-		max = cachefiles.MaxCookedKeyLen
+		max = kernelCookedKeyMax
 	}
 	for n := 1 + r(2); n > 0; n-- {
 		var size int
@@ -340,8 +343,15 @@ func keyUser(t *sim.Thread, w *World, r func(int) int, v *fscache.Volume, cachef
 			size = 180 + r(20) // around the E form's NAME_MAX edge
 		}
 		key := limitKey(size, r(2) == 0, byte('K'+n))
+		fails := t.Kernel().AllocFailures()
 		c := fscache.AcquireCookie(t, v, 0, key, []byte("v1"), 4096)
 		if c == nil {
+			// A key of 1..255 bytes gets a cookie unless an allocation
+			// failed (check "legal-key-cookie"; no twin: the key is this
+			// actor's own).
+			if v != nil && t.Kernel().AllocFailures() == fails {
+				t.Bug("legal-key-cookie", "fscache_acquire_cookie with a %d-byte key (the kernel takes 1..%d) returned no cookie, no allocation having failed", size, kernelCookieKeyMax)
+			}
 			continue
 		}
 		w.stats.keyCookies++
@@ -355,7 +365,7 @@ func keyUser(t *sim.Thread, w *World, r func(int) int, v *fscache.Volume, cachef
 		fscache.RelinquishCookie(t, c, r(2) == 1)
 	}
 	if r(2) == 0 {
-		key := "long," + strings.Repeat("v", fscache.MaxVolumeKeyLen-5-r(60))
+		key := "long," + strings.Repeat("v", kernelVolumeKeyMax-5-r(60))
 		cacheName := cfTag
 		v2, err := w.F.AcquireVolume(t, key, cacheName, nil)
 		if err != nil {

@@ -33,6 +33,9 @@ func TestWorldFeaturesReached(t *testing.T) {
 			{"module unload", func(f worldFeatures) bool { return f.unload }, func(s worldStats) int64 { return int64(s.unloads) }},
 			{"allocation failures injected", func(f worldFeatures) bool { return f.allocFaults }, func(s worldStats) int64 { return s.allocFails }},
 		}},
+		{"random-slow", false, 100, []feature{
+			{"a volume collision wait timed out (slow backend)", func(f worldFeatures) bool { return f.slowWithdraw }, func(s worldStats) int64 { return int64(s.volumeNotices) }},
+		}},
 		{"random-disk", true, 200, []feature{
 			{"disk faults switched", func(f worldFeatures) bool { return anyFaults(f.diskFaults) }, func(s worldStats) int64 { return int64(s.faultFlips) }},
 			{"crash", func(f worldFeatures) bool { return f.crash }, func(s worldStats) int64 { return int64(s.crashes) }},
@@ -54,7 +57,11 @@ func TestWorldFeaturesReached(t *testing.T) {
 				// The world's first draws are its features: the same seed
 				// draws the same ones on a fresh kernel.
 				f := drawWorld(sim.New(opts), tc.disk)
+				if tc.scenario == "random-slow" {
+					drawSlow(&f)
+				}
 				res, _, w := Execute(s, model.Bugs{}, opts)
+				w.stats.volumeNotices = int(w.F.Stats.VolumesCollision)
 				if tc.scenario == "random" && res.Outcome != sim.OutcomePass {
 					t.Fatalf("seed %d: %v %v", seed, res.Outcome, res.Failure)
 				}

@@ -239,7 +239,9 @@ func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
 	if o.cookieOf(t).Flags().Test(t, fscache.FlagRetired) {
 		if !o.flags.Test(t, ObjUsingTmpfile) {
 			o.see(t, TraceObjSeeCleanDelete)
-			c.deleteObject(t, o, WhyWasRetired)
+			if !c.F.Mutants.CachefilesRetireKeepsFile {
+				c.deleteObject(t, o, WhyWasRetired)
+			}
 		} else {
 			o.see(t, TraceObjSeeCleanDropTmp)
 		}

@@ -63,6 +63,9 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 			return
 		}
 		v.dir = dir
+		if c.F.Mutants.CachefilesVolumeNoCheck {
+			isNew = true
+		}
 		if isNew {
 			if !c.setVolumeXattr(t, v) {
 				c.putDirectory(t, dir)

@@ -167,6 +167,9 @@ func AcquireCookie(t *sim.Thread, v *Volume, advice uint8, key, aux []byte, obje
 	if v == nil || len(key) == 0 || len(key) > 255 || len(aux) > 255 {
 		return nil
 	}
+	if v.f.Mutants.CookieKeyMaxShort && len(key) == 255 {
+		return nil
+	}
 	f := v.f
 	f.Stats.Acquires++
 	c := f.allocCookie(t, v, advice, key, aux, objectSize)
@@ -278,6 +281,8 @@ func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
 	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
 		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
+	} else if c.f.Mutants.CollisionNoticeAlways {
+		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 	}
 }
 
@@ -435,10 +440,14 @@ again:
 		c.lock.Unlock(t)
 		sim.WaitVarEvent(t, &c.state, "cookie state != LRU_DISCARDING", func() bool { return c.state.Peek() != CookieLRUDiscarding })
 		c.lock.Lock(t)
+		if c.f.Mutants.UseNoRecheck {
+			break
+		}
 		goto again
 	default:
 		warn(t, "WARN", "Can't use cookie c=%08x in state %v", c.DebugID, state)
 	}
+	requestPoint(t, RequestUse, c)
 	c.lock.Unlock(t)
 	if queue {
 		queueCookie(t, c, TraceCookieGetUseWork)
@@ -456,6 +465,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	f.touch(t)
 	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
 	c.unusedAt = f.K.Now()
+	requestPoint(t, RequestUnused, c)
 	f.lruLock.Lock(t)
 	if !c.onLRU {
 		GetCookie(t, c, TraceCookieGetLRU)
@@ -791,8 +801,9 @@ func RelinquishCookie(t *sim.Thread, c *Cookie, retire bool) {
 // updateAux is fscache_update_aux().
 func updateAux(c *Cookie, aux []byte, objectSize *int64) {
 	if aux != nil {
-		n := copy(c.Aux, aux)
-		_ = n
+		if !c.f.Mutants.UpdateKeepsAux {
+			copy(c.Aux, aux)
+		}
 	}
 	if objectSize != nil {
 		c.ObjectSize = *objectSize
@@ -874,6 +885,9 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 // NotePageRelease is fscache_note_page_release(): once data written to a new
 // object has left the page cache, reads must consult the cache.
 func NotePageRelease(t *sim.Thread, c *Cookie) {
+	if c != nil && c.f.Mutants.NotePageReleaseNoop {
+		return
+	}
 	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
 		c.flags.Clear(t, FlagNoDataToRead)
 	}

@@ -33,6 +33,9 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 		c := f.lru[0]
 		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
 		deadline := c.unusedAt + LRUCookieTimeout
+		if f.Mutants.LRULate {
+			deadline += sim.Second
+		}
 		if sim.Before(f.K.Now(), deadline) {
 			f.lruTimer.Reduce(t, deadline)
 			break
@@ -57,6 +60,7 @@ func (f *Fscache) lruDoOne(t *sim.Thread, c *Cookie) {
 		f.Stats.CookiesLRURemoved++
 	} else {
 		c.flags.Set(t, FlagDoLRUDiscard)
+		requestPoint(t, RequestLRUDiscard, c)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRUExpired++
 		withdrawCookieRequest(t, c)

@@ -20,6 +20,10 @@ type MemBackend struct {
 	FailInvalidate    bool // invalidate_cookie returns false (T8')
 	FailWrite         bool // write fails before reaching the object (a disk's EIO): its old contents stay
 	IgnoreCoherency   bool // planted bug: lookup accepts an object whose coherency data does not match
+	// WithdrawDelay makes withdraw_cookie sleep this long first, as
+	// cachefiles' commit or delete does on a slow disk: the relinquish
+	// (or LRU discard, or withdrawal) is held up that long.
+	WithdrawDelay sim.Time
 
 	F       *Fscache
 	Cache   *Cache
@@ -135,6 +139,9 @@ func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
 	o, _ := c.CachePriv.(*memObject)
 	if o == nil {
 		return
+	}
+	if b.WithdrawDelay > 0 {
+		t.Sleep(b.WithdrawDelay)
 	}
 	for i, x := range b.objects {
 		if x == o {

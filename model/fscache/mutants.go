@@ -6,6 +6,8 @@ package fscache
 // (checker/rules_test.go). Unlike model.Bugs they are no historical bugs,
 // and nothing outside tests sets them. All are off in a new Fscache.
 type Mutants struct {
+	ReqMutants // issue 16's request, timing and caching-liveness checks (mutants_req.go)
+
 	// NoCookieStateWake: wake_up_cookie_state() forgets wake_up_var(), so a
 	// waiter on the cookie's state (a collision waiting for DROPPED, a use
 	// waiting out LRU_DISCARDING, begin_operation) is never woken.
