@@ -131,6 +131,17 @@ func (ip *Inode) now(t *sim.Thread, op history.Op) {
 	ip.ret(id, history.OpResult{})
 }
 
+// across records op as an operation that spans the fscache call do: it
+// takes effect somewhere inside it (where the cookie is changed under its
+// lock), so an operation of another thread running meanwhile may come
+// before or after it (TestInvalidateRecordedAcrossTheCall).
+func (ip *Inode) across(t *sim.Thread, op history.Op, do func()) {
+	id := ip.call(t, op)
+	do()
+	ip.commit(id)
+	ip.ret(id, history.OpResult{})
+}
+
 func errString(err error) string {
 	switch {
 	case err == nil:
@@ -182,10 +193,11 @@ func (ip *Inode) revalidate(t *sim.Thread) {
 	ip.Change, ip.Size = change, size
 }
 
-// invalidate is fscache_invalidate, recorded.
+// invalidate is fscache_invalidate, recorded across the call.
 func (ip *Inode) invalidate(t *sim.Thread, change uint64, size int64, flags uint) {
-	ip.now(t, history.Op{Kind: history.OpInvalidate, Aux: string(aux(change)), Size: size})
-	fscache.Invalidate(t, ip.Cookie, aux(change), size, flags)
+	ip.across(t, history.Op{Kind: history.OpInvalidate, Aux: string(aux(change)), Size: size}, func() {
+		fscache.Invalidate(t, ip.Cookie, aux(change), size, flags)
+	})
 }
 
 // Open is ->open: use the cookie (modifying if opened for write), then
@@ -478,8 +490,9 @@ func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 		// flusher copies it to the cache under the new coherency data.
 		ip.dirty.Store(t, true)
 		fscache.DirtyFolio(t, &ip.WB, ip.Cookie, false)
-		ip.now(t, history.Op{Kind: history.OpUpdate, Aux: string(aux(change))})
-		fscache.UpdateCookie(t, ip.Cookie, aux(change), &ip.Size)
+		ip.across(t, history.Op{Kind: history.OpUpdate, Aux: string(aux(change))}, func() {
+			fscache.UpdateCookie(t, ip.Cookie, aux(change), &ip.Size)
+		})
 		sim.QueueWork(t, &ip.M.bdi, &ip.wb) // __mark_inode_dirty wakes the flusher
 	}
 }
@@ -532,8 +545,7 @@ func (ip *Inode) Truncate(t *sim.Thread, size int64) {
 	change := ip.M.Server.Truncate(t, ip.Ino, size)
 	ip.invalidate(t, change, size, 0) // before publishing, as revalidate
 	ip.Change, ip.Size = change, size
-	ip.now(t, history.Op{Kind: history.OpResize, Size: size})
-	fscache.ResizeCookie(t, ip.Cookie, size)
+	ip.across(t, history.Op{Kind: history.OpResize, Size: size}, func() { fscache.ResizeCookie(t, ip.Cookie, size) })
 }
 
 // Evict is ->evict_inode: drop a write-back pin still held, then

@@ -3,6 +3,9 @@ package netfs_test
 import (
 	"testing"
 
+	"github.com/anishathalye/porcupine"
+
+	"github.com/fscachesim/fscachesim/checker"
 	"github.com/fscachesim/fscachesim/model"
 	"github.com/fscachesim/fscachesim/model/fscache"
 	"github.com/fscachesim/fscachesim/model/netfs"
@@ -100,5 +103,76 @@ func TestRevalidateRacesReader(t *testing.T) {
 	}
 	if !runOthers(k, nil, func() bool { return opened }) {
 		t.Fatalf("after the read: %v", k.Failure())
+	}
+}
+
+// TestInvalidateRecordedAcrossTheCall: the client records an invalidation
+// as an operation that spans fscache_invalidate, not as one that took
+// effect before the call. The script stops the opener at the step its
+// revalidation records the invalidation and runs a whole read then: the
+// read may still be served the old data from the cache (the cookie is not
+// marked yet), which is linearizable only if the invalidation may come
+// after it. Recorded as taking effect at once, before the call, the
+// history had no such order: a false linearizability alarm of the soak
+// (random seed 12986, pct:2, once ad880a8 had fixed the coherency check's
+// bound).
+func TestInvalidateRecordedAcrossTheCall(t *testing.T) {
+	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
+	defer k.Close()
+	srv := netfs.NewServer()
+	srv.Create(7, []byte("version one of the file........"))
+	rec := checker.NewRecorder(k)
+	var (
+		ip       *netfs.Inode
+		setupEnd bool
+	)
+	k.Spawn("setup", func(th *sim.Thread) {
+		f := fscache.New(k, model.Bugs{})
+		if _, err := fscache.NewMemBackend(th, f, "mycache"); err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		m, err := netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache")
+		if err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		m.Rec = rec
+		ip = m.Iget(th, 7)
+		ip.Open(th, false)
+		ip.Read(th, 0, 16) // a miss: copies to the cache
+		ip.Read(th, 0, 16) // waits for the copy, then hits
+		setupEnd = true
+	})
+	if !runOthers(k, nil, func() bool { return setupEnd }) {
+		t.Fatalf("setup: %v", k.Failure())
+	}
+	var opened, read, written bool
+	k.Spawn("other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")); written = true })
+	if !runOthers(k, nil, func() bool { return written }) {
+		t.Fatalf("other client's write: %v", k.Failure())
+	}
+	ops := rec.Len()
+	opener := k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
+	for rec.Len() == ops && !opened && k.Failure() == nil {
+		if blocked, what := opener.Blocked(); blocked {
+			if !runOthers(k, opener, func() bool { b, _ := opener.Blocked(); return !b }) {
+				t.Fatalf("opener blocked on %s: %v", what, k.Failure())
+			}
+			continue
+		}
+		k.StepThread(opener)
+	}
+	if rec.Len() == ops {
+		t.Fatal("the opener's revalidation recorded no invalidation")
+	}
+	k.Spawn("reader", func(th *sim.Thread) { ip.Read(th, 0, 16); read = true })
+	if !runOthers(k, opener, func() bool { return read }) {
+		t.Fatalf("read while the opener invalidates: %v", k.Failure())
+	}
+	if !runOthers(k, nil, func() bool { return opened }) {
+		t.Fatalf("after the read: %v", k.Failure())
+	}
+	v, err := rec.Check(checker.LinearOptions{})
+	if err != nil || v.Result != porcupine.Ok {
+		t.Fatalf("history not linearizable: %v %v", v.Result, err)
 	}
 }
