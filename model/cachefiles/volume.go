@@ -93,6 +93,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	vc.CachePriv = v
 	vc.PinAccess(t)
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->volumes list_add") // lockset
 	c.volumes = append(c.volumes, v)
 	v.onList = true
 	c.objectListLock.Unlock(t)
@@ -135,6 +136,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		}
 		c.dirLock(v.dir).Unlock(t)
 	}
+	c.assertQuietEnded(t)
 	return ok
 }
 
@@ -162,6 +164,7 @@ func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 		c.emitState(t, fmt.Sprintf("V=%08x fan-out @01..@ff released (their events elided)", v.vcookie.DebugID))
 		t.Yield()
 	}
+	c.assertQuietEnded(t)
 	c.putDirectory(t, v.dir)
 	t.Free(&v.life)
 }
@@ -176,6 +179,7 @@ func (c *Cache) FreeVolume(t *sim.Thread, vc *fscache.Volume) {
 		return
 	}
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->volumes list_del") // lockset
 	c.unlistVolume(v)
 	c.objectListLock.Unlock(t)
 	c.freeVolume(t, v)

@@ -77,6 +77,7 @@ func (c *Cookie) traceActive(t *sim.Thread, ref, nActive, nAccesses int64, why s
 // table the change belongs to. The store is smp_store_release(), as in the
 // kernel: lockless readers of the state see what came before it.
 func (c *Cookie) setState(t *sim.Thread, s CookieState, tr string) {
+	c.lock.AssertHeld(t, "cookie->state store") // lockset: every caller of __fscache_set_cookie_state holds cookie->lock
 	old := c.state.Peek()
 	c.state.StoreRelease(t, s) // smp_store_release, and read without the lock elsewhere: a declared write (shared.go)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}, Str: [2]string{tr}})
@@ -147,6 +148,7 @@ func (f *Fscache) freeCookie(t *sim.Thread, c *Cookie) {
 			c.DebugID, c.state.Peek(), CookieFlagString(c.flags.Peek()))
 	}
 	f.cookiesLock.DownWrite(t)
+	f.cookiesLock.AssertWriteHeld(t, "fscache_cookies list_del") // lockset
 	for i, x := range f.cookies {
 		if x == c {
 			f.cookies = append(f.cookies[:i:i], f.cookies[i+1:]...)
@@ -225,6 +227,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	c.state.Set(CookieQuiescent)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{-1, int64(CookieQuiescent)}, Str: [2]string{"T1"}})
 	f.cookiesLock.DownWrite(t)
+	f.cookiesLock.AssertWriteHeld(t, "fscache_cookies list_add") // lockset
 	f.cookies = append(f.cookies, c)
 	f.cookiesLock.UpWrite(t)
 	c.see(t, TraceCookieNewAcquire)
@@ -256,12 +259,18 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 		waitFor = GetCookie(t, cursor, TraceCookieGetHashCollision)
 		break
 	}
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_cookie_hash bucket", "hash chain add") // lockset
 	GetVolume(t, c.Volume, TraceVolumeGetCookie)
 	c.Volume.nCookies.Inc(t)
 	b.chain = append([]*Cookie{c}, b.chain...)
 	c.hashed = true
 	c.flags.Set(t, FlagIsHashed)
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
+	if waitFor != nil && f.Mutants.Lockset.CollisionPutBeforeWait {
+		PutCookie(t, waitFor, TraceCookiePutHashCollision) // test-only (LocksetMutants)
+		waitOnCollision(t, c, waitFor)
+		return true
+	}
 	if waitFor != nil {
 		waitOnCollision(t, c, waitFor)
 		PutCookie(t, waitFor, TraceCookiePutHashCollision)
@@ -272,7 +281,7 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 // waitOnCollision is fscache_wait_on_collision(): wait for the relinquished
 // twin to be DROPPED, with a notice after 20 s.
 func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
-	dropped := func() bool { return waitFor.state.Peek() == CookieDropped }
+	dropped := func() bool { t.Use(&waitFor.life); return waitFor.state.Peek() == CookieDropped } // KASAN: the test reads the old cookie
 	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
 		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
@@ -284,6 +293,7 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_cookie_hash bucket", "hash chain del") // lockset
 	for i, x := range b.chain {
 		if x == c {
 			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)

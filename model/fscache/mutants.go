@@ -97,4 +97,8 @@ type Mutants struct {
 	// ref on the read request, so the request is freed when the read
 	// returns and the copy's completion uses it afterwards.
 	NetfsCopyNoRequestRef bool
+
+	// Lockset holds the mutants of the lock-discipline and plain-access
+	// lifetime checks (mutants_lockset.go).
+	Lockset LocksetMutants
 }

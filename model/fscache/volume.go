@@ -134,6 +134,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 	v.work = sim.Work{Name: "fscache_create_volume_work", Func: func(t *sim.Thread) { createVolumeWork(t, v) }}
 	f.addremove.DownWrite(t)
 	cache.nVolumes.Inc(t)
+	f.addremove.AssertWriteHeld(t, "fscache_volumes list_add") // lockset
 	f.volumes = append(f.volumes, v)
 	v.trace(t, 1, TraceVolumeNewAcquire) // under fscache_addremove_sem, once listed
 	f.Stats.Volumes++
@@ -163,6 +164,7 @@ func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
 		collidee = cursor.DebugID
 		break
 	}
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_volume_hash bucket", "hash chain add") // lockset
 	b.chain = append([]*Volume{v}, b.chain...)
 	v.hashed = true
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_volume_hash bucket")
@@ -188,6 +190,7 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_volume_hash bucket", "hash chain del") // lockset
 	for i, x := range b.chain {
 		if x == v {
 			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
@@ -249,6 +252,7 @@ func createVolumeWork(t *sim.Thread, v *Volume) {
 // clear_bit_unlock() then wake_up_bit() with no barrier between, whose
 // lost wake-up only the weak-memory mode can show.
 func clearCreating(t *sim.Thread, v *Volume, noBarrier bool) {
+	t.Use(&v.life) // KASAN: a store to the volume's flags
 	if noBarrier {
 		v.flags.ClearBitUnlock(t, VolCreating)
 		sim.WakeUpBit(t, &v.flags, VolCreating)
@@ -288,6 +292,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
 	}
 	f.addremove.DownWrite(t)
+	f.addremove.AssertWriteHeld(t, "fscache_volumes list_del") // lockset
 	for i, x := range f.volumes {
 		if x == v {
 			f.volumes = append(f.volumes[:i:i], f.volumes[i+1:]...)
