@@ -460,6 +460,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	}
 	f.touch(t)
 	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
+	c.lock.AssertHeld(t, "cookie->unused_at store") // lockset: fscache_unuse_cookie_locked's caller holds cookie->lock
 	c.unusedAt = f.K.Now()
 	f.lruLock.Lock(t)
 	if !c.onLRU {
@@ -470,6 +471,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	}
 	c.declare(t, &c.shared.lruLink, sim.AccWrite)
 	c.onLRU = true
+	f.lruLock.AssertHeld(t, "fscache_cookie_lru list_add") // lockset
 	f.lru = append(f.lru, c)
 	f.lruLock.Unlock(t)
 	f.lruTimer.Reduce(t, f.K.Now()+LRUCookieTimeout)
@@ -830,6 +832,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
 	c.declare(t, &c.shared.invalCounter, sim.AccWrite)
+	c.lock.AssertHeld(t, "cookie->inval_counter bump") // lockset
 	c.InvalCounter++
 	t.Emit(sim.Event{Type: EvInvalidate, Obj: c.DebugID, Args: [8]int64{size}})
 	switch c.state.Peek() {
