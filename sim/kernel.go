@@ -126,6 +126,7 @@ type Kernel struct {
 	flushOwner  *Thread   // whose store it flushed
 	flushCheck  bool      // checkWakes runs right after that flush (lostwake.go's setter)
 	buffered    int       // stores waiting in store buffers (weak memory)
+	elide       []string  // names of the locks whose acquire and release do nothing (ElideLocks, test-only)
 	exited      []*Thread // threads that returned with stores still buffered, in exit order
 	g           gortState // the goroutine build mode's state (run_gort.go); empty otherwise
 	Private     any       // the model's world, for hooks that need it

@@ -31,6 +31,9 @@ func (l *SpinLock) ID(k *Kernel) uint32 { return k.ObjID(&l.id) }
 
 // Lock is spin_lock().
 func (l *SpinLock) Lock(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(l.name()) {
+		return
+	}
 	t.point(Access{Obj: t.k.ObjID(&l.id), Kind: AccLock})
 	for l.owner != nil {
 		if l.owner == t {
@@ -47,6 +50,9 @@ func (l *SpinLock) Lock(t *Thread) {
 
 // Unlock is spin_unlock().
 func (l *SpinLock) Unlock(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(l.name()) {
+		return
+	}
 	t.point(Access{Obj: t.k.ObjID(&l.id), Kind: AccUnlock})
 	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if l.owner != t {
@@ -89,6 +95,9 @@ func (m *Mutex) name() string {
 
 // Lock is mutex_lock().
 func (m *Mutex) Lock(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(m.name()) {
+		return
+	}
 	t.mightSleep("mutex_lock", m.name())
 	t.point(Access{Obj: t.k.ObjID(&m.id), Kind: AccLock})
 	for m.owner != nil {
@@ -104,6 +113,9 @@ func (m *Mutex) Lock(t *Thread) {
 
 // TryLock is mutex_trylock().
 func (m *Mutex) TryLock(t *Thread) bool {
+	if len(t.k.elide) > 0 && t.k.elided(m.name()) {
+		return true
+	}
 	t.point(Access{Obj: t.k.ObjID(&m.id), Kind: AccLock})
 	if m.owner != nil {
 		return false
@@ -115,6 +127,9 @@ func (m *Mutex) TryLock(t *Thread) bool {
 
 // Unlock is mutex_unlock().
 func (m *Mutex) Unlock(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(m.name()) {
+		return
+	}
 	t.point(Access{Obj: t.k.ObjID(&m.id), Kind: AccUnlock})
 	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if m.owner != t {
@@ -161,6 +176,9 @@ func (s *RWSem) released(t *Thread) {
 
 // DownRead is down_read() / read_lock().
 func (s *RWSem) DownRead(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(s.name()) {
+		return
+	}
 	if !s.Spin {
 		t.mightSleep("down_read", s.name())
 	}
@@ -178,6 +196,9 @@ func (s *RWSem) DownRead(t *Thread) {
 
 // UpRead is up_read() / read_unlock().
 func (s *RWSem) UpRead(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(s.name()) {
+		return
+	}
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccUnlock})
 	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if s.readers <= 0 || !t.holds(s, -1) {
@@ -193,6 +214,9 @@ func (s *RWSem) UpRead(t *Thread) {
 
 // DownWrite is down_write() / write_lock().
 func (s *RWSem) DownWrite(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(s.name()) {
+		return
+	}
 	if !s.Spin {
 		t.mightSleep("down_write", s.name())
 	}
@@ -210,6 +234,9 @@ func (s *RWSem) DownWrite(t *Thread) {
 
 // UpWrite is up_write() / write_unlock().
 func (s *RWSem) UpWrite(t *Thread) {
+	if len(t.k.elide) > 0 && t.k.elided(s.name()) {
+		return
+	}
 	t.point(Access{Obj: t.k.ObjID(&s.id), Kind: AccUnlock})
 	t.release() // RELEASE: the earlier stores are visible before the lock is free
 	if s.writer != t {

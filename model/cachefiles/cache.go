@@ -335,6 +335,7 @@ func (c *Cache) withdrawCache(t *sim.Thread) {
 func (c *Cache) withdrawFscacheVolumes(t *sim.Thread) {
 retry:
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->volumes walk") // lockset
 	for _, v := range c.volumes {
 		t.Use(&v.life)
 		vc := v.vcookie
@@ -358,6 +359,7 @@ func (c *Cache) withdrawObjects(t *sim.Thread) {
 	c.objectListLock.Lock(t)
 	count := 0
 	for len(c.objects) > 0 {
+		c.objectListLock.AssertHeld(t, "cache->object_list list_del") // lockset
 		o := c.objects[0]
 		o.see(t, TraceObjSeeWithdrawal)
 		c.objects = c.objects[1:]
@@ -379,6 +381,7 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 	for {
 		var v *Volume
 		c.objectListLock.Lock(t)
+		c.objectListLock.AssertHeld(t, "cache->volumes list_del") // lockset
 		if len(c.volumes) > 0 {
 			v = c.volumes[0]
 			if !fscache.TryGetVolume(t, v.vcookie, fscache.TraceVolumeGetWithdraw) {

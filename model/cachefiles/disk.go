@@ -104,6 +104,9 @@ func (c *Cache) quietBegin(t *sim.Thread) {
 }
 
 func (c *Cache) quietEnd(t *sim.Thread) {
+	if c.F.Mutants.Lockset.CachefilesQuietNeverEnds {
+		return // test-only (fscache.LocksetMutants)
+	}
 	if c.wiring == nil {
 		return
 	}
@@ -145,6 +148,7 @@ func (c *Cache) lookupNoInject(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino
 }
 
 func (c *Cache) mkdir(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, error) {
+	c.fs.AssertLocked(t, dir, "vfs_mkdir") // lockset: the parent's i_rwsem
 	if c.severed {
 		return 0, c.severedErr(t)
 	}
@@ -172,6 +176,7 @@ func (c *Cache) open(t *sim.Thread, ino vfs.Ino) (*vfs.File, error) {
 }
 
 func (c *Cache) link(t *sim.Thread, ino, dir vfs.Ino, name string) error {
+	c.fs.AssertLocked(t, dir, "vfs_link") // lockset: the parent's i_rwsem
 	if c.severed {
 		return c.severedErr(t)
 	}
@@ -184,6 +189,7 @@ func (c *Cache) link(t *sim.Thread, ino, dir vfs.Ino, name string) error {
 // unlinkRaw is vfs_unlink of victim (dir held locked by the caller): it
 // takes the victim's inode lock.
 func (c *Cache) unlinkRaw(t *sim.Thread, dir vfs.Ino, name string, victim vfs.Ino) error {
+	c.fs.AssertLocked(t, dir, "vfs_unlink") // lockset: the parent's i_rwsem
 	if c.severed {
 		return c.severedErr(t)
 	}
@@ -196,6 +202,8 @@ func (c *Cache) unlinkRaw(t *sim.Thread, dir vfs.Ino, name string, victim vfs.In
 // rename is vfs_rename of src to a new name (both parents held locked by
 // the caller): a directory moving to another parent is locked.
 func (c *Cache) rename(t *sim.Thread, odir vfs.Ino, oname string, src vfs.Ino, ndir vfs.Ino, nname string) error {
+	c.fs.AssertLocked(t, odir, "vfs_rename from") // lockset: lock_rename's
+	c.fs.AssertLocked(t, ndir, "vfs_rename to")   // two parents
 	if c.severed {
 		return c.severedErr(t)
 	}

@@ -161,6 +161,7 @@ func (c *Cache) LookupCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	}
 	o.see(t, TraceObjSeeLookupCookie)
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->object_list list_add") // lockset
 	c.objects = append(c.objects, o)
 	o.onList = true
 	c.objectListLock.Unlock(t)
@@ -216,6 +217,7 @@ func (c *Cache) WithdrawCookie(t *sim.Thread, ck *fscache.Cookie) {
 		c.objectListLock.Lock(t)
 		if o.onList {
 			o.see(t, TraceObjSeeWithdrawal)
+			c.objectListLock.AssertHeld(t, "cache->object_list list_del") // lockset
 			for i, x := range c.objects {
 				if x == o {
 					c.objects = append(c.objects[:i:i], c.objects[i+1:]...)
@@ -251,6 +253,7 @@ func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
 	}
 	c.unmarkInodeInUse(t, o, o.file)
 	o.lock.Lock(t)
+	o.lock.AssertHeld(t, "object->file detach") // lockset: begin_operation reads it under object->lock
 	f := o.file
 	o.file = nil
 	o.lock.Unlock(t)
@@ -288,6 +291,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 		return false
 	}
 	o.lock.Lock(t)
+	o.lock.AssertHeld(t, "object->file swap") // lockset: begin_operation reads it under object->lock
 	old := o.file
 	o.file = nf
 	o.content = ContentNoData

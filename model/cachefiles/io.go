@@ -147,6 +147,7 @@ func (c *Cache) BeginOperation(t *sim.Thread, cres *fscache.CacheResources, want
 		if o.file != nil {
 			o.lock.Lock(t)
 			if cresFile(cres) == nil && o.file != nil {
+				o.lock.AssertHeld(t, "object->file capture") // lockset: the invalidation swaps it under object->lock
 				cres.CachePriv2 = getFile(t, o.file)
 			}
 			o.lock.Unlock(t)

@@ -52,6 +52,7 @@ func (o optLock) unlock(t *sim.Thread) {
 // markInUseLocked is __cachefiles_mark_inode_in_use(): the caller holds
 // the inode lock.
 func (c *Cache) markInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) bool {
+	c.assertInodeLocked(t, ino, "S_KERNEL_FILE mark") // lockset
 	if err := c.setInUse(t, ino); err != nil {
 		c.emit(t, EvMarkFailed, oid(o), int64(ino))
 		return false
@@ -86,6 +87,7 @@ func (c *Cache) unmarkInUseLocked(t *sim.Thread, o *Object, ino vfs.Ino) {
 // object's file and, unless it is a tmpfile, account its space as released
 // for the daemon.
 func (c *Cache) unmarkInodeInUse(t *sim.Thread, o *Object, f *cfile) {
+	t.Use(&f.life) // KASAN: file_inode(file)
 	c.doUnmarkInodeInUse(t, o, f.ino)
 	if !o.flags.Test(t, ObjUsingTmpfile) {
 		if st, err := c.stat(f.ino); err == nil {
@@ -111,6 +113,7 @@ func (c *Cache) getDirectory(t *sim.Thread, dir vfs.Ino, name string) (vfs.Ino, 
 		}
 	}
 	isNew := false
+	c.fs.AssertLocked(t, dir, "lookup_one_len") // lockset: the parent's i_rwsem (makeFanout's in a batched section)
 	ino, err := c.lookupAt(t, AllocSiteGetDirectory, dir, name)
 	if err == nil || err == vfs.ENOENT {
 		c.traceLookup(t, nil, dir, ino, nil)
@@ -383,8 +386,13 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	if err := c.checkAuxdata(t, o, f); err != nil {
 		fscache.CookieLookupNegative(t, o.cookie)
-		c.unmarkInodeInUse(t, o, f)
-		c.fput(t, f)
+		if c.F.Mutants.Lockset.CachefilesUnmarkAfterFput {
+			c.fput(t, f) // test-only (fscache.LocksetMutants)
+			c.unmarkInodeInUse(t, o, f)
+		} else {
+			c.unmarkInodeInUse(t, o, f)
+			c.fput(t, f)
+		}
 		if err == vfs.ESTALE {
 			return c.createFile(t, o)
 		}

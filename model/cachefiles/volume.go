@@ -96,6 +96,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	vc.SetCachePriv(t, v)
 	vc.PinAccess(t)
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->volumes list_add") // lockset
 	c.volumes = append(c.volumes, v)
 	v.onList = true
 	c.objectListLock.Unlock(t)
@@ -138,6 +139,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		}
 		c.dirLock(v.dir).Unlock(t)
 	}
+	c.assertQuietEnded(t)
 	return ok
 }
 
@@ -165,6 +167,7 @@ func (c *Cache) freeVolume(t *sim.Thread, v *Volume) {
 		c.emitState(t, fmt.Sprintf("V=%08x fan-out @01..@ff released (their events elided)", v.vcookie.DebugID))
 		t.Yield()
 	}
+	c.assertQuietEnded(t)
 	c.putDirectory(t, v.dir)
 	t.Free(&v.life)
 }
@@ -179,6 +182,7 @@ func (c *Cache) FreeVolume(t *sim.Thread, vc *fscache.Volume) {
 		return
 	}
 	c.objectListLock.Lock(t)
+	c.objectListLock.AssertHeld(t, "cache->volumes list_del") // lockset
 	c.unlistVolume(v)
 	c.objectListLock.Unlock(t)
 	c.freeVolume(t, v)

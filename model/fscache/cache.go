@@ -56,6 +56,7 @@ func (c *Cache) traceAccess(t *sim.Thread, n int64, why string) {
 // setState is fscache_set_cache_state(): smp_store_release, so what was
 // stored before the state change is visible to whoever sees the new state.
 func (c *Cache) setState(t *sim.Thread, s CacheState) {
+	t.Use(&c.life) // KASAN: a store to the record
 	old := c.state.Peek()
 	c.state.StoreRelease(t, s)
 	t.Emit(sim.Event{Type: EvCacheState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}})
@@ -101,6 +102,7 @@ func getCacheMaybe(t *sim.Thread, c *Cache, why string) bool {
 func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 	f.touch(t)
 	f.addremove.DownRead(t)
+	f.addremove.AssertHeld(t, "fscache_caches walk") // lockset
 	for _, c := range f.caches {
 		if name != "" && c.Name == name && getCacheMaybe(t, c, TraceCacheGetAcquire) {
 			f.addremove.UpRead(t)
@@ -128,6 +130,7 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 	// backend registering a tag adopts it) and, asked for any cache,
 	// takes the first unnamed one it can get, then the first named one.
 	var unnamed *Cache
+	f.addremove.AssertWriteHeld(t, "fscache_caches walk to add") // lockset
 	for _, c := range f.caches {
 		if name != "" && c.Name == name && getCacheMaybe(t, c, TraceCacheGetAcquire) {
 			f.addremove.UpWrite(t)
@@ -158,6 +161,7 @@ func (f *Fscache) lookupCache(t *sim.Thread, name string, isCache bool) *Cache {
 			}
 		}
 	}
+	f.addremove.AssertWriteHeld(t, "fscache_caches list_add") // lockset
 	f.caches = append(f.caches, candidate)
 	f.gen++
 	// Only the record added is traced (a discarded candidate never is).
@@ -185,6 +189,7 @@ func PutCache(t *sim.Thread, c *Cache, why string) {
 		f := c.f
 		f.touch(t)
 		f.addremove.DownWrite(t)
+		f.addremove.AssertWriteHeld(t, "fscache_caches list_del") // lockset
 		for i, x := range f.caches {
 			if x == c {
 				f.caches = append(f.caches[:i], f.caches[i+1:]...)
@@ -290,6 +295,11 @@ func RelinquishCache(t *sim.Thread, c *Cache) {
 	}
 	c.Ops = nil
 	c.SetCachePriv(t, nil)
+	if c.f.Mutants.Lockset.RelinquishCacheStateAfterPut {
+		PutCache(t, c, why) // test-only (LocksetMutants)
+		c.setState(t, CacheNotPresent)
+		return
+	}
 	c.setState(t, CacheNotPresent)
 	PutCache(t, c, why)
 }

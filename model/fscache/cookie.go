@@ -78,6 +78,7 @@ func (c *Cookie) traceActive(t *sim.Thread, ref, nActive, nAccesses int64, why s
 // table the change belongs to. The store is smp_store_release(), as in the
 // kernel: lockless readers of the state see what came before it.
 func (c *Cookie) setState(t *sim.Thread, s CookieState, tr string) {
+	c.lock.AssertHeld(t, "cookie->state store") // lockset: every caller of __fscache_set_cookie_state holds cookie->lock
 	old := c.state.Peek()
 	c.state.StoreRelease(t, s) // smp_store_release, and read without the lock elsewhere: a declared write (shared.go)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{int64(old), int64(s)}, Str: [2]string{tr}})
@@ -148,6 +149,7 @@ func (f *Fscache) freeCookie(t *sim.Thread, c *Cookie) {
 			c.DebugID, c.state.Peek(), CookieFlagString(c.flags.Peek()))
 	}
 	f.cookiesLock.DownWrite(t)
+	f.cookiesLock.AssertWriteHeld(t, "fscache_cookies list_del") // lockset
 	for i, x := range f.cookies {
 		if x == c {
 			f.cookies = append(f.cookies[:i:i], f.cookies[i+1:]...)
@@ -230,6 +232,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	c.state.Set(CookieQuiescent)
 	t.Emit(sim.Event{Type: EvCookieState, Obj: c.DebugID, Args: [8]int64{-1, int64(CookieQuiescent)}, Str: [2]string{"T1"}})
 	f.cookiesLock.DownWrite(t)
+	f.cookiesLock.AssertWriteHeld(t, "fscache_cookies list_add") // lockset
 	f.cookies = append(f.cookies, c)
 	f.cookiesLock.UpWrite(t)
 	c.see(t, TraceCookieNewAcquire)
@@ -261,12 +264,18 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 		waitFor = GetCookie(t, cursor, TraceCookieGetHashCollision)
 		break
 	}
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_cookie_hash bucket", "hash chain add") // lockset
 	GetVolume(t, c.Volume, TraceVolumeGetCookie)
 	c.Volume.nCookies.Inc(t)
 	b.push(c)
 	c.hashed = true
 	c.flags.Set(t, FlagIsHashed)
 	sim.BitSpinUnlock(t, &b.lock, 0, "fscache_cookie_hash bucket")
+	if waitFor != nil && f.Mutants.Lockset.CollisionPutBeforeWait {
+		PutCookie(t, waitFor, TraceCookiePutHashCollision) // test-only (LocksetMutants)
+		waitOnCollision(t, c, waitFor)
+		return true
+	}
 	if waitFor != nil {
 		waitOnCollision(t, c, waitFor)
 		PutCookie(t, waitFor, TraceCookiePutHashCollision)
@@ -277,7 +286,7 @@ func (f *Fscache) hashCookie(t *sim.Thread, c *Cookie) bool {
 // waitOnCollision is fscache_wait_on_collision(): wait for the relinquished
 // twin to be DROPPED, with a notice after 20 s.
 func waitOnCollision(t *sim.Thread, c, waitFor *Cookie) {
-	dropped := func() bool { return waitFor.state.Peek() == CookieDropped }
+	dropped := func() bool { t.Use(&waitFor.life); return waitFor.state.Peek() == CookieDropped } // KASAN: the test reads the old cookie
 	if !sim.WaitVarEventTimeout(t, &waitFor.state, "cookie collision: old cookie DROPPED", CollisionTimeout, dropped) {
 		notice(t, c.DebugID, fmt.Sprintf("Potential collision c=%08x old: c=%08x", c.DebugID, waitFor.DebugID))
 		sim.WaitVarEvent(t, &waitFor.state, "cookie collision: old cookie DROPPED", dropped)
@@ -291,6 +300,7 @@ func (f *Fscache) unhashCookie(t *sim.Thread, c *Cookie) {
 	f.touch(t)
 	b := f.cookieBucket(c.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_cookie_hash bucket")
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_cookie_hash bucket", "hash chain del") // lockset
 	for i, x := range b.chain {
 		if x == c {
 			b.remove(i)
@@ -464,6 +474,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	}
 	f.touch(t)
 	c.declare(t, &c.shared.unusedAt, sim.AccWrite)
+	c.lock.AssertHeld(t, "cookie->unused_at store") // lockset: fscache_unuse_cookie_locked's caller holds cookie->lock
 	c.unusedAt = f.K.Now()
 	requestPoint(t, RequestUnused, c)
 	f.lruLock.Lock(t)
@@ -475,6 +486,7 @@ func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	}
 	c.declare(t, &c.shared.lruLink, sim.AccWrite)
 	c.setOnLRU(true)
+	f.lruLock.AssertHeld(t, "fscache_cookie_lru list_add") // lockset
 	f.lru = append(f.lru, c)
 	f.gen++
 	f.lruLock.Unlock(t)
@@ -837,6 +849,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
 	c.declare(t, &c.shared.invalCounter, sim.AccWrite)
+	c.lock.AssertHeld(t, "cookie->inval_counter bump") // lockset
 	c.bumpInvalCounter()
 	t.Emit(sim.Event{Type: EvInvalidate, Obj: c.DebugID, Args: [8]int64{size}})
 	switch c.state.Peek() {

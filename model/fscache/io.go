@@ -251,6 +251,7 @@ func DirtyFolio(t *sim.Thread, inode *Inode, c *Cookie, alreadyDirty bool) bool 
 		return true
 	}
 	inode.Lock.Lock(t)
+	inode.Lock.AssertHeld(t, "I_PINNING_FSCACHE_WB test and set (inode->i_lock)") // lockset
 	pin := !inode.pinning
 	inode.pinning = true
 	inode.Lock.Unlock(t)
@@ -282,6 +283,7 @@ func UnpinWriteback(t *sim.Thread, c *Cookie, unpinned bool) {
 // pin still held, with the final coherency data and size.
 func ClearInodeWriteback(t *sim.Thread, inode *Inode, c *Cookie, aux []byte, iSize int64) {
 	inode.Lock.Lock(t)
+	inode.Lock.AssertHeld(t, "I_PINNING_FSCACHE_WB test and clear (inode->i_lock)") // lockset
 	pinned := inode.pinning
 	inode.pinning = false
 	inode.Lock.Unlock(t)

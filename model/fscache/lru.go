@@ -5,6 +5,7 @@ import "github.com/fscachesim/fscachesim/sim"
 // lruRemove unlinks c from the LRU list; the caller holds the LRU lock.
 func (f *Fscache) lruRemove(t *sim.Thread, c *Cookie) {
 	c.declare(t, &c.shared.lruLink, sim.AccWrite)
+	f.lruLock.AssertHeld(t, "fscache_cookie_lru list_del") // lockset
 	for i, x := range f.lru {
 		if x == c {
 			f.lru = append(f.lru[:i:i], f.lru[i+1:]...)
@@ -30,6 +31,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 	defer f.leaveWQ(t)
 	f.lruLock.Lock(t)
 	for len(f.lru) > 0 {
+		f.lruLock.AssertHeld(t, "fscache_cookie_lru walk") // lockset
 		c := f.lru[0]
 		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
 		deadline := c.unusedAt + LRUCookieTimeout

@@ -102,4 +102,8 @@ type Mutants struct {
 
 	// Layout: the on-disk layout's test-only breakages (mutants_layout.go).
 	Layout LayoutMutants
+
+	// Lockset holds the mutants of the lock-discipline and plain-access
+	// lifetime checks (mutants_lockset.go).
+	Lockset LocksetMutants
 }

@@ -139,6 +139,7 @@ func (f *Fscache) allocVolume(t *sim.Thread, key, cacheName string, coherency []
 	v.work.Watch(&f.gen)
 	f.addremove.DownWrite(t)
 	cache.nVolumes.Inc(t)
+	f.addremove.AssertWriteHeld(t, "fscache_volumes list_add") // lockset
 	f.volumes = append(f.volumes, v)
 	f.gen++
 	v.trace(t, 1, TraceVolumeNewAcquire) // under fscache_addremove_sem, once listed
@@ -169,6 +170,7 @@ func (f *Fscache) hashVolume(t *sim.Thread, v *Volume) bool {
 		collidee = cursor.DebugID
 		break
 	}
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_volume_hash bucket", "hash chain add") // lockset
 	b.chain = append([]*Volume{v}, b.chain...)
 	f.gen++
 	v.hashed = true
@@ -195,6 +197,7 @@ func (f *Fscache) unhashVolume(t *sim.Thread, v *Volume) {
 	f.touch(t)
 	b := f.volumeBucket(v.KeyHash)
 	sim.BitSpinLock(t, &b.lock, 0, "fscache_volume_hash bucket")
+	sim.AssertBitHeld(t, &b.lock, 0, "fscache_volume_hash bucket", "hash chain del") // lockset
 	for i, x := range b.chain {
 		if x == v {
 			b.chain = append(b.chain[:i:i], b.chain[i+1:]...)
@@ -257,6 +260,7 @@ func createVolumeWork(t *sim.Thread, v *Volume) {
 // clear_bit_unlock() then wake_up_bit() with no barrier between, whose
 // lost wake-up only the weak-memory mode can show.
 func clearCreating(t *sim.Thread, v *Volume, noBarrier bool) {
+	t.Use(&v.life) // KASAN: a store to the volume's flags
 	if noBarrier {
 		v.flags.ClearBitUnlock(t, VolCreating)
 		sim.WakeUpBit(t, &v.flags, VolCreating)
@@ -296,6 +300,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
 	}
 	f.addremove.DownWrite(t)
+	f.addremove.AssertWriteHeld(t, "fscache_volumes list_del") // lockset
 	for i, x := range f.volumes {
 		if x == v {
 			f.volumes = append(f.volumes[:i:i], f.volumes[i+1:]...)

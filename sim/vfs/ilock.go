@@ -71,3 +71,17 @@ func (fs *FS) Parent(ino Ino) (Ino, bool) {
 	}
 	return n.parent, true
 }
+
+// AssertLocked fails the run (check "lockset") unless t holds inode ino's
+// i_rwsem for writing (inode_lock): lockdep_assert_held at what, an
+// operation the kernel makes only with the inode locked (lookup_one_len's
+// WARN_ON_ONCE(!inode_is_locked()), vfs_mkdir, vfs_unlink, vfs_link and
+// vfs_rename in a locked parent). It makes no lock.
+func (fs *FS) AssertLocked(t *sim.Thread, ino Ino, what string) {
+	if ino < Ino(len(fs.ilocks)) && fs.ilocks[ino] != nil {
+		fs.ilocks[ino].AssertWriteHeld(t, what)
+		return
+	}
+	never := sim.RWSem{Name: fmt.Sprintf("i_rwsem B=%x", uint64(ino))}
+	never.AssertWriteHeld(t, what)
+}
