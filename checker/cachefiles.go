@@ -32,7 +32,8 @@ type Cachefiles struct {
 	// next lookup treats as stale, so I-29 does not hold.
 	xattrLost bool
 
-	disk diskTrack // the disk checks (disk.go)
+	disk   diskTrack   // the disk checks (disk.go)
+	daemon daemonTrack // the daemon interface and io-error checks (daemon.go)
 }
 
 type released struct {
@@ -73,6 +74,9 @@ func objName(o *cachefiles.Object) string { return fmt.Sprintf("o=%08x", o.Debug
 // per-step checks must allow (a file being released, a tmpfile being
 // linked).
 func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
+	if f := x.daemonEvent(k, e); f != nil {
+		return f
+	}
 	switch e.Type {
 	case cachefiles.EvUnlink, cachefiles.EvRename:
 		if cachefiles.Why(e.Args[1]) != cachefiles.WhyWasCulled {
@@ -149,6 +153,9 @@ func (x *Cachefiles) Step(k *sim.Kernel) *sim.Failure {
 	x.track()
 	x.prune()
 	if f := x.stepDisk(); f != nil {
+		return f
+	}
+	if f := x.daemonStep(); f != nil {
 		return f
 	}
 	bound := 0

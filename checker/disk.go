@@ -68,11 +68,12 @@ type spaceSeen struct {
 }
 
 // watch installs the space observer on a newly seen cache.
-func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x) }
+func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x); x.daemonWatch(c) }
 
 // SpaceStatfs implements cachefiles.SpaceObserver.
 func (x *Cachefiles) SpaceStatfs(t *sim.Thread, c *cachefiles.Cache) {
 	u := c.FS().Usage()
+	x.daemonStatfs(t)
 	for i := range x.disk.seen {
 		if x.disk.seen[i].tid == t.ID() {
 			x.disk.seen[i].u = u
@@ -97,6 +98,7 @@ func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefil
 	if !found {
 		return
 	}
+	x.daemonSpaceVerdict(t, c, v, u)
 	cfg := c.Config()
 	files, blocks := uint64(u.Files)/100, uint64(u.Blocks)/100
 	fstop, bstop := files*uint64(cfg.Fstop), blocks*uint64(cfg.Bstop)

@@ -141,6 +141,9 @@ func (fs *FS) begin(c Class) error {
 			}
 		}
 	}
+	if err != nil {
+		fs.failed++
+	}
 	if fs.opts.Wait != nil {
 		fs.opts.Wait(c.String(), delay)
 	}

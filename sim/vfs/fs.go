@@ -79,6 +79,7 @@ type FS struct {
 	opts    Options
 	faults  Faults
 	faulty  bool // faults can fire (Faults.any): begin draws nothing otherwise
+	failed  int  // operations failed by an injected fault (Failed)
 	live    *tree
 	durable *tree // the durable image, but for the ops of log[:done]
 	log     opLog // its first done ops: durable, not yet applied to durable (sync.go); the rest: pending
