@@ -290,6 +290,9 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 
 	k.Spawn("mount", func(t *sim.Thread) {
 		if f.cachefiles {
+			if f.cull {
+				daemonBeforeBind(t, w, r)
+			}
 			if err := w.CF.Bind(t, f.config, nil); err != nil {
 				t.Bug("setup", "bind cachefiles: %v", err)
 			}
@@ -348,7 +351,7 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 	if f.cull {
 		k.Spawn("cachefilesd", func(t *sim.Thread) {
 			w.WaitReady(t)
-			cullActor(t, w, r, ips, &dev, &withdrawn)
+			daemonActor(t, w, r, ips, &dev, &withdrawn)
 			g.finish(t)
 		})
 	}

@@ -37,6 +37,8 @@ type worldStats struct {
 	allocFails   int64 // allocations failed (read when the plan goes off)
 	tightConfigs int
 	violations   int // API violations made (random-api-violations)
+	statusReads  int // the daemon's status reads (world_daemon.go)
+	daemonEarly  int // daemon commands before the bind
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world
