@@ -146,8 +146,10 @@ func (c *Cache) stateChanged(t *sim.Thread) {
 // mark it DEAD so that the daemon's further commands fail with EIO.
 func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
 	c.emitWarn(t, "CacheFiles: I/O Error: "+fmt.Sprintf(format, args...))
-	if c.cache != nil && !c.F.Mutants.CachefilesIOErrorKeepsFscache {
-		fscache.IOError(t, c.cache)
+	if c.cache != nil {
+		if !c.F.Mutants.CachefilesIOErrorKeepsFscache {
+			fscache.IOError(t, c.cache)
+		}
 	}
 	c.flags.Set(t, CacheDead)
 	if c.inOndemandMode(t) {
@@ -469,10 +471,16 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err erro
 }
 
 func (c *Cache) beginCull(t *sim.Thread) {
-	if c.quiet(t) && c.flags.Has(CacheCulling) || c.F.Mutants.CachefilesCullNeverBegins {
+	if c.F.Mutants.CachefilesCullNeverBegins {
 		return
 	}
-	if !c.flags.TestAndSet(t, CacheCulling) && !c.F.Mutants.CachefilesCullSilent {
+	if c.quiet(t) && c.flags.Has(CacheCulling) {
+		return
+	}
+	if !c.flags.TestAndSet(t, CacheCulling) {
+		if c.F.Mutants.CachefilesCullSilent {
+			return
+		}
 		c.emitState(t, "begin culling")
 		c.stateChanged(t)
 	}
@@ -494,7 +502,10 @@ func (c *Cache) Status(t *sim.Thread) (s Status, err error) {
 	if c.flags.Test(t, CacheDead) {
 		return Status{}, vfs.EIO
 	}
-	if !c.flags.Test(t, CacheReady) || c.F.Mutants.CachefilesStatusEmpty {
+	if !c.flags.Test(t, CacheReady) {
+		return Status{}, nil
+	}
+	if c.F.Mutants.CachefilesStatusEmpty {
 		return Status{}, nil
 	}
 	c.hasSpace(t, 0, 0, spaceCheck)
