@@ -49,6 +49,9 @@ import (
 //	                   injection is on: a healthy disk never kills it.
 //	io-error-stops-cache  when the cache goes DEAD its fscache cache is no
 //	                   longer ACTIVE (fscache_io_error was told).
+//	io-error-missed    a bound cache whose disk failed a syncfs with EIO
+//	                   (cachefiles_sync_cache at the withdrawal) is DEAD
+//	                   by the time its withdrawal clears READY.
 //
 // Cost: one flag pair per cache per step; the rest per event, per space
 // verdict or per daemon command.
@@ -60,6 +63,7 @@ const (
 	checkDaemonAnswer    = "daemon-answer"
 	checkIOErrorCause    = "io-error-cause"
 	checkIOErrorStops    = "io-error-stops-cache"
+	checkIOErrorMissed   = "io-error-missed"
 )
 
 // daemonTrack is what the daemon checks remember.
@@ -78,6 +82,8 @@ type daemonTrack struct {
 type daemonCache struct {
 	c             *cachefiles.Cache
 	culling, dead bool
+	ready         bool
+	syncFails     int // the disk's syncfs calls failed by a fault when READY was last seen set
 }
 
 // daemonStatfs is a thread's has_space at its statfs: the announcements
@@ -108,7 +114,8 @@ type daemonView struct {
 // daemonWatch installs the daemon observer on a newly seen cache.
 func (x *Cachefiles) daemonWatch(c *cachefiles.Cache) {
 	c.ObserveDaemon(x)
-	x.daemon.seen = append(x.daemon.seen, daemonCache{c: c, culling: c.Culling(), dead: c.Dead()})
+	x.daemon.seen = append(x.daemon.seen, daemonCache{c: c, culling: c.Culling(), dead: c.Dead(),
+		ready: c.Ready(), syncFails: c.FS().FailedClass(vfs.ClassSync)})
 }
 
 // daemonEvent sees cachefiles' events: the cull announcements, the marks,
@@ -190,6 +197,14 @@ func (x *Cachefiles) daemonStep() *sim.Failure {
 			if fc := s.c.FscacheCache(); dead && ioErr && fc != nil && fc.State() == fscache.CacheActive {
 				return fail(checkIOErrorStops, []string{cacheObj(fc.DebugID)}, "the cache went DEAD (cachefiles_io_error) but its fscache cache %s is still ACTIVE: fscache_io_error was not told", fc.Name)
 			}
+		}
+		if ready := s.c.Ready(); ready != s.ready {
+			s.ready = ready
+			n := s.c.FS().FailedClass(vfs.ClassSync)
+			if !ready && n > s.syncFails && !s.c.Dead() {
+				return fail(checkIOErrorMissed, nil, "the cache's withdrawal ended (READY cleared) after its syncfs failed with EIO, and the cache is not DEAD: cachefiles_sync_cache must call cachefiles_io_error")
+			}
+			s.syncFails = n
 		}
 	}
 	if len(ann) > 0 {

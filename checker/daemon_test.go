@@ -25,6 +25,8 @@ func TestDaemonRulesCaught(t *testing.T) {
 			"daemon-status", "reports limits", 200},
 		{"syncfs-eio", func(m *fscache.Mutants) { m.CachefilesSyncfsEIO = true }, "netfs-over-cachefiles",
 			"io-error-cause", "has failed no operation", 50},
+		{"sync-error-ignored", func(m *fscache.Mutants) { m.CachefilesSyncErrorIgnored = true }, "random",
+			"io-error-missed", "syncfs failed", 400},
 		{"io-error-keeps-fscache", func(m *fscache.Mutants) { m.CachefilesIOErrorKeepsFscache = true }, "crash-and-rebind",
 			"io-error-stops-cache", "still ACTIVE", 200},
 	})

@@ -91,6 +91,7 @@ type worldFeatures struct {
 	unload      bool // the modules unloaded at the end
 	allocFaults bool // allocation failures (AllocFaultsPlan), switched on and off by the users
 	violate     bool // the API violator (random-api-violations only)
+	daemonWorld      // the daemon and unbind features (world_daemon.go)
 }
 
 // drawWorld draws a swarm of features; with disk, a world over cachefiles
@@ -162,6 +163,7 @@ func drawWorld(k *sim.Kernel, disk bool) worldFeatures {
 	f.limitKeys = r(4) == 0 && (f.cachefiles || !f.withdrawEarly)
 	f.unload = r(3) == 0
 	f.allocFaults = r(4) == 0
+	drawDaemonWorld(r, &f)
 	if f.allocFaults && f.cachefiles {
 		// Over cachefiles a failed allocation in an invalidation (the
 		// tmpfile's file) is quirk Q-20 (stale data after a failed
@@ -223,7 +225,9 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		withdrawn = true
 		if f.cachefiles {
 			dev.Lock(t)
+			syncFaultOn(w, f)
 			w.CF.Unbind(t)
+			syncFaultOff(w, f)
 			dev.Unlock(t)
 		} else {
 			w.Mem.Withdraw(t)
@@ -405,6 +409,10 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 			ip.Open(t, true)
 			ip.Truncate(t, int64(r(2)*8))
 			ip.Close(t)
+		}
+		if f.unbindLive {
+			withdraw(t) // the cookies still acquired, their objects live
+			w.stats.liveUnbinds++
 		}
 		for i, ip := range ips {
 			// Retire (unlink) only a file the world never looks up again:

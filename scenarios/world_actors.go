@@ -39,6 +39,8 @@ type worldStats struct {
 	violations   int // API violations made (random-api-violations)
 	statusReads  int // the daemon's status reads (world_daemon.go)
 	daemonEarly  int // daemon commands before the bind
+	liveUnbinds  int // unbinds with the cookies still acquired
+	syncFaults   int // withdrawals whose syncfs fails
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

@@ -48,3 +48,49 @@ func daemonStatus(t *sim.Thread, w *World, dev *sim.Mutex, released *bool) {
 		w.stats.statusReads++
 	}
 }
+
+// daemonWorld is the daemon and unbind features of a world over
+// cachefiles.
+type daemonWorld struct {
+	// unbindLive: cachefilesd releases the device (the cache withdrawn)
+	// once the users are done but before the files are evicted: the
+	// cookies are still acquired and their objects live (in the LRU),
+	// so cachefiles_withdraw_objects, fscache_wait_for_objects and the
+	// volumes' withdrawal have work to do. The evictions, the cookies'
+	// relinquishment and the unmount come after it. Not with a crash, a
+	// second mount or a remount (the volume looked up again after the
+	// cache went away), nor while a lookup may run (quirk Q-24): the
+	// users and actors are done.
+	unbindLive bool
+	// syncFault: the syncfs of the cache's withdrawal fails with EIO
+	// (cachefiles_sync_cache kills the cache: cachefiles_io_error).
+	syncFault bool
+}
+
+// drawDaemonWorld draws the daemon features; it runs after drawWorld's own
+// draws of the cachefiles features and the second mount.
+func drawDaemonWorld(r func(int) int, f *worldFeatures) {
+	if !f.cachefiles {
+		return
+	}
+	f.unbindLive = r(3) == 0 && !f.crash
+	if f.unbindLive {
+		f.secondMount, f.remount = false, false
+	}
+	f.syncFault = r(4) == 0
+}
+
+// syncFaultOn switches the sync fault on for the withdrawal.
+func syncFaultOn(w *World, f worldFeatures) {
+	if f.syncFault {
+		w.FS.SetFaults(vfs.Faults{Sync: vfs.Rates{EIO: sim.Ratio{Num: 1, Den: 1}}})
+		w.stats.syncFaults++
+	}
+}
+
+// syncFaultOff switches every disk fault off after the withdrawal.
+func syncFaultOff(w *World, f worldFeatures) {
+	if f.syncFault {
+		w.FS.SetFaults(vfs.Faults{})
+	}
+}

@@ -403,6 +403,9 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 // kills the cache), any other error is ignored.
 func (c *Cache) syncCache(t *sim.Thread) {
 	if err := c.syncfs(t); err != nil {
+		if c.F.Mutants.CachefilesSyncErrorIgnored {
+			return
+		}
 		if err == vfs.EIO {
 			c.ioError(t, "Attempt to sync backing fs superblock returned error %d", vfs.Code(err))
 		}

@@ -117,4 +117,7 @@ type Mutants struct {
 	// CachefilesIOErrorKeepsFscache: cachefiles_io_error marks the cache
 	// DEAD without telling fscache (fscache_io_error).
 	CachefilesIOErrorKeepsFscache bool
+	// CachefilesSyncErrorIgnored: cachefiles_sync_cache ignores a failed
+	// syncfs (an EIO does not kill the cache).
+	CachefilesSyncErrorIgnored bool
 }

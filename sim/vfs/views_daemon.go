@@ -10,3 +10,7 @@ func (fs *FS) Entry(dir Ino, name string) (Ino, error) { return fs.find(dir, nam
 // Failed is the number of operations an injected fault (the fault plan's
 // EIO or ENOSPC) has failed so far.
 func (fs *FS) Failed() int { return fs.failed }
+
+// FailedClass is the number of operations of class c an injected fault has
+// failed so far.
+func (fs *FS) FailedClass(c Class) int { return fs.failedBy[c] }
