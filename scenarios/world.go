@@ -240,6 +240,10 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 	if f.withdrawEarly {
 		nGate++
 	}
+	if f.sparse {
+		srv.Create(sparseIno, sparseData())
+		nGate++
+	}
 	for _, on := range []bool{f.cull, f.hog, f.limitKeys, f.violate} {
 		if on {
 			nGate++
@@ -370,6 +374,13 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		k.Spawn("keys", func(t *sim.Thread) {
 			w.WaitReady(t)
 			keyUser(t, w, r, m.Vol, f.cachefiles)
+			g.finish(t)
+		})
+	}
+	if f.sparse {
+		k.Spawn("sparse-reader", func(t *sim.Thread) {
+			w.WaitReady(t)
+			sparseReader(t, w, r, m)
 			g.finish(t)
 		})
 	}

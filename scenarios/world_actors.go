@@ -41,6 +41,7 @@ type worldStats struct {
 	daemonEarly  int // daemon commands before the bind
 	liveUnbinds  int // unbinds with the cookies still acquired
 	syncFaults   int // withdrawals whose syncfs fails
+	sparseReads  int // the sparse reader's runs
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

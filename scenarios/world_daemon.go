@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"bytes"
+
 	"github.com/fscachesim/fscachesim/model/netfs"
 	"github.com/fscachesim/fscachesim/sim"
 	"github.com/fscachesim/fscachesim/sim/vfs"
@@ -65,6 +67,12 @@ type daemonWorld struct {
 	// syncFault: the syncfs of the cache's withdrawal fails with EIO
 	// (cachefiles_sync_cache kills the cache: cachefiles_io_error).
 	syncFault bool
+	// sparse: a reader of a two-page file reads the end of its second
+	// page first (copied to the cache: the object's data starts at 4096)
+	// and then the end of its first page, a range that ends exactly where
+	// the cached data starts: a hole the hole policy (READ_HOLE_FAIL)
+	// must refuse (ENODATA, a miss), not read as zeros.
+	sparse bool
 }
 
 // drawDaemonWorld draws the daemon features; it runs after drawWorld's own
@@ -78,6 +86,7 @@ func drawDaemonWorld(r func(int) int, f *worldFeatures) {
 		f.secondMount, f.remount = false, false
 	}
 	f.syncFault = r(4) == 0
+	f.sparse = r(3) == 0
 }
 
 // syncFaultOn switches the sync fault on for the withdrawal.
@@ -93,4 +102,30 @@ func syncFaultOff(w *World, f worldFeatures) {
 	if f.syncFault {
 		w.FS.SetFaults(vfs.Faults{})
 	}
+}
+
+// sparseIno is the sparse reader's own file: two pages of data on the
+// server, no other user.
+const sparseIno = 100
+
+func sparseData() []byte {
+	return append(bytes.Repeat([]byte("p0-sparse-"), 4096/10+1)[:4096], bytes.Repeat([]byte("p1-sparse-"), 4096/10+1)[:4096]...)
+}
+
+// sparseReader reads the sparse file's second page (copied to the cache
+// after the miss), then the last bytes of its first page, twice, and lets
+// the file go.
+func sparseReader(t *sim.Thread, w *World, r func(int) int, m *netfs.Mount) {
+	ip := m.Iget(t, sparseIno)
+	ip.Open(t, false)
+	ip.Read(t, 4096, 16)
+	if r(2) == 0 {
+		jitter(t)
+	}
+	ip.Read(t, 4096, 16) // from the cache once the copy is done
+	ip.Read(t, 4096-16, 16)
+	ip.Read(t, 4096-16, 16)
+	ip.Close(t)
+	ip.Evict(t, false)
+	w.stats.sparseReads++
 }
