@@ -40,6 +40,10 @@ import (
 //     scripts go (not its invalidation fault: see drawWorld);
 //   - over cachefiles, cachefilesd's cull and inuse commands on the
 //     files' objects (world_actors.go);
+//   - over cachefiles, the daemon's status reads and a command before the
+//     bind, an unbind with the cookies still acquired (after the users),
+//     the withdrawal's syncfs failing, and a sparse file read across the
+//     hole before its cached data (world_daemon.go);
 //   - a second mount of the volume (refused while the first has it,
 //     handed over once it is gone);
 //   - cookies and a volume with keys at the kernel's limits;
