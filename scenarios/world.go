@@ -363,7 +363,7 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 	if f.cull {
 		k.Spawn("cachefilesd", func(t *sim.Thread) {
 			w.WaitReady(t)
-			daemonActor(t, w, r, ips, &dev, &withdrawn)
+			daemonActor(t, w, r, ips, &dev, &withdrawn, f.deadDaemon)
 			g.finish(t)
 		})
 	}

@@ -42,6 +42,7 @@ type worldStats struct {
 	liveUnbinds  int // unbinds with the cookies still acquired
 	syncFaults   int // withdrawals whose syncfs fails
 	sparseReads  int // the sparse reader's runs
+	deadDaemons  int // the daemon's status reads that killed the cache
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

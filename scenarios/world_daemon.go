@@ -29,14 +29,23 @@ func daemonBeforeBind(t *sim.Thread, w *World, r func(int) int) {
 
 // daemonActor is cachefilesd in the random world: a status read, the cull
 // and inuse commands (cullActor), and a status read again, each with the
-// device open (dev) and none after its release.
-func daemonActor(t *sim.Thread, w *World, r func(int) int, ips []*netfs.Inode, dev *sim.Mutex, released *bool) {
+// device open (dev) and none after its release; with dead (deadDaemon),
+// the second read's statfs fails with EIO and more commands follow.
+func daemonActor(t *sim.Thread, w *World, r func(int) int, ips []*netfs.Inode, dev *sim.Mutex, released *bool, dead bool) {
 	daemonStatus(t, w, dev, released)
 	cullActor(t, w, r, ips, dev, released)
 	if r(2) == 0 {
 		jitter(t)
 	}
+	if dead {
+		w.FS.SetFaults(vfs.Faults{Statfs: vfs.Rates{EIO: sim.Ratio{Num: 1, Den: 1}}})
+	}
 	daemonStatus(t, w, dev, released)
+	if dead {
+		w.FS.SetFaults(vfs.Faults{})
+		w.stats.deadDaemons++
+		cullActor(t, w, r, ips, dev, released)
+	}
 }
 
 // daemonStatus is one read of the device: the cache's state line.
@@ -73,6 +82,14 @@ type daemonWorld struct {
 	// the cached data starts: a hole the hole policy (READ_HOLE_FAIL)
 	// must refuse (ENODATA, a miss), not read as zeros.
 	sparse bool
+	// deadDaemon: the daemon's status read meets a statfs that fails
+	// with EIO (cachefiles_has_space: cachefiles_io_error, the cache
+	// DEAD while the users run), then sends one more command, which a
+	// dead cache refuses with EIO. Not with disk faults or a crash (those
+	// are random-disk's), and, as in random-disk, no invalidations: a
+	// lookup failing on the dead cache while an invalidation waits is
+	// quirk Q-2.
+	deadDaemon bool
 }
 
 // drawDaemonWorld draws the daemon features; it runs after drawWorld's own
@@ -87,6 +104,10 @@ func drawDaemonWorld(r func(int) int, f *worldFeatures) {
 	}
 	f.syncFault = r(4) == 0
 	f.sparse = r(3) == 0
+	f.deadDaemon = f.cull && r(4) == 0 && !f.crash && !anyFaults(f.diskFaults)
+	if f.deadDaemon {
+		f.serverChanges, f.nfs, f.directWriteOne, f.truncate = false, false, 0, false
+	}
 }
 
 // syncFaultOn switches the sync fault on for the withdrawal.

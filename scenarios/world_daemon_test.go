@@ -22,6 +22,7 @@ func TestWorldDaemonFeaturesReached(t *testing.T) {
 		{"daemon status reads", func(f worldFeatures) bool { return f.cull }, func(s worldStats) int { return s.statusReads }},
 		{"daemon command before the bind", func(f worldFeatures) bool { return f.cull }, func(s worldStats) int { return s.daemonEarly }},
 		{"unbind with the cookies live", func(f worldFeatures) bool { return f.unbindLive }, func(s worldStats) int { return s.liveUnbinds }},
+		{"the daemon's status read killing the cache", func(f worldFeatures) bool { return f.deadDaemon }, func(s worldStats) int { return s.deadDaemons }},
 		{"a sparse object read", func(f worldFeatures) bool { return f.sparse }, func(s worldStats) int { return s.sparseReads }},
 		{"syncfs failing at the withdrawal", func(f worldFeatures) bool { return f.syncFault }, func(s worldStats) int { return s.syncFaults }},
 	}
