@@ -150,8 +150,10 @@ func (x *Cachefiles) daemonEvent(k *sim.Kernel, e *sim.Event) *sim.Failure {
 		if fs.Failed() > 0 {
 			return nil
 		}
+		// A crashed cache still being torn down explains its own errors,
+		// not those of the next boot's cache once it is gone.
 		for _, c := range x.caches {
-			if c.Severed() || c.ErrorInjecting() {
+			if c.Severed() && !c.Life().Freed() || c.ErrorInjecting() {
 				return nil
 			}
 		}
