@@ -42,8 +42,9 @@ import (
 //     files' objects (world_actors.go);
 //   - over cachefiles, the daemon's status reads and a command before the
 //     bind, an unbind with the cookies still acquired (after the users),
-//     the withdrawal's syncfs failing, and a sparse file read across the
-//     hole before its cached data (world_daemon.go);
+//     the withdrawal's syncfs failing, a status read that kills the cache
+//     (statfs EIO) and commands to the dead cache, and a sparse file read
+//     across the hole before its cached data (world_daemon.go);
 //   - a second mount of the volume (refused while the first has it,
 //     handed over once it is gone);
 //   - cookies and a volume with keys at the kernel's limits;

@@ -76,24 +76,26 @@ type Options struct {
 // FS is a simulated filesystem: a live tree, a durable tree and the ordered
 // log of mutations made since the last sync.
 type FS struct {
-	opts     Options
-	faults   Faults
-	faulty   bool            // faults can fire (Faults.any): begin draws nothing otherwise
-	failed   int             // operations failed by an injected fault (Failed)
-	failedBy [numClasses]int // the same by class (FailedClass)
-	live     *tree
-	durable  *tree // the durable image, but for the ops of log[:done]
-	log      opLog // its first done ops: durable, not yet applied to durable (sync.go); the rest: pending
-	done     int
-	flushed  int // ops made durable since New or the last crash
-	nextIno  Ino
-	gen      uint64 // bumped by Crash: files opened before it are dead
-	opens    []int  // open file references by inode number (volatile)
-	inUse    []bool // S_KERNEL_FILE marks by inode number (volatile)
+	opts    Options
+	faults  Faults
+	faulty  bool // faults can fire (Faults.any): begin draws nothing otherwise
+	live    *tree
+	durable *tree // the durable image, but for the ops of log[:done]
+	log     opLog // its first done ops: durable, not yet applied to durable (sync.go); the rest: pending
+	done    int
+	flushed int // ops made durable since New or the last crash
+	nextIno Ino
+	gen     uint64 // bumped by Crash: files opened before it are dead
+	opens   []int  // open file references by inode number (volatile)
+	inUse   []bool // S_KERNEL_FILE marks by inode number (volatile)
 
 	ilocks      []*ILock   // i_rwsem by inode number (ilock.go)
 	renameMutex sim.Mutex  // s_vfs_rename_mutex
 	dnotify     []*Dnotify // armed directory watches (dnotify.go)
+
+	// Injected faults that failed an operation (views_daemon.go).
+	failed   int             // all classes (Failed)
+	failedBy [numClasses]int // by class (FailedClass)
 }
 
 // openCount is the number of open file references of ino.
