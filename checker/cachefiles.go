@@ -32,8 +32,9 @@ type Cachefiles struct {
 	// next lookup treats as stale, so I-29 does not hold.
 	xattrLost bool
 
-	disk diskTrack   // the disk checks (disk.go)
-	lay  layoutTrack // the layout and DIRTY checks (layout.go)
+	disk   diskTrack   // the disk checks (disk.go)
+	lay    layoutTrack // the layout and DIRTY checks (layout.go)
+	daemon daemonTrack // the daemon interface and io-error checks (daemon.go)
 }
 
 type released struct {
@@ -75,6 +76,9 @@ func objName(o *cachefiles.Object) string { return fmt.Sprintf("o=%08x", o.Debug
 // linked).
 func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 	if f := x.layoutEvent(e); f != nil {
+		return f
+	}
+	if f := x.daemonEvent(k, e); f != nil {
 		return f
 	}
 	switch e.Type {
@@ -153,6 +157,9 @@ func (x *Cachefiles) Step(k *sim.Kernel) *sim.Failure {
 	x.track()
 	x.prune()
 	if f := x.stepDisk(); f != nil {
+		return f
+	}
+	if f := x.daemonStep(); f != nil {
 		return f
 	}
 	bound := 0

@@ -68,11 +68,16 @@ type spaceSeen struct {
 }
 
 // watch installs the space observer on a newly seen cache.
-func (x *Cachefiles) watch(c *cachefiles.Cache) { c.ObserveSpace(x); c.ObserveLayout(x) }
+func (x *Cachefiles) watch(c *cachefiles.Cache) {
+	c.ObserveSpace(x)
+	c.ObserveLayout(x)
+	x.daemonWatch(c)
+}
 
 // SpaceStatfs implements cachefiles.SpaceObserver.
 func (x *Cachefiles) SpaceStatfs(t *sim.Thread, c *cachefiles.Cache) {
 	u := c.FS().Usage()
+	x.daemonStatfs(t)
 	for i := range x.disk.seen {
 		if x.disk.seen[i].tid == t.ID() {
 			x.disk.seen[i].u = u
@@ -97,6 +102,7 @@ func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefil
 	if !found {
 		return
 	}
+	x.daemonSpaceVerdict(t, c, v, u)
 	if f := spaceAsk(v); f != nil {
 		x.disk.failed = f
 		return

@@ -283,16 +283,16 @@ func kernelFanout(c *cachefiles.Cache, ck *fscache.Cookie) (fan vfs.Ino, name, p
 	name = kCookKey(ck.Key)
 	path = kStoreName + "/I" + vk + "/" + fanName + "/" + name
 	fs := c.FS()
-	store, ok := fs.EntryView(c.Root(), kStoreName)
-	if !ok {
+	store, err := fs.Entry(c.Root(), kStoreName)
+	if err != nil {
 		return 0, name, path, false
 	}
-	vol, ok := fs.EntryView(store, "I"+vk)
-	if !ok {
+	vol, err := fs.Entry(store, "I"+vk)
+	if err != nil {
 		return 0, name, path, false
 	}
-	fan, ok = fs.EntryView(vol, fanName)
-	return fan, name, path, ok
+	fan, err = fs.Entry(vol, fanName)
+	return fan, name, path, err == nil
 }
 
 // layoutEvent is the layout and DIRTY checks at their events (from Event).
@@ -408,7 +408,7 @@ func (x *Cachefiles) pathCheck(id uint32, dir, ino vfs.Ino, found bool, at strin
 	if !found {
 		return nil
 	}
-	if got, ok := c.FS().EntryView(fan, name); !ok || got != ino {
+	if got, err := c.FS().Entry(fan, name); err != nil || got != ino {
 		return fail(checkLayoutPath, []string{objName(o)}, "%s of object o=%08x: its file B=%x is not the kernel's %s (cachefiles_cook_key of %x is %q; that name is B=%x)",
 			at, o.DebugID, uint64(ino), path, ck.Key, name, uint64(got))
 	}

@@ -475,14 +475,14 @@ func retireScenario() Scenario {
 func diskEntry(fs *vfs.FS, path, name string) bool {
 	dir := fs.Root()
 	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		ino, ok := fs.Entry(dir, p)
-		if !ok {
+		ino, err := fs.Entry(dir, p)
+		if err != nil {
 			return false
 		}
 		dir = ino
 	}
-	_, ok := fs.Entry(dir, name)
-	return ok
+	_, err := fs.Entry(dir, name)
+	return err == nil
 }
 
 // lruReopenScenario: a file cached over cachefiles, closed, and opened

@@ -40,6 +40,11 @@ import (
 //     scripts go (not its invalidation fault: see drawWorld);
 //   - over cachefiles, cachefilesd's cull and inuse commands on the
 //     files' objects (world_actors.go);
+//   - over cachefiles, the daemon's status reads and a command before the
+//     bind, an unbind with the cookies still acquired (after the users),
+//     the withdrawal's syncfs failing, a status read that kills the cache
+//     (statfs EIO) and commands to the dead cache, and a sparse file read
+//     across the hole before its cached data (world_daemon.go);
 //   - a second mount of the volume (refused while the first has it,
 //     handed over once it is gone);
 //   - cookies and a volume with keys at the kernel's limits;
@@ -91,6 +96,7 @@ type worldFeatures struct {
 	unload      bool // the modules unloaded at the end
 	allocFaults bool // allocation failures (AllocFaultsPlan), switched on and off by the users
 	violate     bool // the API violator (random-api-violations only)
+	daemonWorld      // the daemon and unbind features (world_daemon.go)
 	// In-memory cache only (world_slow.go):
 	slowWithdraw bool // withdraw_cookie sleeps past the 20 s collision waits
 }
@@ -164,6 +170,7 @@ func drawWorld(k *sim.Kernel, disk bool) worldFeatures {
 	f.limitKeys = r(4) == 0 && (f.cachefiles || !f.withdrawEarly)
 	f.unload = r(3) == 0
 	f.allocFaults = r(4) == 0
+	drawDaemonWorld(r, &f)
 	if f.allocFaults && f.cachefiles {
 		// Over cachefiles a failed allocation in an invalidation (the
 		// tmpfile's file) is quirk Q-20 (stale data after a failed
@@ -225,7 +232,9 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		withdrawn = true
 		if f.cachefiles {
 			dev.Lock(t)
+			syncFaultOn(w, f)
 			w.CF.Unbind(t)
+			syncFaultOff(w, f)
 			dev.Unlock(t)
 		} else {
 			w.Mem.Withdraw(t)
@@ -236,6 +245,10 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		nGate++
 	}
 	if f.withdrawEarly {
+		nGate++
+	}
+	if f.sparse {
+		srv.Create(sparseIno, sparseData())
 		nGate++
 	}
 	for _, on := range []bool{f.cull, f.hog, f.limitKeys, f.violate} {
@@ -292,6 +305,9 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 
 	k.Spawn("mount", func(t *sim.Thread) {
 		if f.cachefiles {
+			if f.cull {
+				daemonBeforeBind(t, w, r)
+			}
 			if err := w.CF.Bind(t, f.config, nil); err != nil {
 				t.Bug("setup", "bind cachefiles: %v", err)
 			}
@@ -353,7 +369,7 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 	if f.cull {
 		k.Spawn("cachefilesd", func(t *sim.Thread) {
 			w.WaitReady(t)
-			cullActor(t, w, r, ips, &dev, &withdrawn)
+			daemonActor(t, w, r, ips, &dev, &withdrawn, f.deadDaemon)
 			g.finish(t)
 		})
 	}
@@ -368,6 +384,13 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 		k.Spawn("keys", func(t *sim.Thread) {
 			w.WaitReady(t)
 			keyUser(t, w, r, m.Vol, f.cachefiles)
+			g.finish(t)
+		})
+	}
+	if f.sparse {
+		k.Spawn("sparse-reader", func(t *sim.Thread) {
+			w.WaitReady(t)
+			sparseReader(t, w, r, m)
 			g.finish(t)
 		})
 	}
@@ -407,6 +430,10 @@ func WorldSetup(k *sim.Kernel, w *World, f worldFeatures) {
 			ip.Open(t, true)
 			ip.Truncate(t, int64(r(2)*8))
 			ip.Close(t)
+		}
+		if f.unbindLive {
+			withdraw(t) // the cookies still acquired, their objects live
+			w.stats.liveUnbinds++
 		}
 		for i, ip := range ips {
 			// Retire (unlink) only a file the world never looks up again:

@@ -39,6 +39,12 @@ type worldStats struct {
 	violations    int // API violations made (random-api-violations)
 	slowWithdraws int // worlds with the slow backend (world_slow.go)
 	volumeNotices int // "Potential volume collision" notices (set by the test)
+	statusReads   int // the daemon's status reads (world_daemon.go)
+	daemonEarly   int // daemon commands before the bind
+	liveUnbinds   int // unbinds with the cookies still acquired
+	syncFaults    int // withdrawals whose syncfs fails
+	sparseReads   int // the sparse reader's runs
+	deadDaemons   int // the daemon's status reads that killed the cache
 }
 
 // diskFaultClasses are the operation classes of the virtual disk a world

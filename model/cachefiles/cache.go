@@ -54,10 +54,11 @@ type Cache struct {
 	bWriting     sim.Atomic    // blocks of writes in flight
 	dio          sim.Workqueue // the cache filesystem's s_dio_done_wq: where kiocbs complete (io.go)
 
-	kiocbs              int           // kiocbs not yet freed (io.go)
-	dentryCheckDeferred bool          // unbind's dentry check waits for the last kiocb (checkDentries)
-	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
-	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
+	kiocbs              int            // kiocbs not yet freed (io.go)
+	dentryCheckDeferred bool           // unbind's dentry check waits for the last kiocb (checkDentries)
+	onSpace             SpaceObserver  // a checker judging hasSpace (space.go)
+	onDaemon            DaemonObserver // a checker judging the daemon's answers (daemon_observe.go)
+	kiocbSeq            uint32         // kiocbs made: their lifetimes' ids (io.go)
 
 	onLayout LayoutObserver // a checker judging file sizes (layout_observe.go)
 
@@ -148,7 +149,9 @@ func (c *Cache) stateChanged(t *sim.Thread) {
 func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
 	c.emitWarn(t, "CacheFiles: I/O Error: "+fmt.Sprintf(format, args...))
 	if c.cache != nil {
-		fscache.IOError(t, c.cache)
+		if !c.F.Mutants.CachefilesIOErrorKeepsFscache {
+			fscache.IOError(t, c.cache)
+		}
 	}
 	c.flags.Set(t, CacheDead)
 	if c.inOndemandMode(t) {
@@ -408,6 +411,9 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 // kills the cache), any other error is ignored.
 func (c *Cache) syncCache(t *sim.Thread) {
 	if err := c.syncfs(t); err != nil {
+		if c.F.Mutants.CachefilesSyncErrorIgnored {
+			return
+		}
 		if err == vfs.EIO {
 			c.ioError(t, "Attempt to sync backing fs superblock returned error %d", vfs.Code(err))
 		}
@@ -483,10 +489,16 @@ func (c *Cache) hasSpace(t *sim.Thread, fnr, bnr uint64, why spaceFor) (err erro
 }
 
 func (c *Cache) beginCull(t *sim.Thread) {
+	if c.F.Mutants.CachefilesCullNeverBegins {
+		return
+	}
 	if c.quiet(t) && c.flags.Has(CacheCulling) {
 		return
 	}
 	if !c.flags.TestAndSet(t, CacheCulling) {
+		if c.F.Mutants.CachefilesCullSilent {
+			return
+		}
 		c.emitState(t, "begin culling")
 		c.stateChanged(t)
 	}
@@ -502,16 +514,20 @@ func sat(a, b uint64) uint64 {
 
 // Status is cachefiles_daemon_read's non-on-demand half: refresh the space
 // state, then fetch and zero the released counters.
-func (c *Cache) Status(t *sim.Thread) (Status, error) {
+func (c *Cache) Status(t *sim.Thread) (s Status, err error) {
 	t.Use(&c.life)
+	defer c.observeDaemon(t, DaemonCmd{Op: "read"}, &s, &err)()
 	if c.flags.Test(t, CacheDead) {
 		return Status{}, vfs.EIO
 	}
 	if !c.flags.Test(t, CacheReady) {
 		return Status{}, nil
 	}
+	if c.F.Mutants.CachefilesStatusEmpty {
+		return Status{}, nil
+	}
 	c.hasSpace(t, 0, 0, spaceCheck)
-	s := Status{Limits: c.limits}
+	s = Status{Limits: c.limits}
 	s.FReleased = uint64(c.fReleased.FetchAdd(t, -c.fReleased.Peek()))
 	s.BReleased = uint64(c.bReleased.FetchAdd(t, -c.bReleased.Peek()))
 	c.flags.Clear(t, CacheStateChanged)
@@ -521,8 +537,9 @@ func (c *Cache) Status(t *sim.Thread) (Status, error) {
 
 // Cull is cachefiles_daemon_cull's call of cachefiles_cull (spec §10.6):
 // bury the entry name of directory dir unless it is in use.
-func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
+func (c *Cache) Cull(t *sim.Thread, dir, name string) (err error) {
 	t.Use(&c.life)
+	defer c.observeDaemon(t, DaemonCmd{Op: "cull", DirPath: dir, Name: name}, nil, &err)()
 	d, err := c.cwd(t, dir)
 	if err != nil {
 		return err
@@ -534,11 +551,15 @@ func (c *Cache) Cull(t *sim.Thread, dir, name string) error {
 }
 
 // Inuse is cachefiles_daemon_inuse's call of cachefiles_check_in_use.
-func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
+func (c *Cache) Inuse(t *sim.Thread, dir, name string) (err error) {
 	t.Use(&c.life)
+	defer c.observeDaemon(t, DaemonCmd{Op: "inuse", DirPath: dir, Name: name}, nil, &err)()
 	d, err := c.cwd(t, dir)
 	if err != nil {
 		return err
+	}
+	if c.F.Mutants.CachefilesInuseNoLook {
+		return nil
 	}
 	pwd := c.getPwd(d)
 	err = c.checkInUse(t, d, name)
@@ -549,8 +570,9 @@ func (c *Cache) Inuse(t *sim.Thread, dir, name string) error {
 // CullAt is cachefiles_daemon_cull with the working directory an inode
 // (get_fs_pwd): EIO if the cache is not bound or dead, ENOTDIR if dir is
 // not a directory, then cachefiles_cull.
-func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
+func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) (err error) {
 	t.Use(&c.life)
+	defer c.observeDaemon(t, DaemonCmd{Op: "cull", DirIno: dir, Name: name}, nil, &err)()
 	pwd, err := c.cwdIno(t, dir)
 	if err != nil {
 		return err
@@ -561,8 +583,9 @@ func (c *Cache) CullAt(t *sim.Thread, dir vfs.Ino, name string) error {
 }
 
 // InuseAt is cachefiles_daemon_inuse with the working directory an inode.
-func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) error {
+func (c *Cache) InuseAt(t *sim.Thread, dir vfs.Ino, name string) (err error) {
 	t.Use(&c.life)
+	defer c.observeDaemon(t, DaemonCmd{Op: "inuse", DirIno: dir, Name: name}, nil, &err)()
 	pwd, err := c.cwdIno(t, dir)
 	if err != nil {
 		return err

@@ -314,6 +314,9 @@ func (c *Cache) syncfs(t *sim.Thread) error {
 	if c.severed {
 		return c.severedErr(t)
 	}
+	if c.F.Mutants.CachefilesSyncfsEIO {
+		return c.severedErr(t)
+	}
 	return c.fs.Syncfs()
 }
 

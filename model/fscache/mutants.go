@@ -106,4 +106,27 @@ type Mutants struct {
 	// Lockset holds the mutants of the lock-discipline and plain-access
 	// lifetime checks (mutants_lockset.go).
 	Lockset LocksetMutants
+
+	// The daemon interface and the cache's death (checker/daemon.go).
+
+	// CachefilesCullSilent: cachefiles_has_space sets CACHEFILES_CULLING
+	// without announcing it (no "begin culling", no state change).
+	CachefilesCullSilent bool
+	// CachefilesCullNeverBegins: below a cull threshold
+	// cachefiles_has_space leaves culling off.
+	CachefilesCullNeverBegins bool
+	// CachefilesStatusEmpty: the status read of a bound cache reports
+	// an empty status (no limits).
+	CachefilesStatusEmpty bool
+	// CachefilesInuseNoLook: inuse answers "not in use" without looking.
+	CachefilesInuseNoLook bool
+	// CachefilesSyncfsEIO: syncfs of a healthy disk returns EIO (the
+	// cache is killed at unbind).
+	CachefilesSyncfsEIO bool
+	// CachefilesIOErrorKeepsFscache: cachefiles_io_error marks the cache
+	// DEAD without telling fscache (fscache_io_error).
+	CachefilesIOErrorKeepsFscache bool
+	// CachefilesSyncErrorIgnored: cachefiles_sync_cache ignores a failed
+	// syncfs (an EIO does not kill the cache).
+	CachefilesSyncErrorIgnored bool
 }

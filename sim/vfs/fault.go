@@ -141,6 +141,10 @@ func (fs *FS) begin(c Class) error {
 			}
 		}
 	}
+	if err != nil {
+		fs.failed++
+		fs.failedBy[c]++
+	}
 	if fs.opts.Wait != nil {
 		fs.opts.Wait(c.String(), delay)
 	}

@@ -92,6 +92,10 @@ type FS struct {
 	ilocks      []*ILock   // i_rwsem by inode number (ilock.go)
 	renameMutex sim.Mutex  // s_vfs_rename_mutex
 	dnotify     []*Dnotify // armed directory watches (dnotify.go)
+
+	// Injected faults that failed an operation (views_daemon.go).
+	failed   int             // all classes (Failed)
+	failedBy [numClasses]int // by class (FailedClass)
 }
 
 // openCount is the number of open file references of ino.
