@@ -59,6 +59,7 @@ type Checker struct {
 
 	cov  *Coverage
 	live liveness
+	cr   cookieRules // cookierules.go
 
 	cookies []*cookieTrack // by debug id (ids are dense, from 2)
 	alive   []*cookieTrack // tracks whose cookie is known and not yet freed, allocation order
@@ -150,6 +151,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	k.AddStepHook(c.onStep)
 	c.f.ObserveBackend(c.onBackendCall)
 	c.f.ObserveNetfs(c.onNetfsCall)
+	c.f.ObservePoints(c.onPoint)
 }
 
 // Coverage is what this run has covered so far.

@@ -219,6 +219,7 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	if objectSize == 0 {
 		c.flags.Init(1 << FlagNoDataToRead)
 	}
+	f.point(t, PtAllocCookie, c, v, false)
 	c.ref.Init(1)
 	c.lock.Name = "cookie->lock"
 	c.work = sim.Work{Name: "fscache_cookie_worker", Func: c.worker}
@@ -344,6 +345,7 @@ func BeginCookieAccess(t *sim.Thread, c *Cookie, why string) bool {
 		EndCookieAccess(t, c, TraceAccessUnlive)
 		return false
 	}
+	c.f.point(t, PtAccessGranted, c, nil, false)
 	return true
 }
 
@@ -808,6 +810,7 @@ func Invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 
 // invalidate is __fscache_invalidate().
 func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
+	c.f.point(t, PtInvalidate, c, nil, false)
 	t.Use(&c.life)
 	c.f.Stats.Invalidates++
 	if c.flags.Test(t, FlagRelinquished) {
@@ -816,6 +819,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
 		return
 	}
+	c.f.point(t, PtInvalidateDIO, c, nil, flags&InvalDIOWrite != 0)
 	c.lock.Lock(t)
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
@@ -850,6 +854,7 @@ func UpdateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}
+	c.f.point(t, PtUpdate, c, nil, false)
 	updateCookie(t, c, aux, objectSize)
 }
 
@@ -870,6 +875,7 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 func NotePageRelease(t *sim.Thread, c *Cookie) {
 	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
 		c.flags.Clear(t, FlagNoDataToRead)
+		c.f.point(t, PtPageReleaseClear, c, nil, false)
 	}
 }
 

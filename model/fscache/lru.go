@@ -42,6 +42,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 		f.lruDoOne(t, c)
 		f.lruLock.Lock(t)
 	}
+	f.point(t, PtLRUWorkerDone, nil, nil, false)
 	f.lruLock.Unlock(t)
 }
 
@@ -52,10 +53,12 @@ func (f *Fscache) lruDoOne(t *sim.Thread, c *Cookie) {
 	c.see(t, TraceCookieSeeLRUDoOne)
 	c.lock.Lock(t)
 	if c.state.Peek() != CookieActive || sim.Before(f.K.Now(), c.unusedAt+LRUCookieTimeout) || c.nActive.Load(t) > 0 {
+		f.point(t, PtLRUDoOne, c, nil, false)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRURemoved++
 	} else {
 		c.flags.Set(t, FlagDoLRUDiscard)
+		f.point(t, PtLRUDoOne, c, nil, true)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRUExpired++
 		withdrawCookieRequest(t, c)

@@ -299,6 +299,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	if v.hashed {
 		f.unhashVolume(t, v)
 	}
+	f.point(t, PtFreeVolume, nil, v, false)
 	v.trace(t, 0, TraceVolumeFree)
 	f.Stats.Volumes--
 	t.Free(&v.life)
