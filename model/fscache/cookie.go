@@ -218,6 +218,9 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	f.Stats.Cookies++
 	if objectSize == 0 {
 		c.flags.Init(1 << FlagNoDataToRead)
+		if f.Mutants.NewCookieNeedsUpdate {
+			c.flags.Init(1 << FlagNeedsUpdate)
+		}
 	}
 	f.point(t, PtAllocCookie, c, v, false)
 	c.ref.Init(1)
@@ -341,7 +344,7 @@ func BeginCookieAccess(t *sim.Thread, c *Cookie, why string) bool {
 		return false
 	}
 	beginCookieAccessUnchecked(t, c, why)
-	if !c.flags.Test(t, FlagIsCaching) || !cacheIsLive(t, c.Volume.Cache) {
+	if !c.flags.Test(t, FlagIsCaching) || (!c.f.Mutants.AccessGateIgnoresCache && !cacheIsLive(t, c.Volume.Cache)) {
 		EndCookieAccess(t, c, TraceAccessUnlive)
 		return false
 	}
@@ -352,6 +355,11 @@ func BeginCookieAccess(t *sim.Thread, c *Cookie, why string) bool {
 // CookieLookupNegative is fscache_cookie_lookup_negative() (backend, from
 // the state machine only): nothing to read; state CREATING.
 func CookieLookupNegative(t *sim.Thread, c *Cookie) {
+	if c.f.Mutants.CreatingBeforeNoData {
+		c.setCookieState(t, CookieCreating, "T4")
+		c.flags.Set(t, FlagNoDataToRead)
+		return
+	}
 	c.flags.Set(t, FlagNoDataToRead)
 	c.setCookieState(t, CookieCreating, "T4")
 }
@@ -529,7 +537,7 @@ againLocked:
 		goto again
 	case CookieActive, CookieFailed:
 		if state == CookieActive {
-			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
+			if c.flags.TestAndClear(t, FlagDoPrepToWrite) || c.f.Mutants.PrepToWriteUnasked {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
 				c.f.backendCall(t, "prepare_to_write", c, c.Volume)
@@ -816,7 +824,11 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 	if c.flags.Test(t, FlagRelinquished) {
 		warn(t, "WARN", "Trying to invalidate relinquished cookie c=%08x", c.DebugID)
 	}
-	if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
+	if c.f.Mutants.DIOInvalidateNoDisable && flags&InvalDIOWrite != 0 {
+		if c.flags.Test(t, FlagDisabled) {
+			return
+		}
+	} else if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
 		return
 	}
 	c.f.point(t, PtInvalidateDIO, c, nil, flags&InvalDIOWrite != 0)
@@ -851,7 +863,7 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 // UpdateCookie is fscache_update_cookie(): new coherency data and size, to
 // be written when the object is committed. A no-op while disabled.
 func UpdateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
-	if c == nil || c.flags.Test(t, FlagDisabled) {
+	if c == nil || (c.flags.Test(t, FlagDisabled) && !c.f.Mutants.UpdateWhileDisabled) {
 		return
 	}
 	c.f.point(t, PtUpdate, c, nil, false)

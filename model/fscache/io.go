@@ -107,6 +107,9 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 			return false
 		}
 		sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
+		if c.f.Mutants.WaitForOperationNoRecheck {
+			break
+		}
 	}
 ready:
 	c.f.point(t, PtWaitReady, c, nil, want == WantParams)

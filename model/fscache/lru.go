@@ -28,7 +28,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 	f.enterWQ(t)
 	defer f.leaveWQ(t)
 	f.lruLock.Lock(t)
-	for len(f.lru) > 0 {
+	for len(f.lru) > 0 && !(f.Mutants.LRUWorkerLeavesOne && len(f.lru) == 1) {
 		c := f.lru[0]
 		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
 		deadline := c.unusedAt + LRUCookieTimeout
@@ -52,7 +52,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 func (f *Fscache) lruDoOne(t *sim.Thread, c *Cookie) {
 	c.see(t, TraceCookieSeeLRUDoOne)
 	c.lock.Lock(t)
-	if c.state.Peek() != CookieActive || sim.Before(f.K.Now(), c.unusedAt+LRUCookieTimeout) || c.nActive.Load(t) > 0 {
+	if c.state.Peek() != CookieActive || sim.Before(f.K.Now(), c.unusedAt+LRUCookieTimeout) || c.nActive.Load(t) > 0 || f.Mutants.LRUNeverDiscards {
 		f.point(t, PtLRUDoOne, c, nil, false)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRURemoved++
