@@ -20,7 +20,8 @@ import (
 //	C-disabled    while DISABLED, fscache_invalidate, fscache_update_cookie,
 //	              fscache_resize_cookie and fscache_begin_read/write_operation
 //	              go no further than their inline test; a DIO-write
-//	              invalidation that goes on has set DISABLED;
+//	              invalidation that goes on has set DISABLED, and only one
+//	              goes on until the last unuse clears it;
 //	C-prep-write  ->prepare_to_write is called only after a modifying use
 //	              of the cookie since its previous call (DO_PREP_TO_WRITE is
 //	              set only by one), and at most once per lookup of its
@@ -39,7 +40,11 @@ import (
 //	              write go on only in ACTIVE, an operation's parameters in
 //	              ACTIVE, CREATING or INVALIDATING, under the operation's
 //	              access; ->free_volume is called under a volume access of
-//	              its own on top of the backend's pin.
+//	              its own on top of the backend's pin; the backend's
+//	              ->resize_cookie runs under the access of the operation
+//	              fscache_resize_cookie began for it (observed in the
+//	              backend, so a resize moved after the operation's end is
+//	              seen).
 //
 // Cost: nothing per step; a few loads at each point, backend call and
 // modifying use.
@@ -57,8 +62,9 @@ func (r *cookieRules) pin(id uint32) *int8 {
 }
 
 type crCookie struct {
-	modUses int32 // modifying uses since the last ->prepare_to_write
-	preps   int32 // ->prepare_to_write calls since the last ->lookup_cookie
+	modUses  int32 // modifying uses since the last ->prepare_to_write
+	preps    int32 // ->prepare_to_write calls since the last ->lookup_cookie
+	dioInval int32 // DIO-write invalidations gone on since DISABLED was last cleared
 }
 
 func (r *cookieRules) cookie(id uint32) *crCookie {
@@ -158,9 +164,33 @@ func (c *Checker) onPoint(t *sim.Thread, p fscache.Point, ck *fscache.Cookie, v 
 				ck.DebugID, p)
 		}
 	case fscache.PtInvalidateDIO:
-		if arg && !has(ck.FlagBits(), fscache.FlagDisabled) {
+		if !arg {
+			return
+		}
+		if !has(ck.FlagBits(), fscache.FlagDisabled) {
 			c.reportCookie("C-disabled", ck.DebugID, "c=%08x: a DIO-write invalidation goes on without DISABLED set (flags %s): __fscache_invalidate test_and_set_bit()s it first, and only the first such invalidation of a use goes on",
 				ck.DebugID, fscache.CookieFlagString(ck.FlagBits()))
+			return
+		}
+		if r := c.cr.cookie(ck.DebugID); r.dioInval > 0 {
+			c.reportCookie("C-disabled", ck.DebugID, "c=%08x: a second DIO-write invalidation goes on while DISABLED is still set from the first: only the one whose test_and_set_bit found it clear goes on, until the last unuse clears it",
+				ck.DebugID)
+		} else {
+			r.dioInval++
+		}
+	case fscache.PtEnabled:
+		c.cr.cookie(ck.DebugID).dioInval = 0
+	case fscache.PtBackendResize:
+		if !arg || ck.LockHeld() {
+			if !arg {
+				c.report(sim.FailInvariant, "R-call", []string{cookieObj(ck.DebugID)}, "resize_cookie: the backend's resize of c=%08x runs through an operation with no ops (not begun, or ended)", ck.DebugID)
+			}
+			return
+		}
+		st, fl := ck.State(), ck.FlagBits()
+		if need := accessesHeld(st, fl) + 1; ck.NAccesses() < need {
+			c.report(sim.FailInvariant, "R-call", []string{cookieObj(ck.DebugID)}, "resize_cookie: the backend's resize of c=%08x runs without the operation's access: n_accesses %d, the state and flags (%v, %s) hold %d (the operation ended before it?)",
+				ck.DebugID, ck.NAccesses(), st, fscache.CookieFlagString(fl), need-1)
 		}
 	case fscache.PtAccessGranted:
 		if s := ck.Volume.Cache.State(); s != fscache.CacheActive {

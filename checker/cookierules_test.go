@@ -149,4 +149,43 @@ func TestCookieRulesPlanted(t *testing.T) {
 				})
 			})
 	})
+	t.Run("second-dio-invalidate", func(t *testing.T) {
+		catchPlanted(t, 300, func(m *fscache.Mutants) { m.DIOInvalidateAlways = true }, "C-disabled", "a second DIO-write invalidation",
+			func(w *world, _ *sim.Thread) {
+				var ready sim.Completion
+				var c *fscache.Cookie
+				var done sim.Completion
+				w.k.Spawn("writer-1", func(t *sim.Thread) {
+					w.bind(t)
+					c = w.acquire(t, "inode-1")
+					fscache.UseCookie(t, c, true)
+					ready.CompleteAll(t)
+					fscache.Invalidate(t, c, []byte("v2"), 4096, fscache.InvalDIOWrite)
+					done.Wait(t)
+					fscache.UnuseCookie(t, c, nil, nil)
+					fscache.RelinquishCookie(t, c, false)
+					w.teardown(t)
+				})
+				w.k.Spawn("writer-2", func(t *sim.Thread) {
+					ready.Wait(t)
+					fscache.UseCookie(t, c, true)
+					fscache.Invalidate(t, c, []byte("v3"), 4096, fscache.InvalDIOWrite)
+					fscache.UnuseCookie(t, c, nil, nil)
+					done.Complete(t)
+				})
+			})
+	})
+	t.Run("resize-after-end-operation", func(t *testing.T) {
+		catchPlanted(t, 1, func(m *fscache.Mutants) { m.ResizeAfterEndOperation = true }, "R-call", "resize_cookie: the backend's resize",
+			spawn(func(w *world, t *sim.Thread) {
+				w.bind(t)
+				c := w.acquire(t, "inode-1")
+				fscache.UseCookie(t, c, true)
+				t.Sleep(sim.Second) // the lookup's access has ended
+				fscache.ResizeCookie(t, c, 2048)
+				fscache.UnuseCookie(t, c, nil, nil)
+				fscache.RelinquishCookie(t, c, false)
+				w.teardown(t)
+			}))
+	})
 }

@@ -297,6 +297,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 // down (to the DIO block, zeroing the padding); growing only records the
 // size.
 func (c *Cache) ResizeCookie(t *sim.Thread, cres *fscache.CacheResources, newSize int64) {
+	fscache.ResizePoint(t, cres)
 	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	ck := o.cookie

@@ -455,6 +455,7 @@ again:
 func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	f := c.f
 	c.flags.Clear(t, FlagDisabled)
+	c.f.point(t, PtEnabled, c, nil, false)
 	if !c.flags.Test(t, FlagIsCaching) {
 		return
 	}
@@ -828,6 +829,8 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 		if c.flags.Test(t, FlagDisabled) {
 			return
 		}
+	} else if c.f.Mutants.DIOInvalidateAlways && flags&InvalDIOWrite != 0 {
+		c.flags.Set(t, FlagDisabled)
 	} else if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
 		return
 	}

@@ -232,6 +232,11 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
 	c.f.backendCall(t, "resize_cookie", c, c.Volume)
+	if c.f.Mutants.ResizeAfterEndOperation {
+		EndOperation(t, &cres)
+		cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
+		return
+	}
 	cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
 	EndOperation(t, &cres)
 }

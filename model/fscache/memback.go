@@ -158,6 +158,7 @@ func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
 }
 
 func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize int64) {
+	ResizePoint(t, cres)
 	c := cres.CachePriv
 	if o, _ := c.LoadCachePriv(t).(*memObject); o != nil && o.file != nil && o.file.size > newSize {
 		o.file.size = newSize

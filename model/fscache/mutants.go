@@ -133,4 +133,10 @@ type Mutants struct {
 	// WaitForOperationNoRecheck: fscache_wait_for_operation lets the
 	// backend go on after one wake-up, whatever the new state.
 	WaitForOperationNoRecheck bool
+	// DIOInvalidateAlways: a DIO-write invalidation sets DISABLED but goes
+	// on even when it was set already.
+	DIOInvalidateAlways bool
+	// ResizeAfterEndOperation: fscache_resize_cookie ends its operation
+	// before it calls the backend's ->resize_cookie.
+	ResizeAfterEndOperation bool
 }

@@ -49,12 +49,18 @@ const (
 	// PtWaitReady: fscache_wait_for_operation lets the backend go on (its
 	// "ready" label); arg is true for FSCACHE_WANT_PARAMS.
 	PtWaitReady
+	// PtEnabled: fscache_unuse_cookie_locked cleared DISABLED (the last
+	// unuse ends a DIO write's caching-off period).
+	PtEnabled
+	// PtBackendResize: the backend's ->resize_cookie runs (a backend
+	// reports it through ResizePoint).
+	PtBackendResize
 	NumPoints
 )
 
 var pointNames = [NumPoints]string{"alloc_cookie", "invalidate", "invalidate_dio", "update_cookie", "resize_cookie",
 	"begin_read_write_operation", "begin_cookie_access_granted", "lru_do_one", "lru_worker_done",
-	"note_page_release_clear", "free_volume", "wait_for_operation_ready"}
+	"note_page_release_clear", "free_volume", "wait_for_operation_ready", "unuse_enabled", "backend_resize_cookie"}
 
 func (p Point) String() string {
 	if p < NumPoints {
@@ -70,6 +76,14 @@ type PointObserver func(t *sim.Thread, p Point, c *Cookie, v *Volume, arg bool)
 // ObservePoints installs fn as the rule-point observer (a checker); nil
 // removes it.
 func (f *Fscache) ObservePoints(fn PointObserver) { f.onPoint = fn }
+
+// ResizePoint is what a backend's ->resize_cookie calls first: it runs
+// inside the operation fscache began for it (cres).
+func ResizePoint(t *sim.Thread, cres *CacheResources) {
+	if c := cres.CachePriv; c != nil {
+		c.f.point(t, PtBackendResize, c, nil, cres.Ops != nil)
+	}
+}
 
 // point tells the observer, if any, that p was reached.
 func (f *Fscache) point(t *sim.Thread, p Point, c *Cookie, v *Volume, arg bool) {
