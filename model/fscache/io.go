@@ -106,10 +106,11 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 		default:
 			return false
 		}
-		sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
 		if c.f.Mutants.WaitForOperationNoRecheck {
+			sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
 			break
 		}
+		sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
 	}
 ready:
 	c.f.point(t, PtWaitReady, c, nil, want == WantParams)
