@@ -35,6 +35,8 @@ import (
 //	              list;
 //	C-volume-free a volume is freed with no access but the backend's pin
 //	              (traced PIN/UNPIN cache; the pin may outlive it);
+//	C-volume-pin  when a cache is relinquished (its withdrawal over), no
+//	              volume of it that is not being freed holds its pin;
 //	R-call        (rows beyond resources.go's BackendCalls)
 //	              fscache_wait_for_operation lets the backend's read or
 //	              write go on only in ACTIVE, an operation's parameters in
@@ -83,6 +85,21 @@ func (c *Checker) cookieRulesEvent(e *sim.Event) {
 			*c.cr.pin(e.Obj)++
 		case fscache.TraceAccessCacheUnpin:
 			*c.cr.pin(e.Obj)--
+		}
+	case fscache.EvCacheState:
+		if fscache.CacheState(e.Args[1]) != fscache.CacheNotPresent {
+			return
+		}
+		// fscache_relinquish_cache: the backend's withdrawal is over.
+		for _, v := range c.f.Volumes() {
+			if v.Cache == nil || v.Cache.DebugID != e.Obj || v.Ref() <= 0 {
+				continue // another cache's, or being freed (it leaves the cache's list itself)
+			}
+			if pins := *c.cr.pin(v.DebugID); pins > 0 {
+				c.reportVolume("C-volume-pin", v.DebugID, "V=%08x: its cache C=%08x is relinquished with the volume still holding the backend's pin (%d): the withdrawal ends every volume's pin (fscache_withdraw_volume) before fscache_relinquish_cache",
+					v.DebugID, e.Obj, pins)
+				return
+			}
 		}
 	case fscache.EvActive:
 		if e.Str[0] == fscache.TraceActiveUseModify {

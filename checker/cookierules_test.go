@@ -29,6 +29,8 @@ func TestCookieRulesCaught(t *testing.T) {
 			"C-lru", "stops with the cookie at the head", 200},
 		{"relinquish-volume-keeps-access", func(m *fscache.Mutants) { m.RelinquishVolumeKeepsAccess = true }, "netfs-read-write",
 			"C-volume-free", "freed with n_accesses", 200},
+		{"mem-withdraw-skips-pin-only", func(m *fscache.Mutants) { m.MemWithdrawSkipsPinOnly = true }, "withdraw-cache-during-io",
+			"C-volume-pin", "still holding the backend's pin", 400},
 		{"free-volume-no-access", func(m *fscache.Mutants) { m.FreeVolumeNoAccess = true }, "netfs-read-write",
 			"R-call", "free_volume: called for V=", 200},
 	})

@@ -308,7 +308,7 @@ func (b *MemBackend) PrepareWrite(t *sim.Thread, cres *CacheResources, start, le
 func (b *MemBackend) Withdraw(t *sim.Thread) {
 	WithdrawCache(t, b.Cache)
 	for _, v := range b.F.volumes {
-		if v.Cache == b.Cache && v.CachePriv != nil && v.nAccesses.Peek() != 0 {
+		if v.Cache == b.Cache && v.CachePriv != nil && v.nAccesses.Peek() != 0 && !(b.F.Mutants.MemWithdrawSkipsPinOnly && v.nAccesses.Peek() == 1) {
 			if TryGetVolume(t, v, TraceVolumeGetWithdraw) {
 				WithdrawVolume(t, v)
 				PutVolume(t, v, TraceVolumePutWithdraw)

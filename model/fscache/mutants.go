@@ -139,4 +139,7 @@ type Mutants struct {
 	// ResizeAfterEndOperation: fscache_resize_cookie ends its operation
 	// before it calls the backend's ->resize_cookie.
 	ResizeAfterEndOperation bool
+	// MemWithdrawSkipsPinOnly: the in-memory backend's withdrawal skips a
+	// volume whose only access is its pin, so the pin is never ended.
+	MemWithdrawSkipsPinOnly bool
 }
