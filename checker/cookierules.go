@@ -35,6 +35,9 @@ import (
 //	              list;
 //	C-volume-free a volume is freed with no access but the backend's pin
 //	              (traced PIN/UNPIN cache; the pin may outlive it);
+//	C-commit-xattr the backend's commit rewrites an object's xattr only
+//	              after a modifying use (LOCAL_WRITE) or a NEEDS_UPDATE set
+//	              since its previous rewrite;
 //	C-volume-pin  when a cache is relinquished (its withdrawal over), no
 //	              volume of it that is not being freed holds its pin;
 //	R-call        (rows beyond resources.go's BackendCalls)
@@ -67,6 +70,10 @@ type crCookie struct {
 	modUses  int32 // modifying uses since the last ->prepare_to_write
 	preps    int32 // ->prepare_to_write calls since the last ->lookup_cookie
 	dioInval int32 // DIO-write invalidations gone on since DISABLED was last cleared
+	// Since the last xattr rewrite at a commit: a modifying use (which
+	// sets LOCAL_WRITE), and a NEEDS_UPDATE set. Never cleared otherwise:
+	// the flags may outlive a withdrawal that did not commit.
+	dirty, needsUpdate bool
 }
 
 func (r *cookieRules) cookie(id uint32) *crCookie {
@@ -103,7 +110,9 @@ func (c *Checker) cookieRulesEvent(e *sim.Event) {
 		}
 	case fscache.EvActive:
 		if e.Str[0] == fscache.TraceActiveUseModify {
-			c.cr.cookie(e.Obj).modUses++
+			r := c.cr.cookie(e.Obj)
+			r.modUses++
+			r.dirty = true
 		}
 	case fscache.EvCookieState:
 		if e.Str[0] != "T4" {
@@ -195,6 +204,16 @@ func (c *Checker) onPoint(t *sim.Thread, p fscache.Point, ck *fscache.Cookie, v 
 		} else {
 			r.dioInval++
 		}
+	case fscache.PtNeedsUpdate:
+		c.cr.cookie(ck.DebugID).needsUpdate = true
+	case fscache.PtCommitXattr:
+		r := c.cr.cookie(ck.DebugID)
+		if !r.dirty && !r.needsUpdate {
+			c.reportCookie("C-commit-xattr", ck.DebugID, "c=%08x: the commit rewrites the object's coherency xattr, but since the last rewrite no modifying use set LOCAL_WRITE and nothing set NEEDS_UPDATE: cachefiles_commit_object rewrites it only when one of them was set",
+				ck.DebugID)
+			return
+		}
+		r.dirty, r.needsUpdate = false, false
 	case fscache.PtEnabled:
 		c.cr.cookie(ck.DebugID).dioInval = 0
 	case fscache.PtBackendResize:

@@ -31,6 +31,8 @@ func TestCookieRulesCaught(t *testing.T) {
 			"C-volume-free", "freed with n_accesses", 200},
 		{"mem-withdraw-skips-pin-only", func(m *fscache.Mutants) { m.MemWithdrawSkipsPinOnly = true }, "withdraw-cache-during-io",
 			"C-volume-pin", "still holding the backend's pin", 400},
+		{"cachefiles-commit-always-rewrites", func(m *fscache.Mutants) { m.CachefilesCommitAlwaysRewrites = true }, "cull-vs-use",
+			"C-commit-xattr", "rewrites the object's coherency xattr", 400},
 		{"free-volume-no-access", func(m *fscache.Mutants) { m.FreeVolumeNoAccess = true }, "netfs-read-write",
 			"R-call", "free_volume: called for V=", 200},
 	})

@@ -251,7 +251,8 @@ func (c *Cache) commitObject(t *sim.Thread, o *Object) {
 	if o.cookie.Flags().TestAndClear(t, fscache.FlagNeedsUpdate) {
 		update = true
 	}
-	if update {
+	if update || c.F.Mutants.CachefilesCommitAlwaysRewrites {
+		fscache.CommitXattrPoint(t, o.cookie)
 		c.setObjectXattr(t, o)
 	}
 	if o.flags.Test(t, ObjUsingTmpfile) {
@@ -280,6 +281,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	o.content = ContentNoData
 	o.flags.Set(t, ObjUsingTmpfile)
 	ck.Flags().Set(t, fscache.FlagNeedsUpdate)
+	fscache.NeedsUpdatePoint(t, ck)
 	o.lock.Unlock(t)
 	fscache.ResumeAfterInvalidation(t, ck)
 	if old != nil {

@@ -883,6 +883,7 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 	updateAux(c, aux, objectSize)
 	sim.SmpWmb(t)
 	c.flags.Set(t, FlagNeedsUpdate)
+	c.f.point(t, PtNeedsUpdate, c, nil, false)
 }
 
 // NotePageRelease is fscache_note_page_release(): once data written to a new

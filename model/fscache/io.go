@@ -232,6 +232,7 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	}
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
+	c.f.point(t, PtNeedsUpdate, c, nil, false)
 	c.f.backendCall(t, "resize_cookie", c, c.Volume)
 	if c.f.Mutants.ResizeAfterEndOperation {
 		EndOperation(t, &cres)

@@ -109,10 +109,12 @@ func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	case !b.IgnoreCoherency && (f.dirty || f.objectSize != c.ObjectSize || string(f.aux) != string(c.Aux)):
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	default:
 		o.file = f
 		c.flags.Clear(t, FlagNoDataToRead)
@@ -176,6 +178,7 @@ func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
 	if o, _ := c.CachePriv.(*memObject); o != nil {
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	}
 	ResumeAfterInvalidation(t, c)
 	return true

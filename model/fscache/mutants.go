@@ -142,4 +142,8 @@ type Mutants struct {
 	// MemWithdrawSkipsPinOnly: the in-memory backend's withdrawal skips a
 	// volume whose only access is its pin, so the pin is never ended.
 	MemWithdrawSkipsPinOnly bool
+	// CachefilesCommitAlwaysRewrites: cachefiles_commit_object rewrites
+	// the coherency xattr whether or not LOCAL_WRITE or NEEDS_UPDATE was
+	// set.
+	CachefilesCommitAlwaysRewrites bool
 }

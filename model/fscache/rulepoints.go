@@ -55,12 +55,19 @@ const (
 	// PtBackendResize: the backend's ->resize_cookie runs (a backend
 	// reports it through ResizePoint).
 	PtBackendResize
+	// PtNeedsUpdate: NEEDS_UPDATE was set (fscache or the backend; a
+	// backend reports it through NeedsUpdatePoint).
+	PtNeedsUpdate
+	// PtCommitXattr: the backend's commit of an object rewrites its
+	// coherency xattr (cachefiles_commit_object's "update"; reported
+	// through CommitXattrPoint).
+	PtCommitXattr
 	NumPoints
 )
 
 var pointNames = [NumPoints]string{"alloc_cookie", "invalidate", "invalidate_dio", "update_cookie", "resize_cookie",
 	"begin_read_write_operation", "begin_cookie_access_granted", "lru_do_one", "lru_worker_done",
-	"note_page_release_clear", "free_volume", "wait_for_operation_ready", "unuse_enabled", "backend_resize_cookie"}
+	"note_page_release_clear", "free_volume", "wait_for_operation_ready", "unuse_enabled", "backend_resize_cookie", "needs_update", "commit_xattr"}
 
 func (p Point) String() string {
 	if p < NumPoints {
@@ -84,6 +91,13 @@ func ResizePoint(t *sim.Thread, cres *CacheResources) {
 		c.f.point(t, PtBackendResize, c, nil, cres.Ops != nil)
 	}
 }
+
+// NeedsUpdatePoint is what a backend calls after it sets NEEDS_UPDATE.
+func NeedsUpdatePoint(t *sim.Thread, c *Cookie) { c.f.point(t, PtNeedsUpdate, c, nil, false) }
+
+// CommitXattrPoint is what a backend's commit calls before it rewrites the
+// object's coherency xattr because LOCAL_WRITE or NEEDS_UPDATE was set.
+func CommitXattrPoint(t *sim.Thread, c *Cookie) { c.f.point(t, PtCommitXattr, c, nil, false) }
 
 // point tells the observer, if any, that p was reached.
 func (f *Fscache) point(t *sim.Thread, p Point, c *Cookie, v *Volume, arg bool) {
