@@ -66,6 +66,7 @@ type Checker struct {
 	live  liveness
 	rules *traceRules // the trace rules T-* (tracerules.go)
 	req   reqTrack    // the request checks (requested.go)
+	cr    cookieRules // the cookie-protocol rules (cookierules.go)
 
 	cookies []*cookieTrack // by debug id (ids are dense, from 2)
 	alive   []*cookieTrack // tracks whose cookie is known and not yet freed, allocation order
@@ -174,6 +175,7 @@ func (c *Checker) Attach(k *sim.Kernel) {
 	c.f.ObserveBackend(c.onBackendCall)
 	c.f.ObserveNetfs(c.onNetfsCall)
 	c.f.ObserveRequests(c.onRequest)
+	c.f.ObservePoints(c.onPoint)
 }
 
 // Coverage is what this run has covered so far.

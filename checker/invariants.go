@@ -93,6 +93,7 @@ func (c *Checker) onEvent(k *sim.Kernel, e *sim.Event) {
 			c.lruTimerCB--
 		}
 	}
+	c.cookieRulesEvent(e)
 	for _, x := range c.opts.Extensions {
 		if c.failed {
 			return

@@ -165,6 +165,7 @@ func (c *Checker) onBackendCall(t *sim.Thread, op string, ck *fscache.Cookie, v 
 			return
 		}
 	}
+	c.cookieRulesBackend(op, ck, v)
 }
 
 func stateIn(s fscache.CookieState, list []fscache.CookieState) bool {

@@ -267,7 +267,8 @@ func (c *Cache) commitObject(t *sim.Thread, o *Object) {
 	if o.cookie.Flags().TestAndClear(t, fscache.FlagNeedsUpdate) {
 		update = true
 	}
-	if update {
+	if update || c.F.Mutants.CachefilesCommitAlwaysRewrites {
+		fscache.CommitXattrPoint(t, o.cookie)
 		c.setObjectXattr(t, o)
 	}
 	if o.flags.Test(t, ObjUsingTmpfile) {
@@ -297,6 +298,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	o.content = ContentNoData
 	o.flags.Set(t, ObjUsingTmpfile)
 	ck.Flags().Set(t, fscache.FlagNeedsUpdate)
+	fscache.NeedsUpdatePoint(t, ck)
 	o.lock.Unlock(t)
 	fscache.ResumeAfterInvalidation(t, ck)
 	if old != nil {
@@ -314,6 +316,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 // down (to the DIO block, zeroing the padding); growing only records the
 // size.
 func (c *Cache) ResizeCookie(t *sim.Thread, cres *fscache.CacheResources, newSize int64) {
+	fscache.ResizePoint(t, cres)
 	t.Use(&c.life)
 	o := objectOf(cres.CachePriv)
 	ck := o.cookie

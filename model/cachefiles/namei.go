@@ -417,6 +417,7 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 		return false
 	}
 	o.cookie.Flags().Set(t, fscache.FlagNeedsUpdate)
+	fscache.NeedsUpdatePoint(t, o.cookie)
 	o.flags.Set(t, ObjUsingTmpfile)
 	o.file = f
 	return true

@@ -224,7 +224,11 @@ func (f *Fscache) allocCookie(t *sim.Thread, v *Volume, advice uint8, key, aux [
 	f.Stats.Cookies++
 	if objectSize == 0 {
 		c.flags.Init(1 << FlagNoDataToRead)
+		if f.Mutants.NewCookieNeedsUpdate {
+			c.flags.Init(1 << FlagNeedsUpdate)
+		}
 	}
+	f.point(t, PtAllocCookie, c, v, false)
 	c.ref.Init(1)
 	c.lock.Name = "cookie->lock"
 	c.work = sim.Work{Name: "fscache_cookie_worker", Func: c.worker}
@@ -357,16 +361,22 @@ func BeginCookieAccess(t *sim.Thread, c *Cookie, why string) bool {
 		return false
 	}
 	beginCookieAccessUnchecked(t, c, why)
-	if !c.flags.Test(t, FlagIsCaching) || !cacheIsLive(t, c.Volume.Cache) {
+	if !c.flags.Test(t, FlagIsCaching) || (!c.f.Mutants.AccessGateIgnoresCache && !cacheIsLive(t, c.Volume.Cache)) {
 		EndCookieAccess(t, c, TraceAccessUnlive)
 		return false
 	}
+	c.f.point(t, PtAccessGranted, c, nil, false)
 	return true
 }
 
 // CookieLookupNegative is fscache_cookie_lookup_negative() (backend, from
 // the state machine only): nothing to read; state CREATING.
 func CookieLookupNegative(t *sim.Thread, c *Cookie) {
+	if c.f.Mutants.CreatingBeforeNoData {
+		c.setCookieState(t, CookieCreating, "T4")
+		c.flags.Set(t, FlagNoDataToRead)
+		return
+	}
 	c.flags.Set(t, FlagNoDataToRead)
 	c.setCookieState(t, CookieCreating, "T4")
 }
@@ -469,6 +479,7 @@ again:
 func unuseCookieLocked(t *sim.Thread, c *Cookie) {
 	f := c.f
 	c.flags.Clear(t, FlagDisabled)
+	c.f.point(t, PtEnabled, c, nil, false)
 	if !c.flags.Test(t, FlagIsCaching) {
 		return
 	}
@@ -555,7 +566,7 @@ againLocked:
 		goto again
 	case CookieActive, CookieFailed:
 		if state == CookieActive {
-			if c.flags.TestAndClear(t, FlagDoPrepToWrite) {
+			if c.flags.TestAndClear(t, FlagDoPrepToWrite) || c.f.Mutants.PrepToWriteUnasked {
 				c.lock.Unlock(t)
 				c.noteTransition(t, "T9")
 				c.f.backendCall(t, "prepare_to_write", c, c.Volume)
@@ -837,14 +848,22 @@ func Invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 
 // invalidate is __fscache_invalidate().
 func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
+	c.f.point(t, PtInvalidate, c, nil, false)
 	t.Use(&c.life)
 	c.f.Stats.Invalidates++
 	if c.flags.Test(t, FlagRelinquished) {
 		warn(t, "WARN", "Trying to invalidate relinquished cookie c=%08x", c.DebugID)
 	}
-	if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
+	if c.f.Mutants.DIOInvalidateNoDisable && flags&InvalDIOWrite != 0 {
+		if c.flags.Test(t, FlagDisabled) {
+			return
+		}
+	} else if c.f.Mutants.DIOInvalidateAlways && flags&InvalDIOWrite != 0 {
+		c.flags.Set(t, FlagDisabled)
+	} else if flags&InvalDIOWrite != 0 && c.flags.TestAndSet(t, FlagDisabled) {
 		return
 	}
+	c.f.point(t, PtInvalidateDIO, c, nil, flags&InvalDIOWrite != 0)
 	c.lock.Lock(t)
 	c.flags.Set(t, FlagNoDataToRead)
 	updateAux(c, aux, &size)
@@ -877,9 +896,10 @@ func invalidate(t *sim.Thread, c *Cookie, aux []byte, size int64, flags uint) {
 // UpdateCookie is fscache_update_cookie(): new coherency data and size, to
 // be written when the object is committed. A no-op while disabled.
 func UpdateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
-	if c == nil || c.flags.Test(t, FlagDisabled) {
+	if c == nil || (c.flags.Test(t, FlagDisabled) && !c.f.Mutants.UpdateWhileDisabled) {
 		return
 	}
+	c.f.point(t, PtUpdate, c, nil, false)
 	updateCookie(t, c, aux, objectSize)
 }
 
@@ -893,6 +913,7 @@ func updateCookie(t *sim.Thread, c *Cookie, aux []byte, objectSize *int64) {
 	updateAux(c, aux, objectSize)
 	sim.SmpWmb(t)
 	c.flags.Set(t, FlagNeedsUpdate)
+	c.f.point(t, PtNeedsUpdate, c, nil, false)
 }
 
 // NotePageRelease is fscache_note_page_release(): once data written to a new
@@ -903,6 +924,7 @@ func NotePageRelease(t *sim.Thread, c *Cookie) {
 	}
 	if c != nil && c.flags.Test(t, FlagHaveData) && c.flags.Test(t, FlagNoDataToRead) {
 		c.flags.Clear(t, FlagNoDataToRead)
+		c.f.point(t, PtPageReleaseClear, c, nil, false)
 	}
 }
 

@@ -30,6 +30,7 @@ type Fscache struct {
 	onBackend BackendObserver // a checker watching backend calls (resources.go)
 	onNetfs   NetfsObserver   // a checker watching the netfs's calls (netfscalls.go)
 	onRequest RequestObserver // a checker watching requested work (requests.go)
+	onPoint   PointObserver   // a checker watching the rule points (rulepoints.go)
 
 	wq       sim.Workqueue // fscache_wq (unbound)
 	systemWQ sim.Workqueue // system_wq (volume creation)

@@ -65,6 +65,7 @@ func BeginReadOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
+	c.f.point(t, PtBeginReadWrite, c, nil, false)
 	return beginOperation(t, cres, c, WantParams, TraceAccessIORead)
 }
 
@@ -74,6 +75,7 @@ func BeginWriteOperation(t *sim.Thread, cres *CacheResources, c *Cookie) error {
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return ErrNoBufs
 	}
+	c.f.point(t, PtBeginReadWrite, c, nil, false)
 	return beginOperation(t, cres, c, WantParams, TraceAccessIOWrite)
 }
 
@@ -104,9 +106,14 @@ func WaitForOperation(t *sim.Thread, cres *CacheResources, want Want) bool {
 		default:
 			return false
 		}
+		if c.f.Mutants.WaitForOperationNoRecheck {
+			sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
+			break
+		}
 		sim.WaitVarEvent(t, &c.state, "cookie state change (wait_for_operation)", func() bool { return c.state.Peek() != state })
 	}
 ready:
+	c.f.point(t, PtWaitReady, c, nil, want == WantParams)
 	if cres.CachePriv2 == nil {
 		c.f.backendCall(t, "begin_operation", c, c.Volume)
 		return cacheOps(c.Volume.Cache, "begin_operation").BeginOperation(t, cres, want)
@@ -215,6 +222,7 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	if c == nil || c.flags.Test(t, FlagDisabled) {
 		return
 	}
+	c.f.point(t, PtResize, c, nil, false)
 	// The tracepoint comes first, whether or not the operation begins.
 	t.Emit(sim.Event{Type: EvResize, Obj: c.DebugID, Args: [8]int64{c.ObjectSize, newSize}})
 	var cres CacheResources
@@ -224,7 +232,13 @@ func ResizeCookie(t *sim.Thread, c *Cookie, newSize int64) {
 	}
 	c.f.Stats.Resizes++
 	c.flags.Set(t, FlagNeedsUpdate)
+	c.f.point(t, PtNeedsUpdate, c, nil, false)
 	c.f.backendCall(t, "resize_cookie", c, c.Volume)
+	if c.f.Mutants.ResizeAfterEndOperation {
+		EndOperation(t, &cres)
+		cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
+		return
+	}
 	cacheOps(c.Volume.Cache, "resize_cookie").ResizeCookie(t, &cres, newSize)
 	EndOperation(t, &cres)
 }

@@ -30,7 +30,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 	f.enterWQ(t)
 	defer f.leaveWQ(t)
 	f.lruLock.Lock(t)
-	for len(f.lru) > 0 {
+	for len(f.lru) > 0 && !(f.Mutants.LRUWorkerLeavesOne && len(f.lru) == 1) {
 		f.lruLock.AssertHeld(t, "fscache_cookie_lru walk") // lockset
 		c := f.lru[0]
 		c.declare(t, &c.shared.unusedAt, sim.AccRead) // under the LRU lock, not cookie->lock
@@ -48,6 +48,7 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 		f.lruDoOne(t, c)
 		f.lruLock.Lock(t)
 	}
+	f.point(t, PtLRUWorkerDone, nil, nil, false)
 	f.lruLock.Unlock(t)
 }
 
@@ -57,12 +58,14 @@ func (f *Fscache) lruWorker(t *sim.Thread) {
 func (f *Fscache) lruDoOne(t *sim.Thread, c *Cookie) {
 	c.see(t, TraceCookieSeeLRUDoOne)
 	c.lock.Lock(t)
-	if c.state.Peek() != CookieActive || sim.Before(f.K.Now(), c.unusedAt+LRUCookieTimeout) || c.nActive.Load(t) > 0 {
+	if c.state.Peek() != CookieActive || sim.Before(f.K.Now(), c.unusedAt+LRUCookieTimeout) || c.nActive.Load(t) > 0 || f.Mutants.LRUNeverDiscards {
+		f.point(t, PtLRUDoOne, c, nil, false)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRURemoved++
 	} else {
 		c.flags.Set(t, FlagDoLRUDiscard)
 		requestPoint(t, RequestLRUDiscard, c)
+		f.point(t, PtLRUDoOne, c, nil, true)
 		c.lock.Unlock(t)
 		f.Stats.CookiesLRUExpired++
 		withdrawCookieRequest(t, c)

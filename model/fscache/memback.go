@@ -113,10 +113,12 @@ func (b *MemBackend) LookupCookie(t *sim.Thread, c *Cookie) bool {
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	case !b.IgnoreCoherency && (f.dirty || f.objectSize != c.ObjectSize || string(f.aux) != string(c.Aux)):
 		CookieLookupNegative(t, c)
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	default:
 		o.file = f
 		c.flags.Clear(t, FlagNoDataToRead)
@@ -165,6 +167,7 @@ func (b *MemBackend) WithdrawCookie(t *sim.Thread, c *Cookie) {
 }
 
 func (b *MemBackend) ResizeCookie(t *sim.Thread, cres *CacheResources, newSize int64) {
+	ResizePoint(t, cres)
 	c := cres.CachePriv
 	if o, _ := c.LoadCachePriv(t).(*memObject); o != nil && o.file != nil && o.file.size > newSize {
 		o.file.size = newSize
@@ -182,6 +185,7 @@ func (b *MemBackend) InvalidateCookie(t *sim.Thread, c *Cookie) bool {
 	if o, _ := c.CachePriv.(*memObject); o != nil {
 		o.file = &memFile{objectSize: c.ObjectSize}
 		c.flags.Set(t, FlagNeedsUpdate)
+		NeedsUpdatePoint(t, c)
 	}
 	ResumeAfterInvalidation(t, c)
 	return true
@@ -314,7 +318,7 @@ func (b *MemBackend) PrepareWrite(t *sim.Thread, cres *CacheResources, start, le
 func (b *MemBackend) Withdraw(t *sim.Thread) {
 	WithdrawCache(t, b.Cache)
 	for _, v := range b.F.volumes {
-		if v.Cache == b.Cache && v.CachePriv != nil && v.nAccesses.Peek() != 0 {
+		if v.Cache == b.Cache && v.CachePriv != nil && v.nAccesses.Peek() != 0 && !(b.F.Mutants.MemWithdrawSkipsPinOnly && v.nAccesses.Peek() == 1) {
 			if TryGetVolume(t, v, TraceVolumeGetWithdraw) {
 				WithdrawVolume(t, v)
 				PutVolume(t, v, TraceVolumePutWithdraw)

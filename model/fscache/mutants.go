@@ -129,4 +129,53 @@ type Mutants struct {
 	// CachefilesSyncErrorIgnored: cachefiles_sync_cache ignores a failed
 	// syncfs (an EIO does not kill the cache).
 	CachefilesSyncErrorIgnored bool
+
+	// The cookie rules (checker/cookierules.go), each one a survivor of
+	// the first full mutation run put back.
+
+	// NewCookieNeedsUpdate: fscache_alloc_cookie sets NEEDS_UPDATE rather
+	// than NO_DATA_TO_READ on a cookie of size 0.
+	NewCookieNeedsUpdate bool
+	// CreatingBeforeNoData: fscache_cookie_lookup_negative publishes
+	// CREATING before it sets NO_DATA_TO_READ.
+	CreatingBeforeNoData bool
+	// UpdateWhileDisabled: fscache_update_cookie skips its DISABLED test.
+	UpdateWhileDisabled bool
+	// DIOInvalidateNoDisable: a DIO-write invalidation tests DISABLED but
+	// does not set it.
+	DIOInvalidateNoDisable bool
+	// PrepToWriteUnasked: the state machine in ACTIVE calls
+	// ->prepare_to_write whether or not DO_PREP_TO_WRITE is set.
+	PrepToWriteUnasked bool
+	// AccessGateIgnoresCache: fscache_begin_cookie_access does not
+	// re-check the cache's liveness after the increment.
+	AccessGateIgnoresCache bool
+	// LRUNeverDiscards: fscache_cookie_lru_do_one takes every cookie off
+	// the list without setting DO_LRU_DISCARD.
+	LRUNeverDiscards bool
+	// LRUWorkerLeavesOne: fscache_cookie_lru_worker stops with one cookie
+	// left on the list.
+	LRUWorkerLeavesOne bool
+	// RelinquishVolumeKeepsAccess: fscache_free_volume never ends the
+	// access it began for ->free_volume.
+	RelinquishVolumeKeepsAccess bool
+	// FreeVolumeNoAccess: fscache_free_volume calls ->free_volume without
+	// beginning an access of its own.
+	FreeVolumeNoAccess bool
+	// WaitForOperationNoRecheck: fscache_wait_for_operation lets the
+	// backend go on after one wake-up, whatever the new state.
+	WaitForOperationNoRecheck bool
+	// DIOInvalidateAlways: a DIO-write invalidation sets DISABLED but goes
+	// on even when it was set already.
+	DIOInvalidateAlways bool
+	// ResizeAfterEndOperation: fscache_resize_cookie ends its operation
+	// before it calls the backend's ->resize_cookie.
+	ResizeAfterEndOperation bool
+	// MemWithdrawSkipsPinOnly: the in-memory backend's withdrawal skips a
+	// volume whose only access is its pin, so the pin is never ended.
+	MemWithdrawSkipsPinOnly bool
+	// CachefilesCommitAlwaysRewrites: cachefiles_commit_object rewrites
+	// the coherency xattr whether or not LOCAL_WRITE or NEEDS_UPDATE was
+	// set.
+	CachefilesCommitAlwaysRewrites bool
 }

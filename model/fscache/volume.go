@@ -291,13 +291,17 @@ func RelinquishVolume(t *sim.Thread, v *Volume, coherency []byte, invalidate boo
 func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	f.touch(t)
 	if v.LoadCachePriv(t) != nil {
-		BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
+		if !f.Mutants.FreeVolumeNoAccess {
+			BeginVolumeAccessUnchecked(t, v, nil, TraceAccessRelinquishVolume)
+		}
 		// The kernel looks at cache_priv again once the access is held.
 		if v.LoadCachePriv(t) != nil {
 			f.backendCall(t, "free_volume", nil, v)
 			cacheOps(v.Cache, "free_volume").FreeVolume(t, v)
 		}
-		EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
+		if !f.Mutants.FreeVolumeNoAccess && !f.Mutants.RelinquishVolumeKeepsAccess {
+			EndVolumeAccess(t, v, nil, TraceAccessRelinquishVolumeEnd)
+		}
 	}
 	f.addremove.DownWrite(t)
 	f.addremove.AssertWriteHeld(t, "fscache_volumes list_del") // lockset
@@ -313,6 +317,7 @@ func (f *Fscache) freeVolume(t *sim.Thread, v *Volume) {
 	if v.hashed {
 		f.unhashVolume(t, v)
 	}
+	f.point(t, PtFreeVolume, nil, v, false)
 	v.trace(t, 0, TraceVolumeFree)
 	f.Stats.Volumes--
 	t.Free(&v.life)
