@@ -25,10 +25,10 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "19b99548aa00c4de",
 		"enospc-during-write/random":   "ce4a677b4bba0c45",
 		"enospc-during-write/pct":      "576f26aeaea2077a",
-		"crash-and-rebind/random":      "8af5a573130c2438",
-		"crash-and-rebind/pct":         "c811104aafbe699e",
-		"netfs-over-cachefiles/random": "3274c49b6c233490",
-		"netfs-over-cachefiles/pct":    "fc2364df3a1d7956",
+		"crash-and-rebind/random":      "7be7de0c02bc69c0",
+		"crash-and-rebind/pct":         "c04cd7f9aed20231",
+		"netfs-over-cachefiles/random": "d391eccd332f4121",
+		"netfs-over-cachefiles/pct":    "a941547bbf0859fb",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -288,20 +288,25 @@ func (ip *Inode) Read(t *sim.Thread, off, n int64) []byte {
 			return buf
 		}
 	}
-	// Miss: download, then copy to the cache through the same operation;
-	// the copy's completion ends the operation.
+	// Miss: download, end the read's operation, then copy to the cache
+	// through a write operation of its own, as 6.12's netfs does
+	// (netfs_pgpriv2_copy_to_cache -> netfs_create_write_req ->
+	// fscache_begin_write_operation, refused while the cookie is DISABLED).
 	ip.commit(rid)
 	ip.ret(rid, history.OpResult{Miss: true})
 	data, srvChange := ip.M.Server.Read(t, ip.Ino, off, n)
 	ip.M.Misses++
 	if err == nil {
-		if srvChange == change {
-			if ip.M.F.Mutants.NetfsCopyAfterEnd {
-				fscache.EndOperation(t, cres)
-			}
-			ip.copyToCache(t, rreq, off, data, srvChange)
-		} else {
+		if ip.M.F.Mutants.NetfsCopyAfterEnd && srvChange == change {
+			// The broken client: the copy goes through the read's
+			// operation after its end.
 			fscache.EndOperation(t, cres)
+			ip.copyToCache(t, rreq, cres, off, data, srvChange)
+			return data
+		}
+		fscache.EndOperation(t, cres)
+		if srvChange == change {
+			ip.copyToCache(t, rreq, nil, off, data, srvChange)
 		}
 	}
 	return data
@@ -321,18 +326,45 @@ func (ip *Inode) readWait(t *sim.Thread, cres *fscache.CacheResources, off int64
 	return got, rerr
 }
 
-// copyToCache writes data downloaded under change to the cache through the
-// read's operation (netfs_pgpriv2_copy_to_cache): the folio is marked
-// PG_fscache, the write submitted; its completion records the result,
-// clears the mark and ends the operation.
-func (ip *Inode) copyToCache(t *sim.Thread, rreq *request, off int64, data []byte, change uint64) {
-	cres := &rreq.cres
+// copyToCache writes data downloaded under change to the cache
+// (netfs_pgpriv2_copy_to_cache): a write operation of its own is begun
+// (netfs_create_write_req's fscache_begin_write_operation), the folio is
+// marked PG_fscache, the write submitted; its completion records the
+// result, clears the mark and ends the operation. The client does not copy
+// data the cache was invalidated under since the read began (the cookie's
+// inval_counter moved: fscache_invalidate's documented use of it, "to
+// reconsider I/O requests"), once its write operation has begun (it may
+// have waited out the invalidation) and again just before the write is
+// submitted: the download may predate the change the invalidation is for
+// (TestCopyAfterInvalidationSkipped). 6.12's netfs makes no such
+// comparison for a copy (docs/kernel-baseline.md, the netfs client).
+// through, when not nil, is the broken client's ended read operation
+// (Mutants.NetfsCopyAfterEnd).
+func (ip *Inode) copyToCache(t *sim.Thread, rreq *request, through *fscache.CacheResources, off int64, data []byte, change uint64) {
+	cres := through
+	if cres == nil {
+		cres = &rreq.wres
+		if err := fscache.BeginWriteOperation(t, cres, ip.Cookie); err != nil {
+			return
+		}
+		if ip.Cookie.LoadInvalCounter(t) != rreq.cres.InvalCounter {
+			fscache.EndOperation(t, cres)
+			return
+		}
+	}
 	start, length := off, int64(len(data))
 	wid := ip.call(t, history.Op{Kind: history.OpWrite, Off: off, Data: string(data), Aux: string(aux(change))})
 	if err := fscache.PrepareWrite(t, cres, &start, &length, ip.Size, false); err != nil {
 		ip.commit(wid) // prepare_write refused: nothing written
 		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
 		ip.cacheWriteFailed(t)
+		fscache.EndOperation(t, cres)
+		return
+	}
+	if through == nil && ip.Cookie.LoadInvalCounter(t) != rreq.cres.InvalCounter {
+		// Invalidated while prepare_write ran: nothing written.
+		ip.commit(wid)
+		ip.ret(wid, history.OpResult{Err: history.ErrNoBufs})
 		fscache.EndOperation(t, cres)
 		return
 	}
@@ -384,7 +416,8 @@ func (ip *Inode) cacheWriteFailed(t *sim.Thread) {
 // completion ends the operation after the read returned. Its lifetime
 // (sim.Life, not leak-tracked) ends at the last netfs_put_request.
 type request struct {
-	cres fscache.CacheResources
+	cres fscache.CacheResources // the read's operation
+	wres fscache.CacheResources // the copy to the cache's (netfs_create_write_req's)
 	ref  int
 	life sim.Life
 }
@@ -448,6 +481,14 @@ func sliceOf(data []byte, off, n int64) []byte {
 func (ip *Inode) Write(t *sim.Thread, off int64, data []byte, direct bool) {
 	t.Use(&ip.life)
 	if direct {
+		// netfs_start_io_direct blocks buffered I/O on the inode for the
+		// whole direct write (NETFS_ICTX_ODIRECT under i_rwsem): a
+		// buffered read, with its copy to the cache, runs before or after
+		// it, not across its invalidation (the folio lock stands for that
+		// exclusion here), and the copies in flight finish first.
+		ip.folio.Lock(t)
+		defer ip.folio.Unlock(t)
+		ip.waitCopy(t)
 		// netfs_unbuffered_write_iter and nfs_file_direct_write
 		// invalidate (FSCACHE_INVAL_DIO_WRITE, coherency data unchanged)
 		// before the write goes to the server, so no read can take the

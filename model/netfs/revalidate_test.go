@@ -176,3 +176,73 @@ func TestInvalidateRecordedAcrossTheCall(t *testing.T) {
 		t.Fatalf("history not linearizable: %v %v", v.Result, err)
 	}
 }
+
+// TestCopyAfterInvalidationSkipped: a read that missed downloads the
+// file, and before it copies the data to the cache another client changes
+// the file and an opener's revalidation invalidates the cache for the new
+// version. The copy must not land: the data predates the change. The
+// client compares the cookie's inval_counter at its copy's write operation
+// with the one its read began under (fscache.h: the counter is there for
+// the netfs "to reconsider I/O requests as they complete"). Copying
+// through the read's operation, as the client did, put the old data in the
+// invalidated object, and the next read served it for the new version.
+func TestCopyAfterInvalidationSkipped(t *testing.T) {
+	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
+	defer k.Close()
+	srv := netfs.NewServer()
+	srv.Create(7, []byte("version one of the file........"))
+	var (
+		ip       *netfs.Inode
+		m        *netfs.Mount
+		setupEnd bool
+	)
+	k.Spawn("setup", func(th *sim.Thread) {
+		f := fscache.New(k, model.Bugs{})
+		if _, err := fscache.NewMemBackend(th, f, "mycache"); err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		var err error
+		if m, err = netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache"); err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		ip = m.Iget(th, 7)
+		ip.Open(th, false)
+		setupEnd = true
+	})
+	if !runOthers(k, nil, func() bool { return setupEnd }) {
+		t.Fatalf("setup: %v", k.Failure())
+	}
+	var read, written, opened, reread bool
+	reader := k.Spawn("reader", func(th *sim.Thread) { ip.Read(th, 0, 16); read = true })
+	for m.Misses == 0 && !read && k.Failure() == nil {
+		if blocked, what := reader.Blocked(); blocked {
+			if !runOthers(k, reader, func() bool { b, _ := reader.Blocked(); return !b }) {
+				t.Fatalf("reader blocked on %s: %v", what, k.Failure())
+			}
+			continue
+		}
+		k.StepThread(reader)
+	}
+	if m.Misses == 0 {
+		t.Fatal("the first read did not miss")
+	}
+	k.Spawn("other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")); written = true })
+	if !runOthers(k, reader, func() bool { return written }) {
+		t.Fatalf("other client's write: %v", k.Failure())
+	}
+	k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
+	if !runOthers(k, reader, func() bool { return opened }) {
+		t.Fatalf("opener: %v", k.Failure())
+	}
+	if !runOthers(k, nil, func() bool { return read }) {
+		t.Fatalf("the first read's copy: %v", k.Failure())
+	}
+	var got []byte
+	k.Spawn("reader-2", func(th *sim.Thread) { got = ip.Read(th, 0, 16); reread = true })
+	if !runOthers(k, nil, func() bool { return reread }) {
+		t.Fatalf("the read after the change: %v", k.Failure())
+	}
+	if string(got) != "VERSION TWO of t" {
+		t.Fatalf("read after the change: %q", got)
+	}
+}
