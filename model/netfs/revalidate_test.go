@@ -34,6 +34,21 @@ func runOthers(k *sim.Kernel, skip *sim.Thread, cond func() bool) bool {
 	return k.Failure() == nil
 }
 
+// stepUntil steps th alone until cond holds or th returns, letting the
+// other threads run whenever th sleeps (to wake it).
+func stepUntil(t *testing.T, k *sim.Kernel, th *sim.Thread, cond func() bool, done *bool) {
+	t.Helper()
+	for !cond() && !*done && k.Failure() == nil {
+		if blocked, what := th.Blocked(); blocked {
+			if !runOthers(k, th, func() bool { b, _ := th.Blocked(); return !b }) {
+				t.Fatalf("%s blocked on %s: %v", th.Name(), what, k.Failure())
+			}
+			continue
+		}
+		k.StepThread(th)
+	}
+}
+
 // TestRevalidateRacesReader: an opener's revalidation finds that another
 // client changed the file and invalidates the cache while a reader of the
 // same inode (open since before the change) reads it. The reader may see
@@ -81,16 +96,7 @@ func TestRevalidateRacesReader(t *testing.T) {
 		t.Fatalf("other client's write: %v", k.Failure())
 	}
 	opener := k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
-	for ip.Change == before && !opened && k.Failure() == nil {
-		if blocked, what := opener.Blocked(); blocked {
-			// Let the others (kworkers) run to unblock it.
-			if !runOthers(k, opener, func() bool { b, _ := opener.Blocked(); return !b }) {
-				t.Fatalf("opener blocked on %s: %v", what, k.Failure())
-			}
-			continue
-		}
-		k.StepThread(opener)
-	}
+	stepUntil(t, k, opener, func() bool { return ip.Change != before }, &opened)
 	if ip.Change == before {
 		t.Fatalf("the opener's revalidation did not see the other client's change (%d)", before)
 	}
@@ -152,15 +158,7 @@ func TestInvalidateRecordedAcrossTheCall(t *testing.T) {
 	}
 	ops := rec.Len()
 	opener := k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
-	for rec.Len() == ops && !opened && k.Failure() == nil {
-		if blocked, what := opener.Blocked(); blocked {
-			if !runOthers(k, opener, func() bool { b, _ := opener.Blocked(); return !b }) {
-				t.Fatalf("opener blocked on %s: %v", what, k.Failure())
-			}
-			continue
-		}
-		k.StepThread(opener)
-	}
+	stepUntil(t, k, opener, func() bool { return rec.Len() != ops }, &opened)
 	if rec.Len() == ops {
 		t.Fatal("the opener's revalidation recorded no invalidation")
 	}
@@ -214,15 +212,7 @@ func TestCopyAfterInvalidationSkipped(t *testing.T) {
 	}
 	var read, written, opened, reread bool
 	reader := k.Spawn("reader", func(th *sim.Thread) { ip.Read(th, 0, 16); read = true })
-	for m.Misses == 0 && !read && k.Failure() == nil {
-		if blocked, what := reader.Blocked(); blocked {
-			if !runOthers(k, reader, func() bool { b, _ := reader.Blocked(); return !b }) {
-				t.Fatalf("reader blocked on %s: %v", what, k.Failure())
-			}
-			continue
-		}
-		k.StepThread(reader)
-	}
+	stepUntil(t, k, reader, func() bool { return m.Misses != 0 }, &read)
 	if m.Misses == 0 {
 		t.Fatal("the first read did not miss")
 	}
