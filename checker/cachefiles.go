@@ -33,6 +33,16 @@ type Cachefiles struct {
 	xattrLost bool
 
 	disk diskTrack // the disk checks (disk.go)
+
+	// The incremental step (cfincremental.go): ev counts the events that
+	// change what Step reads of the extension's own records; key is what
+	// the last passing Step read its inputs at; full is Options.Full.
+	ev     uint32
+	key    []uint64
+	keyBuf []uint64
+	keyOK  bool
+	full   bool
+	digest uint64
 }
 
 type released struct {
@@ -96,8 +106,10 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 			}
 		}
 	case cachefiles.EvMarkActive:
+		x.ev++
 		x.disk.markActive(vfs.Ino(e.Args[0]))
 	case cachefiles.EvMarkInactive:
+		x.ev++
 		x.track()
 		ino := vfs.Ino(e.Args[0])
 		x.disk.markInactive(ino)
@@ -114,6 +126,7 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 	case sim.EvAllocFail:
 		x.xattrLost = x.xattrLost || sim.AllocSite(e.Args[0]) == cachefiles.AllocSiteSetObjectXattr
 	case cachefiles.EvLink:
+		x.ev++
 		x.track()
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
@@ -147,6 +160,20 @@ func (x *Cachefiles) isLinking(o *cachefiles.Object) bool {
 // Step implements Extension.
 func (x *Cachefiles) Step(k *sim.Kernel) *sim.Failure {
 	x.track()
+	same := x.still()
+	if same && !x.full {
+		return nil
+	}
+	f := x.step()
+	if f == nil && x.full {
+		f = x.verifyStill(same)
+	}
+	x.keyOK = f == nil
+	return f
+}
+
+// step is every per-step check of the extension.
+func (x *Cachefiles) step() *sim.Failure {
 	x.prune()
 	if f := x.stepDisk(); f != nil {
 		return f

@@ -58,6 +58,9 @@ type Cache struct {
 	dentryCheckDeferred bool          // unbind's dentry check waits for the last kiocb (checkDentries)
 	onSpace             SpaceObserver // a checker judging hasSpace (space.go)
 	kiocbSeq            uint32        // kiocbs made: their lifetimes' ids (io.go)
+	// gen is the generation of what the checker's cachefiles extension
+	// reads (Gen): every store of it bumps gen.
+	gen uint32
 
 	bsize  int64
 	bshift uint
@@ -106,6 +109,7 @@ func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
 	c.objectListLock.Name = "cachefiles object_list_lock"
 	c.life = sim.Life{Kind: "cachefiles_cache", ID: 1}
 	c.k.Track(&c.life)
+	c.flags.Watch(&c.gen)
 	return c
 }
 
@@ -188,6 +192,7 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		cfg.Tag = DefaultTag
 	}
 	c.cfg, c.notify = cfg, notify
+	c.gen++
 	cache, err := c.F.AcquireCache(t, cfg.Tag)
 	if err == fscache.ErrNoMem {
 		return vfs.ENOMEM
@@ -201,10 +206,12 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		if c.store != 0 {
 			c.putDirectory(t, c.store)
 			c.store = 0
+			c.gen++
 		}
 		if c.graveyard != 0 {
 			c.putDirectory(t, c.graveyard)
 			c.graveyard = 0
+			c.gen++
 		}
 		if rootHeld {
 			c.dputAt(t, refAddCacheRoot, root)
@@ -249,19 +256,25 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		c.bshift++
 	}
 	files, blocks := uint64(sf.Files)/100, uint64(sf.Blocks)/100
+	c.gen++
 	c.limits = Limits{
 		Fstop: files * uint64(cfg.Fstop), Fcull: files * uint64(cfg.Fcull), Frun: files * uint64(cfg.Frun),
 		Bstop: blocks * uint64(cfg.Bstop), Bcull: blocks * uint64(cfg.Bcull), Brun: blocks * uint64(cfg.Brun),
 	}
 	if c.store, _, err = c.getDirectory(t, c.root, "cache"); err != nil {
 		c.store = 0
+		c.gen++
 		return fail(err)
 	}
+	c.gen++
 	if c.graveyard, _, err = c.getDirectory(t, c.root, "graveyard"); err != nil {
 		c.graveyard = 0
+		c.gen++
 		return fail(err)
 	}
+	c.gen++
 	c.cache = cache
+	c.gen++
 	fscache.AddCache(t, cache, c, c)
 	c.flags.Set(t, CacheReady)
 	c.dputAt(t, refAddCacheRoot, root)
@@ -279,6 +292,7 @@ func (c *Cache) Unbind(t *sim.Thread) {
 	c.daemonUnbind(t)
 	c.checkDentries(t)
 	t.Free(&c.life)
+	c.gen++
 }
 
 // ReleaseUnbound is the same last put for a record that was never bound
@@ -294,14 +308,17 @@ func (c *Cache) daemonUnbind(t *sim.Thread) {
 	if c.graveyard != 0 && c.F.Mutants.CachefilesUnbindKeepsMark {
 		c.dput(t, c.graveyard)
 		c.graveyard = 0
+		c.gen++
 	}
 	if c.graveyard != 0 {
 		c.putDirectory(t, c.graveyard)
 		c.graveyard = 0
+		c.gen++
 	}
 	if c.store != 0 {
 		c.putDirectory(t, c.store)
 		c.store = 0
+		c.gen++
 	}
 }
 
@@ -320,6 +337,7 @@ func (c *Cache) withdrawCache(t *sim.Thread) {
 	c.syncCache(t)
 	c.flags.Clear(t, CacheReady)
 	c.cache = nil
+	c.gen++
 	if !c.F.Mutants.CachefilesRelinquishBeforeObjects {
 		fscache.RelinquishCache(t, fc)
 	}
@@ -383,6 +401,7 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 				continue
 			}
 			c.volumes = c.volumes[1:]
+			c.gen++
 			v.onList = false
 		}
 		c.objectListLock.Unlock(t)
@@ -606,5 +625,6 @@ func (c *Cache) cwd(t *sim.Thread, dir string) (vfs.Ino, error) {
 func (c *Cache) Crash(t *sim.Thread, keep int) {
 	c.fs.Crash(keep)
 	c.severed = true
+	c.gen++
 	c.emitState(t, fmt.Sprintf("disk crashed, kept %d pending ops", keep))
 }

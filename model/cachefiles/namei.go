@@ -389,6 +389,7 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	o.cookie.Flags().Clear(t, fscache.FlagNoDataToRead)
 	o.file = f
+	c.gen++
 	// Always update the atime of an object just looked up: culling ranks
 	// by atime, which open and lookup do not touch.
 	c.touchAtime(f)
@@ -408,6 +409,7 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 	o.cookie.Flags().Set(t, fscache.FlagNeedsUpdate)
 	o.flags.Set(t, ObjUsingTmpfile)
 	o.file = f
+	c.gen++
 	return true
 }
 

@@ -63,6 +63,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 			return
 		}
 		v.dir = dir
+		c.gen++
 		if isNew {
 			if !c.setVolumeXattr(t, v) {
 				c.putDirectory(t, dir)
@@ -94,6 +95,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	vc.PinAccess(t)
 	c.objectListLock.Lock(t)
 	c.volumes = append(c.volumes, v)
+	c.gen++
 	v.onList = true
 	c.objectListLock.Unlock(t)
 }
@@ -114,6 +116,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 			break
 		}
 		v.fanout[i] = fan
+		c.gen++
 		made++
 		if batched && i == 0 {
 			c.suppressBegin(t)
@@ -126,6 +129,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		for i := 0; i < made; i++ {
 			c.putDirectory(t, v.fanout[i])
 			v.fanout[i] = 0
+			c.gen++
 		}
 	}
 	if batched {
@@ -188,6 +192,7 @@ func (c *Cache) unlistVolume(v *Volume) {
 	for i, x := range c.volumes {
 		if x == v {
 			c.volumes = append(c.volumes[:i:i], c.volumes[i+1:]...)
+			c.gen++
 			break
 		}
 	}
