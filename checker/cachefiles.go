@@ -35,6 +35,16 @@ type Cachefiles struct {
 	disk   diskTrack   // the disk checks (disk.go)
 	lay    layoutTrack // the layout and DIRTY checks (layout.go)
 	daemon daemonTrack // the daemon interface and io-error checks (daemon.go)
+
+	// The incremental step (cfincremental.go): ev counts the events that
+	// change what Step reads of the extension's own records; key is what
+	// the last passing Step read its inputs at; full is Options.Full.
+	ev     uint32
+	key    []uint64
+	keyBuf []uint64
+	keyOK  bool
+	full   bool
+	digest uint64
 }
 
 type released struct {
@@ -104,8 +114,10 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 			}
 		}
 	case cachefiles.EvMarkActive:
+		x.ev++
 		x.disk.markActive(vfs.Ino(e.Args[0]))
 	case cachefiles.EvMarkInactive:
+		x.ev++
 		x.track()
 		ino := vfs.Ino(e.Args[0])
 		x.disk.markInactive(ino)
@@ -122,6 +134,7 @@ func (x *Cachefiles) Event(k *sim.Kernel, e *sim.Event) *sim.Failure {
 	case sim.EvAllocFail:
 		x.xattrLost = x.xattrLost || sim.AllocSite(e.Args[0]) == cachefiles.AllocSiteSetObjectXattr
 	case cachefiles.EvLink:
+		x.ev++
 		x.track()
 		for _, c := range x.caches {
 			for _, o := range c.Objects() {
@@ -155,11 +168,29 @@ func (x *Cachefiles) isLinking(o *cachefiles.Object) bool {
 // Step implements Extension.
 func (x *Cachefiles) Step(k *sim.Kernel) *sim.Failure {
 	x.track()
-	x.prune()
-	if f := x.stepDisk(); f != nil {
+	// The daemon checks judge what the step's events and observers
+	// reported (announcements, answers, I/O errors), not a state the
+	// incremental key covers: they run at every step.
+	if f := x.daemonStep(); f != nil {
+		x.keyOK = false
 		return f
 	}
-	if f := x.daemonStep(); f != nil {
+	same := x.still()
+	if same && !x.full {
+		return nil
+	}
+	f := x.step()
+	if f == nil && x.full {
+		f = x.verifyStill(same)
+	}
+	x.keyOK = f == nil
+	return f
+}
+
+// step is every per-step check of the extension.
+func (x *Cachefiles) step() *sim.Failure {
+	x.prune()
+	if f := x.stepDisk(); f != nil {
 		return f
 	}
 	bound := 0

@@ -160,6 +160,13 @@ func New(f *fscache.Fscache, opts Options) *Checker {
 	if opts.LivenessBound <= 0 {
 		opts.LivenessBound = DefaultLivenessBound
 	}
+	if opts.Full {
+		for _, x := range opts.Extensions {
+			if s, ok := x.(interface{ setFull() }); ok {
+				s.setFull() // the extension's own self-check (cfincremental.go)
+			}
+		}
+	}
 	return &Checker{f: f, opts: opts, cov: NewCoverage(), evThread: -1}
 }
 

@@ -120,6 +120,7 @@ func (x *Cachefiles) SpaceVerdict(t *sim.Thread, c *cachefiles.Cache, v cachefil
 	if !v.Refused {
 		verdict = "granted"
 	}
+	x.ev++
 	x.disk.failed = fail(checkDiskSpace, nil,
 		"cachefiles_has_space %s %d file(s) and %d block(s) with %d free files and %d available blocks (less %d being written) on the disk, stop thresholds %d files (%d%%) and %d blocks (%d%%): refused must mean below a stop threshold",
 		verdict, v.Fnr, v.Bnr, u.Ffree, u.Bavail, v.BWriting, fstop, cfg.Fstop, bstop, cfg.Bstop)

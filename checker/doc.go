@@ -86,8 +86,21 @@
 // the objects it reads are covered by a generation (or it is run at every
 // step while it reads something uncovered, as I-4 does), and the self-check
 // digests what it reads beyond those inputs. A check that does none of
-// this simply runs at every step, as the liveness monitors and the
-// cachefiles extension (I-26..I-32) still do: correct, only slower.
+// this simply runs at every step, as the liveness monitors still do:
+// correct, only slower.
+//
+// The cachefiles extension (I-26..I-32 and the disk checks) is skipped the
+// same way (cfincremental.go): its checks read cachefiles' cache records,
+// volumes and objects, whose stores bump cachefiles.Cache.Gen (the flags
+// through Watch, the plain fields beside their stores); the virtual disk's
+// live tree, open counts and in-use marks, whose changes bump
+// vfs.FS.ViewGen (commit, the mark and unmark, the open count, the crash;
+// an atime update is not counted: no check reads it); the fscache cache's
+// state and each volume's access pin and cache_priv, read into the key at
+// every step; and the extension's own records, whose events bump its
+// event count. Under Options.Full it runs at every step and digests what
+// it read after the step (viewDigest): a change under a still key is
+// [incremental].
 //
 // Imports: sim, model/fscache, porcupine and the standard library. It must
 // not import scenarios (scenarios imports checker) and nothing in model/

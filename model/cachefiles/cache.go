@@ -61,6 +61,9 @@ type Cache struct {
 	kiocbSeq            uint32         // kiocbs made: their lifetimes' ids (io.go)
 
 	onLayout LayoutObserver // a checker judging file sizes (layout_observe.go)
+	// gen is the generation of what the checker's cachefiles extension
+	// reads (Gen): every store of it bumps gen.
+	gen uint32
 
 	bsize  int64
 	bshift uint
@@ -109,6 +112,7 @@ func NewCache(fs *vfs.FS, f *fscache.Fscache) *Cache {
 	c.objectListLock.Name = "cachefiles object_list_lock"
 	c.life = sim.Life{Kind: "cachefiles_cache", ID: 1}
 	c.k.Track(&c.life)
+	c.flags.Watch(&c.gen)
 	return c
 }
 
@@ -193,6 +197,7 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		cfg.Tag = DefaultTag
 	}
 	c.cfg, c.notify = cfg, notify
+	c.gen++
 	cache, err := c.F.AcquireCache(t, cfg.Tag)
 	if err == fscache.ErrNoMem {
 		return vfs.ENOMEM
@@ -206,10 +211,12 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		if c.store != 0 {
 			c.putDirectory(t, c.store)
 			c.store = 0
+			c.gen++
 		}
 		if c.graveyard != 0 {
 			c.putDirectory(t, c.graveyard)
 			c.graveyard = 0
+			c.gen++
 		}
 		if rootHeld {
 			c.dputAt(t, refAddCacheRoot, root)
@@ -257,19 +264,25 @@ func (c *Cache) Bind(t *sim.Thread, cfg Config, notify func(t *sim.Thread)) erro
 		c.bshift++
 	}
 	files, blocks := uint64(sf.Files)/100, uint64(sf.Blocks)/100
+	c.gen++
 	c.limits = Limits{
 		Fstop: files * uint64(cfg.Fstop), Fcull: files * uint64(cfg.Fcull), Frun: files * uint64(cfg.Frun),
 		Bstop: blocks * uint64(cfg.Bstop), Bcull: blocks * uint64(cfg.Bcull), Brun: blocks * uint64(cfg.Brun),
 	}
 	if c.store, _, err = c.getDirectory(t, c.root, "cache"); err != nil {
 		c.store = 0
+		c.gen++
 		return fail(err)
 	}
+	c.gen++
 	if c.graveyard, _, err = c.getDirectory(t, c.root, "graveyard"); err != nil {
 		c.graveyard = 0
+		c.gen++
 		return fail(err)
 	}
+	c.gen++
 	c.cache = cache
+	c.gen++
 	fscache.AddCache(t, cache, c, c)
 	c.flags.Set(t, CacheReady)
 	c.dputAt(t, refAddCacheRoot, root)
@@ -287,6 +300,7 @@ func (c *Cache) Unbind(t *sim.Thread) {
 	c.daemonUnbind(t)
 	c.checkDentries(t)
 	t.Free(&c.life)
+	c.gen++
 }
 
 // ReleaseUnbound is the same last put for a record that was never bound
@@ -302,14 +316,17 @@ func (c *Cache) daemonUnbind(t *sim.Thread) {
 	if c.graveyard != 0 && c.F.Mutants.CachefilesUnbindKeepsMark {
 		c.dput(t, c.graveyard)
 		c.graveyard = 0
+		c.gen++
 	}
 	if c.graveyard != 0 {
 		c.putDirectory(t, c.graveyard)
 		c.graveyard = 0
+		c.gen++
 	}
 	if c.store != 0 {
 		c.putDirectory(t, c.store)
 		c.store = 0
+		c.gen++
 	}
 }
 
@@ -328,6 +345,7 @@ func (c *Cache) withdrawCache(t *sim.Thread) {
 	c.syncCache(t)
 	c.flags.Clear(t, CacheReady)
 	c.cache = nil
+	c.gen++
 	if !c.F.Mutants.CachefilesRelinquishBeforeObjects {
 		fscache.RelinquishCache(t, fc)
 	}
@@ -394,6 +412,7 @@ func (c *Cache) withdrawVolumes(t *sim.Thread) {
 				continue
 			}
 			c.volumes = c.volumes[1:]
+			c.gen++
 			v.onList = false
 		}
 		c.objectListLock.Unlock(t)
@@ -644,5 +663,6 @@ func (c *Cache) cwd(t *sim.Thread, dir string) (vfs.Ino, error) {
 func (c *Cache) Crash(t *sim.Thread, keep int) {
 	c.fs.Crash(keep)
 	c.severed = true
+	c.gen++
 	c.emitState(t, fmt.Sprintf("disk crashed, kept %d pending ops", keep))
 }

@@ -52,6 +52,8 @@ func (c *Cache) allocObject(t *sim.Thread, ck *fscache.Cookie) *Object {
 	o.cookie = fscache.GetCookie(t, ck, fscache.TraceCookieGetAttachObject)
 	fscache.CountObject(t, ck.Volume.Cache)
 	c.allObjects = append(c.allObjects, o)
+	o.flags.Watch(&c.gen)
+	c.gen++
 	t.Emit(sim.Event{Type: EvRef, Obj: o.DebugID, Args: [8]int64{int64(ck.DebugID), 1}, Str: [2]string{TraceObjNew}})
 	return o
 }
@@ -112,6 +114,7 @@ func (o *Object) put(t *sim.Thread, why string) {
 	for i, x := range c.allObjects {
 		if x == o {
 			c.allObjects = append(c.allObjects[:i:i], c.allObjects[i+1:]...)
+			c.gen++
 			break
 		}
 	}
@@ -256,6 +259,7 @@ func (c *Cache) cleanUpObject(t *sim.Thread, o *Object) {
 	o.lock.AssertHeld(t, "object->file detach") // lockset: begin_operation reads it under object->lock
 	f := o.file
 	o.file = nil
+	c.gen++
 	o.lock.Unlock(t)
 	c.fput(t, f)
 }
@@ -295,6 +299,7 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 	o.lock.AssertHeld(t, "object->file swap") // lockset: begin_operation reads it under object->lock
 	old := o.file
 	o.file = nf
+	c.gen++
 	o.content = ContentNoData
 	o.flags.Set(t, ObjUsingTmpfile)
 	ck.Flags().Set(t, fscache.FlagNeedsUpdate)

@@ -400,6 +400,7 @@ func (c *Cache) openFile(t *sim.Thread, o *Object, ino vfs.Ino) bool {
 	}
 	o.cookie.Flags().Clear(t, fscache.FlagNoDataToRead)
 	o.file = f
+	c.gen++
 	// Always update the atime of an object just looked up: culling ranks
 	// by atime, which open and lookup do not touch.
 	c.touchAtime(f)
@@ -420,6 +421,7 @@ func (c *Cache) createFile(t *sim.Thread, o *Object) bool {
 	fscache.NeedsUpdatePoint(t, o.cookie)
 	o.flags.Set(t, ObjUsingTmpfile)
 	o.file = f
+	c.gen++
 	return true
 }
 

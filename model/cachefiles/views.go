@@ -108,3 +108,11 @@ func (o *Object) LockHeld() bool { return o.lock.Held() }
 // or 0: between cachefiles_unmark_inode_in_use and the fput that follows,
 // the object still has its file open but no longer protects it from cull.
 func (o *Object) MarkedInUse() vfs.Ino { return o.marked }
+
+// Gen is the generation of what the checker's per-step cachefiles checks
+// read of this cache record and its volumes and objects: the cache flags,
+// severed, cfg, limits, store, graveyard, cache->cache, the record's free,
+// the volume and object lists, each volume's directory and fan-out, each
+// object's file and flags. It changes whenever one of them does (sim's
+// Watch on the flags, c.gen++ beside the plain stores).
+func (c *Cache) Gen() uint32 { return c.gen }

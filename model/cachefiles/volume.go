@@ -63,6 +63,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 			return
 		}
 		v.dir = dir
+		c.gen++
 		if c.F.Mutants.CachefilesVolumeNoCheck {
 			isNew = true
 		}
@@ -98,6 +99,7 @@ func (c *Cache) AcquireVolume(t *sim.Thread, vc *fscache.Volume) {
 	c.objectListLock.Lock(t)
 	c.objectListLock.AssertHeld(t, "cache->volumes list_add") // lockset
 	c.volumes = append(c.volumes, v)
+	c.gen++
 	v.onList = true
 	c.objectListLock.Unlock(t)
 }
@@ -118,6 +120,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 			break
 		}
 		v.fanout[i] = fan
+		c.gen++
 		made++
 		if batched && i == 0 {
 			c.suppressBegin(t)
@@ -130,6 +133,7 @@ func (c *Cache) makeFanout(t *sim.Thread, v *Volume) bool {
 		for i := 0; i < made; i++ {
 			c.putDirectory(t, v.fanout[i])
 			v.fanout[i] = 0
+			c.gen++
 		}
 	}
 	if batched {
@@ -195,6 +199,7 @@ func (c *Cache) unlistVolume(v *Volume) {
 	for i, x := range c.volumes {
 		if x == v {
 			c.volumes = append(c.volumes[:i:i], c.volumes[i+1:]...)
+			c.gen++
 			break
 		}
 	}

@@ -88,6 +88,7 @@ type FS struct {
 	gen     uint64 // bumped by Crash: files opened before it are dead
 	opens   []int  // open file references by inode number (volatile)
 	inUse   []bool // S_KERNEL_FILE marks by inode number (volatile)
+	view    uint64 // ViewGen: bumped by every change of the live tree, the open counts and the marks
 
 	ilocks      []*ILock   // i_rwsem by inode number (ilock.go)
 	renameMutex sim.Mutex  // s_vfs_rename_mutex
@@ -112,6 +113,7 @@ func (fs *FS) addOpen(ino Ino, d int) {
 		fs.opens = append(fs.opens, 0)
 	}
 	fs.opens[ino] += d
+	fs.view++
 }
 
 // marked reports the in-use mark of ino.
@@ -125,12 +127,14 @@ func (fs *FS) mark(ino Ino) {
 		fs.inUse = append(fs.inUse, false)
 	}
 	fs.inUse[ino] = true
+	fs.view++
 }
 
 // unmark clears the in-use mark of ino.
 func (fs *FS) unmark(ino Ino) {
 	if ino < Ino(len(fs.inUse)) {
 		fs.inUse[ino] = false
+		fs.view++
 	}
 }
 
@@ -178,6 +182,7 @@ func (fs *FS) BlockSize() int64 { return fs.opts.BlockSize }
 func (fs *FS) commit(o op) {
 	o.time = fs.now()
 	fs.live.apply(&o)
+	fs.view++
 	if p := fs.Pending(); p >= fs.opts.MaxPending {
 		fs.flush(p - fs.opts.MaxPending + 1)
 	}

@@ -112,6 +112,7 @@ func (fs *FS) Crash(keep int) {
 	fs.gen++
 	clear(fs.opens)
 	clear(fs.inUse)
+	fs.view++
 }
 
 // logChunk is the number of ops in one chunk of the log.

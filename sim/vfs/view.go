@@ -29,3 +29,9 @@ func (fs *FS) XattrView(ino Ino, name string) ([]byte, bool) {
 	}
 	return append([]byte(nil), v...), true
 }
+
+// ViewGen is the generation of the in-memory views Stat, InUse and
+// OpenCount show: it changes whenever the live tree (a committed op, a
+// crash), an open count or an in-use mark does. A checker that read them
+// at one generation need not read them again while it stands still.
+func (fs *FS) ViewGen() uint64 { return fs.view }
