@@ -119,7 +119,6 @@ type trThread struct {
 
 type traceRules struct {
 	c       *Checker
-	off     bool       // SkipTraceRules: a test proving a check a trace rule would pre-empt
 	cookies []trCookie // by debug id
 	caches  []trCache  // by debug id
 	threads []trThread // by thread id
@@ -186,18 +185,13 @@ func (r *traceRules) findCookie(id uint32) *fscache.Cookie {
 	return nil
 }
 
-// SkipTraceRules turns the trace rules T-* off for this run: for a test that
-// proves another check on a broken model the trace rules would catch first
-// (the trace of a broken model is often inconsistent too).
-func (c *Checker) SkipTraceRules() { c.rules.off = true }
-
 func (r *traceRules) fail(check string, objs []string, format string, args ...any) {
 	r.c.report(sim.FailInvariant, check, objs, format, args...)
 }
 
 // event is the trace rules' event hook.
 func (r *traceRules) event(k *sim.Kernel, e *sim.Event) {
-	if r.c.failed || r.off {
+	if r.c.failed {
 		return
 	}
 	if int(e.Type) < len(cfEventTypes) && cfEventTypes[e.Type] {
