@@ -34,3 +34,20 @@ func TestRandomDiskRebootAfterIOError(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomDiskInvalidationBuryFailed: random-disk seed 32363 under
+// pct:2 invalidates an object whose old file's unlink then fails with EIO
+// (the cache dies of it); the old inode keeps the S_KERNEL_FILE its lookup
+// set, as 6.12's cachefiles_invalidate_cookie leaves it, and the
+// end-of-run checks (disk-unbind, cachefiles-inuse) excuse it as they
+// excuse a cull's victim in a dead cache. Before, disk-unbind failed here.
+func TestRandomDiskInvalidationBuryFailed(t *testing.T) {
+	s, err := Get("random-disk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, _ := Execute(s, model.Bugs{}, sim.Options{Seed: 32363, Strategy: &sched.PCT{Depth: 2, Steps: 400}})
+	if res.Outcome != sim.OutcomePass {
+		t.Errorf("%v %v, want a pass", res.Outcome, res.Failure)
+	}
+}

@@ -98,6 +98,9 @@ type Cache struct {
 	// cullVictims are the inodes cull marked in use to bury them (for the
 	// checker: a bury that fails leaves the mark, Q-22).
 	cullVictims []vfs.Ino
+	// invalVictims are the old files of invalidations whose bury failed
+	// (for the checker: still marked in use, as in 6.12).
+	invalVictims []vfs.Ino
 }
 
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
