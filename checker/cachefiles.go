@@ -357,7 +357,10 @@ func (x *Cachefiles) EndOfRun(k *sim.Kernel) *sim.Failure {
 // victims of a cull in a cache that died of an I/O error: the cull marks
 // its victim (S_KERNEL_FILE) before burying it, and a bury that fails
 // leaves the mark, as 6.12 does (Q-22's sibling: every failure of
-// cachefiles_bury_object but ENOMEM kills the cache first).
+// cachefiles_bury_object but ENOMEM kills the cache first). Likewise the
+// old file of an invalidation whose bury failed: its lookup marked it, and
+// cachefiles_invalidate_cookie never unmarks it (a successful unlink frees
+// the inode with its mark).
 func (x *Cachefiles) leftMarked(fs *vfs.FS) []vfs.Ino {
 	in := fs.InUseInodes()
 	out := in[:0]
@@ -368,6 +371,9 @@ func (x *Cachefiles) leftMarked(fs *vfs.FS) []vfs.Ino {
 				continue
 			}
 			for _, v := range c.CullVictims() {
+				excused = excused || v == ino
+			}
+			for _, v := range c.InvalidationVictims() {
 				excused = excused || v == ino
 			}
 		}

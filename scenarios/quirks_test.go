@@ -32,6 +32,9 @@ func TestQuirkFindings(t *testing.T) {
 		// n_accesses underflows (seed 185 under POS; other seeds end in
 		// the daemon's release waiting for n_accesses == 0 for ever).
 		{"quirk-withdraw-volume-twice", func() sim.Strategy { return &sched.POS{} }, 4000, "I-14", q24Hang},
+		// Found by random-disk: a cache dead of an I/O error commits the
+		// coherency data of a write-back it refused.
+		{"quirk-ioerror-commits-skipped-write", func() sim.Strategy { return &sched.RandomWalk{} }, 5, "netfs-coherency", nil},
 		// Found by the random on-demand world: a daemon thread's close of
 		// an anonymous fd during a reopen makes a READ selectable with no
 		// wake-up of the daemon's poll.

@@ -55,6 +55,7 @@ type Cache struct {
 	dio          sim.Workqueue // the cache filesystem's s_dio_done_wq: where kiocbs complete (io.go)
 
 	kiocbs              int            // kiocbs not yet freed (io.go)
+	ioErrored           bool           // cachefiles_io_error ran (harness record, not kernel state: IOErrored)
 	dentryCheckDeferred bool           // unbind's dentry check waits for the last kiocb (checkDentries)
 	onSpace             SpaceObserver  // a checker judging hasSpace (space.go)
 	onDaemon            DaemonObserver // a checker judging the daemon's answers (daemon_observe.go)
@@ -103,6 +104,9 @@ type Cache struct {
 	// cullVictims are the inodes cull marked in use to bury them (for the
 	// checker: a bury that fails leaves the mark, Q-22).
 	cullVictims []vfs.Ino
+	// invalVictims are the old files of invalidations whose bury failed
+	// (for the checker: still marked in use, as in 6.12).
+	invalVictims []vfs.Ino
 }
 
 // NewCache makes an unbound cache on the virtual disk fs for the fscache
@@ -158,10 +162,16 @@ func (c *Cache) ioError(t *sim.Thread, format string, args ...any) {
 		}
 	}
 	c.flags.Set(t, CacheDead)
+	c.ioErrored = true
 	if c.inOndemandMode(t) {
 		c.FlushReqs(t)
 	}
 }
+
+// IOErrored reports whether an I/O error stopped this cache
+// (cachefiles_io_error ran), for a harness deciding what to do with its
+// disk next (quirk Q-28); not kernel state, and not a scheduling point.
+func (c *Cache) IOErrored() bool { return c.ioErrored }
 
 // ioErrorObj is cachefiles_io_error_obj().
 func (c *Cache) ioErrorObj(t *sim.Thread, o *Object, format string, args ...any) {

@@ -310,7 +310,12 @@ func (c *Cache) InvalidateCookie(t *sim.Thread, ck *fscache.Cookie) bool {
 		if !oldTmp {
 			fan := o.fanoutDir(t)
 			c.dirLock(fan).Lock(t)
-			c.buryObject(t, o, fan, o.dName, old.ino, WhyInvalidated)
+			if err := c.buryObject(t, o, fan, o.dName, old.ino, WhyInvalidated); err != nil {
+				// The old file keeps the S_KERNEL_FILE its lookup
+				// set: nothing on this path unmarks it, and a failed
+				// unlink leaves its inode alive (for the checker).
+				c.invalVictims = append(c.invalVictims, old.ino)
+			}
 		}
 		c.fput(t, old)
 	}

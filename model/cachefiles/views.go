@@ -20,6 +20,11 @@ func (c *Cache) Dead() bool { return c.flags.Has(CacheDead) }
 // mark.
 func (c *Cache) CullVictims() []vfs.Ino { return c.cullVictims }
 
+// InvalidationVictims lists the old files of invalidations whose bury
+// failed (cachefiles_invalidate_cookie -> cachefiles_bury_object): their
+// inodes keep the S_KERNEL_FILE their lookup set, as in 6.12.
+func (c *Cache) InvalidationVictims() []vfs.Ino { return c.invalVictims }
+
 // Ready reports CACHEFILES_READY.
 func (c *Cache) Ready() bool { return c.flags.Has(CacheReady) }
 
