@@ -157,6 +157,33 @@ static void kc_two_users(void *arg)
 	kc_spawn("netfs-b", kc_two_user, NULL);
 }
 
+/* lru-wait: the cookie is closed (unuse puts it on the LRU) and then waits
+ * there while the netfs works on another file for a long stretch (many
+ * uses, reads and unuses of a second cookie, no sleep); only then does the
+ * LRU timeout pass, and the first cookie must have been discarded by the LRU
+ * timer its unuse armed. A kernel whose unuse no longer arms the timer leaves
+ * the cookie on the LRU with nobody due to look at it through the whole
+ * stretch: the checker's L-1 (kernelc's TestBrokenTreeCaughtByL1). The
+ * stretch is longer in steps than checker.DefaultLivenessBound. */
+#define KC_LRU_WAIT_ROUNDS 200
+
+static void kc_lru_wait(void *arg)
+{
+	static const char key2[8] = "file-02";
+	struct fscache_cookie *other;
+	int i;
+
+	(void)arg;
+	kc_setup();
+	kc_user(kc_cookie, false);
+	other = fscache_acquire_cookie(kc_volume, 0, key2, sizeof(key2), NULL, 0, 4096);
+	for (i = 0; i < KC_LRU_WAIT_ROUNDS; i++)
+		kc_user(other, false);
+	fscache_relinquish_cookie(other, false);
+	kc_sleep(12 * HZ); /* past the LRU timeout: the first cookie is discarded */
+	kc_teardown();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void *);
@@ -165,6 +192,7 @@ static const struct {
 	{ "two-users", kc_two_users },
 	{ "lru-vs-use", kc_lru_vs_use },
 	{ "lru-vs-io", kc_lru_vs_io },
+	{ "lru-wait", kc_lru_wait },
 };
 
 /* kc_start_scenario resets the driver and spawns the scenario's first
