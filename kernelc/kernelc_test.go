@@ -269,7 +269,8 @@ func TestRevertedFixFound(t *testing.T) {
 // life, two-users and lru-vs-use on the C-only runner (the C side's
 // checks), then 10^5 executions
 // of each scenario under sim (33,334 each of random, PCT and POS) with every
-// check of package checker on, through csim's TestExploreClean.
+// check of package checker on, through csim's TestExploreClean, and 10^4 of
+// lru-wait and of lru-io-wait through csim's TestLRUWait.
 func TestSoakKernelC(t *testing.T) {
 	if os.Getenv("FSCACHESIM_SOAK") == "" {
 		t.Skip("a soak test: set FSCACHESIM_SOAK=1 (make kernel-test)")
@@ -291,6 +292,15 @@ func TestSoakKernelC(t *testing.T) {
 		}
 		t.Logf("%s", strings.TrimSpace(string(out)))
 	}
+	// lru-wait and lru-io-wait (~7,000 steps an execution): 10^4 executions
+	// each, every check on.
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestLRUWait$", "-test.v", "-test.timeout", "2h")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_LRUWAIT_RUNS=3334")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), ": 10002 executions clean") != 2 {
+		t.Errorf("lru-wait and lru-io-wait under sim, every check on: %v\n%s", err, out)
+	}
+	t.Logf("%s", strings.TrimSpace(string(out)))
 	soakASanSim(t)
 }
 
@@ -464,5 +474,62 @@ func TestBrokenTreeCaughtByRCall(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "life: R-call found at seed") || !strings.Contains(string(out), "begin_operation: called for c=00000002 in LOOKING_UP") {
 		t.Fatalf("want R-call to report begin_operation in LOOKING_UP on the broken tree: %v\n%s", err, out)
+	}
+}
+
+// lruArm is the LRU timer's arming in fscache_unuse_cookie_locked: a cookie
+// put on the LRU is looked at again within the LRU timeout.
+const lruArm = "\ttimer_reduce(&fscache_cookie_lru_timer,\n\t\t     jiffies + fscache_lru_cookie_timeout);\n"
+
+// TestBrokenTreeCaughtByL1: a liveness monitor of package checker proven on
+// the kernel's C. On a copy of the tree whose fscache_unuse_cookie no
+// longer arms the LRU timer, a closed cookie stays on the LRU with nobody
+// due to look at it; in lru-wait it waits there through a stretch of work on
+// a second cookie longer than the default liveness bound, and L-1 reports
+// it under each of sim's strategies (and the failing trace replays and
+// shrinks). TestCgoSim explores lru-wait clean on the tree as it is, and
+// shows the cookie on the LRU there for more steps than the bound.
+func TestBrokenTreeCaughtByL1(t *testing.T) {
+	m, err := Build(Options{Src: brokenTree(t, "fs/netfs/fscache_cookie.c", lruArm, ""), Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestLRUWait$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=L-1", "FSCACHESIM_KERNELC_SCENARIO=lru-wait")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), "lru-wait: L-1 found at seed") != 3 ||
+		!strings.Contains(string(out), "c=00000002: LRU non-empty and nobody due to look at its head") {
+		t.Fatalf("want L-1 to report c=00000002 left on the LRU under each strategy on the broken tree: %v\n%s", err, out)
+	}
+}
+
+// endAccessWake is fscache_end_cookie_access's wake-up: the end of the last
+// access queues the state machine (unless NO_ACCESS_WAKE), which acts on
+// what it postponed while accesses were in flight.
+const endAccessWake = "\tif (n_accesses == 0 &&\n\t    !test_bit(FSCACHE_COOKIE_NO_ACCESS_WAKE, &cookie->flags))\n" +
+	"\t\tfscache_queue_cookie(cookie, fscache_cookie_get_end_access);\n"
+
+// TestBrokenTreeCaughtByL5: a dropped wake-up in the kernel's C caught by
+// package checker's L-5 (a request is acted on). On a copy of the tree whose
+// fscache_end_cookie_access no longer queues the state machine, the LRU
+// discard the state machine postponed while a read was in flight is never
+// acted on: in lru-io-wait DO_LRU_DISCARD stays pending on an idle ACTIVE
+// cookie through the stretch of work on a second cookie, and L-5 reports it
+// under each of sim's strategies. None of the four other scenarios sees this
+// tree (the relinquish soon after the read queues the state machine anyway);
+// TestCgoSim explores lru-io-wait clean on the tree as it is.
+func TestBrokenTreeCaughtByL5(t *testing.T) {
+	m, err := Build(Options{Src: brokenTree(t, "fs/netfs/fscache_cookie.c", endAccessWake, ""), Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := csimTest(t, m)
+	cmd := exec.Command(bin, "-test.count=1", "-test.run", "^TestLRUWait$", "-test.v")
+	cmd.Env = append(os.Environ(), "FSCACHESIM_KERNELC_WANT=L-5", "FSCACHESIM_KERNELC_SCENARIO=lru-io-wait")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), "lru-io-wait: L-5 found at seed") != 3 ||
+		!strings.Contains(string(out), "c=00000002: DO_LRU_DISCARD pending in ACTIVE and nothing due to act on it") {
+		t.Fatalf("want L-5 to report c=00000002's LRU discard never acted on under each strategy on the broken tree: %v\n%s", err, out)
 	}
 }

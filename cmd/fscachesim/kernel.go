@@ -33,7 +33,7 @@ fscachesim source tree, it also links kc-sim (the C build under sim's
 strategies, for 'fscachesim diff') with go build.
 
 'run' runs the driver of a build: RUNNER-FLAGS are its own
-  -seed N -runs N -quiet -scenario life|two-users|lru-vs-use|lru-vs-io
+  -seed N -runs N -quiet -scenario life|two-users|lru-vs-use|lru-vs-io|lru-wait|lru-io-wait
   -replay 0,1,...
   -max-steps N -bug use-after-relinquish|heap-overflow
 
@@ -68,7 +68,7 @@ func kernelCmd(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "build: the build directory (default: under the user cache directory)")
 	build := fs.String("build", "", "run: a build directory written by 'kernel build'")
 	asan := fs.Bool("asan", false, "build: compile with AddressSanitizer (gcc -fsanitize=address); kc-run only, no kc-sim")
-	scenario := fs.String("scenario", "", "explore: the C driver's scenario (life, two-users, lru-vs-use, lru-vs-io)")
+	scenario := fs.String("scenario", "", "explore: the C driver's scenario (life, two-users, lru-vs-use, lru-vs-io, lru-wait, lru-io-wait)")
 	strategy := fs.String("strategy", "random", "explore: random, pct or pos")
 	seeds := fs.Int("seeds", 1000, "explore: how many seeds (0..N-1)")
 	traceOut := fs.String("o", "", "explore, shrink: the trace to write")

@@ -72,7 +72,7 @@ var kinds = [...]sim.AccessKind{
 
 // Options say what to run.
 type Options struct {
-	Scenario string      // a scenario of csrc/kc_driver.c: life, two-users, lru-vs-use, lru-vs-io
+	Scenario string      // a scenario of csrc/kc_driver.c: life, two-users, lru-vs-use, lru-vs-io, lru-wait, lru-io-wait
 	Bug      string      // "", use-after-relinquish or heap-overflow (the driver's bug switches)
 	Sim      sim.Options // seed, strategy, step bound, Record, hooks
 	// NoCheck skips package checker: no mirror of the C objects is kept
@@ -129,7 +129,7 @@ func Execute(o Options) (sim.Result, *sim.Kernel, error) {
 	C.free(unsafe.Pointer(name))
 	if !ok {
 		C.kc_world_free()
-		return sim.Result{}, nil, fmt.Errorf("no scenario %q in the C driver (want life, two-users, lru-vs-use or lru-vs-io)", o.Scenario)
+		return sim.Result{}, nil, fmt.Errorf("no scenario %q in the C driver (want life, two-users, lru-vs-use, lru-vs-io, lru-wait or lru-io-wait)", o.Scenario)
 	}
 	r := &run{timers: map[uintptr]*sim.Timer{}, objs: map[uintptr]uint32{}}
 	r.k = sim.New(o.Sim)

@@ -19,7 +19,7 @@ static struct fscache_volume *kc_volume;
 static struct fscache_cookie *kc_cookie;
 int kc_bug_switch; /* 1: use the cookie after relinquishing it; 2: a heap overflow */
 static int kc_done_users;
-int kc_users_in_use; /* netfs users between use and unuse: read by the backend's check */
+int kc_users_in_use; /* netfs users of kc_cookie between use and unuse: read by the backend's check */
 static struct address_space kc_mapping;
 
 static void kc_sleep(long ticks)
@@ -43,14 +43,16 @@ static void kc_user(struct fscache_cookie *cookie, bool modify)
 	ssize_t got = 0;
 
 	fscache_use_cookie(cookie, modify);
-	kc_users_in_use++;
+	if (cookie == kc_cookie) /* the backend's check counts users of kc_cookie */
+		kc_users_in_use++;
 	if (fscache_begin_read_operation(&cres, cookie) == 0) {
 		fscache_read(&cres, 0, &iter, NETFS_READ_HOLE_IGNORE, kc_io_done, &got);
 		fscache_end_operation(&cres);
 	}
 	if (modify)
 		fscache_write_to_cache(cookie, &kc_mapping, 0, 4096, 4096, kc_io_done, &got, false, true);
-	kc_users_in_use--;
+	if (cookie == kc_cookie)
+		kc_users_in_use--;
 	fscache_unuse_cookie(cookie, NULL, NULL);
 }
 
@@ -157,6 +159,70 @@ static void kc_two_users(void *arg)
 	kc_spawn("netfs-b", kc_two_user, NULL);
 }
 
+/* lru-wait: the cookie is closed (unuse puts it on the LRU) and then waits
+ * there while the netfs works on another file for a long stretch (many
+ * uses, reads and unuses of a second cookie, no sleep); only then does the
+ * LRU timeout pass, and the first cookie must have been discarded by the LRU
+ * timer its unuse armed. A kernel whose unuse no longer arms the timer leaves
+ * the cookie on the LRU with nobody due to look at it through the whole
+ * stretch: the checker's L-1 (kernelc's TestBrokenTreeCaughtByL1). The
+ * stretch is longer in steps than checker.DefaultLivenessBound. */
+#define KC_LRU_WAIT_ROUNDS 200
+
+/* kc_other_file is the long stretch: a second cookie used, read and closed
+ * KC_LRU_WAIT_ROUNDS times without sleeping, then relinquished. */
+static void kc_other_file(void)
+{
+	static const char key2[8] = "file-02";
+	struct fscache_cookie *other;
+	int i;
+
+	other = fscache_acquire_cookie(kc_volume, 0, key2, sizeof(key2), NULL, 0, 4096);
+	for (i = 0; i < KC_LRU_WAIT_ROUNDS; i++)
+		kc_user(other, false);
+	fscache_relinquish_cookie(other, false);
+}
+
+static void kc_lru_wait(void *arg)
+{
+	(void)arg;
+	kc_setup();
+	kc_user(kc_cookie, false);
+	kc_other_file();
+	kc_sleep(12 * HZ); /* past the LRU timeout: the first cookie is discarded */
+	kc_teardown();
+}
+
+/* lru-io-wait: as lru-vs-io, the LRU discard is postponed while a read's
+ * cache access is in flight; when the read ends, the end of its access must
+ * queue the state machine to act on the pending discard, and the netfs then
+ * works on another file for a long stretch before the teardown. A kernel
+ * whose fscache_end_cookie_access drops that wake-up leaves DO_LRU_DISCARD
+ * pending with nothing due to act on it through the stretch: the checker's
+ * L-5 (kernelc's TestBrokenTreeCaughtByL5). */
+static void kc_lru_io_wait(void *arg)
+{
+	struct netfs_cache_resources cres;
+	struct iov_iter iter = { .count = 4096 };
+	ssize_t got = 0;
+	bool reading;
+
+	(void)arg;
+	kc_setup();
+	fscache_use_cookie(kc_cookie, false);
+	kc_users_in_use++;
+	reading = fscache_begin_read_operation(&cres, kc_cookie) == 0;
+	kc_users_in_use--;
+	fscache_unuse_cookie(kc_cookie, NULL, NULL);
+	kc_sleep(11 * HZ); /* the LRU timer fires while the read is in flight */
+	if (reading) {
+		fscache_read(&cres, 0, &iter, NETFS_READ_HOLE_IGNORE, kc_io_done, &got);
+		fscache_end_operation(&cres);
+	}
+	kc_other_file();
+	kc_teardown();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void *);
@@ -165,6 +231,8 @@ static const struct {
 	{ "two-users", kc_two_users },
 	{ "lru-vs-use", kc_lru_vs_use },
 	{ "lru-vs-io", kc_lru_vs_io },
+	{ "lru-wait", kc_lru_wait },
+	{ "lru-io-wait", kc_lru_io_wait },
 };
 
 /* kc_start_scenario resets the driver and spawns the scenario's first

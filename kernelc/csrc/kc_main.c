@@ -103,6 +103,6 @@ int main(int argc, char **argv)
 		printf("runs %d steps %lu\n", i, total_steps);
 	return status;
 usage:
-	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use|lru-vs-io] [-bug use-after-relinquish|heap-overflow]\n");
+	fprintf(stderr, "usage: kc-run [-seed N] [-replay 0,1,...] [-max-steps N] [-runs N -quiet] [-scenario life|two-users|lru-vs-use|lru-vs-io|lru-wait|lru-io-wait] [-bug use-after-relinquish|heap-overflow]\n");
 	return 2;
 }

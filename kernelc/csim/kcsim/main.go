@@ -36,7 +36,7 @@ import (
 )
 
 func main() {
-	scenario := flag.String("scenario", "life", "the C driver's scenario: life, two-users, lru-vs-use, lru-vs-io")
+	scenario := flag.String("scenario", "life", "the C driver's scenario: life, two-users, lru-vs-use, lru-vs-io, lru-wait, lru-io-wait")
 	strategy := flag.String("strategy", "sequential", "sequential (the lowest enabled thread), random, pct or pos")
 	seed := flag.Uint64("seed", 0, "the seed")
 	bug := flag.String("bug", "", "the driver's bug switch: use-after-relinquish")
