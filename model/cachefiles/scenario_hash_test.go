@@ -25,10 +25,10 @@ func TestScenarioHashes(t *testing.T) {
 		"cull-vs-use/pct":              "19b99548aa00c4de",
 		"enospc-during-write/random":   "ce4a677b4bba0c45",
 		"enospc-during-write/pct":      "576f26aeaea2077a",
-		"crash-and-rebind/random":      "7be7de0c02bc69c0",
-		"crash-and-rebind/pct":         "c04cd7f9aed20231",
-		"netfs-over-cachefiles/random": "d391eccd332f4121",
-		"netfs-over-cachefiles/pct":    "a941547bbf0859fb",
+		"crash-and-rebind/random":      "397a73f6b60d0211",
+		"crash-and-rebind/pct":         "a5cde0c115ae1c43",
+		"netfs-over-cachefiles/random": "905b253160e298b7",
+		"netfs-over-cachefiles/pct":    "c1813452fdcec43e",
 	}
 	for _, name := range []string{"cull-vs-use", "enospc-during-write", "crash-and-rebind", "netfs-over-cachefiles"} {
 		s, err := scenarios.Get(name)

@@ -141,7 +141,11 @@ func WriteToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int6
 // there (6.12's netfs calls ->invalidate_cache only for a cache stream
 // that was active and failed).
 func WriteToCacheStream(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, began *bool, term TermFunc) error {
-	return writeToCache(t, c, start, data, iSize, true, term, began)
+	// The write request's cache stream is begun by netfs_create_write_req
+	// with fscache_begin_write_operation, refused while the cookie is
+	// DISABLED (a direct write's invalidation until the last unuse).
+	caching := c == nil || !c.flags.Test(t, FlagDisabled)
+	return writeToCache(t, c, start, data, iSize, caching, term, began)
 }
 
 func writeToCache(t *sim.Thread, c *Cookie, start int64, data []byte, iSize int64, caching bool, term TermFunc, began *bool) error {
