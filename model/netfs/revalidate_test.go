@@ -49,6 +49,60 @@ func stepUntil(t *testing.T, k *sim.Kernel, th *sim.Thread, cond func() bool, do
 	}
 }
 
+// runAlone spawns name running fn and runs every live thread but skip
+// until fn has returned.
+func runAlone(t *testing.T, k *sim.Kernel, skip *sim.Thread, name string, fn func(th *sim.Thread)) {
+	t.Helper()
+	done := false
+	k.Spawn(name, func(th *sim.Thread) { fn(th); done = true })
+	if !runOthers(k, skip, func() bool { return done }) {
+		t.Fatalf("%s: %v", name, k.Failure())
+	}
+}
+
+// setupInode binds the in-memory cache, mounts an AFS client over srv
+// (recording into rec if not nil), looks up inode 7 and opens it, then
+// reads it reads times.
+func setupInode(t *testing.T, k *sim.Kernel, srv *netfs.Server, rec *checker.Recorder, reads int) (*netfs.Mount, *netfs.Inode) {
+	t.Helper()
+	var (
+		m  *netfs.Mount
+		ip *netfs.Inode
+	)
+	runAlone(t, k, nil, "setup", func(th *sim.Thread) {
+		f := fscache.New(k, model.Bugs{})
+		var err error
+		if _, err = fscache.NewMemBackend(th, f, "mycache"); err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		if m, err = netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache"); err != nil {
+			th.Bug("setup", "%v", err)
+		}
+		if rec != nil {
+			m.Rec = rec
+		}
+		ip = m.Iget(th, 7)
+		ip.Open(th, false)
+		for i := 0; i < reads; i++ {
+			ip.Read(th, 0, 16) // the first misses and copies to the cache, the next waits for the copy and hits
+		}
+	})
+	return m, ip
+}
+
+// newServer is a server holding file 7.
+func newServer() *netfs.Server {
+	srv := netfs.NewServer()
+	srv.Create(7, []byte("version one of the file........"))
+	return srv
+}
+
+// otherClientWrites changes file 7 on the server, as another client.
+func otherClientWrites(t *testing.T, k *sim.Kernel, skip *sim.Thread, srv *netfs.Server) {
+	t.Helper()
+	runAlone(t, k, skip, "other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")) })
+}
+
 // TestRevalidateRacesReader: an opener's revalidation finds that another
 // client changed the file and invalidates the cache while a reader of the
 // same inode (open since before the change) reads it. The reader may see
@@ -63,47 +117,18 @@ func stepUntil(t *testing.T, k *sim.Kernel, th *sim.Thread, cond func() bool, do
 func TestRevalidateRacesReader(t *testing.T) {
 	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
 	defer k.Close()
-	srv := netfs.NewServer()
-	srv.Create(7, []byte("version one of the file........"))
-	var (
-		ip       *netfs.Inode
-		m        *netfs.Mount
-		setupEnd bool
-	)
-	k.Spawn("setup", func(th *sim.Thread) {
-		f := fscache.New(k, model.Bugs{})
-		var err error
-		if _, err = fscache.NewMemBackend(th, f, "mycache"); err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		if m, err = netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache"); err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		ip = m.Iget(th, 7)
-		ip.Open(th, false)
-		ip.Read(th, 0, 16) // a miss: copies to the cache
-		ip.Read(th, 0, 16) // waits for the copy, then hits
-		setupEnd = true
-	})
-	if !runOthers(k, nil, func() bool { return setupEnd }) {
-		t.Fatalf("setup: %v", k.Failure())
-	}
+	srv := newServer()
+	_, ip := setupInode(t, k, srv, nil, 2)
 	before := ip.Change
-	var opened, read, written bool
+	var opened bool
 	var got []byte
-	k.Spawn("other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")); written = true })
-	if !runOthers(k, nil, func() bool { return written }) {
-		t.Fatalf("other client's write: %v", k.Failure())
-	}
+	otherClientWrites(t, k, nil, srv)
 	opener := k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
 	stepUntil(t, k, opener, func() bool { return ip.Change != before }, &opened)
 	if ip.Change == before {
 		t.Fatalf("the opener's revalidation did not see the other client's change (%d)", before)
 	}
-	k.Spawn("reader", func(th *sim.Thread) { got = ip.Read(th, 0, 16); read = true })
-	if !runOthers(k, opener, func() bool { return read }) {
-		t.Fatalf("read while the opener revalidates: %v", k.Failure())
-	}
+	runAlone(t, k, opener, "reader", func(th *sim.Thread) { got = ip.Read(th, 0, 16) })
 	if string(got) != "VERSION TWO of t" && string(got) != "version one of t" {
 		t.Fatalf("read %q", got)
 	}
@@ -125,47 +150,18 @@ func TestRevalidateRacesReader(t *testing.T) {
 func TestInvalidateRecordedAcrossTheCall(t *testing.T) {
 	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
 	defer k.Close()
-	srv := netfs.NewServer()
-	srv.Create(7, []byte("version one of the file........"))
+	srv := newServer()
 	rec := checker.NewRecorder(k)
-	var (
-		ip       *netfs.Inode
-		setupEnd bool
-	)
-	k.Spawn("setup", func(th *sim.Thread) {
-		f := fscache.New(k, model.Bugs{})
-		if _, err := fscache.NewMemBackend(th, f, "mycache"); err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		m, err := netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache")
-		if err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		m.Rec = rec
-		ip = m.Iget(th, 7)
-		ip.Open(th, false)
-		ip.Read(th, 0, 16) // a miss: copies to the cache
-		ip.Read(th, 0, 16) // waits for the copy, then hits
-		setupEnd = true
-	})
-	if !runOthers(k, nil, func() bool { return setupEnd }) {
-		t.Fatalf("setup: %v", k.Failure())
-	}
-	var opened, read, written bool
-	k.Spawn("other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")); written = true })
-	if !runOthers(k, nil, func() bool { return written }) {
-		t.Fatalf("other client's write: %v", k.Failure())
-	}
+	_, ip := setupInode(t, k, srv, rec, 2)
+	var opened bool
+	otherClientWrites(t, k, nil, srv)
 	ops := rec.Len()
 	opener := k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
 	stepUntil(t, k, opener, func() bool { return rec.Len() != ops }, &opened)
 	if rec.Len() == ops {
 		t.Fatal("the opener's revalidation recorded no invalidation")
 	}
-	k.Spawn("reader", func(th *sim.Thread) { ip.Read(th, 0, 16); read = true })
-	if !runOthers(k, opener, func() bool { return read }) {
-		t.Fatalf("read while the opener invalidates: %v", k.Failure())
-	}
+	runAlone(t, k, opener, "reader", func(th *sim.Thread) { ip.Read(th, 0, 16) })
 	if !runOthers(k, nil, func() bool { return opened }) {
 		t.Fatalf("after the read: %v", k.Failure())
 	}
@@ -187,51 +183,21 @@ func TestInvalidateRecordedAcrossTheCall(t *testing.T) {
 func TestCopyAfterInvalidationSkipped(t *testing.T) {
 	k := sim.New(sim.Options{Seed: 1, MaxSteps: 1 << 20})
 	defer k.Close()
-	srv := netfs.NewServer()
-	srv.Create(7, []byte("version one of the file........"))
-	var (
-		ip       *netfs.Inode
-		m        *netfs.Mount
-		setupEnd bool
-	)
-	k.Spawn("setup", func(th *sim.Thread) {
-		f := fscache.New(k, model.Bugs{})
-		if _, err := fscache.NewMemBackend(th, f, "mycache"); err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		var err error
-		if m, err = netfs.MountFS(th, f, srv, netfs.FlavourAFS, "server,export", "mycache"); err != nil {
-			th.Bug("setup", "%v", err)
-		}
-		ip = m.Iget(th, 7)
-		ip.Open(th, false)
-		setupEnd = true
-	})
-	if !runOthers(k, nil, func() bool { return setupEnd }) {
-		t.Fatalf("setup: %v", k.Failure())
-	}
-	var read, written, opened, reread bool
+	srv := newServer()
+	m, ip := setupInode(t, k, srv, nil, 0)
+	var read bool
 	reader := k.Spawn("reader", func(th *sim.Thread) { ip.Read(th, 0, 16); read = true })
 	stepUntil(t, k, reader, func() bool { return m.Misses != 0 }, &read)
 	if m.Misses == 0 {
 		t.Fatal("the first read did not miss")
 	}
-	k.Spawn("other-client", func(th *sim.Thread) { srv.Write(th, 7, 0, []byte("VERSION TWO")); written = true })
-	if !runOthers(k, reader, func() bool { return written }) {
-		t.Fatalf("other client's write: %v", k.Failure())
-	}
-	k.Spawn("opener", func(th *sim.Thread) { ip.Open(th, false); opened = true })
-	if !runOthers(k, reader, func() bool { return opened }) {
-		t.Fatalf("opener: %v", k.Failure())
-	}
+	otherClientWrites(t, k, reader, srv)
+	runAlone(t, k, reader, "opener", func(th *sim.Thread) { ip.Open(th, false) })
 	if !runOthers(k, nil, func() bool { return read }) {
 		t.Fatalf("the first read's copy: %v", k.Failure())
 	}
 	var got []byte
-	k.Spawn("reader-2", func(th *sim.Thread) { got = ip.Read(th, 0, 16); reread = true })
-	if !runOthers(k, nil, func() bool { return reread }) {
-		t.Fatalf("the read after the change: %v", k.Failure())
-	}
+	runAlone(t, k, nil, "reader-2", func(th *sim.Thread) { got = ip.Read(th, 0, 16) })
 	if string(got) != "VERSION TWO of t" {
 		t.Fatalf("read after the change: %q", got)
 	}
